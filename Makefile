@@ -1,0 +1,112 @@
+# normstab: `make help` lists the goals.
+.DEFAULT_GOAL := all
+
+CC       ?= cc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+OPT      ?= -O2
+CFLAGS_STRICT = -std=c11 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math
+CPPFLAGS_ALL  = -D_POSIX_C_SOURCE=200809L -I$(BUILD)/gen $(CPPFLAGS)
+CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(SANITIZE) $(CFLAGS)
+LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm $(LDLIBS)
+
+LIB_DIRS  = formats normalizers reference analysis
+LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+CLI_SRC   = $(wildcard cli/*.c)
+TEST_SRC  = $(wildcard tests/*.c)
+LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_OBJ  = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
+GEN       = $(BUILD)/gen/families.gen.h $(BUILD)/gen/references.gen.h
+
+LIB    = $(BUILD)/libnormstab.a
+BIN    = $(BUILD)/normstab
+UNIT   = $(BUILD)/unit-tests
+
+.PHONY: all deps test test-unit test-cli sanitize exhaustive bench clean install help FORCE
+
+all: $(BIN)
+
+# Missing Debian packages are installed (as root) or named (otherwise).
+deps: $(BUILD)/.deps-build
+$(BUILD)/.deps-%: mk/deps.sh
+	@mkdir -p $(BUILD)
+	@sh mk/deps.sh $*
+	@touch $@
+
+# The catalogue and the references find their members by scanning the sources.
+$(BUILD)/gen/families.gen.h: FORCE
+	@mkdir -p $(@D)
+	@sh mk/gen-list.sh NS_FAMILY_ENTRY ns_family_ normalizers/*.c > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/gen/references.gen.h: FORCE
+	@mkdir -p $(@D)
+	@sh mk/gen-list.sh NS_REFERENCE_ENTRY ns_ref_ reference/*.c > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(CLI_OBJ) $(LIB)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS_ALL)
+
+$(UNIT): $(TEST_OBJ) $(LIB) | $(BUILD)/.deps-test
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion $(LDLIBS_ALL)
+
+$(BUILD)/obj/tests/%.o: | $(BUILD)/.deps-test
+
+# Every test: unit tests (Criterion) and the command-line tests.
+test: $(BIN) $(UNIT)
+	@sh tests/run.sh $(BUILD)
+
+test-unit: $(UNIT)
+	$(UNIT)
+
+test-cli: $(BIN)
+	@sh tests/run.sh $(BUILD) cli
+
+# The whole suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+sanitize:
+	$(MAKE) BUILD=build/sanitize OPT=-O1 \
+	  SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+# Long exhaustive checks of the formats against MPFR (minutes; run before
+# landing changes to formats/).
+exhaustive: $(BUILD)/exhaustive
+	$(BUILD)/exhaustive
+$(BUILD)/exhaustive: $(BUILD)/obj/bench/exhaustive.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -fopenmp -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/obj/bench/exhaustive.o: CFLAGS_ALL += -fopenmp
+
+bench: $(BUILD)/bench-round
+	$(BUILD)/bench-round
+$(BUILD)/bench-round: $(BUILD)/obj/bench/round.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/obj/bench/round.o: CFLAGS_ALL += -mf16c
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/normstab
+
+clean:
+	rm -rf build
+
+help:
+	@echo "make             build build/normstab (installs missing Debian packages as root)"
+	@echo "make test        run every test (unit and command line); what .ci/run calls"
+	@echo "make sanitize    run the tests under ASan+UBSan (build/sanitize)"
+	@echo "make exhaustive  exhaustive checks of the formats against MPFR (minutes)"
+	@echo "make bench       benchmarks, as ratios against baselines measured in the same run"
+	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"
+	@echo "make clean       remove build/"
+	@echo "variables: CC=gcc|clang  BUILD=dir  OPT=-O2"
+
+FORCE:
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,27 @@
+/* Shared pieces of the normstab command: one file per subcommand. */
+#ifndef NS_CLI_H
+#define NS_CLI_H
+
+#include <stdio.h>
+
+#define NS_VERSION "0.1.0"
+
+/* Exit statuses (SPEC section 4). */
+enum { NS_EXIT_OK = 0, NS_EXIT_FAIL = 1, NS_EXIT_USAGE = 2 };
+
+/* Prints "normstab: MESSAGE" on stderr and exits with status 2. */
+void ns_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* A number as SPEC prints it: %a of the binary64 value, inf, -inf, nan. */
+void ns_print_double(FILE *out, double v);
+void ns_print_row(FILE *out, const double *v, size_t n);
+
+/* Flushes stdout; a write error (a full disk, a closed pipe) is exit 2. */
+int ns_finish_output(void);
+
+int cmd_list(int argc, char **argv);
+int cmd_round(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+#endif

@@ -1,0 +1,103 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "../reference/ref.h"
+#include "cli.h"
+#include "opts.h"
+#include "rows.h"
+
+static const char eval_help[] =
+    "usage: normstab eval -n NAME -p POLICY [--sum ORDER] [--param KEY=VALUE]...\n"
+    "                     [-i FILE] [-g GRADFILE]\n\n"
+    "For each input row, one line with the n outputs of normalizer NAME run in\n"
+    "POLICY (inputs first rounded into the policy's input format), as C99 %a.\n"
+    "With -g (rows of upstream gradients, same shape) each output line is\n"
+    "followed by one line with dx = J^T g.  -p ref prints the MPFR reference\n"
+    "correctly rounded to binary64.  ORDER: seq (default), pairwise, kahan.\n"
+    "Input: standard input when no FILE is given.\n";
+
+int cmd_eval(int argc, char **argv)
+{
+    ns_target_opts o = { .cmd = "eval" };
+    ns_target_opts_parse(&o, argc, argv, eval_help);
+    const ns_reference *ref = NULL;
+    ns_job job;
+    int use_ref = ns_policy_is_ref(o.policy);
+    if (use_ref) {
+        ref = ns_reference_find(o.family->name);
+        if (!ref)
+            ns_die("eval: no reference for family '%s'", o.family->name);
+    } else {
+        ns_target_job(&o, &job);
+    }
+
+    char err[512];
+    ns_rows rows, grads;
+    if (ns_rows_open(&rows, o.input, err, sizeof err) != 0)
+        ns_die("%s", err);
+    if (o.grad && ns_rows_open(&grads, o.grad, err, sizeof err) != 0)
+        ns_die("%s", err);
+
+    double *x = NULL, *g = NULL, *xr = NULL, *gr = NULL, *y = NULL, *dx = NULL;
+    size_t n = 0, xcap = 0, gn = 0, gcap = 0, bufcap = 0;
+    int r, status = NS_EXIT_OK;
+    while ((r = ns_rows_next(&rows, &x, &n, &xcap, err, sizeof err)) == 1) {
+        if (o.grad) {
+            int rg = ns_rows_next(&grads, &g, &gn, &gcap, err, sizeof err);
+            if (rg == 0) {
+                snprintf(err, sizeof err, "%s: no gradient row for %s:%zu", grads.name, rows.name, rows.line);
+                r = -1;
+                break;
+            }
+            if (rg < 0) {
+                r = -1;
+                break;
+            }
+            if (gn != n) {
+                snprintf(err, sizeof err, "%s:%zu: gradient row has %zu numbers, %s:%zu has %zu",
+                         grads.name, grads.line, gn, rows.name, rows.line, n);
+                r = -1;
+                break;
+            }
+        }
+        if (n > bufcap) {
+            free(xr); free(gr); free(y); free(dx);
+            xr = malloc(n * sizeof *xr);
+            gr = malloc(n * sizeof *gr);
+            y = malloc(n * sizeof *y);
+            dx = malloc(n * sizeof *dx);
+            if (!xr || !gr || !y || !dx)
+                ns_die("eval: out of memory for a row of %zu", n);
+            bufcap = n;
+        }
+        if (use_ref) {
+            if (ns_ref_eval(ref, o.param, x, o.grad ? g : NULL, n, y, dx, NULL) != 0)
+                ns_die("eval: out of memory in the reference");
+        } else {
+            ns_job_round_inputs(&job, x, xr, n);
+            if (ns_job_forward(&job, xr, y, n, NULL) != 0)
+                ns_die("eval: out of memory");
+            if (o.grad) {
+                ns_job_round_inputs(&job, g, gr, n);
+                if (ns_job_backward(&job, xr, y, gr, dx, n, NULL) != 0)
+                    ns_die("eval: out of memory");
+            }
+        }
+        ns_print_row(stdout, y, n);
+        if (o.grad)
+            ns_print_row(stdout, dx, n);
+    }
+    if (r < 0) {
+        fflush(stdout);
+        fprintf(stderr, "normstab: %s\n", err);
+        status = NS_EXIT_USAGE;
+    }
+    free(x); free(g); free(xr); free(gr); free(y); free(dx);
+    ns_rows_close(&rows);
+    if (o.grad)
+        ns_rows_close(&grads);
+    if (!use_ref)
+        ns_job_free(&job);
+    int out = ns_finish_output();
+    return status ? status : out;
+}

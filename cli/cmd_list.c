@@ -1,0 +1,53 @@
+#include <string.h>
+
+#include "../normalizers/catalogue.h"
+#include "cli.h"
+
+static void list_normalizers(void)
+{
+    for (const ns_family *const *f = ns_families(); *f; f++)
+        for (const ns_algorithm *a = (*f)->algorithms; a->name; a++)
+            printf("%s\t%s\n", a->name, a->summary);
+}
+
+static void list_formats(void)
+{
+    for (size_t i = 0; ns_formats[i]; i++)
+        printf("%s\t%s\n", ns_formats[i]->name, ns_formats[i]->summary);
+}
+
+static void list_policies(void)
+{
+    for (size_t i = 0; ns_policies[i]; i++)
+        printf("%s\t%s\n", ns_policies[i]->name, ns_policies[i]->summary);
+}
+
+static const struct {
+    const char *what;
+    void (*run)(void);
+} lists[] = {
+    { "normalizers", list_normalizers },
+    { "formats", list_formats },
+    { "policies", list_policies },
+};
+
+int cmd_list(int argc, char **argv)
+{
+    const size_t nlists = sizeof lists / sizeof lists[0];
+    if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs("usage: normstab list [WHAT]\n\nOne name per line, a tab, a one-line summary.\nWHAT:", stdout);
+        for (size_t i = 0; i < nlists; i++)
+            printf(" %s", lists[i].what);
+        fputs(" (default normalizers)\n", stdout);
+        return ns_finish_output();
+    }
+    if (argc > 2)
+        ns_die("list: too many arguments (see 'normstab list --help')");
+    const char *what = argc > 1 ? argv[1] : "normalizers";
+    for (size_t i = 0; i < nlists; i++)
+        if (strcmp(what, lists[i].what) == 0) {
+            lists[i].run();
+            return ns_finish_output();
+        }
+    ns_die("list: unknown list '%s' (known: normalizers, formats, policies)", what);
+}

@@ -1,0 +1,86 @@
+/* normstab: the command.  Dispatches to one function per subcommand. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+void ns_die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("normstab: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(NS_EXIT_USAGE);
+}
+
+void ns_print_double(FILE *out, double v)
+{
+    if (v != v)
+        fputs("nan", out);
+    else
+        fprintf(out, "%a", v);       /* "inf", "-inf" as C99 prints them */
+}
+
+void ns_print_row(FILE *out, const double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(' ', out);
+        ns_print_double(out, v[i]);
+    }
+    fputc('\n', out);
+}
+
+int ns_finish_output(void)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fputs("normstab: cannot write the output\n", stderr);
+        return NS_EXIT_USAGE;
+    }
+    return NS_EXIT_OK;
+}
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    { "list", cmd_list, "list normalizers, formats, policies or generators" },
+    { "round", cmd_round, "round numbers into a format" },
+    { "eval", cmd_eval, "evaluate a normalizer (forward, and backward with -g)" },
+    { "check", cmd_check, "compare one normalizer with the reference on each input row" },
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: normstab COMMAND [OPTIONS]\n\n"
+          "Numerical stability of attention normalizers in fp16, bf16, fp32 and fp64,\n"
+          "measured against a correctly rounded MPFR reference.\n\ncommands:\n", out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'normstab COMMAND --help' describes each command.\n"
+          "Exit status: 0 success, 1 a check failed, 2 usage or input error.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return NS_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return ns_finish_output();
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("normstab %s\n", NS_VERSION);
+        return ns_finish_output();
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    ns_die("unknown command '%s' (see 'normstab --help')", argv[1]);
+}

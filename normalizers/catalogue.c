@@ -1,0 +1,162 @@
+#include "catalogue.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_FAMILY_ENTRY(name) extern const ns_family ns_family_##name;
+#include "families.gen.h"
+#undef NS_FAMILY_ENTRY
+
+static const ns_family *sorted[] = {
+#define NS_FAMILY_ENTRY(name) &ns_family_##name,
+#include "families.gen.h"
+#undef NS_FAMILY_ENTRY
+    NULL,
+};
+
+static int by_order(const void *a, const void *b)
+{
+    const ns_family *fa = *(const ns_family *const *)a, *fb = *(const ns_family *const *)b;
+    return (fa->order > fb->order) - (fa->order < fb->order);
+}
+
+const ns_family *const *ns_families(void)
+{
+    static int done;
+    if (!done) {       /* the table is fixed at build time; sorting twice is harmless */
+        qsort(sorted, sizeof sorted / sizeof sorted[0] - 1, sizeof sorted[0], by_order);
+        done = 1;
+    }
+    return sorted;
+}
+
+const ns_algorithm *ns_algorithm_find(const char *name, const ns_family **family_out)
+{
+    for (const ns_family *const *f = ns_families(); *f; f++)
+        for (const ns_algorithm *a = (*f)->algorithms; a->name; a++)
+            if (strcmp(a->name, name) == 0) {
+                if (family_out)
+                    *family_out = *f;
+                return a;
+            }
+    return NULL;
+}
+
+size_t ns_family_nparams(const ns_family *f)
+{
+    size_t k = 0;
+    while (k < NS_MAX_PARAMS && f->params[k].key)
+        k++;
+    return k;
+}
+
+void ns_params_default(const ns_family *f, double *param)
+{
+    for (size_t k = 0; k < NS_MAX_PARAMS; k++)
+        param[k] = k < ns_family_nparams(f) ? f->params[k].value : 0.0;
+}
+
+int ns_params_set(const ns_family *f, double *param, const char *kv, char *err, size_t errlen)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) {
+        snprintf(err, errlen, "--param '%s': expected KEY=VALUE", kv);
+        return -1;
+    }
+    size_t klen = (size_t)(eq - kv);
+    size_t np = ns_family_nparams(f);
+    for (size_t k = 0; k < np; k++) {
+        if (strlen(f->params[k].key) != klen || strncmp(f->params[k].key, kv, klen) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        double v = strtod(eq + 1, &end);
+        if (end == eq + 1 || *end != '\0' || isnan(v)) {
+            snprintf(err, errlen, "--param '%s': '%s' is not a number", kv, eq + 1);
+            return -1;
+        }
+        param[k] = v;
+        return 0;
+    }
+    if (np == 0)
+        snprintf(err, errlen, "--param '%.*s': %s takes no parameters", (int)klen, kv, f->name);
+    else {
+        char keys[128] = "";
+        for (size_t k = 0; k < np; k++) {
+            strncat(keys, k ? ", " : "", sizeof keys - strlen(keys) - 1);
+            strncat(keys, f->params[k].key, sizeof keys - strlen(keys) - 1);
+        }
+        snprintf(err, errlen, "--param '%.*s': unknown for %s (known: %s)", (int)klen, kv, f->name, keys);
+    }
+    return -1;
+}
+
+int ns_job_init(ns_job *job, const char *alg, const ns_policy *policy, ns_sum_order sum)
+{
+    memset(job, 0, sizeof *job);
+    job->alg = ns_algorithm_find(alg, &job->family);
+    if (!job->alg || ns_policy_is_ref(policy))
+        return -1;
+    job->policy = policy;
+    job->sum = sum;
+    ns_params_default(job->family, job->param);
+    return 0;
+}
+
+void ns_job_free(ns_job *job)
+{
+    free(job->work);
+    job->work = NULL;
+    job->work_cap = 0;
+}
+
+static int job_ops(ns_job *job, size_t n, ns_probe *probe, ns_ops *op)
+{
+    size_t need = NS_WORK_DOUBLES(n);
+    if (need > job->work_cap) {
+        double *w = realloc(job->work, need * sizeof *w);
+        if (!w)
+            return -1;
+        job->work = w;
+        job->work_cap = need;
+    }
+    op->io = job->policy->io;
+    op->elem = job->policy->elem;
+    op->acc = job->policy->acc;
+    op->sum = job->sum;
+    op->param = job->param;
+    op->work = job->work;
+    op->probe = probe;
+    return 0;
+}
+
+void ns_job_round_inputs(const ns_job *job, const double *x, double *xr, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        xr[i] = ns_round(job->policy->io, x[i]);
+}
+
+int ns_job_forward(ns_job *job, const double *xr, double *y, size_t n, ns_probe *probe)
+{
+    ns_ops op;
+    if (job_ops(job, n, probe, &op) != 0)
+        return -1;
+    job->alg->forward(&op, xr, y, n);
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_round(op.io, y[i]);
+    return 0;
+}
+
+int ns_job_backward(ns_job *job, const double *xr, const double *y, const double *gr,
+                    double *dx, size_t n, ns_probe *probe)
+{
+    ns_ops op;
+    if (job_ops(job, n, probe, &op) != 0)
+        return -1;
+    job->alg->backward(&op, xr, y, gr, dx, n);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = ns_round(op.io, dx[i]);
+    return 0;
+}

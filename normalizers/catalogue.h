@@ -1,0 +1,85 @@
+/* The catalogue: families of normalizers and the algorithms that compute them.
+ *
+ * A family is a mathematical function (its reference lives in reference/);
+ * an algorithm is one way of computing it in floating point, written once
+ * against ns_ops and so generic over every policy and summation order.
+ *
+ * To add a family, write normalizers/NAME.c defining
+ *     const ns_family ns_family_NAME = { ... };
+ * The build finds it (mk/gen-list.sh) and lists it by its .order. */
+#ifndef NS_CATALOGUE_H
+#define NS_CATALOGUE_H
+
+#include <stddef.h>
+
+#include "../formats/policy.h"
+
+typedef struct ns_param_def {
+    const char *key;
+    double value;           /* default */
+    const char *summary;
+} ns_param_def;
+
+typedef struct ns_algorithm {
+    const char *name;       /* catalogue name, e.g. "softmax.shifted" */
+    const char *summary;    /* one line for `normstab list normalizers` */
+    /* y = f(x).  x holds n >= 1 values already in op->io; y is rounded into
+     * op->io by the caller afterwards.  op->work has NS_WORK_DOUBLES(n). */
+    void (*forward)(const ns_ops *op, const double *x, double *y, size_t n);
+    /* dx = J(x)^T g, given y = forward(x) as stored in op->io. */
+    void (*backward)(const ns_ops *op, const double *x, const double *y,
+                     const double *g, double *dx, size_t n);
+} ns_algorithm;
+
+#define NS_MAX_PARAMS 4
+
+typedef struct ns_family {
+    const char *name;           /* "softmax" */
+    const char *definition;     /* the reference definition, one line */
+    int order;                  /* position in the listing */
+    ns_param_def params[NS_MAX_PARAMS];   /* terminated by key NULL */
+    const ns_algorithm *algorithms;       /* terminated by name NULL */
+} ns_family;
+
+/* Every family, by .order; NULL-terminated. */
+const ns_family *const *ns_families(void);
+
+/* Lookup by catalogue name; family_out may be NULL. */
+const ns_algorithm *ns_algorithm_find(const char *name, const ns_family **family_out);
+
+size_t ns_family_nparams(const ns_family *f);
+
+/* Fill param[] with the family's defaults. */
+void ns_params_default(const ns_family *f, double *param);
+
+/* Apply one "KEY=VALUE" to param[]; 0, or -1 with a message in err. */
+int ns_params_set(const ns_family *f, double *param, const char *kv, char *err, size_t errlen);
+
+/* One evaluation setup: algorithm, policy, summation order, parameters, and
+ * a scratch area that grows with n. */
+typedef struct ns_job {
+    const ns_family *family;
+    const ns_algorithm *alg;
+    const ns_policy *policy;    /* never "ref" here */
+    ns_sum_order sum;
+    double param[NS_MAX_PARAMS];
+    double *work;
+    size_t work_cap;
+} ns_job;
+
+/* 0, or -1 on an unknown name or policy "ref". */
+int ns_job_init(ns_job *job, const char *alg, const ns_policy *policy, ns_sum_order sum);
+void ns_job_free(ns_job *job);
+
+/* Round x into the policy's input format (values as the kernel receives them). */
+void ns_job_round_inputs(const ns_job *job, const double *x, double *xr, size_t n);
+
+/* y = forward(xr), rounded into the output format.  xr must be rounded already.
+ * Returns 0, or -1 when scratch could not be allocated. */
+int ns_job_forward(ns_job *job, const double *xr, double *y, size_t n, ns_probe *probe);
+
+/* dx from xr, the stored y and the rounded gradient gr; dx rounded into io. */
+int ns_job_backward(ns_job *job, const double *xr, const double *y, const double *gr,
+                    double *dx, size_t n, ns_probe *probe);
+
+#endif

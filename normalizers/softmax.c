@@ -1,0 +1,113 @@
+/* softmax: y_i = e^{x_i} / sum_j e^{x_j}.
+ *
+ * Five ways to compute it, as kernels write them.  Error bounds are first
+ * order in the unit roundoff u of a single-format policy, from Blanchard,
+ * D. J. Higham & N. J. Higham, "Accurate computation of the log-sum-exp and
+ * softmax functions", IMA J. Numer. Anal. 41(4), 2021 (Theorems 3.2, 4.1). */
+#include "catalogue.h"
+
+/* dx = y . (g - <g, y>), shared by every algorithm of the family. */
+static void softmax_backward(const ns_ops *op, const double *x, const double *y,
+                             const double *g, double *dx, size_t n)
+{
+    (void)x;
+    double gy = ns_dot(op, g, y, n);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = ns_mul(op, y[i], ns_sub(op, g[i], gy));
+}
+
+/* No shift: e^{x} overflows for x > ln(max_finite) (11.09 in fp16) and the
+ * result is inf/inf = NaN.  Where it does not overflow its error bound equals
+ * the shifted one, (n + 2) u for the division form. */
+static void softmax_naive_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, x[i]);
+    double s = ns_denominator(op, ns_sum(op, y, n));
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_div(op, y[i], s);
+}
+
+/* Subtract the maximum, divide: bound (n + 2 + 2 (max x - min x)) u
+ * (the shift adds the spread term through the error of x_i - m). */
+static void softmax_shifted_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    double m = ns_max(op, x, n);
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, ns_sub(op, x[i], m));
+    double s = ns_denominator(op, ns_sum(op, y, n));
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_div(op, y[i], s);
+}
+
+/* Subtract the maximum, multiply by 1/s: one more rounding per weight than
+ * the division form. */
+static void softmax_recip_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    double m = ns_max(op, x, n);
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, ns_sub(op, x[i], m));
+    double s = ns_denominator(op, ns_sum(op, y, n));
+    double r = ns_div(op, 1.0, s);
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_mul(op, y[i], r);
+}
+
+/* Division-free: y_i = e^{x_i - lse}, lse = m + log s.  The rounding error of
+ * lse (about |lse| u) is amplified by the exponential, so the weights carry a
+ * relative error near |lse| u and need not sum to one (the paper's
+ * Theorem 4.1 and its fp16 experiments).  s is shown to the probe as the
+ * normalizing sum, though it is not divided by. */
+static void softmax_lse_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    double m = ns_max(op, x, n);
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, ns_sub(op, x[i], m));
+    double s = ns_denominator(op, ns_sum(op, y, n));
+    double lse = ns_add(op, m, ns_log(op, s));
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, ns_sub(op, x[i], lse));
+}
+
+/* One pass with a running maximum m and a running sum d rescaled whenever m
+ * grows (Milakov & Gimelshein 2018), started at m = -inf, d = 0 as the paper
+ * writes it.  A leading -inf entry meets (-inf) - (-inf) = NaN.  The running
+ * sum is an accumulator; the summation order does not apply (it is
+ * sequential by construction). */
+static void softmax_online_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    double m = -INFINITY, d = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double m_new = x[i] > m ? x[i] : m;
+        if (isnan(x[i]))
+            m_new = x[i];
+        d = ns_acc_add(op, ns_acc_mul(op, d, ns_exp(op, ns_sub(op, m, m_new))),
+                       ns_exp(op, ns_sub(op, x[i], m_new)));
+        m = m_new;
+    }
+    ns_denominator(op, d);
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_div(op, ns_exp(op, ns_sub(op, x[i], m)), d);
+}
+
+static const ns_algorithm softmax_algorithms[] = {
+    { "softmax.naive", "e^x / sum e^x, no shift (overflows in low precision)",
+      softmax_naive_forward, softmax_backward },
+    { "softmax.shifted", "subtract the max, exponentiate, divide by the sum",
+      softmax_shifted_forward, softmax_backward },
+    { "softmax.recip", "subtract the max, multiply by the reciprocal of the sum",
+      softmax_recip_forward, softmax_backward },
+    { "softmax.lse", "division-free e^(x - logsumexp(x))",
+      softmax_lse_forward, softmax_backward },
+    { "softmax.online", "one pass: running max and rescaled running sum",
+      softmax_online_forward, softmax_backward },
+    { NULL, NULL, NULL, NULL },
+};
+
+const ns_family ns_family_softmax = {
+    .name = "softmax",
+    .definition = "y_i = e^{x_i} / sum_j e^{x_j}; dx = y . (g - <g, y>)",
+    .order = 10,
+    .params = { { NULL, 0, NULL } },
+    .algorithms = softmax_algorithms,
+};

@@ -1,0 +1,176 @@
+#include "ref.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../formats/emulate.h"
+
+#define NS_REFERENCE_ENTRY(name) extern const ns_reference ns_ref_##name;
+#include "references.gen.h"
+#undef NS_REFERENCE_ENTRY
+
+static const ns_reference *const all_references[] = {
+#define NS_REFERENCE_ENTRY(name) &ns_ref_##name,
+#include "references.gen.h"
+#undef NS_REFERENCE_ENTRY
+    NULL,
+};
+
+const ns_reference *ns_reference_find(const char *family)
+{
+    for (size_t i = 0; all_references[i]; i++)
+        if (strcmp(all_references[i]->family, family) == 0)
+            return all_references[i];
+    return NULL;
+}
+
+int ns_ref_round(mpfi_srcptr v, double *out)
+{
+    mpfr_t lo, hi;
+    mpfr_inits2(mpfi_get_prec(v), lo, hi, (mpfr_ptr)0);
+    mpfi_get_left(lo, v);
+    mpfi_get_right(hi, v);
+    double a = ns_emu_round_mpfr(&ns_fp64, lo);
+    double b = ns_emu_round_mpfr(&ns_fp64, hi);
+    int ok = a == b;                         /* NaN never equal: not certain */
+    if (ok) {
+        if (a != 0)
+            *out = a;
+        else if (mpfr_sgn(hi) <= 0 && mpfr_sgn(lo) < 0)
+            *out = -0.0;
+        else
+            *out = 0.0;
+    }
+    mpfr_clears(lo, hi, (mpfr_ptr)0);
+    return ok;
+}
+
+void ns_ref_set_zero_all(mpfi_ptr v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfi_set_ui(&v[i], 0);
+}
+
+size_t ns_ref_argmax(const double *x, size_t n)
+{
+    size_t k = n;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != -INFINITY && (k == n || x[i] > x[k]))
+            k = i;
+    return k;
+}
+
+static void fill_nan(double *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = NAN;
+}
+
+static mpfi_ptr intervals_new(size_t n, mpfr_prec_t prec)
+{
+    mpfi_ptr v = malloc((n ? n : 1) * sizeof *v);
+    if (v)
+        for (size_t i = 0; i < n; i++)
+            mpfi_init2(&v[i], prec);
+    return v;
+}
+
+static void intervals_free(mpfi_ptr v, size_t n)
+{
+    if (!v)
+        return;
+    for (size_t i = 0; i < n; i++)
+        mpfi_clear(&v[i]);
+    free(v);
+}
+
+static void intervals_set_prec(mpfi_ptr v, size_t n, mpfr_prec_t prec)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfi_set_prec(&v[i], prec);
+}
+
+/* Round every entry; returns how many are not yet certain. */
+static size_t round_all(mpfi_srcptr v, size_t n, double *out, int last)
+{
+    size_t open = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ns_ref_round(&v[i], &out[i]))
+            continue;
+        open++;
+        if (last) {
+            mpfr_t mid;
+            mpfr_init2(mid, mpfi_get_prec(&v[i]));
+            mpfi_mid(mid, &v[i]);
+            out[i] = ns_emu_round_mpfr(&ns_fp64, mid);
+            mpfr_clear(mid);
+        }
+    }
+    return open;
+}
+
+int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
+                const double *g, size_t n, double *y, double *dx, ns_ref_stats *st)
+{
+    ns_ref_stats local = { 0, 0, 0 };
+    if (!st)
+        st = &local;
+    memset(st, 0, sizeof *st);
+
+    int undefined = 0, grad_undefined = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(x[i]) || x[i] == INFINITY)
+            undefined = 1;
+        if (g && !isfinite(g[i]))
+            grad_undefined = 1;
+    }
+    if (undefined || n == 0) {
+        fill_nan(y, n);
+        if (g)
+            fill_nan(dx, n);
+        return 0;
+    }
+
+    /* Start with guard bits for the length of the row; most rows settle in
+     * the first round. */
+    mpfr_prec_t prec = 64;
+    for (size_t m = n; m > 1; m >>= 1)
+        prec++;
+    mpfi_ptr vy = intervals_new(n, prec);
+    mpfi_ptr vdx = g ? intervals_new(n, prec) : NULL;
+    if (!vy || (g && !vdx)) {
+        intervals_free(vy, vy ? n : 0);
+        intervals_free(vdx, vdx ? n : 0);
+        return -1;
+    }
+
+    mpfr_exp_t old_emin = mpfr_get_emin(), old_emax = mpfr_get_emax();
+    mpfr_set_emin(mpfr_get_emin_min());
+    mpfr_set_emax(mpfr_get_emax_max());
+    ns_ref_input in = { x, grad_undefined ? NULL : g, param, n };
+    for (;;) {
+        st->rounds++;
+        st->prec = prec;
+        r->enclose(&in, prec, vy, in.g ? vdx : NULL);
+        int last = prec >= NS_REF_MAX_PREC;
+        size_t open = round_all(vy, n, y, last);
+        if (in.g)
+            open += round_all(vdx, n, dx, last);
+        if (open == 0 || last) {
+            st->uncertain = open;
+            break;
+        }
+        prec *= 2;
+        intervals_set_prec(vy, n, prec);
+        if (vdx)
+            intervals_set_prec(vdx, n, prec);
+    }
+    mpfr_set_emin(old_emin);
+    mpfr_set_emax(old_emax);
+    if (g && grad_undefined)
+        fill_nan(dx, n);
+    intervals_free(vy, n);
+    intervals_free(vdx, g ? n : 0);
+    return 0;
+}

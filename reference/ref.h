@@ -1,0 +1,69 @@
+/* The reference: each family's mathematical definition evaluated in interval
+ * arithmetic (MPFI over MPFR), independently of the algorithms, and returned
+ * correctly rounded to binary64.
+ *
+ * A family supplies enclose(): enclosures of every output and gradient entry
+ * at a working precision.  The driver (ref.c) raises the precision (Ziv's
+ * strategy) until both ends of every enclosure round to the same double,
+ * which proves that double is the correctly rounded value.  So the only
+ * correctness obligation on a family is that its intervals contain the truth,
+ * which interval arithmetic gives by construction; accuracy only decides how
+ * many rounds the driver needs.
+ *
+ * Domain: x_i finite or -inf (a masked entry).  A row containing NaN or +inf
+ * has no reference: every output (and gradient) is NaN.  Where the exact
+ * normalizing sum is zero (all-masked rows, relu on non-positive rows,
+ * spherical at 0) output and gradient are all zeros (SPEC section 3). */
+#ifndef NS_REF_H
+#define NS_REF_H
+
+#include <stddef.h>
+#include <mpfi.h>
+
+typedef struct ns_ref_input {
+    const double *x;        /* n logits: finite or -inf */
+    const double *g;        /* n upstream gradients (finite), or NULL */
+    const double *param;    /* the family's parameters */
+    size_t n;
+} ns_ref_input;
+
+typedef struct ns_reference {
+    const char *family;
+    /* Set y[0..n) (and dx[0..n) when in->g) to intervals containing the
+     * exact values, computed at working precision prec.  The caller has
+     * initialised every interval to precision prec.  The exponent range is
+     * the widest MPFR allows while this runs. */
+    void (*enclose)(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx);
+} ns_reference;
+
+const ns_reference *ns_reference_find(const char *family);
+
+typedef struct ns_ref_stats {
+    mpfr_prec_t prec;       /* working precision of the last round */
+    size_t rounds;          /* enclosure rounds */
+    size_t uncertain;       /* entries still uncertain at the precision cap */
+} ns_ref_stats;
+
+#define NS_REF_MAX_PREC 65536
+
+/* y (and dx when g) correctly rounded to binary64.  Entries that the cap did
+ * not settle get the rounding of their enclosure's midpoint and are counted
+ * in st->uncertain (st may be NULL).  Returns 0, or -1 when out of memory. */
+int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
+                const double *g, size_t n, double *y, double *dx, ns_ref_stats *st);
+
+/* Rounds an enclosure to binary64: 1 with *out set when both ends round to
+ * the same double (for a zero, the sign of the interval, +0 when it straddles
+ * zero: the sign of a zero result is not certified); 0 when they differ. */
+int ns_ref_round(mpfi_srcptr v, double *out);
+
+/* Helpers shared by the families' enclosures. */
+
+/* v = e^{a - b} - 1 ... are written by families themselves; these are the
+ * small pieces every family needs: */
+void ns_ref_set_zero_all(mpfi_ptr v, size_t n);           /* v[i] = [0, 0] */
+/* Index of the largest finite-or-masked entry (first one on ties); n if the
+ * row is all -inf. */
+size_t ns_ref_argmax(const double *x, size_t n);
+
+#endif

@@ -1,0 +1,112 @@
+#include "testlib.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analysis/error.h"
+
+uint64_t ns_test_seed(void)
+{
+    const char *s = getenv("NS_TEST_SEED");
+    return s && *s ? strtoull(s, NULL, 0) : 20211001u;
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+void ns_test_rng_init(ns_test_rng *r, uint64_t seed)
+{
+    for (int i = 0; i < 4; i++) {          /* splitmix64 to fill the state */
+        seed += 0x9e3779b97f4a7c15u;
+        uint64_t z = seed;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+        r->s[i] = z ^ (z >> 31);
+    }
+}
+
+uint64_t ns_test_rng_next(ns_test_rng *r)
+{
+    uint64_t *s = r->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    return result;
+}
+
+double ns_test_rng_uniform(ns_test_rng *r)
+{
+    return (double)(ns_test_rng_next(r) >> 11) * 0x1p-53;
+}
+
+double ns_test_rng_normal(ns_test_rng *r)
+{
+    double u = ns_test_rng_uniform(r), v = ns_test_rng_uniform(r);
+    return sqrt(-2.0 * log1p(-u)) * cos(0x1.921fb54442d18p+2 * v)   /* 2 pi */;
+}
+
+/* phi = <g, y(x)> at precision prec, as the midpoint of its enclosure. */
+static void phi_at(const ns_reference *r, const double *param, const double *x,
+                   const double *g, size_t n, mpfr_t out)
+{
+    mpfr_prec_t prec = mpfr_get_prec(out);
+    mpfi_ptr y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++)
+        mpfi_init2(&y[i], prec);
+    mpfr_exp_t emin = mpfr_get_emin(), emax = mpfr_get_emax();
+    mpfr_set_emin(mpfr_get_emin_min());
+    mpfr_set_emax(mpfr_get_emax_max());
+    ns_ref_input in = { x, NULL, param, n };
+    r->enclose(&in, prec, y, NULL);
+    mpfi_t acc, t;
+    mpfi_init2(acc, prec);
+    mpfi_init2(t, prec);
+    mpfi_set_ui(acc, 0);
+    for (size_t i = 0; i < n; i++) {
+        mpfi_mul_d(t, &y[i], g[i]);
+        mpfi_add(acc, acc, t);
+    }
+    mpfi_mid(out, acc);
+    mpfi_clear(acc);
+    mpfi_clear(t);
+    mpfr_set_emin(emin);
+    mpfr_set_emax(emax);
+    for (size_t i = 0; i < n; i++)
+        mpfi_clear(&y[i]);
+    free(y);
+}
+
+double ns_test_fd_gradient(const ns_reference *r, const double *param,
+                           const double *x, const double *g, size_t n, size_t j)
+{
+    const mpfr_prec_t prec = 400;
+    double *xp = malloc(n * sizeof *xp);
+    memcpy(xp, x, n * sizeof *xp);
+    /* The step must be exact: x_j +- h have to be doubles.  With x_j of at
+     * most 40 significant bits (tests use fp32-valued rows) they are. */
+    double h = ldexp(1.0, (x[j] == 0 ? 0 : ilogb(x[j])) - 40);
+    if ((x[j] + h) - x[j] != h || x[j] - (x[j] - h) != h) {
+        free(xp);
+        return NAN;
+    }
+    mpfr_t plus, minus;
+    mpfr_inits2(prec, plus, minus, (mpfr_ptr)0);
+    xp[j] = x[j] + h;
+    phi_at(r, param, xp, g, n, plus);
+    xp[j] = x[j] - h;
+    phi_at(r, param, xp, g, n, minus);
+    mpfr_sub(plus, plus, minus, MPFR_RNDN);
+    mpfr_div_d(plus, plus, 2 * h, MPFR_RNDN);
+    double d = mpfr_get_d(plus, MPFR_RNDN);
+    mpfr_clears(plus, minus, (mpfr_ptr)0);
+    free(xp);
+    return d;
+}
+
+double ns_test_ulps64(double a, double b)
+{
+    return ns_ulps(&ns_fp64, a, b);
+}

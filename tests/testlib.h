@@ -1,0 +1,33 @@
+/* Shared helpers for the unit tests. */
+#ifndef NS_TESTLIB_H
+#define NS_TESTLIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../normalizers/catalogue.h"
+#include "../reference/ref.h"
+
+/* The seed of every randomized test: NS_TEST_SEED from the environment, or a
+ * fixed default.  Printed with every failure message that uses it. */
+uint64_t ns_test_seed(void);
+
+/* xoshiro256** (Blackman & Vigna): a small, good, reproducible generator. */
+typedef struct { uint64_t s[4]; } ns_test_rng;
+void ns_test_rng_init(ns_test_rng *r, uint64_t seed);
+uint64_t ns_test_rng_next(ns_test_rng *r);
+double ns_test_rng_uniform(ns_test_rng *r);          /* [0, 1) */
+double ns_test_rng_normal(ns_test_rng *r);           /* N(0, 1) */
+
+/* d(phi)/d(x_j) of phi(x) = <g, y(x)> for the family's exact forward y,
+ * by a central difference with step h = 2^-50 max(1, |x_j|) (exact in
+ * binary64) of phi evaluated from the reference enclosures at 400 bits.
+ * The truncation error is O(h^2) ~ 2^-100 relative, far below one ulp of a
+ * double; the rounding error is below 2^-300. */
+double ns_test_fd_gradient(const ns_reference *r, const double *param,
+                           const double *x, const double *g, size_t n, size_t j);
+
+/* Distance in units of the ulp of b, in binary64 (0 when both NaN). */
+double ns_test_ulps64(double a, double b);
+
+#endif
