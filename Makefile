@@ -11,7 +11,7 @@ CPPFLAGS_ALL  = -D_POSIX_C_SOURCE=200809L -I$(BUILD)/gen $(CPPFLAGS)
 CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(SANITIZE) $(CFLAGS)
 LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm $(LDLIBS)
 
-LIB_DIRS  = formats normalizers reference analysis
+LIB_DIRS  = formats normalizers reference analysis fuzz
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/*.c)
@@ -108,5 +108,8 @@ help:
 	@echo "variables: CC=gcc|clang  BUILD=dir  OPT=-O2"
 
 FORCE:
+
+# Goals of later parts (report, fuzz, ...) live in mk/*.mk.
+include $(wildcard mk/*.mk)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -20,6 +20,10 @@ typedef struct ns_param_def {
     const char *summary;
 } ns_param_def;
 
+struct ns_contract;   /* what an algorithm promises: normalizers/contract.h */
+
+/* Define algorithms with designated initializers (.name = ..., ...): fields
+ * may be added here later. */
 typedef struct ns_algorithm {
     const char *name;       /* catalogue name, e.g. "softmax.shifted" */
     const char *summary;    /* one line for `normstab list normalizers` */
@@ -29,6 +33,7 @@ typedef struct ns_algorithm {
     /* dx = J(x)^T g, given y = forward(x) as stored in op->io. */
     void (*backward)(const ns_ops *op, const double *x, const double *y,
                      const double *g, double *dx, size_t n);
+    const struct ns_contract *contract;   /* NULL: the default contract */
 } ns_algorithm;
 
 #define NS_MAX_PARAMS 4

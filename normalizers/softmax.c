@@ -91,17 +91,17 @@ static void softmax_online_forward(const ns_ops *op, const double *x, double *y,
 }
 
 static const ns_algorithm softmax_algorithms[] = {
-    { "softmax.naive", "e^x / sum e^x, no shift (overflows in low precision)",
-      softmax_naive_forward, softmax_backward },
-    { "softmax.shifted", "subtract the max, exponentiate, divide by the sum",
-      softmax_shifted_forward, softmax_backward },
-    { "softmax.recip", "subtract the max, multiply by the reciprocal of the sum",
-      softmax_recip_forward, softmax_backward },
-    { "softmax.lse", "division-free e^(x - logsumexp(x))",
-      softmax_lse_forward, softmax_backward },
-    { "softmax.online", "one pass: running max and rescaled running sum",
-      softmax_online_forward, softmax_backward },
-    { NULL, NULL, NULL, NULL },
+    { .name = "softmax.naive", .summary = "e^x / sum e^x, no shift (overflows in low precision)",
+      .forward = softmax_naive_forward, .backward = softmax_backward },
+    { .name = "softmax.shifted", .summary = "subtract the max, exponentiate, divide by the sum",
+      .forward = softmax_shifted_forward, .backward = softmax_backward },
+    { .name = "softmax.recip", .summary = "subtract the max, multiply by the reciprocal of the sum",
+      .forward = softmax_recip_forward, .backward = softmax_backward },
+    { .name = "softmax.lse", .summary = "division-free e^(x - logsumexp(x))",
+      .forward = softmax_lse_forward, .backward = softmax_backward },
+    { .name = "softmax.online", .summary = "one pass: running max and rescaled running sum",
+      .forward = softmax_online_forward, .backward = softmax_backward },
+    { .name = NULL },
 };
 
 const ns_family ns_family_softmax = {
