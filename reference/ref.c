@@ -27,6 +27,10 @@ const ns_reference *ns_reference_find(const char *family)
 
 int ns_ref_round(mpfi_srcptr v, double *out)
 {
+    if (mpfi_nan_p(v)) {            /* the family's definition is undefined here */
+        *out = NAN;
+        return 1;
+    }
     mpfr_t lo, hi;
     mpfr_inits2(mpfi_get_prec(v), lo, hi, (mpfr_ptr)0);
     mpfi_get_left(lo, v);

@@ -53,7 +53,9 @@ int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
                 const double *g, size_t n, double *y, double *dx, ns_ref_stats *st);
 
 /* Rounds an enclosure to binary64: 1 with *out set when both ends round to
- * the same double (for a zero, the sign of the interval, +0 when it straddles
+ * the same double, or to NaN when the enclosure is NaN (a family returns NaN
+ * where its definition is undefined, e.g. spherical at -inf: a NaN there
+ * does not shrink with precision) (for a zero, the sign of the interval, +0 when it straddles
  * zero: the sign of a zero result is not certified); 0 when they differ. */
 int ns_ref_round(mpfi_srcptr v, double *out);
 

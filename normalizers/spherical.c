@@ -1,0 +1,47 @@
+/* spherical: ratio(x^2 + eps), eps = 0 by default (SPEC section 3):
+ * y_i = (x_i^2 + eps) / sum_j (x_j^2 + eps).
+ *
+ * Error: ratio.h's (n + 2c) u with c = 1 for eps = 0 (the square) and c = 2
+ * for eps > 0.  The squares are where low precision breaks it: in fp16
+ * x^2 underflows to 0 for |x| < 2^-12.5 (about 1.7e-4), so a row of small
+ * logits gives 0 / 0 = NaN, and it overflows to inf for |x| > 256, giving
+ * inf / inf = NaN.  At x = 0 with eps = 0 the exact sum is zero (the
+ * reference's zero-denominator convention); the kernel returns NaN.
+ * A masked (-inf) entry makes h infinite: such rows are outside the
+ * family's domain (reference NaN). */
+#include "ratio.h"
+
+static double spherical_h(const ns_ops *op, double x)
+{
+    return ns_add(op, ns_mul(op, x, x), ns_const(op, op->param[0]));
+}
+
+static double spherical_dh(const ns_ops *op, double x)
+{
+    return ns_mul(op, 2.0, x);
+}
+
+static void spherical_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    ns_ratio_forward(op, spherical_h, x, y, n);
+}
+
+static void spherical_backward(const ns_ops *op, const double *x, const double *y,
+                               const double *g, double *dx, size_t n)
+{
+    ns_ratio_backward(op, spherical_h, spherical_dh, x, y, g, dx, n);
+}
+
+static const ns_algorithm spherical_algorithms[] = {
+    { .name = "spherical", .summary = "(x^2 + eps) / sum (x^2 + eps)",
+      .forward = spherical_forward, .backward = spherical_backward },
+    { .name = NULL },
+};
+
+const ns_family ns_family_spherical = {
+    .name = "spherical",
+    .definition = "ratio(x^2 + eps): y_i = (x_i^2 + eps) / sum_j (x_j^2 + eps)",
+    .order = 50,
+    .params = { { "eps", 0.0, "added to every square" }, { NULL, 0, NULL } },
+    .algorithms = spherical_algorithms,
+};

@@ -1,0 +1,46 @@
+/* taylor: ratio(1 + x + x^2/2), the second-order Taylor polynomial of e^x
+ * (SPEC section 3).  h(x) = ((1 + x)^2 + 1) / 2 >= 1/2, so the exact sum
+ * never vanishes.
+ *
+ * h is evaluated as a kernel writes it, (1 + x) + (x * x) * 0.5, with
+ * relative error at most 4 u (|1 + x| <= h and x^2/2 <= 2h), so ratio.h's
+ * bound is (n + 8) u.  Low precision breaks it through x * x: in fp16 it
+ * overflows for |x| > 256 (inf / inf = NaN).  A masked (-inf) entry makes
+ * h infinite (and the kernel's -inf + inf NaN): such rows are outside the
+ * family's domain (reference NaN). */
+#include "ratio.h"
+
+static double taylor_h(const ns_ops *op, double x)
+{
+    return ns_add(op, ns_add(op, 1.0, x), ns_mul(op, ns_mul(op, x, x), 0.5));
+}
+
+static double taylor_dh(const ns_ops *op, double x)
+{
+    return ns_add(op, 1.0, x);
+}
+
+static void taylor_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    ns_ratio_forward(op, taylor_h, x, y, n);
+}
+
+static void taylor_backward(const ns_ops *op, const double *x, const double *y,
+                            const double *g, double *dx, size_t n)
+{
+    ns_ratio_backward(op, taylor_h, taylor_dh, x, y, g, dx, n);
+}
+
+static const ns_algorithm taylor_algorithms[] = {
+    { .name = "taylor", .summary = "(1 + x + x^2/2) / sum (1 + x + x^2/2)",
+      .forward = taylor_forward, .backward = taylor_backward },
+    { .name = NULL },
+};
+
+const ns_family ns_family_taylor = {
+    .name = "taylor",
+    .definition = "ratio(1 + x + x^2/2): y_i = (1 + x_i + x_i^2/2) / sum_j (1 + x_j + x_j^2/2)",
+    .order = 60,
+    .params = { { NULL, 0, NULL } },
+    .algorithms = taylor_algorithms,
+};

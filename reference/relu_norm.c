@@ -1,0 +1,31 @@
+/* Reference for relu.norm: ratio(relu(x)), in exact rationals (ratio.h).
+ * h(x) = max(x, 0), h'(x) = 1 for x > 0 and 0 otherwise (relu'(0) = 0).
+ *
+ * Masked (-inf) entries are the limit relu(-inf) = 0 with h' = 0.  A row
+ * with no positive entry has S = 0: zeros (SPEC section 3). */
+#include "ratio.h"
+
+static int relu_h(mpq_ptr out, double x, const double *param)
+{
+    (void)param;
+    if (x > 0)
+        mpq_set_d(out, x);
+    else
+        mpq_set_ui(out, 0, 1);
+    return 1;
+}
+
+static int relu_dh(mpq_ptr out, double x, const double *param)
+{
+    (void)param;
+    mpq_set_ui(out, x > 0, 1);
+    return 1;
+}
+
+static void relu_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
+{
+    (void)prec;
+    ns_ref_ratio_enclose(in, y, dx, relu_h, relu_dh);
+}
+
+const ns_reference ns_ref_relu_norm = { "relu.norm", relu_norm_enclose };

@@ -1,0 +1,38 @@
+/* Reference for spherical: ratio(x^2 + eps), in exact rationals (ratio.h).
+ * h(x) = x^2 + eps, h'(x) = 2x.
+ *
+ * Domain: a masked (-inf) entry has h = +inf and the ratio inf / inf has no
+ * value, so a row with one is outside the family's domain: every output and
+ * gradient entry is NaN.  At x = 0 with eps = 0, S = 0: zeros (SPEC
+ * section 3). */
+#include "ratio.h"
+
+static int spherical_h(mpq_ptr out, double x, const double *param)
+{
+    if (x == -INFINITY)
+        return 0;
+    mpq_t eps;
+    mpq_init(eps);
+    mpq_set_d(eps, param[0]);
+    mpq_set_d(out, x);
+    mpq_mul(out, out, out);
+    mpq_add(out, out, eps);
+    mpq_clear(eps);
+    return 1;
+}
+
+static int spherical_dh(mpq_ptr out, double x, const double *param)
+{
+    (void)param;
+    mpq_set_d(out, x);
+    mpq_mul_2exp(out, out, 1);
+    return 1;
+}
+
+static void spherical_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
+{
+    (void)prec;
+    ns_ref_ratio_enclose(in, y, dx, spherical_h, spherical_dh);
+}
+
+const ns_reference ns_ref_spherical = { "spherical", spherical_enclose };
