@@ -17,12 +17,29 @@ static const ns_reference *const all_references[] = {
     NULL,
 };
 
+/* References added at run time (plugins). */
+static const ns_reference **added;
+static size_t added_count;
+
 const ns_reference *ns_reference_find(const char *family)
 {
     for (size_t i = 0; all_references[i]; i++)
         if (strcmp(all_references[i]->family, family) == 0)
             return all_references[i];
+    for (size_t i = 0; i < added_count; i++)
+        if (strcmp(added[i]->family, family) == 0)
+            return added[i];
     return NULL;
+}
+
+int ns_reference_add(const ns_reference *r)
+{
+    const ns_reference **grown = realloc(added, (added_count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    added = grown;
+    added[added_count++] = r;
+    return 0;
 }
 
 int ns_ref_round(mpfi_srcptr v, double *out)
@@ -136,11 +153,12 @@ int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
         return 0;
     }
 
-    /* Start with guard bits for the length of the row; most rows settle in
-     * the first round. */
+    /* Start with 2 log2(n) guard bits beyond 64: a sum of n terms loses up
+     * to log2(n) bits of the enclosure's width, and its quotients and
+     * gradients about as many again, so most rows settle in the first round. */
     mpfr_prec_t prec = 64;
     for (size_t m = n; m > 1; m >>= 1)
-        prec++;
+        prec += 2;
     mpfi_ptr vy = intervals_new(n, prec);
     mpfi_ptr vdx = g ? intervals_new(n, prec) : NULL;
     if (!vy || (g && !vdx)) {

@@ -1,0 +1,62 @@
+/* softmax1 ("softmax plus one", an attention that may attend to nothing):
+ * y_i = e^{x_i} / (1 + sum_j e^{x_j}); dx = y . (g - <g, y>).
+ *
+ * Both algorithms shift by some c and compute e^{x_i - c} / (e^{-c} +
+ * sum_j e^{x_j - c}); they differ only in c.  An all-masked row is not a
+ * zero denominator here: the exact sum is 1 and every output is 0. */
+#include "catalogue.h"
+
+/* dx = y . (g - <g, y>) (the Jacobian is diag(y) - y y^T, as for softmax,
+ * though sum y < 1). */
+static void softmax1_backward(const ns_ops *op, const double *x, const double *y,
+                              const double *g, double *dx, size_t n)
+{
+    (void)x;
+    double gy = ns_dot(op, g, y, n);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = ns_mul(op, y[i], ns_sub(op, g[i], gy));
+}
+
+/* y_i = e^{x_i - c} / (e^{-c} + sum_j e^{x_j - c}). */
+static void softmax1_shift_by(const ns_ops *op, double c, const double *x, double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, ns_sub(op, x[i], c));
+    double s = ns_denominator(op, ns_acc_add(op, ns_exp(op, -c), ns_sum(op, y, n)));
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_div(op, y[i], s);
+}
+
+/* Shift by the maximum m, as for softmax.  When every logit is very negative
+ * (m < -ln(max_finite), -11.09 in fp16) the "one" becomes e^{-m} = inf and
+ * every output is 0 although the true ones are near e^{x_i} (fp16,
+ * [-12, -12, -12, -12]: 0 instead of about 6.1e-6). */
+static void softmax1_shifted_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    softmax1_shift_by(op, ns_max(op, x, n), x, y, n);
+}
+
+/* Shift by max(m, 0): every exponent is <= 0, so nothing overflows, and the
+ * denominator is at least 1.  A NaN maximum is left to the NaN logit, whose
+ * exponential makes the sum NaN. */
+static void softmax1_stable_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    double m = ns_max(op, x, n);
+    softmax1_shift_by(op, m > 0 ? m : 0.0, x, y, n);
+}
+
+static const ns_algorithm softmax1_algorithms[] = {
+    { .name = "softmax1.shifted", .summary = "e^(x - m) / (e^-m + sum e^(x - m)), m = max (e^-m overflows)",
+      .forward = softmax1_shifted_forward, .backward = softmax1_backward },
+    { .name = "softmax1.stable", .summary = "the same shifted by max(m, 0): exponents never positive",
+      .forward = softmax1_stable_forward, .backward = softmax1_backward },
+    { .name = NULL },
+};
+
+const ns_family ns_family_softmax1 = {
+    .name = "softmax1",
+    .definition = "y_i = e^{x_i} / (1 + sum_j e^{x_j}); dx = y . (g - <g, y>)",
+    .order = 30,
+    .params = { { NULL, 0, NULL } },
+    .algorithms = softmax1_algorithms,
+};

@@ -1,0 +1,49 @@
+/* softplus.norm: ratio(softplus), y_i = h(x_i) / sum_j h(x_j) with
+ * h(x) = log(1 + e^x); dx_j = sigma(x_j) / S . (g_j - <g, y>) since
+ * h' = sigma.  The ratio kernels are those of ratio.h.
+ *
+ * The textbook kernel computes h as log1p(exp(x)): exp overflows for
+ * x > ln(max_finite) (11.09 in fp16, 88.7 in fp32) and the ratio becomes
+ * inf / inf = NaN, although h(x) ~ x is harmless there.  For very negative x,
+ * h(x) ~ e^x underflows to 0 and so does the weight (a relative error of 1;
+ * a row of very negative logits gives 0 / 0).  Elsewhere each h_i has
+ * relative error about 2u (log1p's condition number t / ((1 + t) log1p t) is
+ * at most 1, so exp's rounding passes through unamplified): c = 2 in
+ * ratio.h's bound, (n + 4) u per weight. */
+#include "ratio.h"
+
+static double softplus(const ns_ops *op, double x)
+{
+    return ns_log1p(op, ns_exp(op, x));
+}
+
+/* sigma(x) = 1 / (1 + e^-x) as kernels write it. */
+static double sigmoid(const ns_ops *op, double x)
+{
+    return ns_div(op, 1.0, ns_add(op, 1.0, ns_exp(op, -x)));
+}
+
+static void softplus_norm_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    ns_ratio_forward(op, softplus, x, y, n);
+}
+
+static void softplus_norm_backward(const ns_ops *op, const double *x, const double *y,
+                                   const double *g, double *dx, size_t n)
+{
+    ns_ratio_backward(op, softplus, sigmoid, x, y, g, dx, n);
+}
+
+static const ns_algorithm softplus_norm_algorithms[] = {
+    { .name = "softplus.norm", .summary = "log1p(e^x) / sum log1p(e^x) (e^x overflows for large x)",
+      .forward = softplus_norm_forward, .backward = softplus_norm_backward },
+    { .name = NULL },
+};
+
+const ns_family ns_family_softplus_norm = {
+    .name = "softplus.norm",
+    .definition = "y_i = h(x_i) / sum_j h(x_j), h(x) = log(1 + e^x); dx_j = sigma(x_j) / S . (g_j - <g, y>)",
+    .order = 90,
+    .params = { { NULL, 0, NULL } },
+    .algorithms = softplus_norm_algorithms,
+};

@@ -1,0 +1,77 @@
+/* Reference for logsoftmax: with k the first argmax and m = x_k,
+ *     y_i = (x_i - m) - log1p(T),  T = sum_{j != k} e^{x_j - m},
+ *     dx_i = g_i - e_i G / (1 + T),  e_i = e^{x_i - m}, G = sum_j g_j
+ * (e^{y_i} = e_i / (1 + T) is the softmax weight).
+ *
+ * Every exponential lies in [0, 1] and log1p keeps the relative accuracy of
+ * a small T, so y_k = -log1p(T) is accurate even when it is far below one
+ * ulp of m.  Exact values stay exact: e_k = e^0 = 1 and T = 0 when every
+ * other entry is masked (or n = 1), giving y_k = 0 exactly; e_i G / s is
+ * formed before g_i is subtracted, so a uniform row with a constant g gives
+ * dx = 0 exactly rather than an interval straddling zero.
+ *
+ * Masked entries (x_i = -inf): y_i = -inf (the value of the definition);
+ * dx_i = g_i, the limit of the backward formula (e^{y_i} = 0) and of the
+ * Jacobian column (dy_j/dx_i = [i = j] - p_i -> [i = j]); every unmasked
+ * dx_j still includes g_i in G.  An all-masked row takes the zero-denominator
+ * convention: y = 0, dx = 0. */
+#include "ref.h"
+
+#include <math.h>
+
+static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
+{
+    size_t n = in->n, k = ns_ref_argmax(in->x, n);
+    if (k == n) {
+        ns_ref_set_zero_all(y, n);
+        if (dx)
+            ns_ref_set_zero_all(dx, n);
+        return;
+    }
+    double m = in->x[k];
+    mpfi_t t, e, s;
+    mpfi_init2(t, prec);
+    mpfi_init2(e, prec);
+    mpfi_init2(s, prec);
+    mpfi_set_ui(t, 0);                       /* t = T */
+    for (size_t i = 0; i < n; i++) {
+        if (in->x[i] == -INFINITY || i == k)
+            continue;
+        mpfi_set_d(e, in->x[i]);
+        mpfi_sub_d(e, e, m);
+        mpfi_exp(e, e);
+        mpfi_add(t, t, e);
+    }
+    mpfi_log1p(s, t);                        /* s = log1p(T) */
+    for (size_t i = 0; i < n; i++) {
+        if (in->x[i] == -INFINITY) {
+            mpfi_set_d(&y[i], -INFINITY);
+            continue;
+        }
+        mpfi_set_d(&y[i], in->x[i]);
+        mpfi_sub_d(&y[i], &y[i], m);
+        mpfi_sub(&y[i], &y[i], s);
+    }
+    if (dx) {
+        mpfi_add_ui(s, t, 1);                /* s = 1 + T */
+        mpfi_set_ui(t, 0);                   /* t = G */
+        for (size_t i = 0; i < n; i++)
+            mpfi_add_d(t, t, in->g[i]);
+        for (size_t i = 0; i < n; i++) {
+            mpfi_set_d(&dx[i], in->g[i]);
+            if (in->x[i] == -INFINITY)
+                continue;
+            mpfi_set_d(e, in->x[i]);
+            mpfi_sub_d(e, e, m);
+            mpfi_exp(e, e);
+            mpfi_mul(e, e, t);
+            mpfi_div(e, e, s);
+            mpfi_sub(&dx[i], &dx[i], e);
+        }
+    }
+    mpfi_clear(t);
+    mpfi_clear(e);
+    mpfi_clear(s);
+}
+
+const ns_reference ns_ref_logsoftmax = { "logsoftmax", logsoftmax_enclose };
