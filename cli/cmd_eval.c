@@ -33,10 +33,15 @@ int cmd_eval(int argc, char **argv)
 
     char err[512];
     ns_rows rows, grads;
+    if (o.grad && strcmp(o.grad, "-") == 0 && (!o.input || strcmp(o.input, "-") == 0))
+        ns_die("eval: -i and -g cannot both read standard input");
     if (ns_rows_open(&rows, o.input, err, sizeof err) != 0)
         ns_die("%s", err);
     if (o.grad && ns_rows_open(&grads, o.grad, err, sizeof err) != 0)
         ns_die("%s", err);
+    if (o.grad && ns_rows_same_shape(&rows, &grads, err, sizeof err) != 0)
+        ns_die("%s", err);
+    char where[2][300];
 
     double *x = NULL, *g = NULL, *xr = NULL, *gr = NULL, *y = NULL, *dx = NULL;
     size_t n = 0, xcap = 0, gn = 0, gcap = 0, bufcap = 0;
@@ -45,7 +50,8 @@ int cmd_eval(int argc, char **argv)
         if (o.grad) {
             int rg = ns_rows_next(&grads, &g, &gn, &gcap, err, sizeof err);
             if (rg == 0) {
-                snprintf(err, sizeof err, "%s: no gradient row for %s:%zu", grads.name, rows.name, rows.line);
+                snprintf(err, sizeof err, "%s: no gradient row for %s", grads.name,
+                         ns_rows_where(&rows, where[0], sizeof where[0]));
                 r = -1;
                 break;
             }
@@ -54,8 +60,9 @@ int cmd_eval(int argc, char **argv)
                 break;
             }
             if (gn != n) {
-                snprintf(err, sizeof err, "%s:%zu: gradient row has %zu numbers, %s:%zu has %zu",
-                         grads.name, grads.line, gn, rows.name, rows.line, n);
+                snprintf(err, sizeof err, "%s: gradient row has %zu numbers, %s has %zu",
+                         ns_rows_where(&grads, where[1], sizeof where[1]), gn,
+                         ns_rows_where(&rows, where[0], sizeof where[0]), n);
                 r = -1;
                 break;
             }
@@ -86,6 +93,11 @@ int cmd_eval(int argc, char **argv)
         ns_print_row(stdout, y, n);
         if (o.grad)
             ns_print_row(stdout, dx, n);
+    }
+    if (r == 0 && o.grad && (r = ns_rows_next(&grads, &g, &gn, &gcap, err, sizeof err)) > 0) {
+        snprintf(err, sizeof err, "%s: a gradient row after the last row of %s",
+                 ns_rows_where(&grads, where[1], sizeof where[1]), rows.name);
+        r = -1;
     }
     if (r < 0) {
         fflush(stdout);
