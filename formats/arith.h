@@ -25,9 +25,6 @@
 
 #include "format.h"
 
-static inline uint64_t ns_to_bits(double x) { uint64_t b; memcpy(&b, &x, sizeof b); return b; }
-static inline double ns_from_bits(uint64_t b) { double x; memcpy(&x, &b, sizeof x); return x; }
-
 /* s = RN(exact) with exact - s of sign dir (-1, 0, +1): the round-to-odd value. */
 static inline double ns_round_odd(double s, int dir)
 {

@@ -6,18 +6,20 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline uint64_t bits_of(double x) { uint64_t b; memcpy(&b, &x, sizeof b); return b; }
-static inline double double_of(uint64_t b) { double x; memcpy(&x, &b, sizeof x); return x; }
-
-/* Rounding by the "magic constant" C = 1.5 * 2^(q+52), q the exponent of the
- * quantum (ulp) at x:  (x + C) - C  is x rounded to a multiple of 2^q, ties to
- * even, because x + C stays in C's binade (|x| < 2^(q+51) since p <= 51) where
- * the ulp is exactly 2^q and C/2^q is even.  Both operations are exact but for
- * that one rounding.  Needs round-to-nearest mode and no -ffast-math (the
- * build guarantees both). */
+/* A normal result is rounded by ns_round_binary_normal (format.h); the rest
+ * (a subnormal or zero result, overflow, inf, NaN) here, by the same "magic
+ * constant" C = 1.5 * 2^(q+52), q the exponent of the quantum (ulp) at x:
+ * (x + C) - C  is x rounded to a multiple of 2^q, ties to even, because x + C
+ * stays in C's binade (|x| < 2^(q+51) since p <= 51) where the ulp is exactly
+ * 2^q and C/2^q is even.  Both operations are exact but for that one
+ * rounding.  Needs round-to-nearest mode and no -ffast-math (the build
+ * guarantees both). */
 double ns_round_binary(const ns_format *f, double x)
 {
-    uint64_t b = bits_of(x);
+    double y;
+    if (ns_round_binary_normal(x, f->p, f->emin, f->max_finite, &y))
+        return y;
+    uint64_t b = ns_to_bits(x);
     int biased = (int)((b >> 52) & 0x7ff);
     if (biased == 0x7ff)
         return x;                           /* inf, NaN */
@@ -25,8 +27,8 @@ double ns_round_binary(const ns_format *f, double x)
     if (e > f->emax)
         return copysign(INFINITY, x);
     int q = (e < f->emin ? f->emin : e) - (f->p - 1);
-    double c = double_of((uint64_t)(1023 + 52 + q) << 52 | (UINT64_C(1) << 51));
-    double y = (x + c) - c;
+    double c = ns_from_bits((uint64_t)(1023 + 52 + q) << 52 | (UINT64_C(1) << 51));
+    y = (x + c) - c;
     y = copysign(y, x);                     /* -tiny rounds to -0 */
     if (fabs(y) > f->max_finite)
         return copysign(INFINITY, x);
@@ -47,11 +49,11 @@ static double round_fp64(const ns_format *f, double x)
 
 const ns_format ns_fp16 = {
     "fp16", "IEEE binary16: p=11, emax=15, max 65504, subnormals to 2^-24",
-    11, -14, 15, true, 65504.0, ns_round_binary,
+    NS_FP16_P, NS_FP16_EMIN, NS_FP16_EMAX, true, NS_FP16_MAX, ns_round_binary,
 };
 const ns_format ns_bf16 = {
     "bf16", "bfloat16: p=8, emax=127, max 0x1.fep127, subnormals to 2^-133",
-    8, -126, 127, true, 0x1.fep127, ns_round_binary,
+    NS_BF16_P, NS_BF16_EMIN, NS_BF16_EMAX, true, NS_BF16_MAX, ns_round_binary,
 };
 const ns_format ns_fp32 = {
     "fp32", "IEEE binary32: p=24, emax=127, max 0x1.fffffep127, subnormals to 2^-149",

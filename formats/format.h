@@ -13,8 +13,14 @@
 #ifndef NS_FORMAT_H
 #define NS_FORMAT_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 typedef struct ns_format ns_format;
 
@@ -31,17 +37,78 @@ struct ns_format {
 
 extern const ns_format ns_fp16, ns_bf16, ns_fp32, ns_fp64;
 
+/* fp16 and bf16 as constants: the table in format.c is made of them, and
+ * ns_round's inline paths use them. */
+#define NS_FP16_P 11
+#define NS_FP16_EMIN (-14)
+#define NS_FP16_EMAX 15
+#define NS_FP16_MAX 65504.0
+#define NS_BF16_P 8
+#define NS_BF16_EMIN (-126)
+#define NS_BF16_EMAX 127
+#define NS_BF16_MAX 0x1.fep127
+
 /* The formats in the order `list formats` shows them; NULL-terminated. */
 extern const ns_format *const ns_formats[];
 
 const ns_format *ns_format_find(const char *name);
 
-static inline double ns_round(const ns_format *f, double x) { return f->round(f, x); }
+static inline uint64_t ns_to_bits(double x) { uint64_t b; memcpy(&b, &x, sizeof b); return b; }
+static inline double ns_from_bits(uint64_t b) { double x; memcpy(&x, &b, sizeof x); return x; }
 
 /* Round-to-nearest-even into any binary format with p <= 51 given as data:
  * subnormals kept, overflow to +-inf, the sign of a zero kept, NaN returned
  * as is. */
 double ns_round_binary(const ns_format *f, double x);
+
+/* +-2^e for a normal double x = +-1.f * 2^e (its sign and exponent bits);
+ * +-0 for zero and subnormals, +-inf for inf and NaN.  On SSE2 the mask is
+ * applied where x is, in a vector register (a move to an integer register
+ * and back would cost as much as the rest of a rounding). */
+static inline double ns_sign_and_binade(double x)
+{
+#ifdef __SSE2__
+    __m128d mask = _mm_castsi128_pd(_mm_set_epi64x(0, -(INT64_C(1) << 52)));
+    return _mm_cvtsd_f64(_mm_and_pd(_mm_set_sd(x), mask));
+#else
+    return ns_from_bits(ns_to_bits(x) & ~((UINT64_C(1) << 52) - 1));
+#endif
+}
+
+/* The common case of ns_round_binary: RNE of x into the binary format
+ * (p <= 51, emin, max_finite) when the result is a normal number of it.
+ * With c = 1.5 * 2^(e+53-p), e the exponent of x, (x + c) - c is x rounded to
+ * a multiple of 2^(e-p+1), ties to even: x + c stays in c's binade, where the
+ * ulp is that quantum and c/ulp is even, and the subtraction is exact.  That
+ * is the format's quantum for |x| >= 2^emin.  Below, the format's quantum is
+ * coarser, but a result of exactly 2^emin from below is still right (it needs
+ * x >= 2^emin - 2^(emin-p-1), above the midpoint 2^emin - 2^(emin-p) of the
+ * subnormal grid).  So the result is accepted when 2^emin <= |y| <=
+ * max_finite; otherwise (a subnormal or zero result, overflow, inf, NaN: all
+ * land outside, NaN compares false) it returns false and leaves *y alone. */
+static inline bool ns_round_binary_normal(double x, int p, int emin, double max_finite, double *y)
+{
+    double c = ns_sign_and_binade(x) * ns_from_bits((uint64_t)(1023 + 53 - p) << 52 |
+                                                    UINT64_C(1) << 51);  /* 1.5 * 2^(53-p) */
+    double r = (x + c) - c;
+    double a = fabs(r);
+    if (!(a >= ns_from_bits((uint64_t)(emin + 1023) << 52) && a <= max_finite))
+        return false;
+    *y = r;
+    return true;
+}
+
+/* x rounded into f.  fp16 and bf16 with a normal result are rounded inline;
+ * everything else goes through the format's function. */
+static inline double ns_round(const ns_format *f, double x)
+{
+    double y;
+    if (f == &ns_fp16 && ns_round_binary_normal(x, NS_FP16_P, NS_FP16_EMIN, NS_FP16_MAX, &y))
+        return y;
+    if (f == &ns_bf16 && ns_round_binary_normal(x, NS_BF16_P, NS_BF16_EMIN, NS_BF16_MAX, &y))
+        return y;
+    return f->round(f, x);
+}
 
 /* Unit in the last place of |x| in format f (for x = 0: the smallest
  * subnormal); for inf/NaN: NaN. */

@@ -6,6 +6,7 @@
 
 #include "../formats/emulate.h"
 #include "../formats/policy.h"
+#include "arith_check.h"
 #include "testlib.h"
 
 static int same(double a, double b)
@@ -79,6 +80,73 @@ Test(format, random_float32_patterns_match_mpfr)
                       (unsigned long long)seed);
         }
     }
+}
+
+/* Where ns_round's inline path (normal results) meets the format's own
+ * function (subnormals, overflow).  fp16: the subnormal quantum is 2^-24, so
+ * 2^-14 - 2^-25 is the midpoint between 0x1.ff8p-15 (odd) and 2^-14 (even);
+ * the binade of 2^-15 has a finer quantum (2^-25) than the format, so
+ * rounding there as if it were normal would be wrong just below that
+ * midpoint.  At the top, 65520 is the midpoint between 65504 and 2^16. */
+Test(format, normal_and_subnormal_paths_meet_hand_derived)
+{
+    const ns_format *f = &ns_fp16;
+    cr_expect_eq(ns_round(f, 0x1p-14 - 0x1p-26), 0x1p-14);
+    cr_expect_eq(ns_round(f, 0x1p-14 - 0x1p-25), 0x1p-14);              /* tie to even */
+    cr_expect_eq(ns_round(f, 0x1p-14 - 0x1p-25 - 0x1p-60), 0x1.ff8p-15);
+    cr_expect_eq(ns_round(f, -(0x1p-14 - 0x1p-25 - 0x1p-60)), -0x1.ff8p-15);
+    cr_expect_eq(ns_round(f, 0x1.ffcp-15), 0x1p-14);          /* = 2^-14 - 2^-25, the tie again */
+    cr_expect_eq(ns_round(f, 0x1.ff9p-15), 0x1.ff8p-15);      /* 2^-14 - 1.75 * 2^-25 */
+    cr_expect_eq(ns_round(f, 0x1.0030000000001p-14), 0x1.004p-14);  /* 0.75 ulp: up */
+    cr_expect_eq(ns_round(f, 0x1.002p-14), 0x1p-14);                /* 0.5 ulp: tie to even */
+    cr_expect_eq(ns_round(f, 0x1.006p-14), 0x1.008p-14);            /* 1.5 ulps: tie, upward */
+    cr_expect_eq(ns_round(f, 65512), 65504);
+    cr_expect_eq(ns_round(f, 65519.999999), 65504);
+    cr_expect_eq(ns_round(f, -65520), -INFINITY);
+    cr_expect_eq(ns_round(f, 0x1.ffdp15), 0x1.ffcp15);                    /* 65512 -> 65504 */
+    cr_expect_eq(ns_round(f, 0x1.ffep15), INFINITY);                      /* 65520, the tie */
+    /* bf16 at the same places: quantum 2^-133 below 2^-126, max 0x1.fep127 */
+    cr_expect_eq(ns_round(&ns_bf16, 0x1p-126 - 0x1p-134), 0x1p-126);
+    cr_expect_eq(ns_round(&ns_bf16, 0x1p-126 - 0x1p-134 - 0x1p-170), 0x1.fcp-127);
+    cr_expect_eq(ns_round(&ns_bf16, 0x1.fefffffffffffp127), 0x1.fep127);
+    cr_expect_eq(ns_round(&ns_bf16, -0x1.ffp127), -INFINITY);
+}
+
+/* ns_round (inline path and the format's function) against the integer
+ * reference of arith_check.h: 2^22 random float32 patterns, and 10^6 doubles
+ * near midpoints and representable values (more bits than a float, as a
+ * round-to-odd result has); 10^5 of the doubles against MPFR too. */
+Test(format, random_doubles_match_integer_reference)
+{
+    const chk_geom *gs[3] = { &chk_fp16, &chk_bf16, &chk_fp32 };
+    chk_rng r = chk_seed(ns_test_seed(), 1);
+    unsigned long long bad = 0;
+    for (int i = 0; i < (1 << 22); i++) {
+        uint32_t b = (uint32_t)chk_next(&r);
+        float fx;
+        memcpy(&fx, &b, sizeof fx);
+        for (int k = 0; k < 2; k++) {
+            chk_mismatch m;
+            if (!chk_round(gs[k], fx, false, &m) && bad++ < 5)
+                cr_log_error("%s(%a) = %a, expected %a (seed %llu)", m.what, fx, m.got, m.want2,
+                             (unsigned long long)ns_test_seed());
+        }
+    }
+    for (int i = 0; i < 1000000; i++) {
+        const chk_geom *g = gs[i % 3];
+        double ulp, mid = chk_random_midpoint(g, &r, &ulp);
+        double x;
+        switch (chk_below(&r, 3)) {
+        case 0: x = ns_from_bits(ns_to_bits(mid) + chk_below(&r, 7) - 3); break;
+        case 1: x = ns_from_bits(ns_to_bits(mid - copysign(ulp / 2, mid)) + chk_below(&r, 7) - 3); break;
+        default: x = mid + (chk_next(&r) & 1 ? 1 : -1) * ldexp(ulp, -(int)chk_below(&r, 50) - 1); break;
+        }
+        chk_mismatch m;
+        if (!chk_round(g, x, i < 100000, &m) && bad++ < 5)
+            cr_log_error("%s(%a) = %a, expected %a, reference %a (seed %llu)", m.what, x, m.got,
+                         m.want, m.want2, (unsigned long long)ns_test_seed());
+    }
+    cr_expect_eq(bad, 0, "%llu mismatches (seed %llu)", bad, (unsigned long long)ns_test_seed());
 }
 
 static double sum_ones(const ns_format *f, ns_sum_order order, size_t n)
