@@ -8,8 +8,9 @@ DESTDIR  ?=
 OPT      ?= -O2
 CFLAGS_STRICT = -std=c11 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math
 CPPFLAGS_ALL  = -D_POSIX_C_SOURCE=200809L -I$(BUILD)/gen $(CPPFLAGS)
-CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(SANITIZE) $(CFLAGS)
-LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm $(LDLIBS)
+OPENMP        ?= -fopenmp
+CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(OPENMP) $(SANITIZE) $(CFLAGS)
+LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm -ldl $(LDLIBS)
 
 LIB_DIRS  = formats normalizers reference analysis fuzz
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
@@ -84,11 +85,7 @@ $(BUILD)/exhaustive: $(BUILD)/obj/bench/exhaustive.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -fopenmp -o $@ $^ $(LDLIBS_ALL)
 $(BUILD)/obj/bench/exhaustive.o: CFLAGS_ALL += -fopenmp
 
-bench: $(BUILD)/bench-round
-	$(BUILD)/bench-round
-$(BUILD)/bench-round: $(BUILD)/obj/bench/round.o $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
-$(BUILD)/obj/bench/round.o: CFLAGS_ALL += -mf16c
+# bench: mk/bench.mk
 
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -103,6 +100,11 @@ help:
 	@echo "make sanitize    run the tests under ASan+UBSan (build/sanitize)"
 	@echo "make exhaustive  exhaustive checks of the formats against MPFR (minutes)"
 	@echo "make bench       benchmarks, as ratios against baselines measured in the same run"
+	@echo "make report      the stability report into reports/latest (report-quick: the CI suite)"
+	@echo "make test-browser  the report page in headless Chromium (installs chromium)"
+	@echo "make fuzz        fuzz every normalizer against its contract (FUZZ_SECONDS=180 JOBS=1)"
+	@echo "make bench-ttff  time to first finding of known hazards: random, evolve, libFuzzer, AFL++"
+	@echo "make fuzz-selftest  check that make fuzz fails on a deliberately broken softmax"
 	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"
 	@echo "make clean       remove build/"
 	@echo "variables: CC=gcc|clang  BUILD=dir  OPT=-O2"

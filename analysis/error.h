@@ -8,8 +8,9 @@
 int ns_format_width(const ns_format *f);
 
 /* |y - ref| in units of the ulp of ref in format f: 0 when equal (and when
- * both are NaN: no reference and no value); inf when exactly one is NaN or
- * infinite and they differ. */
+ * both are NaN: no reference and no value, or when y is the infinity that
+ * ref rounds to in f); inf when exactly one is NaN or infinite and they
+ * differ. */
 double ns_ulps(const ns_format *f, double y, double ref);
 
 /* Bits of error log2(1 + ulps) (Herbie's measure), capped at the width of

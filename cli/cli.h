@@ -19,9 +19,17 @@ void ns_print_row(FILE *out, const double *v, size_t n);
 /* Flushes stdout; a write error (a full disk, a closed pipe) is exit 2. */
 int ns_finish_output(void);
 
+/* Loads the plugins of NORMSTAB_PLUGINS and of every --plugin option, and
+ * takes those options out of argv (cli/plugins.c).  Exits 2 on a bad plugin. */
+void ns_cli_load_plugins(int *argc, char **argv);
+
 int cmd_list(int argc, char **argv);
 int cmd_round(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_search(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_regress(int argc, char **argv);
 
 #endif

@@ -1,77 +1,311 @@
+/* normstab check: the full comparison of each input row with the reference
+ * (errors, flags, denominators, gradient, conditioning), in words or as one
+ * JSON object per row.  Exit status 1 when a row is outside the
+ * algorithm's contract (analysis/verdict.h). */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../analysis/error.h"
-#include "../reference/ref.h"
+#include "../analysis/generators.h"
+#include "../analysis/json.h"
+#include "../analysis/metrics.h"
+#include "../analysis/verdict.h"
 #include "cli.h"
 #include "opts.h"
 #include "rows.h"
 
 static const char check_help[] =
     "usage: normstab check -n NAME -p POLICY [--sum ORDER] [--param KEY=VALUE]...\n"
-    "                      [-i FILE]\n\n"
-    "For each input row: the inputs as rounded into the policy's format, the\n"
-    "computed outputs, the reference at those rounded inputs, and the error of\n"
-    "each output in ulps and bits of the output format (bits = log2(1 + ulps)).\n";
+    "                      [-i FILE | --gen GENERATOR[=PARAM] [--length N]]\n"
+    "                      [-g GRADFILE] [--seed K] [--json]\n\n"
+    "Compares normalizer NAME run in POLICY with the reference at the rounded\n"
+    "inputs, for each input row: the error of each output in ulps and bits of\n"
+    "the output format (bits = log2(1 + ulps)), the normwise error, sum y - sum\n"
+    "y_ref, negative outputs, wrong support, a changed argmax, NaN/inf, the\n"
+    "smallest denominator, the gradient's error and gain ||dx||/||g|| against the\n"
+    "true one, the condition number kappa and the stability ratio.\n\n"
+    "  -i FILE          rows to check (standard input when neither -i nor --gen)\n"
+    "  --gen G[=P]      one row from generator G ('normstab list generators')\n"
+    "  --length N       its length (default: the generator's)\n"
+    "  -g GRADFILE      upstream gradients, one row per input row\n"
+    "  --seed K         seed of the generated row and, without -g, of the upstream\n"
+    "                   gradient: N(0,1) from seed K + r for the r-th row (r from 0)\n"
+    "  --json           one JSON object per row instead of words\n\n"
+    "Exit status 1 when a row breaks the algorithm's contract: a NaN output, an\n"
+    "infinite one where the reference is finite, or an error beyond the contract's\n"
+    "first-order bound for the row (normalizers/contract.h).\n";
+
+/* The options only check has: taken out of argv before the shared parser. */
+typedef struct check_extra {
+    const char *gen;
+    const char *length;
+    const char *seed;
+} check_extra;
+
+static int take_option(int *argc, char **argv, int i, const char *name, const char **out)
+{
+    size_t len = strlen(name);
+    if (strncmp(argv[i], name, len) != 0)
+        return 0;
+    int used;
+    if (argv[i][len] == '=') {
+        *out = argv[i] + len + 1;
+        used = 1;
+    } else if (argv[i][len] == '\0') {
+        if (i + 1 >= *argc)
+            ns_die("check: option '%s' needs a value", name);
+        *out = argv[i + 1];
+        used = 2;
+    } else {
+        return 0;
+    }
+    memmove(&argv[i], &argv[i + used], (size_t)(*argc - i - used + 1) * sizeof *argv);
+    *argc -= used;
+    return 1;
+}
+
+static void take_extras(int *argc, char **argv, check_extra *e)
+{
+    for (int i = 1; i < *argc;) {
+        if (strcmp(argv[i], "--") == 0)
+            break;
+        if (take_option(argc, argv, i, "--gen", &e->gen) ||
+            take_option(argc, argv, i, "--length", &e->length) ||
+            take_option(argc, argv, i, "--seed", &e->seed))
+            continue;
+        i++;
+    }
+}
+
+static unsigned long long parse_count(const char *what, const char *s, unsigned long long max)
+{
+    char *end;
+    errno = 0;
+    if (*s == '-' || *s == '\0')
+        ns_die("check: %s '%s' is not a non-negative integer", what, s);
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*end != '\0' || errno == ERANGE)
+        ns_die("check: %s '%s' is not a non-negative integer", what, s);
+    if (v > max)
+        ns_die("check: %s %llu is above the limit %llu", what, v, max);
+    return v;
+}
+
+static void fmt_exact(char *buf, size_t len, double v)
+{
+    if (isnan(v))
+        snprintf(buf, len, "nan");
+    else
+        snprintf(buf, len, "%a", v);
+}
+
+static const char *verdict(const ns_metrics *m)
+{
+    if (isnan(m->stability))
+        return "";
+    if (m->stability <= (double)m->n + 2)
+        return ": within (n + 2)(1 + kappa) ulps, the conditioning explains the error";
+    return ": beyond (n + 2)(1 + kappa) ulps, the algorithm is unstable here";
+}
+
+static void print_words(const ns_target_opts *o, const char *where, const ns_metrics_scratch *s,
+                        const ns_metrics *m, bool ok)
+{
+    const ns_format *io = o->policy->io;
+    size_t n = m->n;
+    printf("%s  %s  policy %s  sum %s  n %zu\n", where, o->alg->name, o->policy->name,
+           ns_sum_order_name(o->sum), n);
+    if (!m->defined) {
+        printf("  the reference is undefined for this row (a NaN or +inf input)\n");
+        return;
+    }
+    printf("  %5s  %-24s %-24s %-24s %10s %6s\n", "i", "x (rounded)", "y", "reference", "ulps", "bits");
+    for (size_t i = 0; i < n; i++) {
+        char xs[40], ys[40], rs[40];
+        fmt_exact(xs, sizeof xs, s->xr[i]);
+        fmt_exact(ys, sizeof ys, s->y[i]);
+        fmt_exact(rs, sizeof rs, s->y_ref[i]);
+        printf("  %5zu  %-24s %-24s %-24s %10.3g %6.2f\n", i, xs, ys, rs, s->ulps[i],
+               ns_error_bits(io, s->ulps[i]));
+    }
+    printf("  error: worst %.2f bits of %d (%.3g ulps at i = %zu), mean %.2f bits, normwise %.3g\n",
+           m->max_bits, ns_format_width(io), m->max_ulps, m->worst, m->mean_bits, m->normwise_err);
+    if (m->input_rounding > 0)
+        printf("  input rounding: relative %.3g into %s (not charged)\n", m->input_rounding, io->name);
+    if (isnan(m->sum))
+        printf("  sum: nan (reference %.17g)\n", m->sum_ref);
+    else
+        printf("  sum: %.17g (reference %.17g, difference %.3g)\n", m->sum, m->sum_ref, m->sum_err);
+    printf("  flags: %zu NaN, %zu inf, %zu negative, %zu wrong support, argmax %s\n", m->nan_count,
+           m->inf_count, m->negatives, m->support_errors, m->argmax_changed ? "changed" : "kept");
+    if (m->denominators) {
+        char ds[40];
+        fmt_exact(ds, sizeof ds, m->min_denominator);
+        printf("  denominators: %zu, smallest |d| = %s (%.3g x the smallest normal of %s: %s)\n",
+               m->denominators, ds, m->min_denominator_rel, o->policy->acc->name,
+               ns_den_class_name(m->denominator_class));
+    } else {
+        printf("  denominators: none\n");
+    }
+    if (m->has_grad)
+        printf("  gradient: worst %.2f bits (%.3g ulps), mean %.2f bits, normwise %.3g, %zu NaN, "
+               "%zu inf; gain ||dx||/||g|| %.4g (true %.4g)\n",
+               m->grad_max_bits, m->grad_max_ulps, m->grad_mean_bits, m->grad_normwise_err,
+               m->grad_nan_count, m->grad_inf_count, fabs(m->grad_gain), m->grad_gain_ref);
+    if (!isnan(m->kappa))
+        printf("  conditioning: kappa %.4g (%s); stability ulps/(1 + kappa) %.3g%s\n", m->kappa,
+               m->kappa_exact ? "every row of the Jacobian" : "sampled rows: a lower bound",
+               m->stability, verdict(m));
+    char bound[96];
+    ns_bound_describe(&ns_contract_promise(ns_contract_of(o->alg), o->policy)->error, bound, sizeof bound);
+    printf("  contract: %s (no NaN/inf, error at most %.4g ulps here: %s)\n", ok ? "kept" : "BROKEN",
+           m->contract_ulps, bound);
+}
+
+static void print_json(const ns_target_opts *o, const char *where, uint64_t gseed, bool grad_file,
+                       const ns_metrics_scratch *s, const ns_metrics *m, bool ok)
+{
+    size_t n = m->n;
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "normalizer", o->alg->name);
+    cJSON_AddStringToObject(j, "policy", o->policy->name);
+    cJSON_AddStringToObject(j, "sum", ns_sum_order_name(o->sum));
+    cJSON_AddStringToObject(j, "input", where);
+    if (!grad_file)
+        cJSON_AddNumberToObject(j, "gradient_seed", (double)gseed);
+    cJSON_AddItemToObject(j, "x", ns_json_exact_array(s->xr, n));
+    cJSON_AddItemToObject(j, "y", ns_json_exact_array(s->y, n));
+    cJSON_AddItemToObject(j, "y_ref", ns_json_exact_array(s->y_ref, n));
+    cJSON_AddItemToObject(j, "ulps", ns_json_number_array(s->ulps, n));
+    if (m->has_grad) {
+        cJSON_AddItemToObject(j, "g", ns_json_exact_array(s->gr, n));
+        cJSON_AddItemToObject(j, "dx", ns_json_exact_array(s->dx, n));
+        cJSON_AddItemToObject(j, "dx_ref", ns_json_exact_array(s->dx_ref, n));
+    }
+    if (s->kappa_i)
+        cJSON_AddItemToObject(j, "kappa_i", ns_json_number_array(s->kappa_i, n));
+    cJSON_AddItemToObject(j, "metrics", ns_metrics_json(m));
+    cJSON_AddBoolToObject(j, "within_contract", ok);
+    char *text = cJSON_PrintUnformatted(j);
+    if (!text)
+        ns_die("check: out of memory");
+    puts(text);
+    cJSON_free(text);
+    cJSON_Delete(j);
+}
 
 int cmd_check(int argc, char **argv)
 {
+    check_extra e = { NULL, NULL, NULL };
+    take_extras(&argc, argv, &e);
     ns_target_opts o = { .cmd = "check" };
     ns_target_opts_parse(&o, argc, argv, check_help);
     if (ns_policy_is_ref(o.policy))
         ns_die("check: policy 'ref' is the reference itself; choose a floating-point policy");
-    const ns_reference *ref = ns_reference_find(o.family->name);
-    if (!ref)
-        ns_die("check: no reference for family '%s'", o.family->name);
-    ns_job job;
-    ns_target_job(&o, &job);
+    if (e.gen && o.input)
+        ns_die("check: give either -i FILE or --gen GENERATOR, not both");
+    if (e.length && !e.gen)
+        ns_die("check: --length needs --gen");
+    uint64_t seed = e.seed ? parse_count("--seed", e.seed, UINT64_MAX) : 1;
 
     char err[512];
-    ns_rows rows;
-    if (ns_rows_open(&rows, o.input, err, sizeof err) != 0)
-        ns_die("%s", err);
-    double *x = NULL, *xr = NULL, *y = NULL, *yr = NULL;
-    size_t n = 0, cap = 0, bufcap = 0;
-    int r;
-    const ns_format *io = o.policy->io;
-    while ((r = ns_rows_next(&rows, &x, &n, &cap, err, sizeof err)) == 1) {
-        if (n > bufcap) {
-            free(xr); free(y); free(yr);
-            xr = malloc(n * sizeof *xr);
-            y = malloc(n * sizeof *y);
-            yr = malloc(n * sizeof *yr);
-            if (!xr || !y || !yr)
-                ns_die("check: out of memory for a row of %zu", n);
-            bufcap = n;
-        }
-        ns_job_round_inputs(&job, x, xr, n);
-        if (ns_job_forward(&job, xr, y, n, NULL) != 0 ||
-            ns_ref_eval(ref, o.param, xr, NULL, n, yr, NULL, NULL) != 0)
-            ns_die("check: out of memory");
-        double worst = 0;
-        printf("%s:%zu  %s  policy %s  sum %s  n %zu\n", rows.name, rows.line, o.alg->name,
-               o.policy->name, ns_sum_order_name(o.sum), n);
-        printf("  %5s  %-24s %-24s %-24s %10s %6s\n", "i", "x (rounded)", "y", "reference", "ulps", "bits");
-        for (size_t i = 0; i < n; i++) {
-            double u = ns_ulps(io, y[i], yr[i]), b = ns_error_bits(io, u);
-            if (b > worst)
-                worst = b;
-            char xs[40], ys[40], rs[40];
-            snprintf(xs, sizeof xs, "%a", xr[i]);
-            snprintf(ys, sizeof ys, "%a", y[i]);
-            snprintf(rs, sizeof rs, "%a", yr[i]);
-            printf("  %5zu  %-24s %-24s %-24s %10.3g %6.2f\n", i, xs, isnan(y[i]) ? "nan" : ys,
-                   isnan(yr[i]) ? "nan" : rs, u, b);
-        }
-        printf("  worst: %.2f bits of %d\n", worst, ns_format_width(io));
+    const ns_generator *gen = NULL;
+    double gen_param = 0;
+    size_t gen_n = 0;
+    if (e.gen) {
+        if (ns_generator_parse(e.gen, &gen, &gen_param, err, sizeof err) != 0)
+            ns_die("check: %s", err);
+        gen_n = e.length ? (size_t)parse_count("--length", e.length, NS_GEN_MAX_N) : gen->n_default;
+        if (gen_n == 0)
+            ns_die("check: --length must be at least 1");
     }
-    free(x); free(xr); free(y); free(yr);
-    ns_rows_close(&rows);
-    ns_job_free(&job);
-    if (r < 0) {
+
+    ns_job job;
+    ns_target_job(&o, &job);
+    ns_metrics_scratch s;
+    ns_metrics_scratch_init(&s);
+    ns_rows rows, grads;
+    if (!gen && ns_rows_open(&rows, o.input, err, sizeof err) != 0)
+        ns_die("%s", err);
+    if (o.grad && ns_rows_open(&grads, o.grad, err, sizeof err) != 0)
+        ns_die("%s", err);
+
+    double *x = NULL, *g = NULL;
+    size_t n = 0, cap = 0, gn = 0, gcap = 0;
+    int r, status = NS_EXIT_OK;
+    for (size_t k = 0;; k++) {
+        char where[256];
+        if (gen) {
+            if (k > 0)
+                break;
+            x = malloc(gen_n * sizeof *x);
+            if (!x)
+                ns_die("check: out of memory for a row of %zu", gen_n);
+            n = gen_n;
+            ns_gen_args a = { .param = gen_param, .n = n, .seed = seed, .policy = o.policy,
+                              .sum = NS_SUM_SEQ };
+            ns_generate(gen, &a, x);
+            if (gen->param_name)
+                snprintf(where, sizeof where, "%s %s=%g n=%zu seed=%llu", gen->name, gen->param_name,
+                         gen_param, n, (unsigned long long)seed);
+            else
+                snprintf(where, sizeof where, "%s n=%zu seed=%llu", gen->name, n, (unsigned long long)seed);
+        } else {
+            r = ns_rows_next(&rows, &x, &n, &cap, err, sizeof err);
+            if (r < 0) {
+                status = NS_EXIT_USAGE;
+                break;
+            }
+            if (r == 0)
+                break;
+            ns_rows_where(&rows, where, sizeof where);
+        }
+        if (o.grad) {
+            int rg = ns_rows_next(&grads, &g, &gn, &gcap, err, sizeof err);
+            if (rg == 0)
+                snprintf(err, sizeof err, "%s: no gradient row for %s", grads.name, where);
+            else if (rg > 0 && gn != n)
+                snprintf(err, sizeof err, "%s:%zu: gradient row has %zu numbers, %s has %zu",
+                         grads.name, grads.line, gn, where, n);
+            if (rg <= 0 || gn != n) {
+                status = NS_EXIT_USAGE;
+                break;
+            }
+        } else {
+            if (n > gcap) {
+                free(g);
+                g = malloc(n * sizeof *g);
+                if (!g)
+                    ns_die("check: out of memory for a row of %zu", n);
+                gcap = n;
+            }
+            ns_gen_gradient(seed + k, n, g);
+        }
+        ns_metrics m;
+        if (ns_metrics_eval(&job, x, g, n, NS_METRICS_KAPPA, &s, &m) != 0)
+            ns_die("check: out of memory (or no reference for '%s')", o.family->name);
+        bool ok = ns_within_contract(&m);
+        if (o.json)
+            print_json(&o, where, seed + k, o.grad != NULL, &s, &m, ok);
+        else
+            print_words(&o, where, &s, &m, ok);
+        if (!ok && status == NS_EXIT_OK)
+            status = NS_EXIT_FAIL;
+    }
+    if (status == NS_EXIT_USAGE) {
         fflush(stdout);
-        ns_die("%s", err);
+        fprintf(stderr, "normstab: %s\n", err);
     }
-    return ns_finish_output();
+    free(x);
+    free(g);
+    if (!gen)
+        ns_rows_close(&rows);
+    if (o.grad)
+        ns_rows_close(&grads);
+    ns_metrics_scratch_free(&s);
+    ns_job_free(&job);
+    int out = ns_finish_output();
+    return status != NS_EXIT_OK ? status : out;
 }

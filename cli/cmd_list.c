@@ -1,5 +1,6 @@
 #include <string.h>
 
+#include "../analysis/generators.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
 
@@ -22,6 +23,19 @@ static void list_policies(void)
         printf("%s\t%s\n", ns_policies[i]->name, ns_policies[i]->summary);
 }
 
+/* NAME<TAB>summary; the parameter (default) and the default row length. */
+static void list_generators(void)
+{
+    for (size_t i = 0; ns_generators[i]; i++) {
+        const ns_generator *g = ns_generators[i];
+        printf("%s\t%s", g->name, g->summary);
+        if (g->param_name)
+            printf(" [%s=%g, n=%zu]\n", g->param_name, g->param_default, g->n_default);
+        else
+            printf(" [n=%zu]\n", g->n_default);
+    }
+}
+
 static const struct {
     const char *what;
     void (*run)(void);
@@ -29,6 +43,7 @@ static const struct {
     { "normalizers", list_normalizers },
     { "formats", list_formats },
     { "policies", list_policies },
+    { "generators", list_generators },
 };
 
 int cmd_list(int argc, char **argv)
@@ -49,5 +64,5 @@ int cmd_list(int argc, char **argv)
             lists[i].run();
             return ns_finish_output();
         }
-    ns_die("list: unknown list '%s' (known: normalizers, formats, policies)", what);
+    ns_die("list: unknown list '%s' (known: normalizers, formats, policies, generators)", what);
 }

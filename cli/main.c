@@ -52,6 +52,10 @@ static const struct command {
     { "round", cmd_round, "round numbers into a format" },
     { "eval", cmd_eval, "evaluate a normalizer (forward, and backward with -g)" },
     { "check", cmd_check, "compare one normalizer with the reference on each input row" },
+    { "search", cmd_search, "search for inputs that break a normalizer's contract" },
+    { "replay", cmd_replay, "re-run stored findings against the current contracts" },
+    { "report", cmd_report, "measure every normalizer in every policy; write the report" },
+    { "regress", cmd_regress, "compare with the committed baseline; exit 1 on a regression" },
 };
 
 static void usage(FILE *out)
@@ -62,11 +66,14 @@ static void usage(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
     fputs("\n'normstab COMMAND --help' describes each command.\n"
-          "Exit status: 0 success, 1 a check failed, 2 usage or input error.\n", out);
+          "Exit status: 0 success, 1 a check failed, 2 usage or input error.\n"
+          "\n--plugin PATH.so (with any command, repeatable) or NORMSTAB_PLUGINS=PATH[:PATH...]\n"
+          "loads normalizers from shared libraries (docs/plugins.md).\n", out);
 }
 
 int main(int argc, char **argv)
 {
+    ns_cli_load_plugins(&argc, argv);
     if (argc < 2) {
         usage(stderr);
         return NS_EXIT_USAGE;

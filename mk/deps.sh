@@ -18,8 +18,8 @@ for group in "$@"; do
     test)    need libcriterion-dev ;;
     report)  need gnuplot-nox ;;
     browser) need chromium ;;
-    clang)   need clang libclang-rt-14-dev ;;
-    fuzz)    need clang libclang-rt-14-dev afl++ ;;
+    clang)   need clang libclang-rt-14-dev libomp-dev ;;
+    fuzz)    need clang libclang-rt-14-dev libomp-dev afl++ ;;
     *)
         echo "mk/deps.sh: unknown group '$group'" >&2
         exit 2

@@ -22,6 +22,9 @@ static int by_order(const void *a, const void *b)
     return (fa->order > fb->order) - (fa->order < fb->order);
 }
 
+/* Built-ins and families added at run time, by .order; NULL until one is added. */
+static const ns_family **everything;
+
 const ns_family *const *ns_families(void)
 {
     static int done;
@@ -29,7 +32,28 @@ const ns_family *const *ns_families(void)
         qsort(sorted, sizeof sorted / sizeof sorted[0] - 1, sizeof sorted[0], by_order);
         done = 1;
     }
-    return sorted;
+    return everything ? everything : sorted;
+}
+
+int ns_catalogue_add(const ns_family *f)
+{
+    const ns_family *const *now = ns_families();
+    size_t count = 0;
+    while (now[count])
+        count++;
+    const ns_family **grown = malloc((count + 2) * sizeof *grown);
+    if (!grown)
+        return -1;
+    size_t at = 0;
+    while (at < count && now[at]->order <= f->order)
+        at++;
+    memcpy(grown, now, at * sizeof *grown);
+    grown[at] = f;
+    memcpy(grown + at + 1, now + at, (count - at) * sizeof *grown);
+    grown[count + 1] = NULL;
+    free(everything);
+    everything = grown;
+    return 0;
 }
 
 const ns_algorithm *ns_algorithm_find(const char *name, const ns_family **family_out)

@@ -38,16 +38,34 @@ typedef struct ns_algorithm {
 
 #define NS_MAX_PARAMS 4
 
+/* Where a family loaded at run time comes from (normalizers/plugin.h). */
+typedef struct ns_plugin_origin {
+    const char *path;        /* the shared library, as given */
+    const char *name;        /* the plugin's own name */
+    const char *reference;   /* how its reference is obtained, one line (says
+                                "not certified" for the fallback) */
+    int fallback;            /* 1: the fallback reference (the plugin's own
+                                algorithm in MPFR), 0: the plugin's MPFR reference */
+} ns_plugin_origin;
+
 typedef struct ns_family {
     const char *name;           /* "softmax" */
     const char *definition;     /* the reference definition, one line */
     int order;                  /* position in the listing */
     ns_param_def params[NS_MAX_PARAMS];   /* terminated by key NULL */
     const ns_algorithm *algorithms;       /* terminated by name NULL */
+    const ns_plugin_origin *plugin;       /* NULL for a built-in family */
 } ns_family;
 
-/* Every family, by .order; NULL-terminated. */
+/* Every family, by .order (built-ins, then families added at run time);
+ * NULL-terminated. */
 const ns_family *const *ns_families(void);
+
+/* Adds a family at run time (a plugin's, normalizers/plugin.h), after the
+ * families of equal or lower .order.  Call it before any command runs and
+ * before threads start: the list is not locked.  The caller has checked
+ * that its names are new.  0, or -1 when out of memory. */
+int ns_catalogue_add(const ns_family *f);
 
 /* Lookup by catalogue name; family_out may be NULL. */
 const ns_algorithm *ns_algorithm_find(const char *name, const ns_family **family_out);

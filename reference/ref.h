@@ -38,8 +38,14 @@ typedef struct ns_reference {
 
 const ns_reference *ns_reference_find(const char *family);
 
+/* Adds a reference at run time (a plugin's, reference/plugin.h), found by
+ * ns_reference_find after the built-ins.  Call it before threads start.
+ * 0, or -1 when out of memory. */
+int ns_reference_add(const ns_reference *r);
+
 typedef struct ns_ref_stats {
-    mpfr_prec_t prec;       /* working precision of the last round */
+    mpfr_prec_t prec;       /* working precision of the last round (0: the
+                               fast tier, reference/tier.h, settled the row) */
     size_t rounds;          /* enclosure rounds */
     size_t uncertain;       /* entries still uncertain at the precision cap */
 } ns_ref_stats;
@@ -51,6 +57,12 @@ typedef struct ns_ref_stats {
  * in st->uncertain (st may be NULL).  Returns 0, or -1 when out of memory. */
 int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
                 const double *g, size_t n, double *y, double *dx, ns_ref_stats *st);
+
+/* The fast tier (reference/tier.h) is tried first for the references that
+ * have one; off, every row goes to MPFR (the results are the same either
+ * way: the tests and benchmarks compare the two).  On by default; set it
+ * before threads start. */
+void ns_ref_set_fast_tier(int on);
 
 /* Rounds an enclosure to binary64: 1 with *out set when both ends round to
  * the same double, or to NaN when the enclosure is NaN (a family returns NaN

@@ -18,16 +18,18 @@ static const char *const spec_names[] = {
 };
 #define NSPEC (sizeof spec_names / sizeof spec_names[0])
 
-Test(catalogue, lists_exactly_the_spec_algorithms_in_order)
+/* Every SPEC algorithm is listed, in SPEC's order; algorithms added later
+ * (docs/adding-a-normalizer.md) may stand anywhere between them. */
+Test(catalogue, lists_every_spec_algorithm_in_order)
 {
     size_t k = 0;
     for (const ns_family *const *f = ns_families(); *f; f++)
-        for (const ns_algorithm *a = (*f)->algorithms; a->name; a++, k++) {
-            cr_assert(k < NSPEC, "extra algorithm %s", a->name);
-            cr_expect_str_eq(a->name, spec_names[k], "position %zu", k);
+        for (const ns_algorithm *a = (*f)->algorithms; a->name; a++) {
             cr_expect(a->forward && a->backward && a->summary && *a->summary, "%s incomplete", a->name);
+            if (k < NSPEC && strcmp(a->name, spec_names[k]) == 0)
+                k++;
         }
-    cr_expect_eq(k, NSPEC, "%zu algorithms listed, SPEC has %zu", k, NSPEC);
+    cr_expect_eq(k, NSPEC, "SPEC algorithm %s missing or out of order", k < NSPEC ? spec_names[k] : "");
 }
 
 Test(catalogue, every_family_has_a_reference)

@@ -1,0 +1,755 @@
+/* Regression checks: the rules, reading a baseline, measuring again,
+ * comparing, and the tables (regress.h). */
+#include "regress.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+/* ---- the rules: the one place that says what a regression is ----------
+ *
+ * Measurements are deterministic: the same code on the same machine gives
+ * the same results.json.  What moves them is a change of code, and a change
+ * that computes the same thing slightly differently (a reordered sum, a
+ * rounding tie resolved the other way, one more rounding) moves the errors
+ * by about one ulp somewhere.  The slack below admits that much and no more;
+ * events that never happen by rounding alone (a NaN, an overflow, a zero or
+ * subnormal denominator, a negative weight, a wrong support, a changed
+ * argmax) have none. */
+const ns_regress_rule ns_regress_rules[] = {
+    { "nan_rate", NS_WORSE_HIGHER, 0, 0, 0,
+      "a case with a NaN output where there was none is never rounding noise" },
+    { "inf_rate", NS_WORSE_HIGHER, 0, 0, 0, "likewise for an infinite output" },
+    { "grad_nan_rate", NS_WORSE_HIGHER, 0, 0, 0, "likewise for a NaN or infinite gradient" },
+    { "zero_denominators", NS_WORSE_HIGHER, 0, 0, 0, "a denominator that became exactly zero (cases)" },
+    { "subnormal_denominators", NS_WORSE_HIGHER, 0, 0, 0, "a denominator that became subnormal (cases)" },
+    { "negatives", NS_WORSE_HIGHER, 0, 0, 0, "cases with a negative weight" },
+    { "support_errors", NS_WORSE_HIGHER, 0, 0, 0, "cases with a wrong support (sparse families)" },
+    { "argmax_changes", NS_WORSE_HIGHER, 0, 0, 0, "cases whose largest weight moved" },
+    { "max_bits", NS_WORSE_HIGHER, 0, 0.6, 0,
+      "one ulp more at the worst component, of error e ulps: log2(2 + e) - log2(1 + e) <= log2(3/2) = 0.58 bits once e >= 1" },
+    { "max_bits_finite", NS_WORSE_HIGHER, 0, 0.6, 0, "as max_bits, over the cases with finite outputs" },
+    { "grad_max_bits", NS_WORSE_HIGHER, 0, 0.6, 0, "as max_bits, for the gradient" },
+    { "mean_bits", NS_WORSE_HIGHER, 0, 0.05, 0,
+      "a mean over every component of every case: an ulp here and there moves it by hundredths" },
+    { "grad_mean_bits", NS_WORSE_HIGHER, 0, 0.05, 0, "as mean_bits, for the gradient" },
+    { "max_sum_err", NS_WORSE_HIGHER, 2, 0, 1,
+      "abs(sum y - sum y_ref) at worst: doubling, beyond one unit roundoff u of the output format" },
+    { "max_normwise_err", NS_WORSE_HIGHER, 2, 0, 1, "relative normwise error: doubling, beyond one u" },
+    { "max_grad_gain", NS_WORSE_HIGHER, 2, 0, 0, "norm(dx) / norm(g) at worst: doubling is a gradient blowing up" },
+    { "max_stability", NS_WORSE_HIGHER, 2, 0, 0,
+      "error / (1 + kappa): doubling means the algorithm, not the problem, lost accuracy" },
+    { "min_denominator", NS_WORSE_LOWER, 2, 0, 0,
+      "the smallest denominator halving (or reaching NaN) brings underflow closer" },
+    { NULL, 0, 0, 0, 0, NULL },
+};
+
+/* Where each rule's metric lives in an ns_summary. */
+typedef struct field {
+    const char *metric;
+    size_t offset;
+    int is_count;               /* a size_t, else a double */
+} field;
+
+#define D(name) { #name, offsetof(ns_summary, name), 0 }
+#define C(name) { #name, offsetof(ns_summary, name), 1 }
+static const field fields[] = {
+    D(nan_rate), D(inf_rate), D(grad_nan_rate), C(zero_denominators), C(subnormal_denominators),
+    C(negatives), C(support_errors), C(argmax_changes), D(max_bits), D(max_bits_finite),
+    D(grad_max_bits), D(mean_bits), D(grad_mean_bits), D(max_sum_err), D(max_normwise_err),
+    D(max_grad_gain), D(max_stability), D(min_denominator),
+};
+#undef D
+#undef C
+
+static size_t nrules(void)
+{
+    size_t k = 0;
+    while (ns_regress_rules[k].metric)
+        k++;
+    return k;
+}
+
+/* The value of rule k's metric in s (compare it as results.json holds it:
+ * a value that is not finite is written as null, read back as NaN). */
+static double summary_value(const ns_summary *s, size_t k)
+{
+    const char *metric = ns_regress_rules[k].metric;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (strcmp(fields[i].metric, metric) != 0)
+            continue;
+        const char *p = (const char *)s + fields[i].offset;
+        return fields[i].is_count ? (double)*(const size_t *)(const void *)p : *(const double *)(const void *)p;
+    }
+    return NAN;
+}
+
+/* Order every value from best to worst for comparing: null (NaN) is the
+ * worst value of a metric (no finite case, an infinite gain), except that a
+ * null smallest denominator is "none seen" (the best) unless it was NaN. */
+static double ordered(const ns_regress_rule *rule, double v, bool nan_denominator)
+{
+    if (!isnan(v))
+        return v;
+    if (rule->worse == NS_WORSE_HIGHER)
+        return INFINITY;
+    return nan_denominator ? -INFINITY : INFINITY;
+}
+
+/* 1: a regression, -1: an improvement, 0: within the rule.  *allowed gets
+ * the bound a regression crossed. */
+static int judge(const ns_regress_rule *rule, double before, double after, double u, double *allowed)
+{
+    /* results.json holds numbers to 15 significant digits when that reads
+     * back within an ulp or so (cJSON's printing), so a value that went
+     * through the file differs from the same value measured now by that. */
+    if (isfinite(before) && isfinite(after) &&
+        fabs(after - before) <= 1e-14 * fmax(fabs(before), fabs(after)))
+        return 0;
+    double slack = rule->slack + rule->slack_u * u;
+    double f = rule->factor > 0 ? rule->factor : 1;
+    if (rule->worse == NS_WORSE_HIGHER) {
+        double hi = rule->factor > 0 ? f * before + slack : before + slack;
+        double lo = rule->factor > 0 ? before / f - slack : before - slack;
+        *allowed = hi;
+        return after > hi ? 1 : after < lo ? -1 : 0;
+    }
+    double lo = rule->factor > 0 ? before / f - slack : before - slack;
+    double hi = rule->factor > 0 ? f * before + slack : before + slack;
+    *allowed = lo;
+    return after < lo ? 1 : after > hi ? -1 : 0;
+}
+
+/* ---- reading a baseline ------------------------------------------------ */
+
+static void set_err(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        set_err(err, errlen, "%s: cannot read it (%s)", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1)
+            break;
+        char *grown = realloc(buf, cap * 2);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = grown;
+        cap *= 2;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (!buf || bad) {
+        set_err(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
+        free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+/* "LINE:COL" of offset in text, and up to 24 printable characters there. */
+static void where(const char *text, size_t offset, size_t *line, size_t *col, char *near, size_t nearlen)
+{
+    *line = 1;
+    *col = 1;
+    for (size_t i = 0; i < offset; i++) {
+        if (text[i] == '\n') {
+            (*line)++;
+            *col = 1;
+        } else {
+            (*col)++;
+        }
+    }
+    size_t k = 0;
+    for (const char *p = text + offset; *p && *p != '\n' && k + 1 < nearlen && k < 24; p++)
+        near[k++] = isprint((unsigned char)*p) ? *p : ' ';
+    near[k] = '\0';
+}
+
+static char *dup_string(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) && v->valuestring ? strdup(v->valuestring) : NULL;
+}
+
+void ns_regress_baseline_free(ns_regress_baseline *b)
+{
+    for (size_t i = 0; b->entries && i < b->count; i++) {
+        free(b->entries[i].normalizer);
+        free(b->entries[i].policy);
+        free(b->entries[i].sum);
+        free(b->entries[i].plugin);
+        free(b->entries[i].value);
+        free(b->entries[i].present);
+    }
+    free(b->entries);
+    free(b->path);
+    memset(b, 0, sizeof *b);
+}
+
+static int load_entry(const cJSON *item, size_t i, ns_regress_entry *e, const char *path,
+                      char *err, size_t errlen)
+{
+    size_t nr = nrules();
+    if (!cJSON_IsObject(item)) {
+        set_err(err, errlen, "%s: results[%zu] is not an object", path, i);
+        return -1;
+    }
+    e->normalizer = dup_string(item, "normalizer");
+    e->policy = dup_string(item, "policy");
+    e->sum = dup_string(item, "sum");
+    e->plugin = dup_string(item, "plugin");
+    const char *key = !e->normalizer ? "normalizer" : !e->policy ? "policy" : !e->sum ? "sum" : NULL;
+    if (key) {
+        set_err(err, errlen, "%s: results[%zu]: \"%s\" is missing or not a string", path, i, key);
+        return -1;
+    }
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(item, "metrics");
+    if (!cJSON_IsObject(m)) {
+        set_err(err, errlen, "%s: results[%zu] (%s %s %s): \"metrics\" is missing or not an object",
+                path, i, e->normalizer, e->policy, e->sum);
+        return -1;
+    }
+    e->value = calloc(nr, sizeof *e->value);
+    e->present = calloc(nr, sizeof *e->present);
+    if (!e->value || !e->present) {
+        set_err(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    for (size_t k = 0; k < nr; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(m, ns_regress_rules[k].metric);
+        if (!v)
+            continue;
+        if (!cJSON_IsNumber(v) && !cJSON_IsNull(v)) {
+            set_err(err, errlen, "%s: results[%zu] (%s %s %s): metric \"%s\" is neither a number nor null",
+                    path, i, e->normalizer, e->policy, e->sum, ns_regress_rules[k].metric);
+            return -1;
+        }
+        e->present[k] = true;
+        e->value[k] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    }
+    e->nan_denominator = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "nan_denominator"));
+    return 0;
+}
+
+static int parse_suite(const char *name, ns_suite_size *out)
+{
+    for (int s = NS_SUITE_TINY; s <= NS_SUITE_FULL; s++)
+        if (strcmp(name, ns_suite_size_name((ns_suite_size)s)) == 0) {
+            *out = (ns_suite_size)s;
+            return 0;
+        }
+    return -1;
+}
+
+static int load_root(const cJSON *root, ns_regress_baseline *b, const char *path, char *err, size_t errlen)
+{
+    if (!cJSON_IsObject(root)) {
+        set_err(err, errlen, "%s: not a results.json (the top level is not an object)", path);
+        return -1;
+    }
+    const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+    if (!cJSON_IsNumber(schema)) {
+        set_err(err, errlen, "%s: not a results.json (no \"schema\" number)", path);
+        return -1;
+    }
+    if (schema->valuedouble != NS_REPORT_SCHEMA) {
+        set_err(err, errlen, "%s: results.json schema %g; this normstab reads schema %d", path,
+                schema->valuedouble, NS_REPORT_SCHEMA);
+        return -1;
+    }
+    const cJSON *suite = cJSON_GetObjectItemCaseSensitive(root, "suite");
+    if (!cJSON_IsString(suite) || parse_suite(suite->valuestring, &b->size) != 0) {
+        set_err(err, errlen, "%s: \"suite\" is missing or not one of tiny, quick, full", path);
+        return -1;
+    }
+    const cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    char *end = NULL;
+    errno = 0;
+    if (cJSON_IsString(seed) && seed->valuestring[0] >= '0' && seed->valuestring[0] <= '9')
+        b->seed = strtoull(seed->valuestring, &end, 10);
+    if (!end || *end != '\0' || errno == ERANGE) {
+        set_err(err, errlen, "%s: \"seed\" is missing or not a decimal string", path);
+        return -1;
+    }
+    const cJSON *cases = cJSON_GetObjectItemCaseSensitive(root, "cases");
+    if (!cJSON_IsArray(cases)) {
+        set_err(err, errlen, "%s: \"cases\" is missing or not an array", path);
+        return -1;
+    }
+    b->ncases = (size_t)cJSON_GetArraySize(cases);
+    const cJSON *results = cJSON_GetObjectItemCaseSensitive(root, "results");
+    if (!cJSON_IsArray(results)) {
+        set_err(err, errlen, "%s: \"results\" is missing or not an array", path);
+        return -1;
+    }
+    size_t count = (size_t)cJSON_GetArraySize(results);
+    b->entries = calloc(count ? count : 1, sizeof *b->entries);
+    if (!b->entries) {
+        set_err(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    size_t i = 0;
+    for (const cJSON *item = results->child; item; item = item->next, i++) {
+        b->count = i + 1;
+        if (load_entry(item, i, &b->entries[i], path, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int ns_regress_load(const char *path, ns_regress_baseline *b, char *err, size_t errlen)
+{
+    memset(b, 0, sizeof *b);
+    size_t len;
+    char *text = read_all(path, &len, err, errlen);
+    if (!text)
+        return -1;
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) {
+        /* Where cJSON stopped; but a text that does not end with its closing
+         * brace was cut short, and the end is the place to say so. */
+        size_t at = end && end >= text && end <= text + len ? (size_t)(end - text) : len, last = len;
+        while (last > 0 && isspace((unsigned char)text[last - 1]))
+            last--;
+        int truncated = last == 0 || text[last - 1] != '}';
+        size_t line, col;
+        char near[32];
+        where(text, truncated ? last : at, &line, &col, near, sizeof near);
+        if (truncated)
+            set_err(err, errlen, "%s:%zu:%zu: malformed JSON: the text ends too early (truncated?)", path, line, col);
+        else
+            set_err(err, errlen, "%s:%zu:%zu: malformed JSON near '%s'", path, line, col, near);
+        free(text);
+        return -1;
+    }
+    free(text);
+    b->path = strdup(path);
+    int rc = b->path ? load_root(root, b, path, err, errlen) : -1;
+    if (!b->path)
+        set_err(err, errlen, "%s: out of memory", path);
+    cJSON_Delete(root);
+    if (rc != 0)
+        ns_regress_baseline_free(b);
+    return rc;
+}
+
+/* ---- measuring and comparing ------------------------------------------- */
+
+void ns_regress_result_free(ns_regress_result *r)
+{
+    free(r->changes);
+    free(r->missing);
+    free(r->added);
+    memset(r, 0, sizeof *r);
+}
+
+static const char *plugin_of(const ns_family *f)
+{
+    return f && f->plugin ? f->plugin->name : NULL;
+}
+
+static int add_change(ns_regress_result *r, size_t *cap, ns_regress_change c)
+{
+    if (r->nchanges == *cap) {
+        *cap = *cap ? 2 * *cap : 64;
+        ns_regress_change *grown = realloc(r->changes, *cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        r->changes = grown;
+    }
+    r->changes[r->nchanges++] = c;
+    return 0;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Compares entry e with summary s of target t. */
+static int compare(const ns_regress_entry *e, const ns_target *t, const ns_summary *s,
+                   ns_regress_result *r, size_t *cap)
+{
+    double u = ns_unit_roundoff(t->policy->io);
+    bool nan_den_now = isnan(s->min_denominator);
+    for (size_t k = 0; ns_regress_rules[k].metric; k++) {
+        if (!e->present[k])
+            continue;
+        const ns_regress_rule *rule = &ns_regress_rules[k];
+        double before = e->value[k], after = summary_value(s, k);
+        double as_json = isfinite(after) ? after : NAN;
+        double allowed;
+        int verdict = judge(rule, ordered(rule, before, e->nan_denominator),
+                            ordered(rule, as_json, nan_den_now), u, &allowed);
+        if (verdict == 0)
+            continue;
+        ns_regress_change c = { e->normalizer, e->policy, e->sum, plugin_of(t->family), rule,
+                                before, after, allowed, verdict > 0 };
+        if (add_change(r, cap, c) != 0)
+            return -1;
+        if (verdict > 0)
+            r->regressions++;
+        else
+            r->improvements++;
+    }
+    return 0;
+}
+
+static bool selected(const ns_regress_opts *o, const char *name)
+{
+    if (!o || o->nonly == 0)
+        return true;
+    for (size_t i = 0; i < o->nonly; i++)
+        if (strcmp(o->only[i], name) == 0)
+            return true;
+    return false;
+}
+
+int ns_regress_check(const ns_regress_baseline *b, const ns_regress_opts *o,
+                     ns_regress_result *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    double start = now();
+    size_t ncases, ntargets;
+    ns_case *cases = ns_suite_standard(b->size, b->seed, &ncases);
+    ns_target *targets = ns_targets_make(NULL, NULL, 0, &ntargets);
+    ns_metrics *metrics = NULL;
+    ns_summary *summary = NULL;
+    bool *matched = NULL;
+    int rc = -1;
+    if (!cases || !targets)
+        goto oom;
+    size_t kept = 0;
+    for (size_t t = 0; t < ntargets; t++)
+        if (selected(o, targets[t].alg->name))
+            targets[kept++] = targets[t];
+    ntargets = kept;
+    if (ncases != b->ncases) {
+        set_err(err, errlen, "%s: the baseline's %s suite has %zu cases, this normstab's has %zu: "
+                "the suite changed, so rewrite the baseline (normstab regress --update)",
+                b->path, ns_suite_size_name(b->size), b->ncases, ncases);
+        goto out;
+    }
+    metrics = calloc(ntargets * ncases + 1, sizeof *metrics);
+    summary = calloc(ntargets ? ntargets : 1, sizeof *summary);
+    matched = calloc(ntargets ? ntargets : 1, sizeof *matched);
+    r->missing = calloc(b->count ? b->count : 1, sizeof *r->missing);
+    r->added = calloc(ntargets ? ntargets : 1, sizeof *r->added);
+    if (!metrics || !summary || !matched || !r->missing || !r->added)
+        goto oom;
+    ns_run_opts ro = { .threads = o ? o->threads : 0, .progress = o ? o->progress : NULL,
+                       .progress_ctx = o ? o->progress_ctx : NULL };
+    if (ns_run(targets, ntargets, cases, ncases, &ro, metrics) != 0)
+        goto oom;
+    for (size_t t = 0; t < ntargets; t++)
+        ns_summarize(&metrics[t * ncases], ncases, &summary[t]);
+
+    size_t cap = 0;
+    for (size_t i = 0; i < b->count; i++) {
+        const ns_regress_entry *e = &b->entries[i];
+        if (!selected(o, e->normalizer))
+            continue;
+        size_t t = 0;
+        while (t < ntargets && !(strcmp(targets[t].alg->name, e->normalizer) == 0 &&
+                                 strcmp(targets[t].policy->name, e->policy) == 0 &&
+                                 strcmp(ns_sum_order_name(targets[t].sum), e->sum) == 0))
+            t++;
+        if (t == ntargets) {
+            r->missing[r->nmissing++] = (ns_regress_target_ref){ e->normalizer, e->policy, e->sum, e->plugin };
+            continue;
+        }
+        matched[t] = true;
+        r->compared++;
+        if (compare(e, &targets[t], &summary[t], r, &cap) != 0)
+            goto oom;
+    }
+    for (size_t t = 0; t < ntargets; t++)
+        if (!matched[t])
+            r->added[r->nadded++] = (ns_regress_target_ref){ targets[t].alg->name, targets[t].policy->name,
+                                                             ns_sum_order_name(targets[t].sum),
+                                                             plugin_of(targets[t].family) };
+    /* Regressions first, each group in baseline order (a stable partition). */
+    ns_regress_change *sorted = malloc((r->nchanges ? r->nchanges : 1) * sizeof *sorted);
+    if (!sorted)
+        goto oom;
+    size_t k = 0;
+    for (int pass = 1; pass >= 0; pass--)
+        for (size_t i = 0; i < r->nchanges; i++)
+            if ((int)r->changes[i].regression == pass)
+                sorted[k++] = r->changes[i];
+    free(r->changes);
+    r->changes = sorted;
+    r->ntargets = ntargets;
+    r->seconds = now() - start;
+    rc = 0;
+    goto out;
+oom:
+    set_err(err, errlen, "out of memory");
+out:
+    free(cases);
+    free(targets);
+    free(metrics);
+    free(summary);
+    free(matched);
+    if (rc != 0)
+        ns_regress_result_free(r);
+    return rc;
+}
+
+/* ---- the tables --------------------------------------------------------- */
+
+/* A value as the tables show it: null in the baseline is "null", a smallest
+ * denominator that is none is "none". */
+static void show(char *buf, size_t len, const ns_regress_rule *rule, double v)
+{
+    if (isnan(v))
+        snprintf(buf, len, "%s", strcmp(rule->metric, "min_denominator") == 0 ? "none/NaN" : "null");
+    else if (isinf(v))
+        snprintf(buf, len, "%s", v > 0 ? "inf" : "-inf");
+    else
+        snprintf(buf, len, "%.4g", v);
+}
+
+static void show_allowed(char *buf, size_t len, const ns_regress_change *c)
+{
+    char v[32];
+    show(v, sizeof v, c->rule, c->allowed);
+    snprintf(buf, len, "%s %s", c->rule->worse == NS_WORSE_HIGHER ? "<=" : ">=", v);
+}
+
+/* Algorithms of a list of targets, each once, with its target count. */
+static size_t algorithms_of(const ns_regress_target_ref *t, size_t n, size_t *first, size_t *count)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < k && strcmp(t[first[j]].normalizer, t[i].normalizer) != 0)
+            j++;
+        if (j == k) {
+            first[k] = i;
+            count[k++] = 0;
+        }
+        count[j]++;
+    }
+    return k;
+}
+
+static int write_targets(FILE *f, const char *title, const ns_regress_target_ref *t, size_t n, int md)
+{
+    if (n == 0)
+        return 0;
+    size_t *first = malloc(n * sizeof *first), *count = malloc(n * sizeof *count);
+    if (!first || !count) {
+        free(first);
+        free(count);
+        return -1;
+    }
+    size_t k = algorithms_of(t, n, first, count);
+    fprintf(f, md ? "\n**%s**\n\n" : "\n%s:\n", title);
+    for (size_t j = 0; j < k; j++) {
+        const ns_regress_target_ref *r = &t[first[j]];
+        char plugin[128] = "";
+        if (r->plugin)
+            snprintf(plugin, sizeof plugin, md ? " (plugin `%s`)" : " [plugin %s]", r->plugin);
+        if (md)
+            fprintf(f, "- `%s`%s: %zu target%s\n", r->normalizer, plugin, count[j], count[j] == 1 ? "" : "s");
+        else
+            fprintf(f, "  %s%s: %zu target%s (policy x summation order)\n", r->normalizer, plugin, count[j],
+                    count[j] == 1 ? "" : "s");
+    }
+    free(first);
+    free(count);
+    return 0;
+}
+
+static void headline(char *buf, size_t len, const ns_regress_result *r)
+{
+    snprintf(buf, len, "%zu regression%s, %zu improvement%s, %zu missing, %zu new (%zu targets compared)",
+             r->regressions, r->regressions == 1 ? "" : "s", r->improvements,
+             r->improvements == 1 ? "" : "s", r->nmissing, r->nadded, r->compared);
+}
+
+static void text_rows(FILE *f, const ns_regress_result *r, int regression)
+{
+    int wn = 10, wp = 6, ws = 3, wm = 6;
+    for (size_t i = 0; i < r->nchanges; i++) {
+        const ns_regress_change *c = &r->changes[i];
+        if ((int)c->regression != regression)
+            continue;
+        int n = (int)strlen(c->normalizer) + (c->plugin ? (int)strlen(c->plugin) + 10 : 0);
+        wn = n > wn ? n : wn;
+        wp = (int)strlen(c->policy) > wp ? (int)strlen(c->policy) : wp;
+        ws = (int)strlen(c->sum) > ws ? (int)strlen(c->sum) : ws;
+        wm = (int)strlen(c->rule->metric) > wm ? (int)strlen(c->rule->metric) : wm;
+    }
+    fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %10s -> %-10s  %s\n", wn, "normalizer", wp, "policy", ws, "sum", wm,
+            "metric", "before", "after", regression ? "allowed" : "");
+    for (size_t i = 0; i < r->nchanges; i++) {
+        const ns_regress_change *c = &r->changes[i];
+        if ((int)c->regression != regression)
+            continue;
+        char name[256], before[32], after[32], allowed[48] = "";
+        snprintf(name, sizeof name, c->plugin ? "%s [plugin %s]" : "%s", c->normalizer, c->plugin);
+        show(before, sizeof before, c->rule, c->before);
+        show(after, sizeof after, c->rule, c->after);
+        if (regression)
+            show_allowed(allowed, sizeof allowed, c);
+        fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %10s -> %-10s  %s\n", wn, name, wp, c->policy, ws, c->sum, wm,
+                c->rule->metric, before, after, allowed);
+    }
+}
+
+int ns_regress_write_text(const ns_regress_baseline *b, const ns_regress_result *r, FILE *f)
+{
+    char head[256];
+    headline(head, sizeof head, r);
+    fprintf(f, "regress: baseline %s (suite %s, seed %llu): %s in %.0f s\n", b->path,
+            ns_suite_size_name(b->size), (unsigned long long)b->seed, head, r->seconds);
+    if (r->regressions) {
+        fprintf(f, "\nREGRESSIONS (worse than the baseline beyond docs/regress.md's tolerances):\n");
+        text_rows(f, r, 1);
+    }
+    if (r->improvements) {
+        fprintf(f, "\nimprovements (better than the baseline; rewrite it with 'normstab regress --update' to keep them):\n");
+        text_rows(f, r, 0);
+    }
+    if (write_targets(f, "MISSING (in the baseline, not measured now: a removed algorithm, or a plugin not loaded)",
+                      r->missing, r->nmissing, 0) != 0 ||
+        write_targets(f, "new (measured now, not in the baseline; not compared)", r->added, r->nadded, 0) != 0)
+        return -1;
+    fprintf(f, "%s\n", ns_regress_failed(r) ? "\nregress: FAILED" : "\nregress: passed");
+    return ferror(f) ? -1 : 0;
+}
+
+/* One line per algorithm that changed: how many regressions and
+ * improvements, and in which metrics (a long table reads badly in a
+ * comment; the full one follows, folded). */
+static int md_by_algorithm(const ns_regress_result *r, FILE *f)
+{
+    size_t *first = malloc(r->nchanges * sizeof *first);
+    if (!first)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < r->nchanges; i++) {
+        size_t j = 0;
+        while (j < k && strcmp(r->changes[first[j]].normalizer, r->changes[i].normalizer) != 0)
+            j++;
+        if (j == k)
+            first[k++] = i;
+    }
+    fputs("\n| normalizer | regressions | improvements | metrics that got worse |\n|---|---:|---:|---|\n", f);
+    for (size_t j = 0; j < k; j++) {
+        const ns_regress_change *c0 = &r->changes[first[j]];
+        size_t worse = 0, better = 0;
+        char metrics[512] = "";
+        for (size_t i = 0; i < r->nchanges; i++) {
+            const ns_regress_change *c = &r->changes[i];
+            if (strcmp(c->normalizer, c0->normalizer) != 0)
+                continue;
+            if (!c->regression) {
+                better++;
+                continue;
+            }
+            worse++;
+            char tick[80];
+            snprintf(tick, sizeof tick, "`%s`", c->rule->metric);
+            if (!strstr(metrics, tick) && strlen(metrics) + strlen(tick) + 3 < sizeof metrics) {
+                if (*metrics)
+                    strcat(metrics, ", ");
+                strcat(metrics, tick);
+            }
+        }
+        fprintf(f, "| `%s`%s%s%s | %zu | %zu | %s |\n", c0->normalizer, c0->plugin ? " (plugin `" : "",
+                c0->plugin ? c0->plugin : "", c0->plugin ? "`)" : "", worse, better, *metrics ? metrics : "-");
+    }
+    free(first);
+    return 0;
+}
+
+int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r, FILE *f)
+{
+    char head[256];
+    headline(head, sizeof head, r);
+    fprintf(f, "### normstab regress: %s\n\n", ns_regress_failed(r) ? "failed" : "passed");
+    fprintf(f, "%s against `%s` (suite %s, seed %llu). Tolerances: docs/regress.md.\n", head, b->path,
+            ns_suite_size_name(b->size), (unsigned long long)b->seed);
+    if (r->nchanges && md_by_algorithm(r, f) != 0)
+        return -1;
+    if (r->nchanges)
+        fputs("\n<details><summary>Every change</summary>\n", f);
+    for (int regression = 1; regression >= 0; regression--) {
+        if (!(regression ? r->regressions : r->improvements))
+            continue;
+        fprintf(f, "\n**%s**\n\n| normalizer | policy | sum | metric | before | after |%s\n"
+                "|---|---|---|---|---:|---:|%s\n",
+                regression ? "Regressions" : "Improvements", regression ? " allowed |" : "",
+                regression ? "---:|" : "");
+        for (size_t i = 0; i < r->nchanges; i++) {
+            const ns_regress_change *c = &r->changes[i];
+            if ((int)c->regression != regression)
+                continue;
+            char before[32], after[32], allowed[48] = "";
+            show(before, sizeof before, c->rule, c->before);
+            show(after, sizeof after, c->rule, c->after);
+            if (regression)
+                show_allowed(allowed, sizeof allowed, c);
+            char name[256];
+            snprintf(name, sizeof name, c->plugin ? "`%s` (plugin `%s`)" : "`%s`", c->normalizer, c->plugin);
+            fprintf(f, "| %s | %s | %s | %s | %s | %s |", name, c->policy, c->sum, c->rule->metric, before, after);
+            fprintf(f, regression ? " %s |\n" : "%s\n", allowed);
+        }
+    }
+    if (r->nchanges)
+        fputs("\n</details>\n", f);
+    if (write_targets(f, "Missing (in the baseline, not measured now)", r->missing, r->nmissing, 1) != 0 ||
+        write_targets(f, "New (not in the baseline, not compared)", r->added, r->nadded, 1) != 0)
+        return -1;
+    return ferror(f) ? -1 : 0;
+}
+
+int ns_regress_write_rules(FILE *f)
+{
+    fputs("| metric | worse when | counts as a change beyond | why |\n|---|---|---|---|\n", f);
+    for (const ns_regress_rule *r = ns_regress_rules; r->metric; r++) {
+        char bound[96];
+        if (r->factor > 0 && r->slack_u > 0)
+            snprintf(bound, sizeof bound, "a factor %g, plus %g u of the output format", r->factor, r->slack_u);
+        else if (r->factor > 0)
+            snprintf(bound, sizeof bound, "a factor %g", r->factor);
+        else if (r->slack > 0)
+            snprintf(bound, sizeof bound, "%g", r->slack);
+        else
+            snprintf(bound, sizeof bound, "0 (any change)");
+        fprintf(f, "| `%s` | %s | %s | %s |\n", r->metric, r->worse == NS_WORSE_HIGHER ? "higher" : "lower",
+                bound, r->why);
+    }
+    return ferror(f) ? -1 : 0;
+}

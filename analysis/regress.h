@@ -1,0 +1,120 @@
+/* Regression checks against a baseline (`normstab regress`, docs/regress.md).
+ *
+ * A baseline is a results.json of the report (schema NS_REPORT_SCHEMA): its
+ * "suite" and "seed" say which standard suite it measured, its "results"
+ * hold one summary per target (algorithm, policy, summation order).  A check
+ * measures the same suite again with every algorithm of the catalogue
+ * (plugins included), and compares metric by metric under the rules of
+ * regress.c's table -- the one place that says which way each metric gets
+ * worse and by how much it may move before that counts.  A target of the
+ * baseline that is no longer measured is "missing" and counts as a
+ * regression (dropping one must be deliberate: rewrite the baseline); a
+ * target the baseline lacks is "new" and does not. */
+#ifndef NS_REGRESS_H
+#define NS_REGRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "suite.h"
+
+/* How a metric is judged. */
+typedef enum { NS_WORSE_HIGHER, NS_WORSE_LOWER } ns_regress_direction;
+
+typedef struct ns_regress_rule {
+    const char *metric;               /* key in results[].metrics */
+    ns_regress_direction worse;
+    /* A change counts when it exceeds
+     *   factor == 0:  |after - before| > slack
+     *   factor > 0:   after > factor * before + slack (worse higher), or
+     *                 after < before / factor - slack (worse lower), and
+     *                 symmetrically for an improvement;
+     * slack is in the metric's units, plus slack_u units of the unit
+     * roundoff of the target's output format. */
+    double factor, slack, slack_u;
+    const char *why;                  /* one line for docs/regress.md and --rules */
+} ns_regress_rule;
+
+/* The rules, in the order tables list metrics; NULL metric ends them. */
+extern const ns_regress_rule ns_regress_rules[];
+
+typedef struct ns_regress_entry {
+    char *normalizer, *policy, *sum;
+    char *plugin;                     /* "plugin" of the entry, or NULL */
+    double *value;                    /* one per rule; NaN for JSON null */
+    bool *present;                    /* the metric was in the file */
+    bool nan_denominator;
+} ns_regress_entry;
+
+typedef struct ns_regress_baseline {
+    char *path;
+    ns_suite_size size;
+    uint64_t seed;
+    size_t ncases;                    /* length of its "cases" */
+    ns_regress_entry *entries;
+    size_t count;
+} ns_regress_baseline;
+
+/* Reads a baseline.  0, or -1 with one line in err naming the file and the
+ * problem (for bad JSON: line and column). */
+int ns_regress_load(const char *path, ns_regress_baseline *b, char *err, size_t errlen);
+void ns_regress_baseline_free(ns_regress_baseline *b);
+
+typedef struct ns_regress_change {
+    const char *normalizer, *policy, *sum;
+    const char *plugin;               /* the plugin that defines the algorithm now, or NULL */
+    const ns_regress_rule *rule;
+    double before, after, allowed;    /* allowed: the bound the change crossed */
+    bool regression;                  /* else an improvement */
+} ns_regress_change;
+
+typedef struct ns_regress_target_ref {
+    const char *normalizer, *policy, *sum;
+    const char *plugin;
+} ns_regress_target_ref;
+
+typedef struct ns_regress_result {
+    size_t compared;                  /* targets found in both */
+    ns_regress_change *changes;       /* regressions first, then improvements */
+    size_t nchanges, regressions, improvements;
+    ns_regress_target_ref *missing;   /* in the baseline, not measured now */
+    size_t nmissing;
+    ns_regress_target_ref *added;     /* measured now, not in the baseline */
+    size_t nadded;
+    size_t ntargets;
+    double seconds;
+} ns_regress_result;
+
+typedef struct ns_regress_opts {
+    int threads;                      /* 0: OpenMP's default */
+    /* Only these algorithms (catalogue names), when nonly > 0: others are
+     * neither measured nor compared, and not counted missing. */
+    const char *const *only;
+    size_t nonly;
+    void (*progress)(void *ctx, size_t done, size_t total);
+    void *progress_ctx;
+} ns_regress_opts;
+
+/* Measures b's suite again and compares.  0, or -1 with err (out of memory,
+ * or a suite that no longer has the baseline's number of cases). */
+int ns_regress_check(const ns_regress_baseline *b, const ns_regress_opts *o,
+                     ns_regress_result *r, char *err, size_t errlen);
+void ns_regress_result_free(ns_regress_result *r);
+
+/* 1 when the result fails the check (a regression or a missing target). */
+static inline int ns_regress_failed(const ns_regress_result *r)
+{
+    return r->regressions > 0 || r->nmissing > 0;
+}
+
+/* The tables: plain text for a terminal, Markdown for a pull-request
+ * comment.  0, or -1 on a write error. */
+int ns_regress_write_text(const ns_regress_baseline *b, const ns_regress_result *r, FILE *f);
+int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r, FILE *f);
+
+/* The rules as a Markdown table (docs/regress.md quotes it). */
+int ns_regress_write_rules(FILE *f);
+
+#endif

@@ -1,0 +1,479 @@
+/* The report: measurements, then the files, written into a fresh directory
+ * that replaces the previous report only when everything is written. */
+#include "report_data.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+
+const char *const ns_report_length_policies[] = { "fp16", "bf16", "fp16-acc32", "bf16-acc32", "fp32", NULL };
+const char *const ns_report_real_policies[] = { "fp16", "bf16", "fp16-acc32", "bf16-acc32", "fp32", NULL };
+
+/* The sizes of the tiny (tests), quick (CI) and full report. */
+typedef struct report_size {
+    double scale_lo, scale_hi, scale_step;   /* log2 sigma */
+    size_t scale_n, scale_seeds;
+    double length_lo, length_hi, length_step;   /* log2 n */
+    size_t length_seeds;
+    ns_envelope_opts env;
+} report_size;
+
+static const report_size tiny_size = {
+    -2, 10, 3, 16, 1,
+    2, 8, 2, 1,
+    { .scale_n = 16, .seeds = 1, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.5,
+      .length_hi = 1u << 8, .length_tol = 1.0 / 4 },
+};
+static const report_size quick_size = {
+    -3, 11, 1, 16, 3,
+    2, 12, 1, 2,
+    { .scale_n = 16, .seeds = 3, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.125,
+      .length_hi = 1u << 12, .length_tol = 1.0 / 16, .length_seeds = 2 },
+};
+static const report_size full_size = {
+    -4, 12, 0.5, 16, 8,
+    2, 16, 1, 2,
+    { .scale_n = 16, .seeds = 6, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.0625,
+      .length_hi = 1u << 16, .length_tol = 1.0 / 32, .length_seeds = 3 },
+};
+
+static void set_err(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+}
+
+/* ---- lookups shared by the writers ---- */
+
+size_t ns_report_target(const ns_report_data *d, const char *alg, const char *policy, ns_sum_order sum)
+{
+    for (size_t t = 0; t < d->ntargets; t++)
+        if (strcmp(d->targets[t].alg->name, alg) == 0 && strcmp(d->targets[t].policy->name, policy) == 0 &&
+            d->targets[t].sum == sum)
+            return t;
+    return d->ntargets;
+}
+
+size_t ns_report_real_target(const ns_report_data *d, const char *alg, const char *policy)
+{
+    for (size_t t = 0; t < d->nreal_targets; t++)
+        if (strcmp(d->real_targets[t].alg->name, alg) == 0 &&
+            strcmp(d->real_targets[t].policy->name, policy) == 0)
+            return t;
+    return d->nreal_targets;
+}
+
+const ns_envelope *ns_report_envelope(const ns_report_data *d, const ns_algorithm *alg, const ns_policy *p)
+{
+    for (size_t i = 0; i < d->nenv; i++)
+        if (d->env[i].target.alg == alg && d->env[i].target.policy == p)
+            return &d->env[i];
+    return NULL;
+}
+
+const ns_report_plot *ns_report_plot_find(const ns_report_data *d, const char *name)
+{
+    for (size_t i = 0; i < d->nplots; i++)
+        if (strcmp(d->plots[i].name, name) == 0)
+            return &d->plots[i];
+    return NULL;
+}
+
+void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s)
+{
+    memset(s, 0, sizeof *s);
+    for (size_t r = 0; r < d->nreal; r++) {
+        const ns_metrics *m = &d->real_metrics[t * d->nreal + r];
+        if (!m->defined)
+            continue;
+        s->rows++;
+        bool overflow = m->denominator_class == NS_DEN_NONFINITE;
+        s->overflow_rows += overflow;
+        s->nonfinite_rows += m->nan_count + m->inf_count > 0;
+        if (overflow || m->nan_count + m->inf_count)
+            continue;
+        if (m->max_bits > s->max_bits)
+            s->max_bits = m->max_bits;
+        s->finite_rows++;
+        double e = m->normwise_err / m->u, dev = fabs(m->sum_err);
+        s->err_u_mean += e;
+        s->sum_dev_mean += dev;
+        if (e > s->err_u_max)
+            s->err_u_max = e;
+        if (dev > s->sum_dev_max)
+            s->sum_dev_max = dev;
+    }
+    if (s->finite_rows) {
+        s->err_u_mean /= (double)s->finite_rows;
+        s->sum_dev_mean /= (double)s->finite_rows;
+    }
+}
+
+void ns_fmt_bits(char *buf, size_t len, double bits)
+{
+    if (isnan(bits))
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, "%.1f", bits);
+}
+
+void ns_fmt_sci(char *buf, size_t len, double v)
+{
+    if (isnan(v))
+        snprintf(buf, len, "-");
+    else if (isinf(v))
+        snprintf(buf, len, v > 0 ? "inf" : "-inf");
+    else if (v == 0)
+        snprintf(buf, len, "0");
+    else
+        snprintf(buf, len, "%.2g", v);
+}
+
+void ns_fmt_scale(char *buf, size_t len, double sigma)
+{
+    if (isnan(sigma))
+        snprintf(buf, len, "-");
+    else if (sigma == 0)
+        snprintf(buf, len, "none");
+    else if (sigma >= 1000)
+        snprintf(buf, len, "%.0f", sigma);
+    else
+        snprintf(buf, len, "%.3g", sigma);
+}
+
+/* ---- measuring ---- */
+
+typedef struct stage_ctx {
+    const ns_report_opts *o;
+    const char *stage;
+} stage_ctx;
+
+static void stage_progress(void *ctx, size_t done, size_t total)
+{
+    stage_ctx *s = ctx;
+    if (s->o->progress)
+        s->o->progress(s->o->progress_ctx, s->stage, done, total);
+}
+
+static void policies_named(const char *const *names, const ns_policy **out)
+{
+    size_t k = 0;
+    for (; names[k]; k++)
+        out[k] = ns_policy_find(names[k]);
+    out[k] = NULL;
+}
+
+static int measure(ns_report_data *d, char *err, size_t errlen)
+{
+    const ns_report_opts *o = d->opts;
+    const report_size *sz = o->size == NS_SUITE_TINY ? &tiny_size
+                          : o->size == NS_SUITE_QUICK ? &quick_size : &full_size;
+    stage_ctx sc = { o, "suite" };
+    ns_run_opts ro = { .threads = o->threads, .progress = stage_progress, .progress_ctx = &sc };
+    d->threads = ns_run_threads(&ro);
+
+    d->cases = ns_suite_standard(o->size, o->seed, &d->ncases);
+    d->targets = ns_targets_make(NULL, NULL, 0, &d->ntargets);
+    if (!d->cases || !d->targets)
+        goto oom;
+    if (d->ntargets == 0) {
+        set_err(err, errlen, "no normalizer has a reference: nothing to measure");
+        return -1;
+    }
+    d->metrics = calloc(d->ntargets * d->ncases, sizeof *d->metrics);
+    d->summary = calloc(d->ntargets, sizeof *d->summary);
+    if (!d->metrics || !d->summary || ns_run(d->targets, d->ntargets, d->cases, d->ncases, &ro, d->metrics) != 0)
+        goto oom;
+    for (size_t t = 0; t < d->ntargets; t++)
+        ns_summarize(&d->metrics[t * d->ncases], d->ncases, &d->summary[t]);
+
+    sc.stage = "scale sweep";
+    if (ns_sweep_scale(&d->scale, sz->scale_lo, sz->scale_hi, sz->scale_step, sz->scale_n, sz->scale_seeds,
+                       NULL, ns_seed_mix(o->seed, 101), &ro) != 0)
+        goto oom;
+    sc.stage = "length sweep";
+    const ns_policy *lp[8];
+    policies_named(ns_report_length_policies, lp);
+    if (ns_sweep_length(&d->length, sz->length_lo, sz->length_hi, sz->length_step, sz->length_seeds, lp,
+                        ns_seed_mix(o->seed, 102), &ro) != 0)
+        goto oom;
+
+    sc.stage = "envelopes";
+    ns_envelope_opts eo = sz->env;
+    eo.seed = ns_seed_mix(o->seed, 103);
+    d->env = ns_envelopes(&eo, &ro, &d->nenv);
+    if (!d->env)
+        goto oom;
+
+    if (o->real && o->real->count) {
+        sc.stage = "real logits";
+        const ns_real_rows *rr = o->real;
+        static const ns_sum_order seq[] = { NS_SUM_SEQ };
+        const ns_policy *rp[8];
+        policies_named(ns_report_real_policies, rp);
+        d->nreal = rr->count;
+        d->real_cases = calloc(d->nreal, sizeof *d->real_cases);
+        d->real_targets = ns_targets_make(rp, seq, 1, &d->nreal_targets);
+        if (!d->real_cases || !d->real_targets)
+            goto oom;
+        for (size_t r = 0; r < d->nreal; r++)
+            d->real_cases[r] = (ns_case){
+                .x = rr->values + rr->offset[r],
+                .n = rr->offset[r + 1] - rr->offset[r],
+                .label = rr->label,
+                .label_index = r,
+                .seed = ns_seed_mix(o->seed, 200000 + r),
+                .grad = true,
+            };
+        d->real_metrics = calloc(d->nreal_targets * d->nreal + 1, sizeof *d->real_metrics);
+        d->real_summary = calloc(d->nreal_targets + 1, sizeof *d->real_summary);
+        if (!d->real_metrics || !d->real_summary ||
+            ns_run(d->real_targets, d->nreal_targets, d->real_cases, d->nreal, &ro, d->real_metrics) != 0)
+            goto oom;
+        for (size_t t = 0; t < d->nreal_targets; t++)
+            ns_summarize(&d->real_metrics[t * d->nreal], d->nreal, &d->real_summary[t]);
+    }
+    return 0;
+oom:
+    set_err(err, errlen, "out of memory while measuring");
+    return -1;
+}
+
+static void data_free(ns_report_data *d)
+{
+    free(d->cases);
+    free(d->targets);
+    free(d->metrics);
+    free(d->summary);
+    ns_sweep_free(&d->scale);
+    ns_sweep_free(&d->length);
+    free(d->env);
+    free(d->real_cases);
+    free(d->real_targets);
+    free(d->real_metrics);
+    free(d->real_summary);
+    for (size_t i = 0; i < d->nplots; i++)
+        free(d->plots[i].svg);
+}
+
+/* ---- files ---- */
+
+/* Removes a report directory tree (files and one level of subdirectories,
+ * as the report writes them). */
+static int remove_tree(const char *path)
+{
+    DIR *dir = opendir(path);
+    if (!dir)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *e;
+    int rc = 0;
+    while ((e = readdir(dir))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        size_t len = strlen(path) + strlen(e->d_name) + 2;
+        char *p = malloc(len);
+        if (!p) {
+            rc = -1;
+            break;
+        }
+        snprintf(p, len, "%s/%s", path, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+            rc |= remove_tree(p);
+        else if (unlink(p) != 0)
+            rc = -1;
+        free(p);
+    }
+    closedir(dir);
+    return rmdir(path) == 0 ? rc : -1;
+}
+
+static int mkdir_parents(const char *path)
+{
+    char buf[4096];
+    if (strlen(path) >= sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(buf, path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return 0;
+}
+
+typedef int (*writer)(const ns_report_data *d, FILE *f);
+
+static int write_file(const char *dir, const char *name, writer w, const ns_report_data *d,
+                      char *err, size_t errlen)
+{
+    char path[4096 + 128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        set_err(err, errlen, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = w(d, f);
+    if (ferror(f))
+        rc = -1;
+    if (fclose(f) != 0)
+        rc = -1;
+    if (rc != 0)
+        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
+    return rc;
+}
+
+static void stamp(char *buf, size_t len)
+{
+    /* SOURCE_DATE_EPOCH (reproducible builds) fixes the time when set. */
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    time_t t = sde && *sde ? (time_t)strtoll(sde, NULL, 10) : time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static double seconds_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Whether path may be replaced: missing, or a directory holding a report
+ * (results.json) or nothing. */
+static int replaceable(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? 0 : (set_err(err, errlen, "%s: %s", path, strerror(errno)), -1);
+    if (!S_ISDIR(st.st_mode)) {
+        set_err(err, errlen, "%s exists and is not a directory", path);
+        return -1;
+    }
+    char probe[4096 + 32];
+    snprintf(probe, sizeof probe, "%s/results.json", path);
+    if (access(probe, F_OK) == 0)
+        return 1;
+    DIR *dir = opendir(path);
+    if (!dir) {
+        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct dirent *e;
+    int empty = 1;
+    while ((e = readdir(dir)))
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            empty = 0;
+    closedir(dir);
+    if (!empty) {
+        set_err(err, errlen, "%s exists and holds no report (no results.json): choose another --out", path);
+        return -1;
+    }
+    return 1;
+}
+
+int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
+{
+    char out[4096];
+    size_t len = strlen(o->out);
+    while (len > 1 && o->out[len - 1] == '/')
+        len--;
+    if (len == 0 || len >= sizeof out - 32) {
+        set_err(err, errlen, "--out '%s': not a usable directory name", o->out);
+        return -1;
+    }
+    memcpy(out, o->out, len);
+    out[len] = '\0';
+    int exists = replaceable(out, err, errlen);
+    if (exists < 0)
+        return -1;
+    if (mkdir_parents(out) != 0) {
+        set_err(err, errlen, "cannot create the parents of %s: %s", out, strerror(errno));
+        return -1;
+    }
+    char tmp[4096 + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
+    if (!mkdtemp(tmp)) {
+        set_err(err, errlen, "cannot create a directory next to %s: %s", out, strerror(errno));
+        return -1;
+    }
+    mode_t mask = umask(0);                  /* mkdtemp made it 0700: give it the usual mode */
+    umask(mask);
+    chmod(tmp, 0777 & ~mask);
+
+    ns_report_data d;
+    memset(&d, 0, sizeof d);
+    d.opts = o;
+    stamp(d.generated, sizeof d.generated);
+    double t0 = seconds_now();
+    int rc = measure(&d, err, errlen);
+    d.seconds = seconds_now() - t0;
+
+    char plots[4096 + 64];
+    snprintf(plots, sizeof plots, "%s/plots", tmp);
+    if (rc == 0 && mkdir(plots, 0777) != 0) {
+        set_err(err, errlen, "cannot create %s: %s", plots, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && ns_report_plots(&d, plots) != 0) {
+        set_err(err, errlen, "cannot write the plots into %s: %s", plots, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && d.plots_note && o->warn)
+        o->warn(o->progress_ctx, d.plots_note);
+    if (rc == 0)
+        rc = write_file(tmp, "results.json", ns_report_write_json, &d, err, errlen);
+    if (rc == 0)
+        rc = write_file(tmp, "report.md", ns_report_write_md, &d, err, errlen);
+    if (rc == 0)
+        rc = write_file(tmp, "index.html", ns_report_write_html, &d, err, errlen);
+    data_free(&d);
+    if (rc != 0) {
+        remove_tree(tmp);
+        return -1;
+    }
+
+    /* Swap: the old report moves aside, the new one in, the old one goes. */
+    char old[4096 + 32] = "";
+    if (exists) {
+        snprintf(old, sizeof old, "%s.old-XXXXXX", out);
+        if (!mkdtemp(old)) {
+            set_err(err, errlen, "cannot create a directory next to %s: %s", out, strerror(errno));
+            remove_tree(tmp);
+            return -1;
+        }
+        if (rename(out, old) != 0) {     /* onto the empty directory just made */
+            set_err(err, errlen, "cannot move the previous report %s aside: %s", out, strerror(errno));
+            rmdir(old);
+            remove_tree(tmp);
+            return -1;
+        }
+    }
+    if (rename(tmp, out) != 0) {
+        set_err(err, errlen, "cannot move the new report into %s: %s", out, strerror(errno));
+        if (exists)
+            rename(old, out);
+        remove_tree(tmp);
+        return -1;
+    }
+    if (exists)
+        remove_tree(old);
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* The stability report (SPEC section 4): `normstab report [--out DIR] [--quick]`.
+ *
+ * Runs the standard suite (suite.h) on every algorithm in every policy and
+ * summation order, the sweeps against scale and row length (sweep.h), the
+ * envelopes (envelope.h) and, when given, the real logits; then writes
+ *   DIR/index.html    one self-contained page (inline SVG, no scripts)
+ *   DIR/report.md     a summary for CI
+ *   DIR/results.json  {"schema", "seed", "generated", "suite", "results": [...], ...}
+ *   DIR/plots/        every plot as SVG with its data (.dat) and gnuplot script (.gp)
+ * all into a fresh directory next to DIR, swapped in at the end: a failed
+ * run leaves the previous report as it was. */
+#ifndef NS_REPORT_H
+#define NS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "suite.h"
+
+#define NS_REPORT_SCHEMA 1
+
+typedef struct ns_real_rows {
+    const char *label;           /* where they come from, as shown and replayed */
+    const double *values;        /* the rows, one after the other */
+    const size_t *offset;        /* row r is values[offset[r] .. offset[r + 1]) */
+    size_t count;
+} ns_real_rows;
+
+typedef struct ns_report_opts {
+    const char *out;             /* the report directory */
+    ns_suite_size size;          /* NS_SUITE_FULL, _QUICK (CI) or _TINY (tests) */
+    uint64_t seed;
+    int threads;                 /* 0: OpenMP's default */
+    const ns_real_rows *real;    /* NULL: no real-logits section */
+    const char *gnuplot;         /* the program; NULL: "gnuplot" */
+    /* Progress: a stage name and how far it is (called from one thread at a
+     * time); NULL for none. */
+    void (*progress)(void *ctx, const char *stage, size_t done, size_t total);
+    void *progress_ctx;
+    /* A one-line warning that does not stop the report (gnuplot missing...). */
+    void (*warn)(void *ctx, const char *message);
+} ns_report_opts;
+
+/* Runs everything and writes the report.  0, or -1 with a message in err
+ * (the previous report, if any, is left in place). */
+int ns_report_run(const ns_report_opts *o, char *err, size_t errlen);
+
+#endif

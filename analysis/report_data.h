@@ -1,0 +1,90 @@
+/* What the report's writers share: the measurements of one run. */
+#ifndef NS_REPORT_DATA_H
+#define NS_REPORT_DATA_H
+
+#include <stdio.h>
+
+#include "envelope.h"
+#include "report.h"
+#include "suite.h"
+#include "sweep.h"
+
+typedef struct ns_report_plot {
+    char name[96];               /* file stem in plots/ */
+    char title[200];
+    char *svg;                   /* the SVG to inline; NULL when not drawn */
+    int wide;                    /* drawn for the page's full width */
+} ns_report_plot;
+
+#define NS_REPORT_MAX_PLOTS 128
+
+typedef struct ns_report_data {
+    const ns_report_opts *opts;
+    char generated[40];          /* UTC, ISO 8601 */
+    double seconds;              /* of the measurements (shown, never in results.json) */
+    int threads;
+
+    ns_case *cases;              /* the standard suite */
+    size_t ncases;
+    ns_target *targets;
+    size_t ntargets;
+    ns_metrics *metrics;         /* metrics[t * ncases + c] */
+    ns_summary *summary;         /* summary[t] */
+
+    ns_sweep scale, length;
+    ns_envelope *env;
+    size_t nenv;
+
+    ns_case *real_cases;         /* one per real row; NULL without real rows */
+    size_t nreal;
+    ns_target *real_targets;
+    size_t nreal_targets;
+    ns_metrics *real_metrics;
+    ns_summary *real_summary;
+
+    ns_report_plot plots[NS_REPORT_MAX_PLOTS];
+    size_t nplots;
+    const char *plots_note;      /* why plots are missing, or NULL */
+} ns_report_data;
+
+/* Policies of the length sweep and of the real rows. */
+extern const char *const ns_report_length_policies[];
+extern const char *const ns_report_real_policies[];
+
+/* Index of target (alg, policy, sum) in the suite, or d->ntargets. */
+size_t ns_report_target(const ns_report_data *d, const char *alg, const char *policy, ns_sum_order sum);
+/* The same among the real-row targets. */
+size_t ns_report_real_target(const ns_report_data *d, const char *alg, const char *policy);
+/* The envelope of (alg, policy), or NULL. */
+const ns_envelope *ns_report_envelope(const ns_report_data *d, const ns_algorithm *alg, const ns_policy *p);
+/* A drawn plot by name, or NULL. */
+const ns_report_plot *ns_report_plot_find(const ns_report_data *d, const char *name);
+
+/* Statistics of the real rows for target t: rows whose outputs hold a NaN
+ * or an inf, rows whose normalizing sum overflowed (a non-finite
+ * denominator: the rows the published study left out), and over the other
+ * rows (finite_rows) the normwise error in units of u (mean, max),
+ * |sum y - sum y_ref| (mean, max; sum y_ref is 1 for the normalizing
+ * families) and the worst bits. */
+typedef struct ns_real_stats {
+    size_t rows, nonfinite_rows, overflow_rows, finite_rows;
+    double err_u_mean, err_u_max, sum_dev_mean, sum_dev_max, max_bits;
+} ns_real_stats;
+void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s);
+
+/* Sentences stating the published picture as measured (plain text). */
+#define NS_REPORT_LINE 600
+size_t ns_report_findings(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max);
+
+/* The writers; each returns 0 or -1 (errno set). */
+int ns_report_plots(ns_report_data *d, const char *plots_dir);
+int ns_report_write_json(const ns_report_data *d, FILE *f);
+int ns_report_write_md(const ns_report_data *d, FILE *f);
+int ns_report_write_html(const ns_report_data *d, FILE *f);
+
+/* Formatting helpers shared by the writers. */
+void ns_fmt_bits(char *buf, size_t len, double bits);        /* "2.3" / "-" */
+void ns_fmt_sci(char *buf, size_t len, double v);            /* "1.2e-05" / "inf" / "-" */
+void ns_fmt_scale(char *buf, size_t len, double sigma);      /* "8.16", "2048", "none" */
+
+#endif

@@ -1,0 +1,496 @@
+/* index.html: one self-contained page (inline CSS and SVG, no scripts, no
+ * external resources).  Every string that does not come from this file
+ * (names, definitions, paths, generated descriptions) goes through esc(). */
+#include "report_data.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "verdict.h"
+
+static void esc(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+/* An id attribute value: letters, digits, '-', '_', '.' kept, the rest '-'. */
+static void id_of(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        fputc((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '-' || *s == '_' || *s == '.' ? *s : '-', f);
+}
+
+static const char css[] =
+    "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
+    "margin:0 auto;max-width:1180px;padding:0 18px 40px;color:#1b1b1b;background:#fff}"
+    "h1{font-size:24px;margin:18px 0 4px}h2{font-size:19px;margin:30px 0 8px;border-bottom:2px solid #ddd;padding-bottom:3px}"
+    "h3{font-size:16px;margin:0 0 6px}h4{font-size:14px;margin:12px 0 4px}"
+    ".meta{color:#555;margin:0 0 8px}nav a{margin-right:14px}a{color:#0b5cad}"
+    "table{border-collapse:collapse;margin:6px 0 10px}th,td{padding:3px 7px;border:1px solid #d5d5d5;text-align:left}"
+    "thead th{background:#f2f2f2;position:sticky;top:0}"
+    "table.matrix td{text-align:center;min-width:78px;font-variant-numeric:tabular-nums;font-weight:600}"
+    "table.matrix th{white-space:nowrap}tr.fam th{background:#fafafa;font-weight:normal;color:#444;font-size:12px}"
+    ".b0{background:#1a9850;color:#fff}.b1{background:#91cf60}.b2{background:#d9ef8b}.b3{background:#fee08b}"
+    ".b4{background:#fc8d59}.b5{background:#d73027;color:#fff}.bx{background:#bbb;color:#333}"
+    "td.bad{box-shadow:inset 5px 0 0 #67001f}"
+    ".badge{display:block;font-size:11px;font-weight:700;color:#fff;background:#67001f;border-radius:3px;margin:2px auto 0;padding:0 3px;width:max-content}"
+    ".legend span{display:inline-block;padding:1px 8px;margin:0 3px 3px 0;border:1px solid #ccc;font-size:12px}"
+    ".e0{background:#1a9850;color:#fff}.e1{background:#91cf60}.e2{background:#fee08b}.e3{background:#fc8d59}.e4{background:#d73027;color:#fff}"
+    "table.env td{text-align:center;font-size:12px;white-space:nowrap}"
+    "figure{margin:8px 1% 14px 0;display:inline-block;vertical-align:top;width:48.5%;min-width:420px}"
+    "figure.wide{width:98%}figure svg{width:100%;height:auto;border:1px solid #e3e3e3}figcaption{font-size:12px;color:#555}"
+    ".card{border:1px solid #ccc;border-radius:6px;padding:12px 14px;margin:16px 0}"
+    ".card table{font-size:12.5px}.card td{font-variant-numeric:tabular-nums}"
+    "code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f4f4f4;padding:1px 4px;word-break:break-all}"
+    "ul.findings li{margin:4px 0}.note{background:#fff3cd;border:1px solid #e6d28a;padding:6px 10px}"
+    "details{margin:6px 0}summary{cursor:pointer;color:#0b5cad}.small{font-size:12px;color:#555}";
+
+/* Colour class of a cell from its worst bits over finite outputs. */
+static const char *bits_class(double bits, double tol, int p)
+{
+    if (isnan(bits))
+        return "bx";
+    if (bits <= 1)
+        return "b0";
+    if (bits <= 2)
+        return "b1";
+    if (bits <= 4)
+        return "b2";
+    if (bits <= tol)
+        return "b3";
+    return bits < p ? "b4" : "b5";
+}
+
+static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
+{
+    const ns_target *tg = &d->targets[t];
+    const ns_summary *s = &d->summary[t];
+    double tol = ns_half_precision_bits(tg->policy);
+    bool bad = s->nan_rate > 0 || s->inf_rate > 0;
+    char b[32];
+    ns_fmt_bits(b, sizeof b, s->max_bits_finite);
+    fprintf(f, "<td class=\"%s%s\" title=\"", bits_class(s->max_bits_finite, tol, tg->policy->io->p), bad ? " bad" : "");
+    esc(f, tg->alg->name);
+    fprintf(f, " in %s: worst %s bits over finite outputs, mean %.2f; NaN %.0f%%, inf %.0f%% of %zu inputs; "
+               "contract broken on %zu\">%s",
+            tg->policy->name, b, s->mean_bits, 100 * s->nan_rate, 100 * s->inf_rate, s->cases,
+            s->contract_breaks, b);
+    if (s->nan_rate > 0)
+        fprintf(f, "<span class=\"badge\">NaN %.0f%%</span>", 100 * s->nan_rate);
+    if (s->inf_rate > 0)
+        fprintf(f, "<span class=\"badge\">inf %.0f%%</span>", 100 * s->inf_rate);
+    fputs("</td>", f);
+}
+
+static size_t policy_columns(FILE *f, const char *first)
+{
+    size_t np = 0;
+    fprintf(f, "<thead><tr><th>%s</th>", first);
+    for (size_t p = 0; ns_policies[p]; p++)
+        if (!ns_policy_is_ref(ns_policies[p])) {
+            fputs("<th>", f);
+            esc(f, ns_policies[p]->name);
+            fputs("</th>", f);
+            np++;
+        }
+    fputs("</tr></thead>\n", f);
+    return np;
+}
+
+static void family_row(FILE *f, const ns_family *fam, size_t span)
+{
+    fprintf(f, "<tr class=\"fam\"><th colspan=\"%zu\">", span);
+    esc(f, fam->name);
+    fputs(": ", f);
+    esc(f, fam->definition ? fam->definition : "");
+    fputs("</th></tr>\n", f);
+}
+
+static void alg_header(FILE *f, const ns_algorithm *a)
+{
+    fputs("<th><a href=\"#alg-", f);
+    id_of(f, a->name);
+    fputs("\">", f);
+    esc(f, a->name);
+    fputs("</a></th>", f);
+}
+
+static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, bool with_sum_label)
+{
+    fputs("<table class=\"matrix\">", f);
+    size_t np = policy_columns(f, with_sum_label ? "normalizer, sum" : "normalizer");
+    fputs("<tbody>\n", f);
+    for (const ns_family *const *fam = ns_families(); *fam; fam++) {
+        if (ns_report_target(d, (*fam)->algorithms->name, "fp16", sum) == d->ntargets)
+            continue;
+        family_row(f, *fam, np + 1);
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
+            fputs("<tr>", f);
+            if (with_sum_label) {
+                fputs("<th>", f);
+                esc(f, a->name);
+                fprintf(f, " <span class=\"small\">%s</span></th>", ns_sum_order_name(sum));
+            } else {
+                alg_header(f, a);
+            }
+            for (size_t p = 0; ns_policies[p]; p++)
+                if (!ns_policy_is_ref(ns_policies[p]))
+                    matrix_cell(f, d, ns_report_target(d, a->name, ns_policies[p]->name, sum));
+            fputs("</tr>\n", f);
+        }
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+static void envelope_cell(FILE *f, const ns_envelope *e)
+{
+    const char *cls = e->scale_max == 0 ? "e4"
+                    : e->scale_capped && e->length_capped ? "e0"
+                    : e->scale_capped || log2(e->scale_max) >= 4 ? "e1"
+                    : log2(e->scale_max) >= 0 ? "e2" : "e3";
+    char sc[32];
+    ns_fmt_scale(sc, sizeof sc, e->scale_max);
+    fprintf(f, "<td class=\"%s\" title=\"", cls);
+    esc(f, e->target.alg->name);
+    char fail[32];
+    ns_fmt_scale(fail, sizeof fail, e->scale_fail);
+    fprintf(f, " in %s: ", e->target.policy->name);
+    if (e->scale_capped)
+        fputs("nothing broke up to the end of the sigma range", f);
+    else {
+        fprintf(f, "at sigma %s: ", fail);
+        esc(f, e->scale_break);
+    }
+    if (e->length_capped)
+        fputs("; nothing broke up to the end of the n range", f);
+    else {
+        fprintf(f, "; at n = %zu: ", e->length_fail);
+        esc(f, e->length_break);
+    }
+    if (e->scale_max == 0)
+        fputs("\">&sigma;: fails", f);
+    else
+        fprintf(f, "\">&sigma; %s%s", e->scale_capped ? "&ge; " : "&le; ", sc);
+    if (e->length_max == 0)
+        fputs("<br>n: fails</td>", f);
+    else
+        fprintf(f, "<br>n %s%zu</td>", e->length_capped ? "&ge; " : "&le; ", e->length_max);
+}
+
+static void write_envelopes(FILE *f, const ns_report_data *d)
+{
+    fputs("<table class=\"matrix env\">", f);
+    size_t np = policy_columns(f, "normalizer");
+    fputs("<tbody>\n", f);
+    for (const ns_family *const *fam = ns_families(); *fam; fam++) {
+        if (!ns_report_envelope(d, (*fam)->algorithms, ns_policy_find("fp16")))
+            continue;
+        family_row(f, *fam, np + 1);
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
+            fputs("<tr>", f);
+            alg_header(f, a);
+            for (size_t p = 0; ns_policies[p]; p++) {
+                const ns_envelope *e = ns_report_envelope(d, a, ns_policies[p]);
+                if (!ns_policy_is_ref(ns_policies[p]))
+                    e ? envelope_cell(f, e) : (void)fputs("<td>-</td>", f);
+            }
+            fputs("</tr>\n", f);
+        }
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+static void figure(FILE *f, const ns_report_data *d, const char *name)
+{
+    const ns_report_plot *p = ns_report_plot_find(d, name);
+    if (!p)
+        return;
+    fputs(p->wide ? "<figure class=\"wide\">" : "<figure>", f);
+    if (p->svg)
+        fputs(p->svg, f);
+    else
+        fputs("<p class=\"note\">This plot was not drawn (see the note at the top).</p>", f);
+    fputs("<figcaption>", f);
+    esc(f, p->title);
+    fputs(" &mdash; data <a href=\"plots/", f);
+    esc(f, p->name);
+    fputs(".dat\">plots/", f);
+    esc(f, p->name);
+    fputs(".dat</a></figcaption></figure>\n", f);
+}
+
+static void real_table(FILE *f, const ns_report_data *d, bool low_only)
+{
+    fputs("<table><thead><tr><th>normalizer</th><th>policy</th><th>sum overflows</th><th>rows with NaN/inf</th>"
+          "<th>error / u: mean</th><th>max</th><th>|&Sigma;y &minus; &Sigma;y<sub>ref</sub>|: mean</th><th>max</th><th>worst bits</th>"
+          "</tr></thead><tbody>\n", f);
+    for (size_t t = 0; t < d->nreal_targets; t++) {
+        const char *pol = d->real_targets[t].policy->name;
+        bool low = strcmp(pol, "fp16") == 0 || strcmp(pol, "bf16") == 0;
+        if (low != low_only)
+            continue;
+        ns_real_stats st;
+        ns_report_real_stats(d, t, &st);
+        char a[32], b[32], c[32], e[32], g[32];
+        ns_fmt_sci(a, sizeof a, st.err_u_mean);
+        ns_fmt_sci(b, sizeof b, st.err_u_max);
+        ns_fmt_sci(c, sizeof c, st.sum_dev_mean);
+        ns_fmt_sci(e, sizeof e, st.sum_dev_max);
+        ns_fmt_bits(g, sizeof g, st.max_bits);
+        fputs("<tr><td>", f);
+        esc(f, d->real_targets[t].alg->name);
+        fprintf(f, "</td><td>%s</td><td>%zu</td><td>%zu</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                pol, st.overflow_rows, st.nonfinite_rows, a, b, c, e, g);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
+/* Orders (target, case) pairs from the worst: NaN/inf, then the error
+ * relative to the contract's bound. */
+static double severity(const ns_report_data *d, size_t t, size_t c)
+{
+    const ns_metrics *m = &d->metrics[t * d->ncases + c];
+    if (m->nan_count + m->inf_count)
+        return 1e6 + (double)(m->nan_count + m->inf_count);
+    return m->max_ulps / m->contract_ulps;
+}
+
+static void card_worst(FILE *f, const ns_report_data *d, const ns_algorithm *a)
+{
+    enum { K = 4 };
+    size_t bt[K], bc[K], nb = 0;
+    for (size_t t = 0; t < d->ntargets; t++) {
+        if (d->targets[t].alg != a)
+            continue;
+        for (size_t w = 0; w < d->summary[t].nworst; w++) {
+            size_t c = d->summary[t].worst[w];
+            bool seen = false;
+            for (size_t k = 0; k < nb; k++)     /* one line per input */
+                seen |= bc[k] == c;
+            if (seen)
+                continue;
+            double s = severity(d, t, c);
+            size_t pos = nb < K ? nb : K;
+            while (pos > 0 && s > severity(d, bt[pos - 1], bc[pos - 1]))
+                pos--;
+            if (pos >= K)
+                continue;
+            for (size_t k = (nb < K ? nb : K - 1); k > pos; k--) {
+                bt[k] = bt[k - 1];
+                bc[k] = bc[k - 1];
+            }
+            bt[pos] = t;
+            bc[pos] = c;
+            if (nb < K)
+                nb++;
+        }
+    }
+    if (!nb)
+        return;
+    fputs("<h4>Worst inputs</h4><ol>\n", f);
+    for (size_t k = 0; k < nb; k++) {
+        const ns_metrics *m = &d->metrics[bt[k] * d->ncases + bc[k]];
+        char desc[256], cmd[512], b[32];
+        ns_case_describe(&d->cases[bc[k]], desc, sizeof desc);
+        ns_case_replay(&d->cases[bc[k]], &d->targets[bt[k]], cmd, sizeof cmd);
+        ns_fmt_bits(b, sizeof b, m->max_bits);
+        fprintf(f, "<li>%s, sum %s, ", d->targets[bt[k]].policy->name, ns_sum_order_name(d->targets[bt[k]].sum));
+        esc(f, desc);
+        fprintf(f, ": %s bits", b);
+        if (m->nan_count)
+            fprintf(f, ", %zu NaN", m->nan_count);
+        if (m->inf_count)
+            fprintf(f, ", %zu inf", m->inf_count);
+        if (!isnan(m->stability))
+            fprintf(f, ", &kappa; %.3g, stability %.3g", m->kappa, m->stability);
+        fputs("<br><code>", f);
+        esc(f, cmd);
+        fputs("</code></li>\n", f);
+    }
+    fputs("</ol>\n", f);
+}
+
+static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const ns_algorithm *a)
+{
+    fputs("<section class=\"card\" id=\"alg-", f);
+    id_of(f, a->name);
+    fputs("\"><h3>", f);
+    esc(f, a->name);
+    fputs(" <span class=\"small\">family ", f);
+    esc(f, fam->name);
+    fputs("</span></h3>\n<p>", f);
+    esc(f, a->summary ? a->summary : "");
+    fputs(". Definition (the reference): <code>", f);
+    esc(f, fam->definition ? fam->definition : "");
+    fputs("</code>", f);
+    size_t np = ns_family_nparams(fam);
+    for (size_t k = 0; k < np; k++) {
+        fputs(k ? ", " : "; parameters ", f);
+        esc(f, fam->params[k].key);
+        fprintf(f, " = %g", fam->params[k].value);
+    }
+    const ns_contract *contract = ns_contract_of(a);
+    fputs(".</p>\n<p class=\"small\">Contract: ", f);
+    esc(f, contract->summary ? contract->summary : "");
+    if (contract->domain.why) {
+        fputs(". Domain: ", f);
+        esc(f, contract->domain.why);
+    }
+    fputs(". Expected failures:", f);
+    size_t nh = 0;
+    for (const ns_hazard *h = contract->hazards; h && h->why; h++, nh++) {
+        fputs(nh ? "; " : " ", f);
+        esc(f, h->why);
+    }
+    fputs(nh ? ".</p>\n" : " none.</p>\n", f);
+
+    fputs("<table><thead><tr><th>policy</th><th>worst bits (finite)</th><th>mean bits</th><th>NaN</th><th>inf</th>"
+          "<th>max |&Sigma;y &minus; &Sigma;y<sub>ref</sub>|</th><th>min denominator</th><th>grad worst bits (finite)</th>"
+          "<th>max gain (true)</th><th>max &kappa;</th><th>max stability</th><th>contract error bound</th><th>inputs breaking it</th>"
+          "<th>envelope &sigma; / n</th></tr></thead><tbody>\n", f);
+    for (size_t p = 0; ns_policies[p]; p++) {
+        const ns_policy *pol = ns_policies[p];
+        size_t t = ns_report_target(d, a->name, pol->name, NS_SUM_SEQ);
+        if (ns_policy_is_ref(pol) || t == d->ntargets)
+            continue;
+        const ns_summary *s = &d->summary[t];
+        char wb[32], se[32], md[32], gb[32], gg[32], gr[32], ka[32], st[32], sc[32];
+        ns_fmt_bits(wb, sizeof wb, s->max_bits_finite);
+        ns_fmt_sci(se, sizeof se, s->max_sum_err);
+        ns_fmt_sci(md, sizeof md, s->min_denominator);
+        ns_fmt_bits(gb, sizeof gb, s->grad_max_bits_finite);
+        ns_fmt_sci(gg, sizeof gg, s->max_grad_gain);
+        ns_fmt_sci(gr, sizeof gr, s->max_grad_gain_ref);
+        ns_fmt_sci(ka, sizeof ka, s->max_kappa);
+        ns_fmt_sci(st, sizeof st, s->max_stability);
+        const ns_envelope *e = ns_report_envelope(d, a, pol);
+        ns_fmt_scale(sc, sizeof sc, e ? e->scale_max : NAN);
+        char bound[96];
+        ns_bound_describe(&ns_contract_promise(contract, pol)->error, bound, sizeof bound);
+        fprintf(f, "<tr><td>%s</td><td class=\"%s\">%s</td><td>%.2f</td><td>%.0f%%</td><td>%.0f%%</td><td>%s</td>"
+                   "<td>%s%s</td><td>%s</td><td>%s (%s)</td><td>%s</td><td>%s</td><td>%s</td><td>%zu of %zu</td><td>",
+                pol->name, bits_class(s->max_bits_finite, ns_half_precision_bits(pol), pol->io->p), wb, s->mean_bits,
+                100 * s->nan_rate, 100 * s->inf_rate, se, md,
+                s->zero_denominators ? " (zero)" : s->subnormal_denominators ? " (subnormal)" : "", gb, gg, gr, ka, st,
+                bound, s->contract_breaks, s->cases);
+        if (e)
+            fprintf(f, "%s%s / %s%zu", e->scale_capped ? "&ge;" : "", sc, e->length_capped ? "&ge;" : "", e->length_max);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+    card_worst(f, d, a);
+    char name[128];
+    snprintf(name, sizeof name, "scale-%s", a->name);
+    figure(f, d, name);
+    snprintf(name, sizeof name, "length-%s", a->name);
+    figure(f, d, name);
+    fputs("</section>\n", f);
+}
+
+int ns_report_write_html(const ns_report_data *d, FILE *f)
+{
+    const ns_report_opts *o = d->opts;
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+               "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+               "<title>normstab stability report</title><style>%s</style></head><body>\n", css);
+    fputs("<header><h1>Numerical stability of attention normalizers</h1>\n<p class=\"meta\">", f);
+    fprintf(f, "normstab &middot; %s suite: %zu inputs &times; %zu targets (algorithm &times; policy &times; summation order) "
+               "&middot; seed %llu &middot; generated %s &middot; measured in %.0f s on %d thread%s</p>\n",
+            ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated,
+            d->seconds, d->threads, d->threads == 1 ? "" : "s");
+    fputs("<nav><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
+          "<a href=\"#plots\">Plots</a>", f);
+    if (d->nreal)
+        fputs("<a href=\"#real\">Real logits</a>", f);
+    fputs("<a href=\"#algorithms\">Algorithms</a><a href=\"results.json\">results.json</a></nav></header>\n", f);
+    if (d->plots_note) {
+        fputs("<p class=\"note\">", f);
+        esc(f, d->plots_note);
+        fputs("</p>\n", f);
+    }
+
+    fputs("<section id=\"matrix\"><h2>Worst bits of error: normalizer &times; policy</h2>\n"
+          "<p>Each cell: the worst error, in bits of the output format (log<sub>2</sub>(1 + ulps)), of that algorithm in that "
+          "policy over the inputs of the suite whose outputs are finite, with sequential sums; a dark bar and a badge give "
+          "the share of inputs with a NaN or infinite output where the reference is finite. Hover a cell for its numbers.</p>\n"
+          "<p class=\"legend\"><span class=\"b0\">&le; 1 bit</span><span class=\"b1\">&le; 2</span><span class=\"b2\">&le; 4</span>"
+          "<span class=\"b3\">&le; p/2 (half the precision)</span><span class=\"b4\">more than p/2</span>"
+          "<span class=\"b5\">&ge; p: no correct bit</span><span class=\"bx\">no finite output</span></p>\n", f);
+    write_matrix(f, d, NS_SUM_SEQ, false);
+    fputs("<details><summary>The same for pairwise and Kahan summation</summary>\n", f);
+    write_matrix(f, d, NS_SUM_PAIRWISE, true);
+    write_matrix(f, d, NS_SUM_KAHAN, true);
+    fputs("</details></section>\n", f);
+
+    fputs("<section id=\"envelopes\"><h2>Safe envelopes</h2>\n<p>The largest logit scale &sigma; (rows of normal(&sigma;), "
+          "n = 16) and the longest row n (normal(1)) for which every seed stays within the algorithm's contract (no NaN, no "
+          "inf, the error within the contract's bound), found by bisection "
+          "(&ge;: nothing broke up to the end of the range searched, which for &sigma; stops where the inputs themselves "
+          "would overflow the format). Hover a cell for what broke just beyond.</p>\n"
+          "<p class=\"legend\"><span class=\"e0\">no limit found</span><span class=\"e1\">&sigma; &ge; 2<sup>4</sup></span>"
+          "<span class=\"e2\">&sigma; &ge; 1</span><span class=\"e3\">&sigma; &lt; 1</span><span class=\"e4\">fails at the smallest &sigma;</span></p>\n", f);
+    write_envelopes(f, d);
+    fputs("</section>\n", f);
+
+    fputs("<section id=\"published\"><h2>The published picture</h2>\n<p>Blanchard, D. J. Higham &amp; N. J. Higham "
+          "(IMA J. Numer. Anal. 41(4), 2021) found the shifted and the unshifted softmax about equally accurate, and the "
+          "division-free form (softmax.lse) less accurate, its outputs not summing to one in low precision. Sequential "
+          "low-precision sums lose accuracy as rows grow, while pairwise sums and fp32 accumulators stay flat. As measured "
+          "here:</p>\n<ul class=\"findings\">\n", f);
+    char lines[16][NS_REPORT_LINE];
+    size_t nl = ns_report_findings(d, lines, 16);
+    for (size_t i = 0; i < nl; i++) {
+        fputs("<li>", f);
+        esc(f, lines[i]);
+        fputs("</li>\n", f);
+    }
+    fputs("</ul>\n", f);
+    figure(f, d, "softmax-scale-bits");
+    figure(f, d, "softmax-scale-sum");
+    figure(f, d, "softmax-length-bits");
+    figure(f, d, "real-error");
+    figure(f, d, "real-sum");
+    fputs("</section>\n", f);
+
+    fputs("<section id=\"plots\"><h2>Plots</h2>\n<p>The gradient gain &Vert;dx&Vert; / &Vert;g&Vert; of each family against "
+          "the logit scale: a gain that collapses means vanishing gradients, one that explodes means exploding ones. "
+          "Every algorithm's error against scale and against row length is in its card below.</p>\n", f);
+    figure(f, d, "gradient-gain");
+    fputs("</section>\n", f);
+
+    if (d->nreal) {
+        fputs("<section id=\"real\"><h2>Real logits</h2>\n<p>", f);
+        fprintf(f, "%zu rows of 10 pre-softmax logits of a LeNet-style network trained on MNIST (", d->nreal);
+        esc(f, o->real->label);
+        fputs("), the data of Blanchard, Higham &amp; Higham, rounded into each policy's format. Error / u: "
+              "max<sub>i</sub>|y<sub>i</sub> &minus; y<sub>ref,i</sub>| / (u max<sub>i</sub> y<sub>ref,i</sub>), u the unit "
+              "roundoff of the output format, over the rows with finite outputs; sum overflows: rows whose normalizing sum "
+              "is infinite; &Sigma;y<sub>ref</sub> is 1 for the families that normalize.</p>\n", f);
+        real_table(f, d, true);
+        fputs("<details><summary>The fp32-accumulating policies and fp32</summary>\n", f);
+        real_table(f, d, false);
+        fputs("</details></section>\n", f);
+    }
+
+    fputs("<section id=\"algorithms\"><h2>Algorithms</h2>\n<p>One card per algorithm: its definition and contract, its "
+          "numbers per policy over the suite (sequential sums), its worst inputs with the command that replays each, and "
+          "its error against scale and row length. Stability = ulps / (1 + &kappa;): near 1 the conditioning of the input "
+          "explains the error, far above n + 2 the algorithm is unstable there.</p>\n", f);
+    for (const ns_family *const *fam = ns_families(); *fam; fam++)
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++)
+            if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) != d->ntargets)
+                card(f, d, *fam, a);
+    fputs("</section>\n<p class=\"small\">Verdicts: ", f);
+    esc(f, ns_verdict_summary());
+    fputs(". Written by normstab report; docs/report.md explains every number.</p>\n</body></html>\n", f);
+    return 0;
+}

@@ -1,0 +1,147 @@
+/* results.json: the schema of SPEC section 4 with the measurements of every
+ * target over the standard suite, the envelopes and the real rows.  The
+ * same seed gives the same file but for "generated". */
+#include "report_data.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "json.h"
+#include "verdict.h"
+
+static cJSON *summary_json(const ns_summary *s)
+{
+    cJSON *m = cJSON_CreateObject();
+    ns_json_add_number(m, "max_bits", s->max_bits);
+    ns_json_add_number(m, "mean_bits", s->mean_bits);
+    ns_json_add_number(m, "nan_rate", s->nan_rate);
+    ns_json_add_number(m, "inf_rate", s->inf_rate);
+    ns_json_add_number(m, "max_sum_err", s->max_sum_err);
+    ns_json_add_number(m, "min_denominator", s->min_denominator);
+    ns_json_add_number(m, "grad_max_bits", s->grad_max_bits);
+    ns_json_add_number(m, "max_grad_gain", s->max_grad_gain);
+    cJSON_AddNumberToObject(m, "cases", (double)s->cases);
+    ns_json_add_number(m, "max_bits_finite", s->max_bits_finite);
+    ns_json_add_number(m, "grad_max_bits_finite", s->grad_max_bits_finite);
+    ns_json_add_number(m, "grad_mean_bits", s->grad_mean_bits);
+    ns_json_add_number(m, "grad_nan_rate", s->grad_nan_rate);
+    ns_json_add_number(m, "max_grad_gain_ref", s->max_grad_gain_ref);
+    ns_json_add_number(m, "max_normwise_err", s->max_normwise_err);
+    cJSON_AddNumberToObject(m, "zero_denominators", (double)s->zero_denominators);
+    cJSON_AddNumberToObject(m, "subnormal_denominators", (double)s->subnormal_denominators);
+    cJSON_AddBoolToObject(m, "nan_denominator", isnan(s->min_denominator));
+    cJSON_AddNumberToObject(m, "negatives", (double)s->negatives);
+    cJSON_AddNumberToObject(m, "support_errors", (double)s->support_errors);
+    cJSON_AddNumberToObject(m, "argmax_changes", (double)s->argmax_changes);
+    cJSON_AddNumberToObject(m, "contract_breaks", (double)s->contract_breaks);
+    ns_json_add_number(m, "max_kappa", s->max_kappa);
+    ns_json_add_number(m, "max_stability", s->max_stability);
+    return m;
+}
+
+static cJSON *case_json(const ns_case *c)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "generator", c->gen ? c->gen->name : "given");
+    if (c->gen && c->gen->param_name)
+        cJSON_AddNumberToObject(o, "param", c->param);
+    cJSON_AddNumberToObject(o, "n", (double)c->n);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
+    cJSON_AddStringToObject(o, "seed", seed);      /* a string: 64 bits do not fit a JSON double */
+    return o;
+}
+
+int ns_report_write_json(const ns_report_data *d, FILE *f)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "schema", NS_REPORT_SCHEMA);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)d->opts->seed);
+    cJSON_AddStringToObject(root, "seed", seed);
+    cJSON_AddStringToObject(root, "generated", d->generated);
+    cJSON_AddStringToObject(root, "suite", ns_suite_size_name(d->opts->size));
+    cJSON_AddStringToObject(root, "verdict", ns_verdict_summary());
+
+    cJSON *cases = cJSON_AddArrayToObject(root, "cases");
+    for (size_t c = 0; c < d->ncases; c++)
+        cJSON_AddItemToArray(cases, case_json(&d->cases[c]));
+
+    cJSON *results = cJSON_AddArrayToObject(root, "results");
+    for (size_t t = 0; t < d->ntargets; t++) {
+        const ns_target *tg = &d->targets[t];
+        const ns_summary *s = &d->summary[t];
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "normalizer", tg->alg->name);
+        cJSON_AddStringToObject(r, "policy", tg->policy->name);
+        cJSON_AddStringToObject(r, "sum", ns_sum_order_name(tg->sum));
+        cJSON_AddItemToObject(r, "metrics", summary_json(s));
+        cJSON *worst = cJSON_AddArrayToObject(r, "worst");
+        for (size_t k = 0; k < s->nworst; k++) {
+            const ns_case *c = &d->cases[s->worst[k]];
+            const ns_metrics *m = &d->metrics[t * d->ncases + s->worst[k]];
+            cJSON *w = cJSON_CreateObject();
+            cJSON_AddNumberToObject(w, "case", (double)s->worst[k]);
+            char buf[512];
+            ns_case_describe(c, buf, sizeof buf);
+            cJSON_AddStringToObject(w, "input", buf);
+            ns_json_add_number(w, "max_bits", m->max_bits);
+            ns_json_add_number(w, "contract_ulps", m->contract_ulps);
+            cJSON_AddBoolToObject(w, "within_contract", m->within_contract);
+            cJSON_AddNumberToObject(w, "nan_count", (double)m->nan_count);
+            ns_case_replay(c, tg, buf, sizeof buf);
+            cJSON_AddStringToObject(w, "replay", buf);
+            cJSON_AddItemToArray(worst, w);
+        }
+        cJSON_AddItemToArray(results, r);
+    }
+
+    cJSON *env = cJSON_AddArrayToObject(root, "envelopes");
+    for (size_t i = 0; i < d->nenv; i++) {
+        const ns_envelope *e = &d->env[i];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "normalizer", e->target.alg->name);
+        cJSON_AddStringToObject(o, "policy", e->target.policy->name);
+        cJSON_AddStringToObject(o, "sum", ns_sum_order_name(e->target.sum));
+        ns_json_add_number(o, "max_scale", e->scale_max);
+        cJSON_AddBoolToObject(o, "scale_capped", e->scale_capped);
+        ns_json_add_number(o, "scale_fail", e->scale_fail);
+        cJSON_AddStringToObject(o, "scale_break", e->scale_break);
+        cJSON_AddNumberToObject(o, "max_length", (double)e->length_max);
+        cJSON_AddBoolToObject(o, "length_capped", e->length_capped);
+        cJSON_AddNumberToObject(o, "length_fail", (double)e->length_fail);
+        cJSON_AddStringToObject(o, "length_break", e->length_break);
+        cJSON_AddItemToArray(env, o);
+    }
+
+    if (d->nreal) {
+        cJSON *real = cJSON_AddObjectToObject(root, "real_logits");
+        cJSON_AddStringToObject(real, "source", d->opts->real->label);
+        cJSON_AddNumberToObject(real, "rows", (double)d->nreal);
+        cJSON *rr = cJSON_AddArrayToObject(real, "results");
+        for (size_t t = 0; t < d->nreal_targets; t++) {
+            ns_real_stats st;
+            ns_report_real_stats(d, t, &st);
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddStringToObject(o, "normalizer", d->real_targets[t].alg->name);
+            cJSON_AddStringToObject(o, "policy", d->real_targets[t].policy->name);
+            cJSON_AddStringToObject(o, "sum", ns_sum_order_name(d->real_targets[t].sum));
+            cJSON_AddNumberToObject(o, "rows_nonfinite", (double)st.nonfinite_rows);
+            cJSON_AddNumberToObject(o, "rows_overflow", (double)st.overflow_rows);
+            ns_json_add_number(o, "err_u_mean", st.err_u_mean);
+            ns_json_add_number(o, "err_u_max", st.err_u_max);
+            ns_json_add_number(o, "sum_dev_mean", st.sum_dev_mean);
+            ns_json_add_number(o, "sum_dev_max", st.sum_dev_max);
+            cJSON_AddItemToObject(o, "metrics", summary_json(&d->real_summary[t]));
+            cJSON_AddItemToArray(rr, o);
+        }
+    }
+
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text)
+        return -1;
+    int rc = fputs(text, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+    cJSON_free(text);
+    return rc;
+}

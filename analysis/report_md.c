@@ -1,0 +1,162 @@
+/* report.md: the summary a CI job posts (GitHub-flavoured Markdown). */
+#include "report_data.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "verdict.h"
+
+/* A string from outside (a file name) as Markdown text: HTML and table
+ * syntax escaped. */
+static void md_text(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '|': fputs("\\|", f); break;
+        case '`': case '*': case '_': case '[': case ']': case '\\':
+            fputc('\\', f);
+            fputc(*s, f);
+            break;
+        default: fputc(*s, f);
+        }
+}
+
+static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
+{
+    const ns_summary *s = &d->summary[t];
+    char b[32];
+    ns_fmt_bits(b, sizeof b, s->max_bits_finite);
+    bool broken = s->max_bits_finite > ns_half_precision_bits(d->targets[t].policy);
+    fprintf(f, " %s%s%s", broken ? "**" : "", b, broken ? "**" : "");
+    if (s->nan_rate > 0)
+        fprintf(f, " NaN %.0f%%", 100 * s->nan_rate);
+    if (s->inf_rate > 0)
+        fprintf(f, " inf %.0f%%", 100 * s->inf_rate);
+    if (s->contract_breaks)
+        fprintf(f, " broken %zu", s->contract_breaks);
+    fputs(" |", f);
+}
+
+static void policy_header(FILE *f, const char *first)
+{
+    fprintf(f, "| %s |", first);
+    size_t np = 0;
+    for (size_t p = 0; ns_policies[p]; p++)
+        if (!ns_policy_is_ref(ns_policies[p])) {
+            fprintf(f, " %s |", ns_policies[p]->name);
+            np++;
+        }
+    fputs("\n|---|", f);
+    for (size_t p = 0; p < np; p++)
+        fputs("---|", f);
+    fputc('\n', f);
+}
+
+int ns_report_write_md(const ns_report_data *d, FILE *f)
+{
+    fprintf(f, "# normstab stability report\n\n");
+    fprintf(f, "Suite **%s**: %zu inputs, %zu targets (algorithm x policy x summation order); seed %llu; "
+               "generated %s.\n\n", ns_suite_size_name(d->opts->size), d->ncases, d->ntargets,
+            (unsigned long long)d->opts->seed, d->generated);
+    fprintf(f, "Verdicts: %s.\n\n", ns_verdict_summary());
+
+    fprintf(f, "## Worst bits of error over the suite (sequential sums)\n\n"
+               "Bits of error in the output format over the inputs with finite outputs "
+               "(**bold**: more than half the precision, p/2 bits); NaN/inf: share of inputs with such an output "
+               "where the reference is finite; broken: inputs on which the contract was broken.\n\n");
+    policy_header(f, "normalizer");
+    for (const ns_family *const *fam = ns_families(); *fam; fam++)
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
+            if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) == d->ntargets)
+                continue;
+            fprintf(f, "| %s |", a->name);
+            for (size_t p = 0; ns_policies[p]; p++)
+                if (!ns_policy_is_ref(ns_policies[p]))
+                    matrix_cell(d, ns_report_target(d, a->name, ns_policies[p]->name, NS_SUM_SEQ), f);
+            fputc('\n', f);
+        }
+
+    fprintf(f, "\n## Safe envelopes (sequential sums)\n\n"
+               "Largest logit scale sigma and longest row n within the contract, by bisection "
+               "(>= : the end of the range searched).\n\n");
+    policy_header(f, "normalizer");
+    for (const ns_family *const *fam = ns_families(); *fam; fam++)
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
+            if (!ns_report_envelope(d, a, ns_policy_find("fp16")))
+                continue;
+            fprintf(f, "| %s |", a->name);
+            for (size_t p = 0; ns_policies[p]; p++) {
+                const ns_envelope *e = ns_report_envelope(d, a, ns_policies[p]);
+                if (ns_policy_is_ref(ns_policies[p]) || !e)
+                    continue;
+                char sc[32];
+                ns_fmt_scale(sc, sizeof sc, e->scale_max);
+                fprintf(f, " %s%s / %s%zu |", e->scale_capped ? ">=" : "", sc, e->length_capped ? ">=" : "",
+                        e->length_max);
+            }
+            fputc('\n', f);
+        }
+
+    char lines[16][NS_REPORT_LINE];
+    size_t nl = ns_report_findings(d, lines, 16);
+    if (nl) {
+        fprintf(f, "\n## The published picture\n\n");
+        for (size_t i = 0; i < nl; i++)
+            fprintf(f, "- %s\n", lines[i]);
+    }
+
+    if (d->nreal) {
+        fputs("\n## Real logits (", f);
+        md_text(f, d->opts->real->label);
+        fprintf(f, ", %zu rows)\n\n", d->nreal);
+        fprintf(f, "| normalizer | policy | sum overflows | NaN/inf rows | error/u mean | error/u max | "
+                   "\\|sum y - sum y_ref\\| mean | max |\n|---|---|---|---|---|---|---|---|\n");
+        for (size_t t = 0; t < d->nreal_targets; t++) {
+            const char *pol = d->real_targets[t].policy->name;
+            if (strcmp(pol, "fp16") != 0 && strcmp(pol, "bf16") != 0)
+                continue;
+            ns_real_stats st;
+            ns_report_real_stats(d, t, &st);
+            char a[32], b[32], c[32], e[32];
+            ns_fmt_sci(a, sizeof a, st.err_u_mean);
+            ns_fmt_sci(b, sizeof b, st.err_u_max);
+            ns_fmt_sci(c, sizeof c, st.sum_dev_mean);
+            ns_fmt_sci(e, sizeof e, st.sum_dev_max);
+            fprintf(f, "| %s | %s | %zu | %zu | %s | %s | %s | %s |\n", d->real_targets[t].alg->name, pol,
+                    st.overflow_rows, st.nonfinite_rows, a, b, c, e);
+        }
+    }
+
+    fprintf(f, "\n## Worst input of each algorithm (sequential sums, any policy)\n\n");
+    for (const ns_family *const *fam = ns_families(); *fam; fam++)
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
+            size_t best_t = d->ntargets, best_c = 0;
+            double worst = -1;
+            for (size_t t = 0; t < d->ntargets; t++) {
+                if (d->targets[t].alg != a || d->targets[t].sum != NS_SUM_SEQ || !d->summary[t].nworst)
+                    continue;
+                size_t c = d->summary[t].worst[0];
+                const ns_metrics *m = &d->metrics[t * d->ncases + c];
+                double score = m->nan_count + m->inf_count ? 1e9 : m->max_ulps / m->contract_ulps;
+                if (score > worst) {
+                    worst = score;
+                    best_t = t;
+                    best_c = c;
+                }
+            }
+            if (best_t == d->ntargets)
+                continue;
+            const ns_metrics *m = &d->metrics[best_t * d->ncases + best_c];
+            char cmd[512], desc[256], b[32];
+            ns_case_replay(&d->cases[best_c], &d->targets[best_t], cmd, sizeof cmd);
+            ns_case_describe(&d->cases[best_c], desc, sizeof desc);
+            ns_fmt_bits(b, sizeof b, m->max_bits);
+            fprintf(f, "- **%s** in %s on %s: %s bits%s\n  `%s`\n", a->name, d->targets[best_t].policy->name, desc, b,
+                    m->nan_count ? " (NaN)" : m->inf_count ? " (inf)" : "", cmd);
+        }
+    fprintf(f, "\nThe full report: index.html; the numbers: results.json.\n");
+    return 0;
+}

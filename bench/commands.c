@@ -1,0 +1,203 @@
+/* The figures of other programs: bench-round's JSON, `normstab search`,
+ * the libFuzzer harness and `normstab report --quick`, each run as a
+ * command.  A program that is not there becomes a "not measured" note. */
+#include "bench.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char *read_file(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - 1 - len, fp)) > 0) {
+        len += got;
+        if (len + 1 == cap) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = grown;
+        }
+    }
+    fclose(fp);
+    if (buf)
+        buf[len] = 0;
+    return buf;
+}
+
+static int runnable(const char *path)
+{
+    return path && access(path, X_OK) == 0;
+}
+
+/* Runs a shell command; its wall time in seconds, NAN when it failed with a
+ * status other than 0 or 1 (1: search and check report findings so). */
+static double timed(const char *cmd)
+{
+    double t0 = bench_now();
+    int st = system(cmd);
+    double t = bench_now() - t0;
+    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) > 1)
+        return NAN;
+    return t;
+}
+
+void bench_round(const char *round_json)
+{
+    char *text = round_json ? read_file(round_json) : NULL;
+    cJSON *root = text ? cJSON_Parse(text) : NULL;
+    cJSON *fig = cJSON_GetObjectItemCaseSensitive(root, "figures");
+    if (!cJSON_IsObject(fig)) {
+        bench_note("round_fp16_vs_f16c", "not measured: no figures of bench-round in %s",
+                   round_json ? round_json : "(none given)");
+    } else {
+        const cJSON *v;
+        cJSON_ArrayForEach(v, fig) {
+            if (!cJSON_IsNumber(v))
+                continue;
+            if (strcmp(v->string, "round_fp16_vs_f16c") == 0)
+                bench_figure(v->string, v->valuedouble, "<= 1.5",
+                    "the software rounding is an and, a multiply, an add and a subtract on the "
+                    "value's binade plus the range checks, against one F16C round trip; "
+                    "the gap is the range checks (two compares and a branch).");
+            else if (strcmp(v->string, "round_fp16_ns") == 0 || strcmp(v->string, "round_bf16_ns") == 0 ||
+                     strcmp(v->string, "f16c_ns") == 0 || strcmp(v->string, "round_bf16_vs_f16c") == 0)
+                bench_figure(v->string, v->valuedouble, NULL, NULL);
+        }
+        bench_note("round_what", "from bench-round (bench/round.c): ns per value, min of 15 trials");
+    }
+    cJSON_Delete(root);
+    free(text);
+}
+
+void bench_search(const char *normstab)
+{
+    if (!runnable(normstab)) {
+        bench_note("search_evals_per_sec", "not measured: normstab not built");
+        return;
+    }
+    char cmd[4096], tmp[] = "/tmp/ns-bench-search-XXXXXX";
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        bench_note("search_evals_per_sec", "not measured: no temporary file");
+        return;
+    }
+    close(fd);
+    snprintf(cmd, sizeof cmd, "%s search -n softmax.shifted -p fp16 --objective all --seconds 5 "
+             "--max-n 64 --json > %s 2>/dev/null", normstab, tmp);
+    double t = timed(cmd);
+    char *text = read_file(tmp);
+    remove(tmp);
+    /* The summary is the last line. */
+    char *last = NULL;
+    for (char *p = text; p && *p;) {
+        if (*p == '{')
+            last = p;
+        char *nl = strchr(p, '\n');
+        p = nl ? nl + 1 : NULL;
+    }
+    cJSON *sum = last ? cJSON_Parse(last) : NULL;
+    cJSON *eps = cJSON_GetObjectItemCaseSensitive(sum, "evaluations_per_second");
+    if (isnan(t) || !cJSON_IsNumber(eps)) {
+        bench_note("search_evals_per_sec", "not measured: the search failed or printed no summary");
+    } else {
+        bench_figure("search_evals_per_sec", eps->valuedouble, ">= 50000",
+            "perf of the search on rows of <= 64 logits: every evaluation is a forward and "
+            "backward pass plus the metrics against a cheap fp64 estimate, and the MPFR "
+            "reference confirms candidates (exact_evaluations); the reference calls and the "
+            "per-evaluation allocations of the search loop dominate.  Closing it: the tiered "
+            "oracle for confirmations, and scratch reused across evaluations.");
+        bench_note("search_what", "normstab search -n softmax.shifted -p fp16 --objective all "
+                   "--seconds 5 --max-n 64 --json: evaluations_per_second of its summary");
+    }
+    cJSON_Delete(sum);
+    free(text);
+}
+
+void bench_libfuzzer(const char *fuzzer)
+{
+    if (!runnable(fuzzer)) {
+        bench_note("libfuzzer_execs_per_sec", "not measured: the libFuzzer harness not built "
+                   "(make fuzz-libfuzzer builds %s)", fuzzer ? fuzzer : "it");
+        return;
+    }
+    char dir[] = "/tmp/ns-bench-fuzz-XXXXXX";
+    if (!mkdtemp(dir)) {
+        bench_note("libfuzzer_execs_per_sec", "not measured: no temporary directory");
+        return;
+    }
+    char cmd[8192];
+    const int seconds = 5;
+    snprintf(cmd, sizeof cmd,
+             "cd %s && NS_FUZZ_TARGET=softmax.shifted NS_FUZZ_POLICY=fp16 NS_FUZZ_MAX_N=64 "
+             "ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=0 "
+             "%s%s -max_total_time=%d -max_len=1024 -print_final_stats=1 > log 2>&1",
+             dir, fuzzer[0] == '/' ? "" : "\"$OLDPWD\"/", fuzzer, seconds);
+    double t = timed(cmd);
+    char path[sizeof dir + 8];
+    snprintf(path, sizeof path, "%s/log", dir);
+    char *log = read_file(path);
+    const char *units = log ? strstr(log, "stat::number_of_executed_units:") : NULL;
+    double execs = units ? strtod(units + strlen("stat::number_of_executed_units:"), NULL) : NAN;
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        bench_note("libfuzzer_cleanup", "could not remove %s", dir);
+    free(log);
+    if (isnan(t) || isnan(execs) || t <= 0) {
+        bench_note("libfuzzer_execs_per_sec", "not measured: the harness failed or printed no stats");
+        return;
+    }
+    bench_figure("libfuzzer_execs_per_sec", execs / t, ">= 200000",
+        "the harness is built with ASan and UBSan (mk/fuzz.mk), which cost several times the "
+        "plain arithmetic, and each execution runs the forward and backward passes and the "
+        "fp64 estimate of the error; an unsanitized build would be the fair measure of speed.");
+    bench_note("libfuzzer_what", "the libFuzzer harness on softmax.shifted, fp16, rows of <= 64 "
+               "logits (NS_FUZZ_MAX_N=64), %d s from an empty corpus: executed units / wall time "
+               "(start-up included)", seconds);
+}
+
+void bench_report(const char *normstab)
+{
+    if (!runnable(normstab)) {
+        bench_note("report_quick_seconds", "not measured: normstab not built");
+        return;
+    }
+    char dir[] = "/tmp/ns-bench-report-XXXXXX";
+    if (!mkdtemp(dir)) {
+        bench_note("report_quick_seconds", "not measured: no temporary directory");
+        return;
+    }
+    char cmd[4096];
+    double t[2];
+    for (int threads = 1; threads <= 2; threads++) {
+        snprintf(cmd, sizeof cmd, "%s report --quick --threads %d --out %s/out > /dev/null 2>&1",
+                 normstab, threads, dir);
+        t[threads - 1] = timed(cmd);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        bench_note("report_cleanup", "could not remove %s", dir);
+    if (isnan(t[0]) || isnan(t[1])) {
+        bench_note("report_quick_seconds", "not measured: normstab report --quick failed");
+        return;
+    }
+    bench_figure("report_quick_seconds", t[1], NULL, NULL);
+    bench_figure("report_quick_1thread_seconds", t[0], NULL, NULL);
+    bench_figure("report_openmp_speedup", t[0] / t[1], ">= 1.8",
+        "the report's tasks run in parallel, but its serial parts (the sweeps' bisection "
+        "steps, writing the plots through gnuplot, the longest reference rows, which end "
+        "last) do not; a dynamic schedule with the longest tasks first would close most of it.");
+    bench_note("report_what", "wall time of normstab report --quick with --threads 2 (the "
+               "figure) and --threads 1 (for the OpenMP speed-up), one run each");
+}

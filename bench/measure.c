@@ -1,0 +1,299 @@
+/* The figures measured in this process: emulation against native float,
+ * the reference against its MPFR floor and against plain fp64, and how the
+ * analysis scales with the row length. */
+#include "bench.h"
+
+#include <math.h>
+#include <mpfr.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analysis/generators.h"
+#include "../analysis/run.h"
+#include "../analysis/suite.h"
+#include "../normalizers/catalogue.h"
+#include "../reference/ref.h"
+
+static volatile double sink;
+
+/* ---- softmax.shifted in emulated fp16 against the same loop in float ---- */
+
+/* The algorithm of softmax.shifted written in plain C float: the baseline
+ * a kernel would be. */
+static void softmax_float(const float *x, float *y, size_t n)
+{
+    float m = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (x[i] > m)
+            m = x[i];
+    for (size_t i = 0; i < n; i++)
+        y[i] = expf(x[i] - m);
+    float s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += y[i];
+    for (size_t i = 0; i < n; i++)
+        y[i] = y[i] / s;
+}
+
+#define SOFTMAX_N 4096
+#define TRIALS 15
+
+void bench_softmax_emulation(void)
+{
+    static double x[SOFTMAX_N], xr[SOFTMAX_N], y[SOFTMAX_N];
+    static float xf[SOFTMAX_N], yf[SOFTMAX_N];
+    ns_gen_args a = { .param = 4.0, .n = SOFTMAX_N, .seed = 1 };
+    ns_generate(ns_generator_find("normal"), &a, x);
+    ns_job job;
+    if (ns_job_init(&job, "softmax.shifted", ns_policy_find("fp16"), NS_SUM_SEQ) != 0) {
+        bench_note("softmax_fp16_vs_native_fp32", "not measured: no softmax.shifted");
+        return;
+    }
+    ns_job_round_inputs(&job, x, xr, SOFTMAX_N);
+    for (size_t i = 0; i < SOFTMAX_N; i++)
+        xf[i] = (float)xr[i];
+    double emu = INFINITY, native = INFINITY;
+    for (int t = 0; t < TRIALS; t++) {          /* interleaved: drift hits both */
+        double t0 = bench_now();
+        for (int r = 0; r < 20; r++)
+            ns_job_forward(&job, xr, y, SOFTMAX_N, NULL);
+        double e = (bench_now() - t0) / 20;
+        emu = fmin(emu, e);
+        sink = y[0];
+        t0 = bench_now();
+        for (int r = 0; r < 200; r++) {
+            softmax_float(xf, yf, SOFTMAX_N);
+            __asm__ volatile("" : : "r"(yf) : "memory");
+        }
+        native = fmin(native, (bench_now() - t0) / 200);
+        sink = yf[0];
+    }
+    ns_job_free(&job);
+    bench_figure("softmax_fp16_us", emu * 1e6, NULL, NULL);
+    bench_figure("softmax_native_fp32_us", native * 1e6, NULL, NULL);
+    bench_figure("softmax_fp16_vs_native_fp32", emu / native, "<= 3",
+        "perf (make bench, then perf record on this figure): the fp16 row spends about a "
+        "third in the sequential sum (a chain of dependent roundings: add, then the "
+        "magic-constant rounding, ~12 cycles of latency an element against 4 for a float add), "
+        "a third in the subtraction and division loops (TwoSum or remainder, the "
+        "double-rounding test, the rounding) and the rest in exp (a table lookup for fp16 "
+        "arguments) and the output rounding.  Closing it: a vectorized (AVX2) rounding of "
+        "whole arrays for the elementwise loops, and a pairwise order where the algorithm allows it.");
+    bench_note("softmax_fp16_vs_native_fp32_what",
+               "softmax.shifted forward, policy fp16, sum seq, one row of n = %d normal(sigma=4) "
+               "logits, against the same algorithm in plain C float (expf); min of %d trials",
+               SOFTMAX_N, TRIALS);
+}
+
+/* ---- the reference against n mpfr_exp at its working precision ---- */
+
+void bench_reference_floor(void)
+{
+    const size_t n = 1024;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    const ns_reference *r = ns_reference_find("softmax");
+    if (!x || !y || !r) {
+        free(x);
+        free(y);
+        bench_note("reference_vs_mpfr_floor", "not measured: out of memory or no softmax reference");
+        return;
+    }
+    ns_gen_args a = { .param = 4.0, .n = n, .seed = 2 };
+    ns_generate(ns_generator_find("normal"), &a, x);
+
+    double ref = INFINITY, tiered = INFINITY;
+    ns_ref_stats st;
+    for (int t = 0; t < 5; t++) {
+        ns_ref_set_fast_tier(0);                 /* a row that needs MPFR */
+        double t0 = bench_cpu_now();
+        ns_ref_eval(r, NULL, x, NULL, n, y, NULL, &st);
+        ref = fmin(ref, bench_cpu_now() - t0);
+        ns_ref_set_fast_tier(1);
+        t0 = bench_cpu_now();
+        ns_ref_eval(r, NULL, x, NULL, n, y, NULL, NULL);
+        tiered = fmin(tiered, bench_cpu_now() - t0);
+    }
+    /* One mpfr_exp a logit at the precision the reference settled at. */
+    mpfr_t v, e;
+    mpfr_inits2(st.prec, v, e, (mpfr_ptr)0);
+    double floor = INFINITY, m = x[ns_ref_argmax(x, n)];
+    for (int t = 0; t < 5; t++) {
+        double t0 = bench_cpu_now();
+        for (size_t i = 0; i < n; i++) {
+            mpfr_set_d(v, x[i] - m, MPFR_RNDN);
+            mpfr_exp(e, v, MPFR_RNDD);
+        }
+        floor = fmin(floor, bench_cpu_now() - t0);
+    }
+    mpfr_clears(v, e, (mpfr_ptr)0);
+    free(x);
+    free(y);
+    bench_figure("reference_row_us", ref * 1e6, NULL, NULL);
+    bench_figure("reference_tiered_row_us", tiered * 1e6, NULL, NULL);
+    bench_figure("mpfr_exp_floor_row_us", floor * 1e6, NULL, NULL);
+    bench_figure("reference_vs_mpfr_floor", ref / floor, "<= 2",
+        "callgrind/perf of ns_ref_eval on this row: mpfi_exp is two mpfr_exp (one for each end "
+        "of the interval), so an MPFI enclosure costs at least 2 floors before the sum, the "
+        "n divisions (mpfi_div: 2 mpfr_div each) and ns_ref_round (2 mpfr_get_d with "
+        "temporaries); measured ~2 x exp, ~1 x div, ~0.5 x rounding.  Closing it: a tiered "
+        "oracle (double-double intervals settle almost every row; MPFR only for the rest), or "
+        "midpoint-radius enclosures (one mpfr_exp and an error bound per entry).");
+    bench_note("reference_vs_mpfr_floor_what",
+               "softmax reference (forward, no gradient) on one row of n = %zu normal(sigma=4) "
+               "logits, settled at %ld bits in %zu round(s), against n mpfr_exp at that "
+               "precision; min of 5, CPU time", n, (long)st.prec, st.rounds);
+}
+
+/* ---- the reference against plain fp64 on the standard suite ---- */
+
+/* Seconds of the reference always in MPFR (mpfr), with its fast tier
+ * (tiered), and of the family's first algorithm in the fp64 policy (fp64),
+ * over every case for every family with a reference; entries where the two
+ * references differ in a bit (mismatches: there must be none). */
+static int time_suite(const ns_case *cases, size_t ncases, double *mpfr_s, double *tiered_s,
+                      double *fp64_s, size_t *entries, size_t *mismatches)
+{
+    const ns_policy *fp64 = ns_policy_find("fp64");
+    *mpfr_s = *tiered_s = *fp64_s = 0;
+    *entries = *mismatches = 0;
+    for (const ns_family *const *f = ns_families(); *f; f++) {
+        const ns_reference *r = ns_reference_find((*f)->name);
+        if (!r || (*f)->plugin)
+            continue;
+        double param[NS_MAX_PARAMS];
+        ns_params_default(*f, param);
+        ns_job job;
+        if (ns_job_init(&job, (*f)->algorithms[0].name, fp64, NS_SUM_SEQ) != 0)
+            continue;
+        for (size_t c = 0; c < ncases; c++) {
+            size_t n = cases[c].n;
+            double *buf = malloc(6 * n * sizeof *buf);
+            if (!buf) {
+                ns_job_free(&job);
+                return -1;
+            }
+            double *x = buf, *g = buf + n, *y = buf + 2 * n, *dx = buf + 3 * n;
+            double *yr = buf + 4 * n, *dxr = buf + 5 * n;
+            ns_case_input(&cases[c], fp64, x);
+            ns_gen_gradient(cases[c].seed, n, g);
+            ns_ref_set_fast_tier(0);
+            double t0 = bench_cpu_now();
+            ns_ref_eval(r, param, x, g, n, yr, dxr, NULL);
+            *mpfr_s += bench_cpu_now() - t0;
+            ns_ref_set_fast_tier(1);
+            t0 = bench_cpu_now();
+            ns_ref_eval(r, param, x, g, n, y, dx, NULL);
+            *tiered_s += bench_cpu_now() - t0;
+            for (size_t i = 0; i < n; i++)
+                *mismatches += memcmp(&y[i], &yr[i], sizeof y[i]) != 0 ||
+                               memcmp(&dx[i], &dxr[i], sizeof dx[i]) != 0;
+            double best = INFINITY;
+            for (int t = 0; t < 20; t++) {
+                t0 = bench_cpu_now();
+                ns_job_forward(&job, x, y, n, NULL);
+                ns_job_backward(&job, x, y, g, dx, n, NULL);
+                best = fmin(best, bench_cpu_now() - t0);
+            }
+            sink = y[0] + dx[0] + yr[0] + dxr[0];
+            *fp64_s += best;
+            *entries += n;
+            free(buf);
+        }
+        ns_job_free(&job);
+    }
+    return 0;
+}
+
+void bench_reference_vs_fp64(int full_suite)
+{
+    size_t ncases;
+    ns_suite_size size = full_suite ? NS_SUITE_FULL : NS_SUITE_QUICK;
+    ns_case *cases = ns_suite_standard(size, 1, &ncases);
+    double mpfr_s, tiered_s, fp64_s;
+    size_t entries, mismatches;
+    if (!cases || time_suite(cases, ncases, &mpfr_s, &tiered_s, &fp64_s, &entries, &mismatches) != 0) {
+        free(cases);
+        bench_note("reference_vs_fp64", "not measured: out of memory");
+        return;
+    }
+    free(cases);
+    bench_figure("reference_suite_mpfr_seconds", mpfr_s, NULL, NULL);
+    bench_figure("reference_suite_tiered_seconds", tiered_s, NULL, NULL);
+    bench_figure("tier_mismatches", (double)mismatches, "<= 0", "a bug: the tiers must agree bit for bit");
+    bench_figure("tiered_vs_mpfr_speedup", mpfr_s / tiered_s, ">= 10",
+        "only softmax has a fast tier so far (reference/softmax_dd.c); the other 15 families "
+        "still run MPFI at 64+ bits.  Closing it: tiers for the families that use MPFI alone "
+        "(a shim of the mpfi_* calls they make onto reference/ddi.h, plus log, log1p, expm1 "
+        "with proven bounds), see docs/tiered-oracle.md.");
+    bench_figure("reference_vs_fp64", tiered_s / fp64_s, "<= 5",
+        "the reference (forward and gradient) costs microseconds an entry against "
+        "nanoseconds for fp64: the families without a fast tier run MPFI at 64+ bits, two MPFR "
+        "calls an interval operation, mpfr_exp and its mpn multiplications dominating (perf); "
+        "softmax's double-double tier costs ~100 double operations an exp.  Closing it: tiers "
+        "for every family, and a cheaper exp enclosure (fewer squarings, a table of 2^(j/64))."
+        " Design: docs/tiered-oracle.md.");
+    bench_note("reference_vs_fp64_what",
+               "%s standard suite (seed 1, %zu cases, %zu entries over all families), every built-in "
+               "family with a reference: ns_ref_eval (fast tier on) with the gradient against the family's "
+               "first algorithm in policy fp64 (forward + backward, min of 20); CPU time",
+               ns_suite_size_name(size), ncases, entries);
+}
+
+/* ---- analysis time against n ---- */
+
+void bench_scaling(void)
+{
+    const ns_policy *pols[] = { ns_policy_find("fp16"), ns_policy_find("fp32"), NULL };
+    const ns_sum_order seq[] = { NS_SUM_SEQ };
+    size_t nall;
+    ns_target *all = ns_targets_make(pols, seq, 1, &nall);
+    if (!all) {
+        bench_note("scaling_slope", "not measured: out of memory");
+        return;
+    }
+    size_t nt = 0;                            /* the softmax family only */
+    for (size_t i = 0; i < nall; i++)
+        if (strcmp(all[i].family->name, "softmax") == 0)
+            all[nt++] = all[i];
+    ns_metrics *m = malloc((nt ? nt : 1) * sizeof *m);
+    double lx[8], ly[8];
+    int k = 0;
+    char pts[512] = "";
+    for (int e = 8; e <= 20 && m; e += 2, k++) {
+        ns_case c = { .gen = ns_generator_find("normal"), .param = 4.0, .n = (size_t)1 << e,
+                      .seed = 3, .grad = true };
+        ns_run_opts o = { .threads = 1 };
+        int reps = e <= 12 ? 1 << (13 - e) : 1;
+        double best = INFINITY;
+        for (int t = 0; t < (e <= 12 ? 3 : 1); t++) {
+            double t0 = bench_cpu_now();
+            for (int r = 0; r < reps; r++)
+                ns_run(all, nt, &c, 1, &o, m);
+            best = fmin(best, (bench_cpu_now() - t0) / reps);
+        }
+        lx[k] = e * log(2.0);
+        ly[k] = log(best);
+        size_t len = strlen(pts);
+        snprintf(pts + len, sizeof pts - len, "%s2^%d: %.4g s", k ? ", " : "", e, best);
+    }
+    free(m);
+    free(all);
+    double mx = 0, my = 0, sxy = 0, sxx = 0;      /* least squares in log-log */
+    for (int i = 0; i < k; i++) {
+        mx += lx[i] / k;
+        my += ly[i] / k;
+    }
+    for (int i = 0; i < k; i++) {
+        sxy += (lx[i] - mx) * (ly[i] - my);
+        sxx += (lx[i] - mx) * (lx[i] - mx);
+    }
+    bench_figure("scaling_slope", sxy / sxx, "0.9..1.1",
+        "the reference's working precision grows as 64 + 2 log2 n bits, so each mpfr_exp "
+        "costs more on longer rows (slope above 1); fixed costs per row dominate short rows "
+        "(slope below 1).  A tiered oracle removes both (fp64-width arithmetic at every n).");
+    bench_note("scaling_slope_what",
+               "ns_run of every softmax algorithm in fp16 and fp32 (sum seq) with the reference "
+               "and the gradient on one normal(sigma=4) row, one thread, CPU time, n = 2^8 .. 2^20; "
+               "least-squares slope of log time on log n; times: %s", pts);
+}

@@ -1,0 +1,316 @@
+/* normstab regress: compare with a baseline (analysis/regress.h), or
+ * rewrite the baseline with --update. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../analysis/regress.h"
+#include "../analysis/report.h"
+#include "../normalizers/catalogue.h"
+#include "cli.h"
+
+#define DEFAULT_BASELINE "reports/baseline/results.json"
+
+static const char regress_help[] =
+    "usage: normstab regress [--baseline FILE] [-n NAME]... [--markdown FILE] [--threads N]\n"
+    "       normstab regress --update [--baseline FILE] [--suite tiny|quick|full] [--seed K]\n\n"
+    "Measures the baseline's suite again with every normalizer (plugins too) and\n"
+    "compares each result with the baseline metric by metric; prints every\n"
+    "regression (algorithm, policy, summation order, metric, before -> after) and\n"
+    "every improvement.  Tolerances: docs/regress.md ('--rules' prints them).\n\n"
+    "  --baseline FILE  a results.json of 'normstab report' (default\n"
+    "                   " DEFAULT_BASELINE ")\n"
+    "  -n NAME          only this normalizer (repeatable): the others are neither\n"
+    "                   measured nor compared\n"
+    "  --markdown FILE  also write the tables as Markdown (for a pull-request\n"
+    "                   comment); '-' writes them to standard output instead\n"
+    "  --threads N      OpenMP threads (default: all cores)\n"
+    "  --update         measure and rewrite FILE (and the report.md beside it)\n"
+    "                   instead of comparing: deliberately, and atomically\n"
+    "  --suite S        with --update: tiny, quick or full (default: the old\n"
+    "                   baseline's, else quick)\n"
+    "  --seed K         with --update: the seed (default: the old baseline's, else 1)\n"
+    "  --rules          print the tolerance rules as a Markdown table\n"
+    "Exit status: 0 no regression, 1 a regression or a baseline target no longer\n"
+    "measured, 2 a usage error or a bad baseline (named with line and column).\n";
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct progress {
+    int on;
+    double last;
+} progress;
+
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+    progress *p = ctx;
+    double t = now();
+    if (!p->on || (done < total && t - p->last < 0.2))
+        return;
+    p->last = t;
+    fprintf(stderr, "\r  measuring %6zu / %-6zu", done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void show_stage(void *ctx, const char *stage, size_t done, size_t total)
+{
+    progress *p = ctx;
+    double t = now();
+    if (!p->on || (done < total && t - p->last < 0.2))
+        return;
+    p->last = t;
+    fprintf(stderr, "\r  %-14s %6zu / %-6zu", stage, done, total);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void no_warning(void *ctx, const char *message)
+{
+    (void)ctx, (void)message;     /* plots are not kept in a baseline */
+}
+
+static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = *s == '-' ? 0 : strtoull(s, &end, 0);
+    if (*s == '-' || *s == '\0' || *end != '\0' || errno == ERANGE || v > max)
+        ns_die("regress: %s '%s' is not an integer in [0, %llu]", opt, s, max);
+    return v;
+}
+
+/* The directory part of path ("." when none). */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(dir, len, ".");
+    else if (slash == path)
+        snprintf(dir, len, "/");
+    else
+        snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/* mkdir -p */
+static int make_dirs(const char *dir)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return -1;
+        *p = '/';
+    }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* rm -r of a directory this command made. */
+static void remove_tree(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d) {
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char sub[PATH_MAX];
+            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
+            struct stat st;
+            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
+                remove_tree(sub);
+            else
+                unlink(sub);
+        }
+        closedir(d);
+    }
+    rmdir(path);
+}
+
+/* The Markdown summary written beside a baseline: report.md beside
+ * results.json, else FILE.md for FILE.json. */
+static void md_beside(const char *baseline, char *out, size_t len)
+{
+    char dir[PATH_MAX];
+    dir_of(baseline, dir, sizeof dir);
+    const char *base = strrchr(baseline, '/') ? strrchr(baseline, '/') + 1 : baseline;
+    size_t n = strlen(baseline);
+    if (strcmp(base, "results.json") == 0)
+        snprintf(out, len, "%s/report.md", dir);
+    else if (n > 5 && strcmp(baseline + n - 5, ".json") == 0)
+        snprintf(out, len, "%.*s.md", (int)(n - 5), baseline);
+    else
+        snprintf(out, len, "%s.md", baseline);
+}
+
+/* Measures the report of the given suite into a scratch directory beside
+ * the baseline, then renames its report.md and results.json into place:
+ * each rename is atomic, results.json (the baseline proper) goes last, and
+ * a failure before it leaves the old baseline as it was. */
+static int update(const char *baseline, ns_suite_size size, uint64_t seed, int threads)
+{
+    char dir[PATH_MAX], scratch[PATH_MAX + 32], out[PATH_MAX + 64], from[PATH_MAX + 96], md[PATH_MAX + 16];
+    dir_of(baseline, dir, sizeof dir);
+    if (make_dirs(dir) != 0)
+        ns_die("regress: cannot create the directory %s (%s)", dir, strerror(errno));
+    if (snprintf(scratch, sizeof scratch, "%s/.regress-update-XXXXXX", dir) >= (int)sizeof scratch ||
+        !mkdtemp(scratch))
+        ns_die("regress: cannot create a scratch directory in %s (%s)", dir, strerror(errno));
+    snprintf(out, sizeof out, "%s/report", scratch);
+    progress p = { isatty(2), 0 };
+    ns_report_opts o = { .out = out, .size = size, .seed = seed, .threads = threads,
+                         .progress = show_stage, .progress_ctx = &p, .warn = no_warning };
+    double start = now();
+    char err[1024];
+    if (ns_report_run(&o, err, sizeof err) != 0) {
+        remove_tree(scratch);
+        ns_die("regress: --update: %s", err);
+    }
+    md_beside(baseline, md, sizeof md);
+    snprintf(from, sizeof from, "%s/report.md", out);
+    int bad = rename(from, md) != 0;
+    snprintf(from, sizeof from, "%s/results.json", out);
+    if (!bad)
+        bad = rename(from, baseline) != 0;
+    int saved = errno;
+    remove_tree(scratch);
+    if (bad)
+        ns_die("regress: --update: cannot move the new baseline into place at %s (%s)", baseline, strerror(saved));
+    printf("regress: baseline %s rewritten (suite %s, seed %llu) with %s, in %.0f s\n", baseline,
+           ns_suite_size_name(size), (unsigned long long)seed, md, now() - start);
+    return ns_finish_output();
+}
+
+static int parse_suite(const char *s, ns_suite_size *out)
+{
+    for (int k = NS_SUITE_TINY; k <= NS_SUITE_FULL; k++)
+        if (strcmp(s, ns_suite_size_name((ns_suite_size)k)) == 0) {
+            *out = (ns_suite_size)k;
+            return 0;
+        }
+    return -1;
+}
+
+int cmd_regress(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "name", required_argument, NULL, 'n' },
+        { "baseline", required_argument, NULL, 'b' },
+        { "markdown", required_argument, NULL, 'm' },
+        { "threads", required_argument, NULL, 't' },
+        { "update", no_argument, NULL, 'u' },
+        { "suite", required_argument, NULL, 'S' },
+        { "seed", required_argument, NULL, 's' },
+        { "rules", no_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *baseline = DEFAULT_BASELINE, *markdown = NULL, *suite = NULL;
+    const char **only = calloc((size_t)argc + 1, sizeof *only);
+    size_t nonly = 0;
+    if (!only)
+        ns_die("regress: out of memory");
+    int threads = 0, do_update = 0, have_seed = 0, c;
+    uint64_t seed = 1;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":n:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            if (!ns_algorithm_find(optarg, NULL))
+                ns_die("regress: unknown normalizer '%s' (see 'normstab list normalizers')", optarg);
+            only[nonly++] = optarg;
+            break;
+        case 'b': baseline = optarg; break;
+        case 'm': markdown = optarg; break;
+        case 't': threads = (int)parse_uint("--threads", optarg, 1024); break;
+        case 'u': do_update = 1; break;
+        case 'S': suite = optarg; break;
+        case 's': seed = parse_uint("--seed", optarg, UINT64_MAX); have_seed = 1; break;
+        case 'r':
+            free(only);
+            ns_regress_write_rules(stdout);
+            return ns_finish_output();
+        case 'h': free(only); fputs(regress_help, stdout); return ns_finish_output();
+        case ':': ns_die("regress: option '%s' needs a value", argv[optind - 1]);
+        default: ns_die("regress: unknown option '%s' (see 'normstab regress --help')", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        ns_die("regress: unexpected argument '%s'", argv[optind]);
+    if (!*baseline)
+        ns_die("regress: --baseline needs a file name");
+    if (!do_update && (suite || have_seed))
+        ns_die("regress: --suite and --seed go with --update (a check uses the baseline's)");
+    if (do_update && markdown)
+        ns_die("regress: --markdown goes with a check, not with --update");
+    if (do_update && nonly)
+        ns_die("regress: --update rewrites the whole baseline; -n goes with a check");
+
+    char err[1024];
+    ns_regress_baseline b;
+    if (do_update) {
+        ns_suite_size size = NS_SUITE_QUICK;
+        if (access(baseline, F_OK) == 0 && ns_regress_load(baseline, &b, err, sizeof err) == 0) {
+            size = b.size;               /* keep what the old baseline measured */
+            if (!have_seed)
+                seed = b.seed;
+            ns_regress_baseline_free(&b);
+        }
+        if (suite && parse_suite(suite, &size) != 0)
+            ns_die("regress: unknown suite '%s' (known: tiny, quick, full)", suite);
+        free(only);
+        return update(baseline, size, seed, threads);
+    }
+
+    if (ns_regress_load(baseline, &b, err, sizeof err) != 0)
+        ns_die("regress: %s", err);
+    progress p = { isatty(2), 0 };
+    ns_regress_opts o = { .threads = threads, .only = only, .nonly = nonly,
+                          .progress = show_progress, .progress_ctx = &p };
+    ns_regress_result r;
+    if (ns_regress_check(&b, &o, &r, err, sizeof err) != 0) {
+        ns_regress_baseline_free(&b);
+        ns_die("regress: %s", err);
+    }
+    int failed = ns_regress_failed(&r);
+    int write_error = 0;
+    if (!markdown || strcmp(markdown, "-") != 0)
+        write_error |= ns_regress_write_text(&b, &r, stdout) != 0;
+    if (markdown) {
+        FILE *f = strcmp(markdown, "-") == 0 ? stdout : fopen(markdown, "w");
+        if (!f) {
+            ns_regress_result_free(&r);
+            ns_regress_baseline_free(&b);
+            ns_die("regress: cannot write %s (%s)", markdown, strerror(errno));
+        }
+        write_error |= ns_regress_write_md(&b, &r, f) != 0;
+        if (f != stdout && fclose(f) != 0)
+            write_error = 1;
+    }
+    ns_regress_result_free(&r);
+    ns_regress_baseline_free(&b);
+    free(only);
+    if (write_error)
+        ns_die("regress: cannot write the tables");
+    int rc = ns_finish_output();
+    return rc != NS_EXIT_OK ? rc : failed ? NS_EXIT_FAIL : NS_EXIT_OK;
+}

@@ -1,0 +1,188 @@
+/* normstab report: measure every normalizer in every policy and write the
+ * report (analysis/report.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../analysis/report.h"
+#include "cli.h"
+#include "rows.h"
+
+#define DEFAULT_DATA "data/lenet-mnist-presoftmax.txt"
+
+static const char report_help[] =
+    "usage: normstab report [--out DIR] [--quick | --tiny] [--seed K] [--threads N]\n"
+    "                       [--data FILE | --no-data]\n\n"
+    "Measures every normalizer in every policy and summation order on the standard\n"
+    "suite of inputs, sweeps error against logit scale and row length, finds each\n"
+    "algorithm's safe envelope by bisection, and writes\n"
+    "  DIR/index.html    the report: one self-contained page\n"
+    "  DIR/report.md     a summary for CI\n"
+    "  DIR/results.json  the numbers (schema in docs/report.md)\n"
+    "  DIR/plots/        every plot as SVG, with its data and gnuplot script\n"
+    "into a new directory that replaces DIR only once everything is written.\n\n"
+    "  --out DIR      default reports/latest\n"
+    "  --quick        a smaller deterministic suite (for CI)\n"
+    "  --tiny         one input of each kind and the first 50 real rows: checks\n"
+    "                 the machinery in seconds (tests), not a measurement\n"
+    "  --seed K       the seed of every generated input (default 1); the same seed\n"
+    "                 gives the same results.json but for its \"generated\" field\n"
+    "  --threads N    OpenMP threads (default: all cores)\n"
+    "  --data FILE    rows of real logits for the real-logits section (default\n"
+    "                 " DEFAULT_DATA " when it exists)\n"
+    "  --no-data      no real-logits section\n"
+    "Progress goes to standard error when it is a terminal.\n";
+
+typedef struct progress {
+    int on;
+    double start, last;
+    const char *stage;
+} progress;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static void show_progress(void *ctx, const char *stage, size_t done, size_t total)
+{
+    progress *p = ctx;
+    if (!p->on)
+        return;
+    double t = now();
+    if (p->stage == stage && done < total && t - p->last < 0.2)
+        return;
+    p->stage = stage;
+    p->last = t;
+    fprintf(stderr, "\r  %-14s %6zu / %-6zu  %5.0f s", stage, done, total, t - p->start);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static void warn(void *ctx, const char *message)
+{
+    (void)ctx;
+    fprintf(stderr, "normstab: warning: %s\n", message);
+}
+
+/* All rows of path, one after the other; exits 2 on a bad file. */
+static void read_rows(const char *path, ns_real_rows *out, double **values, size_t **offset)
+{
+    char err[512];
+    ns_rows rows;
+    if (ns_rows_open(&rows, path, err, sizeof err) != 0)
+        ns_die("report: %s", err);
+    double *x = NULL, *v = NULL;
+    size_t *off = malloc(sizeof *off), n = 0, cap = 0, vlen = 0, vcap = 0, count = 0, ocap = 1;
+    int r;
+    if (!off)
+        ns_die("report: out of memory reading %s", path);
+    off[0] = 0;
+    while ((r = ns_rows_next(&rows, &x, &n, &cap, err, sizeof err)) == 1) {
+        if (vlen + n > vcap) {
+            vcap = 2 * (vlen + n);
+            v = realloc(v, vcap * sizeof *v);
+        }
+        if (count + 2 > ocap) {
+            ocap = 2 * (count + 2);
+            off = realloc(off, ocap * sizeof *off);
+        }
+        if (!v || !off)
+            ns_die("report: out of memory reading %s", path);
+        memcpy(v + vlen, x, n * sizeof *x);
+        vlen += n;
+        off[++count] = vlen;
+    }
+    free(x);
+    ns_rows_close(&rows);
+    if (r < 0)
+        ns_die("report: %s", err);
+    out->label = path;
+    out->values = v;
+    out->offset = off;
+    out->count = count;
+    *values = v;
+    *offset = off;
+}
+
+static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = *s == '-' ? 0 : strtoull(s, &end, 0);
+    if (*s == '-' || *s == '\0' || *end != '\0' || errno == ERANGE || v > max)
+        ns_die("report: %s '%s' is not an integer in [0, %llu]", opt, s, max);
+    return v;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "out", required_argument, NULL, 'o' },
+        { "quick", no_argument, NULL, 'q' },
+        { "tiny", no_argument, NULL, 'T' },
+        { "seed", required_argument, NULL, 's' },
+        { "threads", required_argument, NULL, 't' },
+        { "data", required_argument, NULL, 'd' },
+        { "no-data", no_argument, NULL, 'D' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    ns_report_opts o = { .out = "reports/latest", .size = NS_SUITE_FULL, .seed = 1, .warn = warn };
+    const char *data = NULL;
+    int no_data = 0, sizes = 0, c;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o.out = optarg; break;
+        case 'q': o.size = NS_SUITE_QUICK; sizes++; break;
+        case 'T': o.size = NS_SUITE_TINY; sizes++; break;
+        case 's': o.seed = parse_uint("--seed", optarg, UINT64_MAX); break;
+        case 't': o.threads = (int)parse_uint("--threads", optarg, 1024); break;
+        case 'd': data = optarg; break;
+        case 'D': no_data = 1; break;
+        case 'h': fputs(report_help, stdout); return ns_finish_output();
+        case ':': ns_die("report: option '%s' needs a value", argv[optind - 1]);
+        default: ns_die("report: unknown option '%s' (see 'normstab report --help')", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        ns_die("report: unexpected argument '%s'", argv[optind]);
+    if (sizes > 1)
+        ns_die("report: give at most one of --quick and --tiny");
+    if (data && no_data)
+        ns_die("report: --data and --no-data contradict each other");
+    if (!*o.out)
+        ns_die("report: --out needs a directory name");
+
+    ns_real_rows real;
+    double *values = NULL;
+    size_t *offset = NULL;
+    if (!no_data && (data || access(DEFAULT_DATA, R_OK) == 0)) {
+        read_rows(data ? data : DEFAULT_DATA, &real, &values, &offset);
+        if (o.size == NS_SUITE_TINY && real.count > 50)
+            real.count = 50;
+        if (real.count)
+            o.real = &real;
+    }
+
+    progress p = { isatty(2), now(), 0, NULL };
+    o.progress = show_progress;
+    o.progress_ctx = &p;
+    char err[1024];
+    int rc = ns_report_run(&o, err, sizeof err);
+    free(values);
+    free(offset);
+    if (rc != 0)
+        ns_die("report: %s", err);
+    printf("report written to %s (index.html, report.md, results.json, plots/) in %.0f s\n", o.out, now() - p.start);
+    return ns_finish_output();
+}

@@ -1,0 +1,892 @@
+#include "finding.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Candidates of one (kind, cause) that MPFR rejected before the finder
+ * starts confirming only one in SKIP_PERIOD of them. */
+#define TRUSTED_FAILURES 8
+#define SKIP_PERIOD 64
+
+double ns_fuzz_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double unix_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- findings and sets ---------------------------------------------------- */
+
+void ns_finding_init(ns_finding *f)
+{
+    memset(f, 0, sizeof *f);
+    ns_row_init(&f->row);
+}
+
+void ns_finding_free(ns_finding *f)
+{
+    ns_row_free(&f->row);
+}
+
+int ns_finding_copy(ns_finding *dst, const ns_finding *src)
+{
+    ns_row keep = dst->row;
+    *dst = *src;
+    dst->row = keep;
+    return ns_row_copy(&dst->row, &src->row);
+}
+
+void ns_finding_slug(const ns_finding *f, char *buf, size_t len)
+{
+    char cause[32];
+    snprintf(cause, sizeof cause, "%s", ns_cause_name(f->cause));
+    for (char *c = cause; *c; c++)
+        if (*c == ' ')
+            *c = '-';
+    if (f->sum == NS_SUM_SEQ)
+        snprintf(buf, len, "%s-%s-%s-%s", f->normalizer, f->policy, ns_kind_name(f->kind), cause);
+    else
+        snprintf(buf, len, "%s-%s-%s-%s-%s", f->normalizer, f->policy, ns_sum_order_name(f->sum),
+                 ns_kind_name(f->kind), cause);
+}
+
+void ns_finding_set_init(ns_finding_set *s)
+{
+    memset(s, 0, sizeof *s);
+}
+
+void ns_finding_set_free(ns_finding_set *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        ns_finding_free(&s->items[i]);
+    free(s->items);
+    ns_finding_set_init(s);
+}
+
+bool ns_finding_set_has_key(const ns_finding_set *s, const char *normalizer, const char *policy,
+                            ns_sum_order sum, ns_kind kind, ns_cause cause)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const ns_finding *g = &s->items[i];
+        if (g->kind == kind && g->cause == cause && g->sum == sum &&
+            strcmp(g->normalizer, normalizer) == 0 && strcmp(g->policy, policy) == 0)
+            return true;
+    }
+    return false;
+}
+
+long ns_finding_set_find(const ns_finding_set *s, const ns_finding *f)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        const ns_finding *g = &s->items[i];
+        if (g->kind == f->kind && g->cause == f->cause && g->sum == f->sum &&
+            strcmp(g->normalizer, f->normalizer) == 0 && strcmp(g->policy, f->policy) == 0)
+            return (long)i;
+    }
+    return -1;
+}
+
+int ns_finding_set_add(ns_finding_set *s, const ns_finding *f)
+{
+    long k = ns_finding_set_find(s, f);
+    if (k >= 0) {
+        ns_finding *g = &s->items[k];
+        /* Keep the smaller row, then the earlier find. */
+        if (f->row.n < g->row.n || (f->row.n == g->row.n && f->seconds < g->seconds))
+            return ns_finding_copy(g, f) == 0 ? 0 : -1;
+        return 0;
+    }
+    return ns_finding_set_append(s, f) == 0 ? 1 : -1;
+}
+
+int ns_finding_set_append(ns_finding_set *s, const ns_finding *f)
+{
+    if (s->count == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 16;
+        ns_finding *p = realloc(s->items, cap * sizeof *p);
+        if (!p)
+            return -1;
+        s->items = p;
+        s->cap = cap;
+    }
+    ns_finding *g = &s->items[s->count];
+    ns_finding_init(g);
+    if (ns_finding_copy(g, f) != 0)
+        return -1;
+    s->count++;
+    return 0;
+}
+
+size_t ns_finding_set_broken(const ns_finding_set *s)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < s->count; i++)
+        k += !s->items[i].expected;
+    return k;
+}
+
+/* ---- classification, confirmation, minimization ------------------------------ */
+
+static bool breaks(const ns_fuzz_eval *e, ns_kind kind)
+{
+    return e->in_domain && (e->broken & (1u << kind));
+}
+
+static bool masks_matter(ns_fuzz_target *t, const ns_row *row, ns_kind kind, int mode)
+{
+    ns_row v;
+    ns_row_init(&v);
+    bool matter = true;
+    for (int variant = 0; variant < 2 && matter; variant++) {
+        if (ns_row_copy(&v, row) != 0)
+            break;
+        size_t k = 0;
+        for (size_t i = 0; i < row->n; i++) {
+            if (row->x[i] == -INFINITY && variant == 0)
+                continue;
+            v.x[k] = row->x[i] == -INFINITY ? -t->job.policy->io->max_finite : row->x[i];
+            v.g[k] = row->g[i];
+            k++;
+        }
+        v.n = k;
+        ns_fuzz_eval ev;
+        if (k > 0 && ns_fuzz_eval_row(t, &v, mode, &ev) == 0 && breaks(&ev, kind))
+            matter = false;
+    }
+    ns_row_free(&v);
+    return matter;
+}
+
+ns_cause ns_fuzz_classify(ns_fuzz_target *t, const ns_row *row, const ns_fuzz_eval *e, ns_kind kind)
+{
+    size_t n = row->n, masked = 0;
+    double maxabs = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (row->x[i] == -INFINITY)
+            masked++;
+        else if (fabs(row->x[i]) > maxabs)
+            maxabs = fabs(row->x[i]);
+    }
+    if (masked == n)
+        return NS_CAUSE_ALL_MASKED;
+    /* The format's range or its precision?  The same formats with a wider
+     * exponent range tell. */
+    int mode = e->exact ? NS_EVAL_EXACT : NS_EVAL_FAST;
+    ns_fuzz_eval w;
+    if (ns_fuzz_eval_wide(t, row, NS_WIDE_ABOVE, mode, &w) == 0 && w.in_domain && !breaks(&w, kind))
+        return NS_CAUSE_OVERFLOW;
+    if (ns_fuzz_eval_wide(t, row, NS_WIDE_BELOW, mode, &w) == 0 && w.in_domain && !breaks(&w, kind))
+        return NS_CAUSE_UNDERFLOW;
+    /* Do the masks matter?  Not if the failure stays when the masked
+     * entries are removed (they weigh nothing), or when they are replaced
+     * by the most negative finite value (for the families whose function
+     * depends on n). */
+    if (masked && masks_matter(t, row, kind, mode))
+        return NS_CAUSE_MASKED;
+    switch (e->m.denominator_class) {
+    case NS_DEN_ZERO: return NS_CAUSE_ZERO_DENOMINATOR;
+    case NS_DEN_NONFINITE: return NS_CAUSE_OVERFLOW;
+    case NS_DEN_SUBNORMAL: return NS_CAUSE_SUBNORMAL_DENOMINATOR;
+    default: break;
+    }
+    if (e->inf || e->grad_nonfinite)
+        return NS_CAUSE_OVERFLOW;
+    if (e->underflows)
+        return NS_CAUSE_UNDERFLOW;
+    if (maxabs >= 16)
+        return NS_CAUSE_LARGE_LOGITS;
+    if (n > 64)
+        return NS_CAUSE_LONG_ROW;
+    if (maxabs < 0x1p-6)
+        return NS_CAUSE_TINY_LOGITS;
+    return NS_CAUSE_ORDINARY;
+}
+
+static bool still_fails(ns_fuzz_target *t, const ns_row *row, ns_kind kind, ns_cause cause,
+                        int mode, ns_fuzz_eval *e)
+{
+    if (ns_fuzz_eval_row(t, row, mode, e) != 0 || !breaks(e, kind))
+        return false;
+    ns_fuzz_eval keep = *e;
+    bool same = ns_fuzz_classify(t, row, &keep, kind) == cause;
+    *e = keep;
+    return same;
+}
+
+bool ns_fuzz_confirm(ns_fuzz_target *t, const ns_row *row, ns_kind kind, ns_cause cause,
+                     ns_fuzz_eval *e)
+{
+    return still_fails(t, row, kind, cause, NS_EVAL_EXACT, e);
+}
+
+/* How complicated a value is: 0 for 0, 1 for +-1, else its significant bits
+ * plus one for a nonzero exponent; -inf counts as simple. */
+static int complexity(double v)
+{
+    if (v == 0 || isinf(v))
+        return 0;
+    if (fabs(v) == 1)
+        return 1;
+    int e;
+    double s = fabs(frexp(v, &e));
+    int bits = 0;
+    while (s != 0 && bits < 60) {
+        s = s * 2;
+        s -= floor(s);
+        bits++;
+    }
+    return 2 + bits + (e != 1);
+}
+
+/* v with only its k leading significant bits (toward zero). */
+static double leading_bits(double v, int k)
+{
+    if (v == 0 || !isfinite(v))
+        return v;
+    int e;
+    double s = frexp(v, &e);
+    return ldexp(trunc(ldexp(s, k)), e - k);
+}
+
+typedef struct minimizer {
+    ns_fuzz_target *t;
+    ns_kind kind;
+    ns_cause cause;
+    size_t budget, used;
+    ns_row cand;
+} minimizer;
+
+static int mode_for(const ns_row *r)
+{
+    return r->n <= 64 ? NS_EVAL_EXACT : NS_EVAL_FAST;
+}
+
+/* Tries cand; on success copies it into row. */
+static bool try_candidate(minimizer *mz, ns_row *row)
+{
+    if (mz->used >= mz->budget)
+        return false;
+    mz->used++;
+    ns_row_finish(&mz->t->mut, &mz->cand);
+    ns_fuzz_eval e;
+    if (!still_fails(mz->t, &mz->cand, mz->kind, mz->cause, mode_for(&mz->cand), &e))
+        return false;
+    return ns_row_copy(row, &mz->cand) == 0;
+}
+
+static bool remove_chunks(minimizer *mz, ns_row *row)
+{
+    bool progress = false;
+    for (size_t len = row->n / 2; len >= 1; len /= 2) {
+        for (size_t i = 0; i + len <= row->n && row->n > len;) {
+            if (ns_row_reserve(&mz->cand, row->n) != 0)
+                return progress;
+            size_t k = 0;
+            for (size_t j = 0; j < row->n; j++)
+                if (j < i || j >= i + len) {
+                    mz->cand.x[k] = row->x[j];
+                    mz->cand.g[k] = row->g[j];
+                    k++;
+                }
+            mz->cand.n = k;
+            if (try_candidate(mz, row))
+                progress = true;
+            else
+                i += len;
+            if (mz->used >= mz->budget)
+                return progress;
+        }
+    }
+    return progress;
+}
+
+/* Simpler values for v[i], simplest first. */
+static bool simplify_values(minimizer *mz, ns_row *row, bool grad)
+{
+    bool progress = false;
+    int p = mz->t->job.policy->io->p;
+    for (size_t i = 0; i < row->n && mz->used < mz->budget; i++) {
+        double *v = grad ? row->g : row->x;
+        double cur = v[i];
+        double options[72];
+        size_t no = 0;
+        options[no++] = grad ? 1.0 : 0.0;
+        options[no++] = grad ? 0.0 : 1.0;
+        options[no++] = -1.0;
+        options[no++] = nearbyint(cur);
+        if (cur != 0 && isfinite(cur))
+            options[no++] = copysign(exp2(nearbyint(log2(fabs(cur)))), cur);
+        for (int k = 1; k < p && no < 72; k++)
+            options[no++] = leading_bits(cur, k);
+        for (size_t o = 0; o < no; o++) {
+            if (complexity(options[o]) >= complexity(cur) || options[o] == cur)
+                continue;
+            if (ns_row_copy(&mz->cand, row) != 0)
+                return progress;
+            (grad ? mz->cand.g : mz->cand.x)[i] = options[o];
+            if (try_candidate(mz, row)) {
+                progress = true;
+                break;
+            }
+        }
+    }
+    return progress;
+}
+
+void ns_fuzz_minimize(ns_fuzz_target *t, ns_row *row, ns_kind kind, ns_cause cause, size_t budget)
+{
+    minimizer mz = { .t = t, .kind = kind, .cause = cause, .budget = budget };
+    ns_row_init(&mz.cand);
+    ns_row orig;
+    ns_row_init(&orig);
+    if (ns_row_copy(&orig, row) != 0) {
+        ns_row_free(&mz.cand);
+        return;
+    }
+    bool progress = true;
+    while (progress && mz.used < mz.budget) {
+        progress = remove_chunks(&mz, row);
+        progress |= simplify_values(&mz, row, false);
+        if (t->with_grad)
+            progress |= simplify_values(&mz, row, true);
+    }
+    ns_fuzz_eval e;
+    if (!ns_fuzz_confirm(t, row, kind, cause, &e))
+        ns_row_copy(row, &orig);           /* the fast oracle misled us: keep the original */
+    ns_row_free(&orig);
+    ns_row_free(&mz.cand);
+}
+
+/* ---- verdicts -------------------------------------------------------------- */
+
+static void describe_bound(char *buf, size_t len, const ns_bound *b)
+{
+    char extra[96] = "";
+    if (b->cnx != 0)
+        snprintf(extra, sizeof extra, " + %g n max|x|", b->cnx);
+    if (b->cq != 0)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " + %g n^2 (1 + max|x|)", b->cq);
+    if (b->ck != 0)
+        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " + %g kappa_i", b->ck);
+    snprintf(buf, len, "(%g + %g n + %g spread + %g max|x|%s) u", b->c0, b->cn, b->cs, b->cx, extra);
+}
+
+static void promise_text(char *buf, size_t len, const ns_promise *p, ns_kind kind)
+{
+    char b[128];
+    switch (kind) {
+    case NS_KIND_NAN: snprintf(buf, len, "the contract promises no NaN on its domain"); break;
+    case NS_KIND_INF: snprintf(buf, len, "the contract promises no infinite output where the reference is finite"); break;
+    case NS_KIND_ERROR:
+        describe_bound(b, sizeof b, &p->error);
+        snprintf(buf, len, "the contract promises errors within %s", b);
+        break;
+    case NS_KIND_SUM:
+        describe_bound(b, sizeof b, &p->sum);
+        snprintf(buf, len, "the contract promises sums within %s of the reference's", b);
+        break;
+    case NS_KIND_DENOMINATOR:
+        snprintf(buf, len, "the contract promises %s denominators",
+                 p->denominator == NS_DEN_PROMISE_NORMAL ? "finite, normal" : "finite, nonzero");
+        break;
+    case NS_KIND_GRADIENT:
+        describe_bound(b, sizeof b, &p->gradient);
+        snprintf(buf, len, "the contract promises finite gradients within %s", b);
+        break;
+    default: snprintf(buf, len, "the contract promises no negative weight"); break;
+    }
+}
+
+static void detail_text(char *buf, size_t len, const ns_fuzz_eval *e, ns_kind kind)
+{
+    const ns_metrics *m = &e->m;
+    switch (kind) {
+    case NS_KIND_NAN: snprintf(buf, len, "%zu NaN entries where the reference is a number", e->nan); break;
+    case NS_KIND_INF: snprintf(buf, len, "%zu infinite outputs where the reference is finite", e->inf); break;
+    case NS_KIND_ERROR:
+        snprintf(buf, len, "%.2f bits of error (%.4g ulps) above the bound of %.4g ulps",
+                 e->value[NS_KIND_ERROR], e->err_ulps, e->err_bound);
+        break;
+    case NS_KIND_SUM:
+        snprintf(buf, len, "sum %.17g against %.17g: %.4g u above the bound of %.4g u",
+                 m->sum, m->sum_ref, e->sum_rel, e->sum_bound);
+        break;
+    case NS_KIND_DENOMINATOR:
+        snprintf(buf, len, "smallest denominator %a (%s)", m->min_denominator,
+                 ns_den_class_name(m->denominator_class));
+        break;
+    case NS_KIND_GRADIENT:
+        snprintf(buf, len, "gradient error %.4g u (bound %.4g u), gain %.4g (true %.4g), "
+                 "%zu infinite entries", e->grad_err, e->grad_bound, e->gain, m->grad_gain_ref,
+                 e->grad_nonfinite);
+        break;
+    default:
+        snprintf(buf, len, "%zu negative outputs, the most negative %a", m->negatives,
+                 e->value[NS_KIND_NEGATIVE]);
+        break;
+    }
+}
+
+int ns_finding_fill(ns_finding *f, const ns_fuzz_target *t, const ns_row *row,
+                    const ns_fuzz_eval *e, ns_kind kind, ns_cause cause)
+{
+    snprintf(f->normalizer, sizeof f->normalizer, "%s", t->job.alg->name);
+    snprintf(f->policy, sizeof f->policy, "%s", t->job.policy->name);
+    f->sum = t->job.sum;
+    memcpy(f->param, t->job.param, sizeof f->param);
+    f->kind = kind;
+    f->cause = cause;
+    f->value = e->value[kind];
+    f->has_g = t->with_grad;
+    f->confirmed = e->exact;
+    const ns_hazard *h = ns_contract_hazard(t->contract, t->job.policy, kind, cause);
+    f->expected = h != NULL;
+    if (h)
+        snprintf(f->why, sizeof f->why, "%s", h->why);
+    else
+        promise_text(f->why, sizeof f->why, t->promise, kind);
+    detail_text(f->detail, sizeof f->detail, e, kind);
+    return ns_row_copy(&f->row, row);
+}
+
+/* ---- the finder -------------------------------------------------------------- */
+
+void ns_finder_init(ns_finder *fd, ns_fuzz_target *t, const char *engine, uint64_t seed)
+{
+    memset(fd, 0, sizeof *fd);
+    fd->t = t;
+    fd->engine = engine;
+    fd->seed = seed;
+    fd->t0 = ns_fuzz_now();
+    fd->minimize_budget = 400;
+    ns_finding_set_init(&fd->set);
+}
+
+void ns_finder_free(ns_finder *fd)
+{
+    ns_finding_set_free(&fd->set);
+}
+
+int ns_finder_consider(ns_finder *fd, const ns_row *row, const ns_fuzz_eval *e, unsigned *known)
+{
+    if (known)
+        *known = 0;
+    if (!e->in_domain || !e->broken)
+        return 0;
+    ns_fuzz_target *t = fd->t;
+    uint64_t found_at = t->evals;
+    double seconds = ns_fuzz_now() - fd->t0;
+    for (int k = 0; k < NS_KIND_COUNT; k++) {
+        if (!(e->broken & (1u << k)))
+            continue;
+        ns_kind kind = (ns_kind)k;
+        ns_cause cause = ns_fuzz_classify(t, row, e, kind);
+        if (ns_finding_set_has_key(&fd->set, t->job.alg->name, t->job.policy->name, t->job.sum,
+                                   kind, cause)) {
+            if (known)
+                *known |= 1u << kind;
+            continue;
+        }
+        unsigned *failed = &fd->failed[kind][cause];
+        if (*failed >= TRUSTED_FAILURES && (*failed)++ % SKIP_PERIOD != 0)
+            continue;
+        ns_row cand;
+        ns_row_init(&cand);
+        ns_fuzz_eval ce;
+        int rc = 0;
+        if (ns_row_copy(&cand, row) != 0) {
+            ns_row_free(&cand);
+            return -1;
+        }
+        if (!ns_fuzz_confirm(t, &cand, kind, cause, &ce)) {
+            if (*failed < TRUSTED_FAILURES)
+                (*failed)++;
+            ns_row_free(&cand);
+            continue;
+        }
+        ns_fuzz_minimize(t, &cand, kind, cause, fd->minimize_budget);
+        ns_finding f;
+        ns_finding_init(&f);
+        if (ns_fuzz_confirm(t, &cand, kind, cause, &ce) &&
+            ns_finding_fill(&f, t, &cand, &ce, kind, cause) == 0) {
+            snprintf(f.engine, sizeof f.engine, "%s", fd->engine);
+            f.seed = fd->seed;
+            f.evals = found_at;
+            f.seconds = seconds;
+            if (ns_finding_set_add(&fd->set, &f) < 0)
+                rc = -1;
+            else if (fd->on_new && fd->on_new(&f, fd->ctx))
+                rc = 1;
+        }
+        ns_finding_free(&f);
+        ns_row_free(&cand);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static void format_double(char *buf, size_t len, double v)
+{
+    if (isnan(v))
+        snprintf(buf, len, "nan");
+    else
+        snprintf(buf, len, "%a", v);           /* inf, -inf as C99 prints them */
+}
+
+static cJSON *double_array(const double *v, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    char buf[40];
+    for (size_t i = 0; a && i < n; i++) {
+        format_double(buf, sizeof buf, v[i]);
+        cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+    }
+    return a;
+}
+
+/* A number where finite, else the string "inf", "-inf" or "nan". */
+static void add_number(cJSON *o, const char *key, double v)
+{
+    if (isfinite(v))
+        cJSON_AddNumberToObject(o, key, v);
+    else
+        cJSON_AddStringToObject(o, key, isnan(v) ? "nan" : v > 0 ? "inf" : "-inf");
+}
+
+cJSON *ns_finding_to_json(const ns_finding *f)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "normalizer", f->normalizer);
+    cJSON_AddStringToObject(o, "policy", f->policy);
+    cJSON_AddStringToObject(o, "sum", ns_sum_order_name(f->sum));
+    const ns_family *fam = NULL;
+    if (ns_algorithm_find(f->normalizer, &fam) && ns_family_nparams(fam) > 0) {
+        cJSON *p = cJSON_AddObjectToObject(o, "param");
+        for (size_t k = 0; p && k < ns_family_nparams(fam); k++)
+            add_number(p, fam->params[k].key, f->param[k]);
+    }
+    cJSON_AddStringToObject(o, "kind", ns_kind_name(f->kind));
+    cJSON_AddStringToObject(o, "cause", ns_cause_name(f->cause));
+    add_number(o, "value", f->value);
+    cJSON_AddNumberToObject(o, "n", (double)f->row.n);
+    cJSON_AddItemToObject(o, "x", double_array(f->row.x, f->row.n));
+    if (f->has_g)
+        cJSON_AddItemToObject(o, "g", double_array(f->row.g, f->row.n));
+    cJSON_AddBoolToObject(o, "confirmed", f->confirmed);
+    cJSON_AddStringToObject(o, "verdict", f->expected ? "expected" : "broken");
+    cJSON_AddStringToObject(o, "why", f->why);
+    cJSON_AddStringToObject(o, "detail", f->detail);
+    cJSON_AddStringToObject(o, "engine", f->engine);
+    cJSON_AddNumberToObject(o, "seed", (double)f->seed);
+    cJSON_AddNumberToObject(o, "evals", (double)f->evals);
+    cJSON_AddNumberToObject(o, "seconds", f->seconds);
+    cJSON_AddNumberToObject(o, "unix_time", unix_now());
+    return o;
+}
+
+int ns_finding_write_jsonl(FILE *out, const ns_finding *f)
+{
+    cJSON *o = ns_finding_to_json(f);
+    char *s = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!s)
+        return -1;
+    size_t len = strlen(s);
+    char *line = malloc(len + 2);
+    int rc = -1;
+    if (line) {
+        memcpy(line, s, len);
+        line[len] = '\n';
+        /* One write of the whole line: appends from several processes do
+         * not interleave (O_APPEND). */
+        rc = fwrite(line, 1, len + 1, out) == len + 1 && fflush(out) == 0 ? 0 : -1;
+        free(line);
+    }
+    cJSON_free(s);
+    return rc;
+}
+
+static const char *get_string(const cJSON *j, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int read_array(const cJSON *a, double **v, size_t *n)
+{
+    if (!cJSON_IsArray(a))
+        return -1;
+    size_t k = (size_t)cJSON_GetArraySize(a);
+    if (k == 0 || k > NS_FUZZ_MAX_N)
+        return -1;
+    double *p = malloc(k * sizeof *p);
+    if (!p)
+        return -1;
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) {
+        if (cJSON_IsString(e) ? parse_double(e->valuestring, &p[i]) != 0
+                              : !cJSON_IsNumber(e) || ((p[i] = e->valuedouble), 0)) {
+            free(p);
+            return -1;
+        }
+        i++;
+    }
+    *v = p;
+    *n = k;
+    return 0;
+}
+
+int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen)
+{
+    const char *name = get_string(j, "normalizer"), *policy = get_string(j, "policy");
+    const char *kind = get_string(j, "kind"), *cause = get_string(j, "cause");
+    const char *sum = get_string(j, "sum");
+    if (!name || !policy || !kind) {
+        snprintf(err, errlen, "a finding needs 'normalizer', 'policy' and 'kind'");
+        return -1;
+    }
+    snprintf(f->normalizer, sizeof f->normalizer, "%s", name);
+    snprintf(f->policy, sizeof f->policy, "%s", policy);
+    int k = ns_kind_find(kind);
+    if (k < 0) {
+        snprintf(err, errlen, "unknown kind '%s'", kind);
+        return -1;
+    }
+    f->kind = (ns_kind)k;
+    int c = cause ? ns_cause_find(cause) : NS_CAUSE_ORDINARY;
+    if (c < 0) {
+        snprintf(err, errlen, "unknown cause '%s'", cause);
+        return -1;
+    }
+    f->cause = (ns_cause)c;
+    f->sum = NS_SUM_SEQ;
+    if (sum && ns_sum_order_find(sum, &f->sum) != 0) {
+        snprintf(err, errlen, "unknown summation order '%s'", sum);
+        return -1;
+    }
+    const ns_family *fam = NULL;
+    if (!ns_algorithm_find(name, &fam)) {
+        snprintf(err, errlen, "unknown normalizer '%s'", name);
+        return -1;
+    }
+    ns_params_default(fam, f->param);
+    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(j, "param"), *pv;
+    cJSON_ArrayForEach(pv, pa) {
+        char kv[160], why[160];
+        snprintf(kv, sizeof kv, "%s=%.17g", pv->string ? pv->string : "",
+                 cJSON_IsNumber(pv) ? pv->valuedouble : NAN);
+        if (!cJSON_IsNumber(pv) || ns_params_set(fam, f->param, kv, why, sizeof why) != 0) {
+            snprintf(err, errlen, "field 'param': '%s' is not a parameter of %s", kv, name);
+            return -1;
+        }
+    }
+    double *x = NULL, *g = NULL;
+    size_t n = 0, gn = 0;
+    if (read_array(cJSON_GetObjectItemCaseSensitive(j, "x"), &x, &n) != 0) {
+        snprintf(err, errlen, "field 'x': expected an array of 1 to %d numbers (%%a strings)",
+                 NS_FUZZ_MAX_N);
+        return -1;
+    }
+    const cJSON *ga = cJSON_GetObjectItemCaseSensitive(j, "g");
+    if (ga && (read_array(ga, &g, &gn) != 0 || gn != n)) {
+        free(x);
+        free(g);
+        snprintf(err, errlen, "field 'g': expected an array of %zu numbers, as 'x'", n);
+        return -1;
+    }
+    f->has_g = g != NULL;
+    int rc = ns_row_set(&f->row, x, g, n);
+    free(x);
+    free(g);
+    if (rc != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
+    f->value = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    if (cJSON_IsString(v))
+        parse_double(v->valuestring, &f->value);
+    f->confirmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "confirmed"));
+    const char *verdict = get_string(j, "verdict");
+    f->expected = verdict && strcmp(verdict, "expected") == 0;
+    const char *s;
+    if ((s = get_string(j, "why")))
+        snprintf(f->why, sizeof f->why, "%s", s);
+    if ((s = get_string(j, "detail")))
+        snprintf(f->detail, sizeof f->detail, "%s", s);
+    if ((s = get_string(j, "engine")))
+        snprintf(f->engine, sizeof f->engine, "%s", s);
+    const cJSON *num;
+    if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, "seed")))
+        f->seed = (uint64_t)num->valuedouble;
+    if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, "evals")))
+        f->evals = (uint64_t)num->valuedouble;
+    if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, "seconds")))
+        f->seconds = num->valuedouble;
+    return 0;
+}
+
+int ns_findings_read(const char *path, ns_finding_set *into, bool dedupe, char *err, size_t errlen)
+{
+    FILE *in = fopen(path, "r");
+    if (!in) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    int rc = 0;
+    ns_finding f;
+    ns_finding_init(&f);
+    while (getline(&line, &cap, in) != -1) {
+        lineno++;
+        const char *p = line;
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p == '\n' || *p == '\0' || *p == '#')
+            continue;
+        cJSON *j = cJSON_Parse(line);
+        if (!cJSON_IsObject(j)) {
+            snprintf(err, errlen, "%s:%zu: not a JSON object", path, lineno);
+            cJSON_Delete(j);
+            rc = -1;
+            break;
+        }
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "summary")) ||
+            !cJSON_GetObjectItemCaseSensitive(j, "kind")) {
+            cJSON_Delete(j);                   /* a summary or another record */
+            continue;
+        }
+        char why[200];
+        if (ns_finding_from_json(j, &f, why, sizeof why) != 0) {
+            snprintf(err, errlen, "%s:%zu: %s", path, lineno, why);
+            cJSON_Delete(j);
+            rc = -1;
+            break;
+        }
+        cJSON_Delete(j);
+        int added = dedupe ? ns_finding_set_add(into, &f) : ns_finding_set_append(into, &f);
+        if (added < 0) {
+            snprintf(err, errlen, "%s:%zu: out of memory", path, lineno);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(in)) {
+        snprintf(err, errlen, "%s: read error", path);
+        rc = -1;
+    }
+    ns_finding_free(&f);
+    free(line);
+    fclose(in);
+    return rc;
+}
+
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int write_row_file(const char *path, const double *v, size_t n)
+{
+    FILE *out = fopen(path, "w");
+    if (!out)
+        return -1;
+    char buf[40];
+    for (size_t i = 0; i < n; i++) {
+        format_double(buf, sizeof buf, v[i]);
+        fprintf(out, "%s%s", i ? " " : "", buf);
+    }
+    fputc('\n', out);
+    return fclose(out) == 0 ? 0 : -1;
+}
+
+int ns_findings_store(const ns_finding_set *s, const char *dir, char *err, size_t errlen)
+{
+    if (mkdir_p(dir) != 0) {
+        snprintf(err, errlen, "%s: cannot create the directory: %s", dir, strerror(errno));
+        return -1;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/findings.jsonl", dir);
+    FILE *out = fopen(path, "w");
+    if (!out) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < s->count && rc == 0; i++) {
+        const ns_finding *f = &s->items[i];
+        char slug[160], xpath[4096], gpath[4096], command[8800];
+        ns_finding_slug(f, slug, sizeof slug);
+        snprintf(xpath, sizeof xpath, "%s/%s.x", dir, slug);
+        snprintf(gpath, sizeof gpath, "%s/%s.g", dir, slug);
+        if (write_row_file(xpath, f->row.x, f->row.n) != 0 ||
+            (f->has_g && write_row_file(gpath, f->row.g, f->row.n) != 0)) {
+            snprintf(err, errlen, "%s: cannot write: %s", xpath, strerror(errno));
+            rc = -1;
+            break;
+        }
+        snprintf(command, sizeof command, "normstab eval -n %s -p %s%s%s -i %s%s%s", f->normalizer,
+                 f->policy, f->sum == NS_SUM_SEQ ? "" : " --sum ",
+                 f->sum == NS_SUM_SEQ ? "" : ns_sum_order_name(f->sum), xpath,
+                 f->has_g ? " -g " : "", f->has_g ? gpath : "");
+        cJSON *o = ns_finding_to_json(f);
+        if (o) {
+            cJSON_AddStringToObject(o, "file", xpath);
+            cJSON_AddStringToObject(o, "command", command);
+        }
+        char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+        cJSON_Delete(o);
+        if (!line || fprintf(out, "%s\n", line) < 0) {
+            snprintf(err, errlen, "%s: cannot write", path);
+            rc = -1;
+        }
+        cJSON_free(line);
+    }
+    if (fclose(out) != 0 && rc == 0) {
+        snprintf(err, errlen, "%s: cannot write", path);
+        rc = -1;
+    }
+    return rc;
+}

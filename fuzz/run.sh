@@ -1,0 +1,178 @@
+#!/bin/sh
+# Runs every engine on algorithm x policy pairs within a total budget, then
+# collects the findings (fuzz/tools/collect.c).  Called by `make fuzz`; the
+# environment says what to run:
+#   NORMSTAB       the normstab binary               (build/normstab)
+#   FUZZ_BUILD     where the engines were built      (build/fuzz)
+#   FUZZ_SECONDS   total budget of the runs          (180)
+#   FUZZ_POLICIES  policies                          (fp16 bf16 fp32)
+#   FUZZ_TARGETS   algorithms                        (every one of the catalogue)
+#   FUZZ_ENGINES   search libfuzzer afl++            (those that were built)
+#   FUZZ_OUT       report directory                  (reports/latest)
+#   JOBS           workers per engine run            (1)
+#   FUZZ_ROTATE    which pairs run first when the budget cannot cover all
+#                  of them (default: the day of the year, so that consecutive
+#                  CI days cover different pairs)
+#
+# The budget is shared between engines (search 40 %, libFuzzer 30 %, AFL++
+# 30 %, renormalized over the engines present) and, within an engine,
+# evenly between pairs, down to a minimum per run (search 1 s, libFuzzer
+# 2 s, AFL++ 6 s: AFL++ spends its first seconds calibrating) and counting
+# about a second of start-up per external engine run.  When the pairs do
+# not all fit, the engine runs as many as fit, starting at the rotation
+# offset; fuzz.md lists the runs.
+set -u
+B=${NORMSTAB:-build/normstab}
+FB=${FUZZ_BUILD:-build/fuzz}
+total=${FUZZ_SECONDS:-180}
+policies=${FUZZ_POLICIES:-fp16 bf16 fp32}
+out=${FUZZ_OUT:-reports/latest}
+jobs=${JOBS:-1}
+targets=${FUZZ_TARGETS:-}
+engines=${FUZZ_ENGINES:-}
+rotate=${FUZZ_ROTATE:-$(date +%j | sed 's/^0*//')}
+
+die() { echo "fuzz/run.sh: $*" >&2; exit 2; }
+case $total in ''|*[!0-9.]*) die "FUZZ_SECONDS='$total' is not a number of seconds" ;; esac
+case $jobs in ''|*[!0-9]*|0) die "JOBS='$jobs' is not a positive integer" ;; esac
+[ -x "$B" ] || die "$B is missing (make)"
+[ -n "$targets" ] || targets=$("$B" list normalizers | cut -f1)
+if [ -z "$engines" ]; then
+    engines=search
+    [ -x "$FB/libfuzzer/normstab-fuzz" ] && engines="$engines libfuzzer"
+    [ -x "$FB/afl/normstab-afl" ] && [ -f "$FB/afl/mutator.so" ] && command -v afl-fuzz >/dev/null 2>&1 &&
+        engines="$engines afl++"
+fi
+
+work=$out/fuzz
+rm -rf "$work"
+mkdir -p "$work" || die "cannot create $work"
+runs=$work/runs.tsv
+: > "$runs"
+
+pairs=$work/pairs
+: > "$pairs"
+for t in $targets; do
+    for p in $policies; do
+        echo "$t $p" >> "$pairs"
+    done
+done
+npairs=$(wc -l < "$pairs")
+[ "$npairs" -gt 0 ] || die "nothing to fuzz"
+
+share() { case $1 in search) echo 4 ;; *) echo 3 ;; esac; }
+minimum() { case $1 in search) echo 1 ;; libfuzzer) echo 2 ;; *) echo 6 ;; esac; }
+# Seconds each run costs beyond its budget (start-up, the engines' own
+# final passes), counted against the budget when pairs are chosen.
+overhead() { case $1 in search) echo 0 ;; *) echo 1 ;; esac; }
+shares=0
+for e in $engines; do shares=$((shares + $(share "$e"))); done
+
+# Executions of a libFuzzer log: the final stats, or the last status line.
+libfuzzer_execs() {
+    n=$(sed -n 's/^stat::number_of_executed_units: *\([0-9]*\).*/\1/p' "$1" | tail -n 1)
+    [ -n "$n" ] || n=$(sed -n 's/^#\([0-9][0-9]*\).*/\1/p' "$1" | tail -n 1)
+    echo "${n:--}"
+}
+
+run_search() {   # ALG POLICY SECONDS DIR
+    i=1
+    while [ "$i" -le "$jobs" ]; do
+        "$B" search -n "$1" -p "$2" --objective all --seconds "$3" --seed "$i" --json \
+            > "$4/search-$i.jsonl" 2> "$4/search-$i.log" &
+        i=$((i + 1))
+    done
+    wait
+    cat "$4"/search-*.jsonl > "$4/findings.jsonl"
+    execs=$(grep -h '"summary":true' "$4"/search-*.jsonl |
+            sed -n 's/.*"evaluations":\([0-9.e+]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+    crashes=0
+    for log in "$4"/search-*.log; do
+        # exit status 1 means a broken contract (collected below); anything
+        # on stderr beyond that is a failure of the search itself
+        [ -s "$log" ] && crashes=$((crashes + 1))
+    done
+    status=ok
+}
+
+run_libfuzzer() {   # ALG POLICY SECONDS DIR
+    mkdir -p "$4/corpus" "$4/artifacts"
+    NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 "$FB/replay" --seeds "$4/corpus" || return
+    fork=""
+    [ "$jobs" -gt 1 ] && fork="-fork=$jobs -ignore_crashes=1"
+    # shellcheck disable=SC2086
+    NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 NS_FUZZ_FINDINGS=$4/findings.jsonl \
+    ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=fuzz/ubsan.supp \
+        "$FB/libfuzzer/normstab-fuzz" -max_total_time="$3" -max_len=16384 -timeout=30 \
+        -print_final_stats=1 -artifact_prefix="$4/artifacts/" $fork "$4/corpus" \
+        > "$4/libfuzzer.log" 2>&1
+    rc=$?
+    execs=$(libfuzzer_execs "$4/libfuzzer.log")
+    crashes=$(find "$4/artifacts" -type f | wc -l)
+    status="exit $rc"
+    [ "$rc" -eq 0 ] && status=ok
+    # clang 14: 77 is a crash, 70 a timeout; the artifacts say which
+    [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1
+}
+
+run_afl() {   # ALG POLICY SECONDS DIR
+    mkdir -p "$4/seeds"
+    NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 "$FB/replay" --seeds "$4/seeds" || return
+    i=1
+    while [ "$i" -le "$jobs" ]; do
+        role="-M main"
+        [ "$i" -gt 1 ] && role="-S w$i"
+        # shellcheck disable=SC2086
+        NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 NS_FUZZ_FINDINGS=$4/findings.jsonl \
+        AFL_CUSTOM_MUTATOR_LIBRARY=$FB/afl/mutator.so AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+        AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_FAST_CAL=1 AFL_QUIET=1 \
+        AFL_NO_STARTUP_CALIBRATION=1 \
+            afl-fuzz -i "$4/seeds" -o "$4/out" -V "$3" -m none -t 5000 $role \
+            -- "$FB/afl/normstab-afl" > "$4/afl-$i.log" 2>&1 &
+        i=$((i + 1))
+    done
+    wait
+    # afl-fuzz exits 0 even when it found crashes: count them
+    crashes=$(find "$4/out" -path '*/crashes/id:*' -type f 2>/dev/null | wc -l)
+    execs=$(cat "$4"/out/*/fuzzer_stats 2>/dev/null |
+            sed -n 's/^execs_done *: *\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+    status=ok
+    [ -f "$4/out/main/fuzzer_stats" ] || { status="did not start (see $4/afl-1.log)"; crashes=1; }
+}
+
+for e in $engines; do
+    budget=$(awk -v t="$total" -v s="$(share "$e")" -v all="$shares" 'BEGIN { print t * s / all }')
+    min=$(minimum "$e")
+    over=$(overhead "$e")
+    per=$(awk -v b="$budget" -v n="$npairs" -v m="$min" -v o="$over" \
+          'BEGIN { p = b / n - o; print (p < m ? m : p) }')
+    count=$(awk -v b="$budget" -v p="$per" -v o="$over" -v n="$npairs" \
+          'BEGIN { c = int(b / (p + o) + 1e-6); if (c < 1) c = 1; print (c > n ? n : c) }')
+    start=$(( (rotate * count) % npairs ))
+    echo "fuzz: $e, $count of $npairs pairs, $per s each"
+    k=0
+    while [ "$k" -lt "$count" ]; do
+        line=$(sed -n "$(( (start + k) % npairs + 1 ))p" "$pairs")
+        set -- $line
+        alg=$1 pol=$2
+        dir=$work/$e/$alg-$pol
+        mkdir -p "$dir"
+        execs=- crashes=0 status=ok
+        t0=$(date +%s.%N)
+        case $e in
+        search) run_search "$alg" "$pol" "$per" "$dir" ;;
+        libfuzzer) run_libfuzzer "$alg" "$pol" "$per" "$dir" ;;
+        afl++) run_afl "$alg" "$pol" "$per" "$dir" ;;
+        *) die "unknown engine '$e' (known: search libfuzzer afl++)" ;;
+        esac
+        t1=$(date +%s.%N)
+        secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$e" "$alg" "$pol" "$secs" "$execs" "$crashes" \
+            "$status" "$dir/findings.jsonl" >> "$runs"
+        k=$((k + 1))
+    done
+done
+
+rm -rf "$out/findings"
+"$FB/collect" "$out" "$runs"

@@ -1,0 +1,23 @@
+# Benchmarks (bench/bench.h): every figure of the performance aims, as ratios
+# and rates against baselines measured in the same run.
+#   make bench    bench-round, then bench-suite: a table on stdout and
+#                 $(BENCH_OUT) (reports/latest/bench.json); about two minutes
+# The search and report figures call $(BIN); the libFuzzer one calls the
+# harness of mk/fuzz.mk when it has been built (make fuzz-libfuzzer), and
+# says "not measured" otherwise.
+BENCH_OUT    ?= reports/latest/bench.json
+BENCH_FUZZER ?= $(BUILD)/fuzz/libfuzzer/normstab-fuzz
+BENCH_OBJ     = $(BUILD)/obj/bench/bench.o $(BUILD)/obj/bench/measure.o $(BUILD)/obj/bench/commands.o
+
+.PHONY: bench
+bench: $(BUILD)/bench-round $(BUILD)/bench-suite $(BIN)
+	$(BUILD)/bench-round $(BUILD)/bench-round.json
+	$(BUILD)/bench-suite --out $(BENCH_OUT) --round $(BUILD)/bench-round.json \
+	  --normstab $(BIN) --fuzzer $(BENCH_FUZZER)
+
+$(BUILD)/bench-round: $(BUILD)/obj/bench/round.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/obj/bench/round.o: CFLAGS_ALL += -mf16c
+
+$(BUILD)/bench-suite: $(BENCH_OBJ) $(LIB)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(LIB) $(LDLIBS_ALL)

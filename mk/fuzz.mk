@@ -1,0 +1,114 @@
+# make fuzz: libFuzzer, AFL++ and the built-in search against every
+# contract, within a time budget (docs/fuzzing.md).
+#
+#   make fuzz [FUZZ_SECONDS=180] [JOBS=N] [FUZZ_POLICIES="fp16 bf16 fp32"]
+#             [FUZZ_TARGETS="softmax.naive ..."] [FUZZ_ENGINES="search libfuzzer afl++"]
+#
+# Builds the engines that are installed (mk/deps.sh fuzz installs clang,
+# libclang-rt-14-dev and afl++ as root), runs fuzz/run.sh, writes
+# FUZZ_OUT/fuzz.md, fuzz.json and findings/, and fails when a contract is
+# broken or an engine crashed.
+
+FUZZ_BUILD    = $(BUILD)/fuzz
+FUZZ_SECONDS ?= 180
+FUZZ_POLICIES ?= fp16 bf16 fp32
+FUZZ_TARGETS ?=
+FUZZ_ENGINES ?=
+FUZZ_OUT     ?= reports/latest
+JOBS         ?= 1
+FUZZ_CLANG   ?= clang
+FUZZ_SAN      = -fsanitize=address,undefined,float-divide-by-zero -fno-omit-frame-pointer
+# Edge coverage without comparison tracing: integer compares of numeric
+# loops are noise (and clang 14 traces no float compares), and tracing them
+# costs most of the time of an execution.
+FUZZ_COV      = -fno-sanitize-coverage=trace-cmp
+# The engines' builds of the library: OpenMP off (the pragmas of analysis/
+# then read as unknown ones).
+FUZZ_SUBMAKE  = $(MAKE) --no-print-directory OPENMP= CFLAGS=-Wno-unknown-pragmas
+FUZZ_CFLAGS   = $(CPPFLAGS_ALL) $(CFLAGS_STRICT) -Wno-unknown-pragmas -O2 -g
+FUZZ_HARNESS  = fuzz/targets/harness.c fuzz/targets/harness.h
+
+.PHONY: fuzz fuzz-build fuzz-engines fuzz-libfuzzer fuzz-afl fuzz-tools bench-ttff fuzz-selftest
+
+# The engines FUZZ_ENGINES names (all of them when empty) that need clang or AFL++.
+fuzz_wants = $(if $(FUZZ_ENGINES),$(filter $(1),$(FUZZ_ENGINES)),$(1))
+
+fuzz: $(BIN) fuzz-tools
+	@$(if $(call fuzz_wants,libfuzzer afl++),sh mk/deps.sh fuzz || \
+	  echo "make fuzz: continuing with the engines that are installed" >&2,:)
+	@$(MAKE) --no-print-directory fuzz-engines
+	@NORMSTAB=$(BIN) FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
+	  FUZZ_POLICIES="$(FUZZ_POLICIES)" FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	  FUZZ_ENGINES="$(FUZZ_ENGINES)" FUZZ_OUT=$(FUZZ_OUT) JOBS=$(JOBS) sh fuzz/run.sh
+
+fuzz-build: $(BIN) fuzz-tools fuzz-engines
+
+# Each engine is built when its compiler works here; otherwise skipped with
+# a note (fuzz/run.sh then runs the others).
+fuzz-engines:
+ifneq ($(call fuzz_wants,libfuzzer),)
+	@if command -v $(FUZZ_CLANG) >/dev/null 2>&1 && \
+	    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' | \
+	    $(FUZZ_CLANG) -x c -fsanitize=fuzzer -o /dev/null - >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory fuzz-libfuzzer; \
+	else echo "make fuzz: libFuzzer not available (clang, libclang-rt-14-dev): skipped" >&2; fi
+endif
+ifneq ($(call fuzz_wants,afl++),)
+	@if command -v afl-clang-fast >/dev/null 2>&1 && command -v afl-fuzz >/dev/null 2>&1; then \
+	  $(MAKE) --no-print-directory fuzz-afl; \
+	else echo "make fuzz: AFL++ not available (afl++): skipped" >&2; fi
+endif
+
+fuzz-tools: $(FUZZ_BUILD)/replay $(FUZZ_BUILD)/collect
+
+$(FUZZ_BUILD)/replay: fuzz/targets/replay.c $(FUZZ_HARNESS) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ fuzz/targets/replay.c fuzz/targets/harness.c $(LIB) $(LDLIBS_ALL)
+
+$(FUZZ_BUILD)/collect: fuzz/tools/collect.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ fuzz/tools/collect.c $(LIB) $(LDLIBS_ALL)
+
+# libFuzzer: the library instrumented for coverage and sanitized (float
+# division by zero included: the format emulation's own divisions are
+# suppressed by fuzz/ubsan.supp, a raw division elsewhere is reported).
+fuzz-libfuzzer: $(FUZZ_BUILD)/libfuzzer/normstab-fuzz
+
+$(FUZZ_BUILD)/libfuzzer/lib/libnormstab.a: FORCE
+	+@$(FUZZ_SUBMAKE) BUILD=$(@D) CC=$(FUZZ_CLANG) \
+	  SANITIZE="-fsanitize=fuzzer-no-link $(FUZZ_COV) $(FUZZ_SAN)" $@
+
+$(FUZZ_BUILD)/libfuzzer/normstab-fuzz: $(FUZZ_BUILD)/libfuzzer/lib/libnormstab.a \
+		fuzz/targets/libfuzzer.c $(FUZZ_HARNESS)
+	$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_COV) $(FUZZ_SAN) -o $@ \
+	  fuzz/targets/libfuzzer.c fuzz/targets/harness.c $< $(LDLIBS_ALL)
+
+# AFL++: the library and the persistent-mode harness through afl-clang-fast,
+# and the custom-mutator library from position-independent objects.
+fuzz-afl: $(FUZZ_BUILD)/afl/normstab-afl $(FUZZ_BUILD)/afl/mutator.so
+
+$(FUZZ_BUILD)/afl/lib/libnormstab.a: FORCE
+	+@AFL_QUIET=1 $(FUZZ_SUBMAKE) BUILD=$(@D) CC=afl-clang-fast SANITIZE= $@
+
+$(FUZZ_BUILD)/afl/normstab-afl: $(FUZZ_BUILD)/afl/lib/libnormstab.a fuzz/afl/harness.c $(FUZZ_HARNESS)
+	AFL_QUIET=1 afl-clang-fast $(FUZZ_CFLAGS) -o $@ fuzz/afl/harness.c fuzz/targets/harness.c \
+	  $< $(LDLIBS_ALL)
+
+$(FUZZ_BUILD)/pic/libnormstab.a: FORCE
+	+@$(FUZZ_SUBMAKE) BUILD=$(@D) SANITIZE=-fPIC $@
+
+$(FUZZ_BUILD)/afl/mutator.so: $(FUZZ_BUILD)/pic/libnormstab.a fuzz/afl/mutator.c $(FUZZ_HARNESS)
+	@mkdir -p $(@D)
+	$(CC) $(FUZZ_CFLAGS) -fPIC -shared -o $@ fuzz/afl/mutator.c fuzz/targets/harness.c $< $(LDLIBS_ALL)
+
+# Time to first finding of the documented hazards, engine by engine.
+bench-ttff: $(BUILD)/bench-ttff fuzz-build
+	$(BUILD)/bench-ttff --fuzz-build $(FUZZ_BUILD) --out $(FUZZ_OUT)
+
+$(BUILD)/bench-ttff: bench/ttff.c $(LIB)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ bench/ttff.c $(LIB) $(LDLIBS_ALL)
+
+# make fuzz must fail when a promise is broken: a copy of the tree whose
+# softmax.shifted forgets the shift.  Builds a second tree: about a minute.
+fuzz-selftest: $(BIN)
+	@sh tests/fuzz/selftest.sh

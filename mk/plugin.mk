@@ -1,0 +1,34 @@
+# Plugins (include/normstab/plugin.h): the examples under examples/plugin/,
+# one shared library each in BUILD/examples/, and the malformed ones the
+# tests feed normstab (tests/plugins/bad.c, one library per BAD_* macro).
+PLUGIN_CFLAGS   = $(CFLAGS_STRICT) $(OPT) -g $(SANITIZE) -fPIC -shared -Iinclude $(CFLAGS)
+EXAMPLE_PLUGINS = $(patsubst examples/plugin/%.c,$(BUILD)/examples/%.so,$(wildcard examples/plugin/*.c))
+BAD_PLUGIN_NAMES = no-entry null-descriptor abi dup-family dup-algorithm null-name blank-name no-forward
+BAD_PLUGINS     = $(BAD_PLUGIN_NAMES:%=$(BUILD)/tests/plugins/%.so)
+EDIT_PLUGINS    = $(BUILD)/tests/plugins/edit-good.so $(BUILD)/tests/plugins/edit-worse.so
+
+.PHONY: plugins
+plugins: $(EXAMPLE_PLUGINS) $(BAD_PLUGINS) $(EDIT_PLUGINS)
+
+$(BUILD)/examples/%.so: examples/plugin/%.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lmpfr -lgmp -lm
+
+# The same algorithm before and after an edit that makes it worse.
+$(BUILD)/tests/plugins/edit-good.so: tests/plugins/edit.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
+$(BUILD)/tests/plugins/edit-worse.so: tests/plugins/edit.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -DEDIT_WORSE -o $@ $< -lm
+
+# BAD_NO_ENTRY for no-entry.so, and so on.
+$(BUILD)/tests/plugins/%.so: tests/plugins/bad.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -DBAD_$(shell echo $* | tr a-z- A-Z_) -o $@ $< -lmpfr -lgmp -lm
+
+# The tests load them: the unit tests the examples (at the path compiled in),
+# tests/cli/plugin.sh all of them.
+test test-cli: plugins
+$(UNIT): | $(EXAMPLE_PLUGINS)
+$(BUILD)/obj/tests/test_plugin.o: CPPFLAGS_ALL += -DNS_TEST_PLUGIN_DIR='"$(BUILD)/examples"'

@@ -1,0 +1,196 @@
+/* Contracts: what an algorithm promises, per policy, on its input domain.
+ *
+ * A contract has three parts:
+ *   - a domain: which rows the algorithm accepts (finite logits always;
+ *     masked -inf entries, all-masked rows, a bound on |x| where stated);
+ *   - promises, per policy: no NaN, no inf, no negative weight where the
+ *     reference is non-negative, normal denominators, finite gradients, and
+ *     first-order bounds on the error of the outputs, of their sum and of
+ *     the gradient;
+ *   - expected findings (hazards): known failures of the textbook algorithm
+ *     inside its domain, each with the explanation a reader needs.  A
+ *     finding that matches one is reported as expected; any other finding
+ *     breaks the contract.
+ *
+ * The fuzzers and `normstab search` hunt for inputs that break promises;
+ * `make fuzz` fails when one is broken.  An algorithm without a contract of
+ * its own (ns_algorithm.contract NULL and no entry in contract_table.c)
+ * gets ns_contract_default. */
+#ifndef NS_CONTRACT_H
+#define NS_CONTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "catalogue.h"
+
+/* What a finding is about.  The first six are the objectives of
+ * `normstab search --objective`. */
+typedef enum ns_kind {
+    NS_KIND_NAN,          /* a NaN output (or gradient) where the reference is a number */
+    NS_KIND_INF,          /* an infinite output where the reference is finite */
+    NS_KIND_ERROR,        /* error of the outputs above the promised bound */
+    NS_KIND_SUM,          /* sum of the outputs off the reference's sum by more than promised */
+    NS_KIND_DENOMINATOR,  /* a zero, subnormal or non-finite denominator */
+    NS_KIND_GRADIENT,     /* a non-finite, inaccurate or exploding gradient */
+    NS_KIND_NEGATIVE,     /* a negative output where the reference is >= 0 */
+    NS_KIND_COUNT,
+    NS_KIND_ANY = -1,     /* in a hazard: every kind */
+} ns_kind;
+
+#define NS_OBJECTIVE_COUNT NS_KIND_NEGATIVE   /* kinds that are search objectives */
+
+const char *ns_kind_name(ns_kind k);          /* "nan", "inf", ...; "any" */
+int ns_kind_find(const char *name);           /* the kind, or -1 */
+
+/* Why a finding happens, as classified from the input and the evaluation
+ * (fuzz/finding.c), in this order of precedence: the first that applies.
+ * Overflow and underflow are told apart from the precision by evaluating
+ * again with the same formats given a wider exponent range. */
+typedef enum ns_cause {
+    NS_CAUSE_ALL_MASKED,       /* every entry is -inf */
+    NS_CAUSE_MASKED,           /* -inf entries, and the failure goes once they are removed
+                                  or made finite (tested after overflow and underflow) */
+    NS_CAUSE_ZERO_DENOMINATOR, /* a denominator was exactly zero (with the wider range too) */
+    NS_CAUSE_OVERFLOW,         /* the failure goes when the formats reach higher (tested
+                                  first); or a denominator or an output was infinite */
+    NS_CAUSE_SUBNORMAL_DENOMINATOR, /* a denominator below the smallest normal */
+    NS_CAUSE_UNDERFLOW,        /* the failure goes when the formats reach lower (tested
+                                  second); or an output or gradient entry is 0 where the
+                                  reference, rounded into the output format, is not */
+    NS_CAUSE_LARGE_LOGITS,     /* max |x| >= 16 */
+    NS_CAUSE_LONG_ROW,         /* n > 64 */
+    NS_CAUSE_TINY_LOGITS,      /* max |x| < 2^-6 */
+    NS_CAUSE_ORDINARY,         /* none of the above */
+    NS_CAUSE_COUNT,
+    NS_CAUSE_ANY = -1,         /* in a hazard: every cause */
+} ns_cause;
+
+const char *ns_cause_name(ns_cause c);        /* "all-masked row", ...; "any" */
+int ns_cause_find(const char *name);          /* the cause, or -1 */
+
+/* Domain flags. */
+enum {
+    NS_DOMAIN_MASKED = 1u << 0,      /* -inf entries allowed (some entry stays finite) */
+    NS_DOMAIN_ALL_MASKED = 1u << 1,  /* rows of -inf only allowed too */
+};
+
+/* Upstream gradients are finite with sum_i |g_i| <= max_finite(io) /
+ * 2^NS_GRAD_HEADROOM_LOG2 in every domain: a kernel's <g, y> or sum g
+ * overflows for gradients near the largest finite value, which says nothing
+ * about the normalizer. */
+#define NS_GRAD_HEADROOM_LOG2 4
+
+typedef struct ns_domain {
+    unsigned flags;
+    double max_abs;        /* |x_i| <= max_abs for finite x_i; 0: no bound but the format's */
+    const char *why;       /* why the domain is narrower than the default (NULL if it is not) */
+} ns_domain;
+
+/* A first-order bound
+ *     (c0 + cn n + cs spread + cx max|x| + cnx n max|x| + cq n^2 (1 + max|x|)
+ *      + ck kappa_i) u_work
+ * on a relative error, where u_work is the unit roundoff of the coarser of
+ * the policy's elementwise and accumulator formats, spread = max x - min x
+ * over finite entries, capped at ln(1 / smallest subnormal of the
+ * elementwise format) (further entries underflow to zero in a shifted
+ * exponential), and kappa the problem's condition number (analysis/metrics.h;
+ * only when ck != 0).  A bound left out (all coefficients 0) promises
+ * nothing, and so does a bound of 1 or more on a relative error: first-order
+ * analysis says nothing once the error is as large as the value. */
+typedef struct ns_bound {
+    double c0, cn, cs, cx, cnx, cq, ck;
+} ns_bound;
+
+bool ns_bound_is_set(const ns_bound *b);
+
+/* Denominator promises. */
+typedef enum {
+    NS_DEN_PROMISE_NONE,      /* nothing promised */
+    NS_DEN_PROMISE_NONZERO,   /* finite and nonzero (subnormal allowed) */
+    NS_DEN_PROMISE_NORMAL,    /* finite and at least the accumulator's smallest normal */
+} ns_den_promise;
+
+/* The yes/no promises of the default contract, for designated initializers:
+ *     { .policies = "*", NS_PROMISES_STRICT, .error = { ... }, ... } */
+#define NS_PROMISES_STRICT \
+    .no_nan = true, .no_inf = true, .no_negative = true, .finite_gradient = true, \
+    .denominator = NS_DEN_PROMISE_NORMAL
+
+typedef struct ns_promise {
+    /* Policies this promise covers: comma-separated names, "*" for all,
+     * "fp16*" for every policy whose name starts with fp16.  The first
+     * promise of a contract that matches applies.  NULL ends the list. */
+    const char *policies;
+    bool no_nan, no_inf, no_negative, finite_gradient;
+    ns_den_promise denominator;
+    ns_bound error;        /* max over i of ulps_i, bounded by 1 + bound u_work / u_io */
+    double error_floor;    /* errors in ulps of max(|y_ref_i|, error_floor) rather than of
+                              y_ref_i: an absolute accuracy near 0 (logsoftmax) */
+    ns_bound sum;          /* (|sum y - sum y_ref| - n eta / 2) / |sum y_ref| <= u_io +
+                              bound u_work, eta the smallest subnormal of io */
+    ns_bound gradient;     /* ||dx - dx_ref||_inf / scale <= u_io + bound u_work, where
+                              scale = max(||dx_ref||_inf, || |J|^T |g| ||_inf,
+                              ||g||_inf ||y_ref||_inf, smallest normal of io times
+                              max(1, ||g||_inf)) */
+    double max_gain;       /* ||dx||_2 / ||g||_2 at most this (0: no promise) */
+} ns_promise;
+
+typedef struct ns_hazard {
+    ns_kind kind;          /* NS_KIND_ANY: findings of every kind */
+    const char *policies;  /* as in ns_promise */
+    ns_cause cause;        /* NS_CAUSE_ANY: every cause */
+    const char *why;       /* the explanation; NULL ends the list */
+} ns_hazard;
+
+struct ns_contract {
+    const char *summary;            /* one line */
+    ns_domain domain;
+    const ns_promise *promises;     /* terminated by policies NULL */
+    const ns_hazard *hazards;       /* terminated by why NULL */
+};
+typedef struct ns_contract ns_contract;
+
+extern const ns_contract ns_contract_default;
+
+/* The contract that applies to algorithm a: its own, else the entry of
+ * contract_table.c for its name or its family's name, else the default. */
+const ns_contract *ns_contract_of(const ns_algorithm *a);
+
+/* Entry of contract_table.c for a name (an algorithm or a family); NULL. */
+const ns_contract *ns_contract_table_find(const char *name);
+
+/* Whether a policies pattern ("*", "fp16,bf16", "fp16*") covers a policy name. */
+bool ns_policies_match(const char *pattern, const char *policy);
+
+/* The promise for a policy, or a promise of nothing when none matches. */
+const ns_promise *ns_contract_promise(const ns_contract *c, const ns_policy *p);
+
+/* The first hazard of c matching (policy, kind, cause), or NULL. */
+const ns_hazard *ns_contract_hazard(const ns_contract *c, const ns_policy *p,
+                                    ns_kind kind, ns_cause cause);
+
+/* Whether x[0..n) lies in the domain (finite entries, -inf where allowed,
+ * |x| bounded where stated). */
+bool ns_domain_contains(const ns_domain *d, const double *x, size_t n);
+
+/* Moves g into the gradient domain: NaN becomes 0, an infinity the largest
+ * finite value, and a g whose 1-norm exceeds the bound above is scaled by a
+ * power of two (exactly) until it fits.  g must be rounded into io already. */
+void ns_domain_project_grad(const ns_format *io, double *g, size_t n);
+
+/* Moves x into the domain, changing as little as it can: NaN becomes 0, +inf
+ * the largest finite value of io, a forbidden -inf the smallest, |x| above
+ * max_abs is clamped, and an all-masked row where not allowed gets x_0 = 0.
+ * x must be rounded into io already; the result is too. */
+void ns_domain_project(const ns_domain *d, const ns_format *io, double *x, size_t n);
+
+/* The bound's value (c0 + ...) u_work for a row; kappa may be NaN when
+ * b->ck is 0.  Returns inf for a bound that is not set. */
+double ns_bound_eval(const ns_bound *b, const ns_policy *p, const double *x, size_t n,
+                     double kappa);
+
+/* Unit roundoff of the coarser of the elementwise and accumulator formats. */
+double ns_policy_u_work(const ns_policy *p);
+
+#endif

@@ -1,0 +1,36 @@
+/* Normalizers from shared libraries: the loader of include/normstab/plugin.h.
+ *
+ * ns_plugin_load() opens a plugin, checks its descriptor whole (ABI version,
+ * names present, new and without blanks, forward and backward present), and
+ * only then adds its families to the catalogue (ns_catalogue_add) and their
+ * references to the references (ns_ref_plugin_make).  From there on a
+ * plugin algorithm is an ns_algorithm like any other: its forward and
+ * backward passes are adapters that hand the plugin an nsp_ops backed by the
+ * job's ns_ops, so every policy, summation order and probe applies to it
+ * exactly as to a built-in.
+ *
+ * The catalogue's function types carry no context, so each plugin algorithm
+ * is bound to one of NS_PLUGIN_MAX_ALGORITHMS adapter functions that know
+ * their slot; that is the limit on plugin algorithms in one run.  A plugin
+ * is never unloaded. */
+#ifndef NS_PLUGIN_H
+#define NS_PLUGIN_H
+
+#include <stddef.h>
+
+#define NS_PLUGIN_MAX_ALGORITHMS 64
+
+/* The environment variable naming plugins to load (colon-separated). */
+#define NS_PLUGIN_ENV "NORMSTAB_PLUGINS"
+
+/* Loads the plugin at path.  Loading the same library again does nothing.
+ * Returns 0, or -1 with one line in err saying what is wrong (without the
+ * path, which the caller names).  Call it before threads start. */
+int ns_plugin_load(const char *path, char *err, size_t errlen);
+
+/* Loads every path of a colon-separated list (empty entries skipped).
+ * Returns 0, or -1 with err set and *failed pointing into a static copy of
+ * the failing path. */
+int ns_plugin_load_list(const char *list, const char **failed, char *err, size_t errlen);
+
+#endif

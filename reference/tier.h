@@ -1,0 +1,26 @@
+/* The fast tier of the reference: a family's definition evaluated in
+ * double-double intervals (ddi.h) instead of MPFI.
+ *
+ * A tier returns 1 when every output (and gradient) entry settled, that is
+ * when its enclosure lies strictly inside the rounding cell of one double:
+ * that double is then the correctly rounded value, the very one the MPFR
+ * driver certifies, so the tier changes no result, only the time.  It
+ * returns 0 (the driver then runs MPFR on the row) when any entry did not
+ * settle, when a value left double-double's range, or when out of memory.
+ * The outputs are unspecified after a 0.
+ *
+ * Where an exact zero is the value (a masked entry, a constant gradient)
+ * the tier gives +0, as MPFI's exact [0, 0] does. */
+#ifndef NS_REF_TIER_H
+#define NS_REF_TIER_H
+
+#include "ref.h"
+
+typedef int (*ns_ref_tier)(const ns_ref_input *in, double *y, double *dx);
+
+/* The tier of a reference, or NULL when it has none. */
+ns_ref_tier ns_ref_tier_of(const ns_reference *r);
+
+int ns_ref_softmax_dd(const ns_ref_input *in, double *y, double *dx);
+
+#endif

@@ -1,0 +1,71 @@
+# normstab report (the tiny suite: the machinery, in seconds) and
+# `list generators`.
+. tests/cli/lib.sh
+
+$B report --help | grep -q '^usage: normstab report' || fail "report --help"
+gens=$($B list generators | cut -f1 | tr '\n' ' ')
+[ "$gens" = "normal uniform offset spike ties masked allmasked zeros tiny long attention " ] ||
+    fail "list generators: $gens"
+$B list generators | grep -qv "	" && fail "list generators without a tab"
+
+# Real rows from a file whose name needs escaping in HTML.
+weird="$T/<b>&\"x'.txt"
+grep -v '^#' data/lenet-mnist-presoftmax.txt | head -n 20 > "$weird"
+
+$B report --tiny --seed 3 --out "$T/r1" --data "$weird" > "$T/out1" 2> "$T/err1" || fail "report: $(cat "$T/err1")"
+grep -q "report written to $T/r1" "$T/out1" || fail "no confirmation: $(cat "$T/out1")"
+[ ! -s "$T/err1" ] || fail "progress written although stderr is not a terminal: $(cat "$T/err1")"
+for f in index.html report.md results.json plots/softmax-scale-bits.svg plots/softmax-scale-bits.dat \
+         plots/softmax-scale-bits.gp plots/softmax-length-bits.svg plots/gradient-gain.svg plots/real-sum.svg; do
+    [ -s "$T/r1/$f" ] || fail "missing $f"
+done
+
+# results.json: the schema of SPEC section 4.
+j="$T/r1/results.json"
+for key in '"schema":\s*1,' '"seed":\s*"3"' '"generated":\s*"' '"suite":\s*"tiny"' '"results":\s*\[' \
+           '"normalizer":\s*"softmax.shifted"' '"policy":\s*"bf16-acc32"' '"sum":\s*"kahan"' \
+           '"max_bits":' '"mean_bits":' '"nan_rate":' '"inf_rate":' '"max_sum_err":' \
+           '"min_denominator":' '"grad_max_bits":' '"max_grad_gain":' '"envelopes":\s*\[' '"real_logits":\s*\{'; do
+    grep -Eq "$(printf '%s' "$key" | sed 's/\\s/[[:space:]]/g')" "$j" || fail "results.json lacks $key"
+done
+algs=$($B list normalizers | wc -l)
+entries=$(grep -c '"normalizer":' "$j")
+# one per target, one per envelope, one per real-rows target (5 policies).
+[ "$entries" -eq $((algs * 24 + algs * 8 + algs * 5)) ] || fail "results.json has $entries entries for $algs algorithms"
+
+# The page: self-contained, escaped, with the matrix first.
+h="$T/r1/index.html"
+grep -qi '<script' "$h" && fail "a script in the page"
+grep -Eqi '(src|href)="(https?:)?//' "$h" && fail "an external resource in the page"
+grep -q '<b>&"x' "$h" && fail "a file name went into the page unescaped"
+grep -q '&lt;b&gt;&amp;&quot;x&#39;.txt' "$h" || fail "the escaped file name is not in the page"
+[ "$(grep -o '<svg' "$h" | wc -l)" -ge 5 ] || fail "fewer than 5 inline plots"
+first=$(grep -o 'id="[a-z]*"' "$h" | head -n 1)
+[ "$first" = 'id="matrix"' ] || fail "the page does not open with the matrix ($first)"
+grep -q '## Worst bits of error' "$T/r1/report.md" || fail "report.md"
+grep -q '<b>&' "$T/r1/report.md" && fail "a file name went into report.md unescaped"
+
+# The same seed gives the same results.json but for "generated" (and here
+# the name of the data file); another seed does not.
+cp "$weird" "$T/same.txt"
+$B report --tiny --seed 3 --out "$T/r2" --data "$T/same.txt" > /dev/null 2>&1 || fail "second report"
+grep -v -e '"generated"' -e '"source"' "$T/r1/results.json" > "$T/a"
+grep -v -e '"generated"' -e '"source"' "$T/r2/results.json" > "$T/b"
+cmp -s "$T/a" "$T/b" || fail "same seed, different results.json: $(diff "$T/a" "$T/b" | head -n 5)"
+
+# A report replaces a report, but nothing else; a failed run leaves the
+# previous report as it was.
+before=$(cksum < "$T/r2/index.html")
+expect_error 2 "cannot read\|No such file\|cannot open" $B report --tiny --out "$T/r2" --data "$T/missing.txt"
+[ "$(cksum < "$T/r2/index.html")" = "$before" ] || fail "a failed run changed the previous report"
+mkdir "$T/notes" && echo keep > "$T/notes/todo.txt"
+expect_error 2 "holds no report" $B report --tiny --out "$T/notes"
+[ "$(cat "$T/notes/todo.txt")" = keep ] || fail "a directory that is no report was touched"
+echo x > "$T/file"
+expect_error 2 "is not a directory" $B report --tiny --out "$T/file"
+ls "$T" | grep -q 'tmp-\|old-' && fail "temporary directories left behind: $(ls "$T")"
+
+expect_error 2 "at most one of --quick and --tiny" $B report --quick --tiny
+expect_error 2 "unknown option '--fast'" $B report --fast
+expect_error 2 "not an integer" $B report --seed x
+exit 0

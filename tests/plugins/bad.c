@@ -1,0 +1,74 @@
+/* Plugins that normstab must refuse, one per BAD_* macro (mk/plugin.mk
+ * builds each into BUILD/tests/plugins/NAME.so; tests/cli/plugin.sh checks
+ * the one-line error for each). */
+#include <math.h>
+#include <stddef.h>
+
+#include <normstab/plugin.h>
+
+__attribute__((unused)) static void forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = op->exact(op, x[i].v == x[i].v ? 1.0 / (double)n : NAN);
+}
+
+static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
+                     const nsp_num *g, nsp_num *dx, size_t n)
+{
+    (void)x, (void)y, (void)g;
+    for (size_t i = 0; i < n; i++)
+        dx[i] = op->exact(op, 0);
+}
+
+#if defined BAD_NO_FORWARD
+#define FORWARD NULL
+#else
+#define FORWARD forward
+#endif
+
+#if defined BAD_DUP_ALGORITHM
+#define ALGORITHM "softmax.shifted"          /* a built-in algorithm's name */
+#elif defined BAD_BLANK_NAME
+#define ALGORITHM "uniform mean"
+#else
+#define ALGORITHM "uniform.test"
+#endif
+
+#if defined BAD_DUP_FAMILY
+#define FAMILY "softmax"                     /* a built-in family's name */
+#else
+#define FAMILY "uniform"
+#endif
+
+#if defined BAD_NULL_NAME
+#define PLUGIN_NAME NULL
+#else
+#define PLUGIN_NAME "bad"
+#endif
+
+#if defined BAD_ABI
+#define ABI 999
+#else
+#define ABI NS_PLUGIN_ABI_VERSION
+#endif
+
+static const nsp_algorithm algorithms[] = {
+    { .name = ALGORITHM, .summary = "1/n", .forward = FORWARD, .backward = backward },
+    { .name = NULL },
+};
+
+static const nsp_family families[] = {
+    { .name = FAMILY, .definition = "y_i = 1/n", .order = 900, .algorithms = algorithms },
+    { .name = NULL },
+};
+
+static const nsp_plugin plugin = { .abi_version = ABI, .name = PLUGIN_NAME, .families = families };
+
+#if defined BAD_NO_ENTRY
+const nsp_plugin *ns_plugin_v0(void);
+const nsp_plugin *ns_plugin_v0(void) { return &plugin; }
+#elif defined BAD_NULL_DESCRIPTOR
+const nsp_plugin *ns_plugin_v1(void) { (void)plugin; return NULL; }
+#else
+const nsp_plugin *ns_plugin_v1(void) { return &plugin; }
+#endif
