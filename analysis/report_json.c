@@ -75,6 +75,10 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
         cJSON_AddStringToObject(r, "normalizer", tg->alg->name);
         cJSON_AddStringToObject(r, "policy", tg->policy->name);
         cJSON_AddStringToObject(r, "sum", ns_sum_order_name(tg->sum));
+        if (tg->family->plugin) {          /* results from outside the catalogue */
+            cJSON_AddStringToObject(r, "plugin", tg->family->plugin->name);
+            cJSON_AddStringToObject(r, "reference", tg->family->plugin->reference);
+        }
         cJSON_AddItemToObject(r, "metrics", summary_json(s));
         cJSON *worst = cJSON_AddArrayToObject(r, "worst");
         for (size_t k = 0; k < s->nworst; k++) {

@@ -164,6 +164,14 @@ int main(int argc, char **argv)
     cJSON *root = cJSON_CreateObject();
     figures = cJSON_AddObjectToObject(root, "figures");
     notes = cJSON_AddObjectToObject(root, "notes");
+    char load[128] = "";
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (!fgets(load, sizeof load, la))
+            load[0] = 0;
+        fclose(la);
+        load[strcspn(load, "\n")] = 0;
+    }
     printf("%-34s %14s\n", "figure", "value");
     if (wanted(only, "round"))
         bench_round(round_json);
@@ -181,6 +189,16 @@ int main(int argc, char **argv)
         bench_libfuzzer(fuzzer);
     if (wanted(only, "report"))
         bench_report(normstab);
+    char load_end[128] = "";
+    la = fopen("/proc/loadavg", "r");
+    if (la) {
+        if (!fgets(load_end, sizeof load_end, la))
+            load_end[0] = 0;
+        fclose(la);
+        load_end[strcspn(load_end, "\n")] = 0;
+    }
+    bench_note("load_average", "/proc/loadavg at the start: %s; at the end: %s (2 cores: "
+               "above 2, other processes competed for the CPUs)", load, load_end);
     bench_note("compiler", "%s", __VERSION__);
     bench_note("machine", "%ld online CPUs; every figure is a ratio or rate measured in this run",
                sysconf(_SC_NPROCESSORS_ONLN));

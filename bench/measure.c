@@ -133,12 +133,13 @@ void bench_reference_floor(void)
     bench_figure("reference_tiered_row_us", tiered * 1e6, NULL, NULL);
     bench_figure("mpfr_exp_floor_row_us", floor * 1e6, NULL, NULL);
     bench_figure("reference_vs_mpfr_floor", ref / floor, "<= 2",
-        "callgrind/perf of ns_ref_eval on this row: mpfi_exp is two mpfr_exp (one for each end "
-        "of the interval), so an MPFI enclosure costs at least 2 floors before the sum, the "
-        "n divisions (mpfi_div: 2 mpfr_div each) and ns_ref_round (2 mpfr_get_d with "
-        "temporaries); measured ~2 x exp, ~1 x div, ~0.5 x rounding.  Closing it: a tiered "
-        "oracle (double-double intervals settle almost every row; MPFR only for the rest), or "
-        "midpoint-radius enclosures (one mpfr_exp and an error bound per entry).");
+        "perf of ns_ref_eval on this row (MPFR only): mpfr_exp_2 and the GMP routines of its "
+        "series (mpz_mul, mpz_fdiv_q_2exp, mpn_rshift ...) take about half of the self time, "
+        "MPFR's thread-local state lookups (__tls_get_addr) ~5%.  mpfi_exp evaluates mpfr_exp at both ends of the "
+        "interval, so an MPFI enclosure spends 2 floors before anything else; mpfi_div (two "
+        "mpfr_div), the sum and the rounding add the rest.  Closing it within MPFR: a "
+        "midpoint-radius enclosure (one mpfr_exp at the midpoint plus a bound on the radius); "
+        "around it: the fast tier, which settles such rows ~6x faster (reference_tiered_row_us).");
     bench_note("reference_vs_mpfr_floor_what",
                "softmax reference (forward, no gradient) on one row of n = %zu normal(sigma=4) "
                "logits, settled at %ld bits in %zu round(s), against n mpfr_exp at that "
@@ -222,15 +223,16 @@ void bench_reference_vs_fp64(int full_suite)
     bench_figure("reference_suite_tiered_seconds", tiered_s, NULL, NULL);
     bench_figure("tier_mismatches", (double)mismatches, "<= 0", "a bug: the tiers must agree bit for bit");
     bench_figure("tiered_vs_mpfr_speedup", mpfr_s / tiered_s, ">= 10",
-        "only softmax has a fast tier so far (reference/softmax_dd.c); the other 15 families "
-        "still run MPFI at 64+ bits.  Closing it: tiers for the families that use MPFI alone "
+        "only softmax, softmax1, sigmoid and ssmax have fast tiers so far "
+        "(reference/*_dd.c); the other 11 families still run MPFI at 64+ bits.  Closing it: tiers for the families that use MPFI alone "
         "(a shim of the mpfi_* calls they make onto reference/ddi.h, plus log, log1p, expm1 "
         "with proven bounds), see docs/tiered-oracle.md.");
     bench_figure("reference_vs_fp64", tiered_s / fp64_s, "<= 5",
         "the reference (forward and gradient) costs microseconds an entry against "
         "nanoseconds for fp64: the families without a fast tier run MPFI at 64+ bits, two MPFR "
         "calls an interval operation, mpfr_exp and its mpn multiplications dominating (perf); "
-        "softmax's double-double tier costs ~100 double operations an exp.  Closing it: tiers "
+        "the double-double tiers cost a few hundred double operations an exp (perf: dd_exp "
+        "~65% of the softmax tier).  Closing it: tiers "
         "for every family, and a cheaper exp enclosure (fewer squarings, a table of 2^(j/64))."
         " Design: docs/tiered-oracle.md.");
     bench_note("reference_vs_fp64_what",
@@ -289,9 +291,13 @@ void bench_scaling(void)
         sxx += (lx[i] - mx) * (lx[i] - mx);
     }
     bench_figure("scaling_slope", sxy / sxx, "0.9..1.1",
-        "the reference's working precision grows as 64 + 2 log2 n bits, so each mpfr_exp "
-        "costs more on longer rows (slope above 1); fixed costs per row dominate short rows "
-        "(slope below 1).  A tiered oracle removes both (fp64-width arithmetic at every n).");
+        "the softmax rows settle in the double-double tier up to 2^18, but at 2^20 the "
+        "gradient has entries where g'_i - <g', y> cancels 20 bits or more and the result "
+        "lies within a few percent of half an ulp from a rounding boundary: the tier's "
+        "enclosure (exp bound 2^-84) cannot settle them, the row falls back to MPFR (at 64 + "
+        "2 log2 n bits, so each mpfr_exp also costs more on longer rows) and that one point "
+        "lifts the slope.  Closing it: settle entries, not rows (MPFR only for the open "
+        "entries' dependencies), or a tighter exp bound.");
     bench_note("scaling_slope_what",
                "ns_run of every softmax algorithm in fp16 and fp32 (sum seq) with the reference "
                "and the gradient on one normal(sigma=4) row, one thread, CPU time, n = 2^8 .. 2^20; "

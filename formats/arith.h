@@ -45,10 +45,25 @@ static inline double ns_round_odd(double s, int dir)
 
 static inline int ns_sign(double v) { return (v > 0) - (v < 0); }
 
+/* Whether RN_f(s) = RN_f(round_to_odd(s)) is sure from s alone, for
+ * p <= 51: when one of the 52 - p low significand bits of s is set.  A
+ * rounding boundary of f (a midpoint of two neighbours, the overflow
+ * threshold, normal or subnormal) has at most p + 1 significant bits, so
+ * those bits of it are zero; such an s is no boundary.  round_to_odd(s) is s
+ * or its odd neighbour, and an odd double is no boundary either (its last
+ * bit is set), so no boundary lies between them and RN_f, monotone, gives
+ * both the same value (boundaries are normal doubles: every format here has
+ * emin - p > -1022).  This is the common case of an inexact double result;
+ * an exact one (error zero) is left alone by round-to-odd anyway. */
+static inline int ns_no_double_rounding(const ns_format *f, double s)
+{
+    return (ns_to_bits(s) & ((UINT64_C(1) << (52 - f->p)) - 1)) != 0;
+}
+
 static inline double ns_fp_add(const ns_format *f, double a, double b)
 {
     double s = a + b;
-    if (f->p >= 53 || !isfinite(s))
+    if (f->p >= 53 || !isfinite(s) || ns_no_double_rounding(f, s))
         return ns_round(f, s);
     double bb = s - a;
     double err = (a - (s - bb)) + (b - bb);   /* TwoSum: exact a + b - s */
@@ -63,7 +78,7 @@ static inline double ns_fp_sub(const ns_format *f, double a, double b)
 static inline double ns_fp_mul(const ns_format *f, double a, double b)
 {
     double p = a * b;
-    if (f->p >= 53 || !isfinite(p))
+    if (f->p >= 53 || !isfinite(p) || ns_no_double_rounding(f, p))
         return ns_round(f, p);
     double err = fma(a, b, -p);               /* exact unless p is deep subnormal */
     return ns_round(f, ns_round_odd(p, ns_sign(err)));
@@ -72,7 +87,7 @@ static inline double ns_fp_mul(const ns_format *f, double a, double b)
 static inline double ns_fp_div(const ns_format *f, double a, double b)
 {
     double q = a / b;
-    if (f->p >= 53 || !isfinite(q) || q == 0)
+    if (f->p >= 53 || !isfinite(q) || q == 0 || ns_no_double_rounding(f, q))
         return ns_round(f, q);
     double r = fma(-q, b, a);                 /* exact remainder a - q b */
     return ns_round(f, ns_round_odd(q, ns_sign(r) * ns_sign(b)));
@@ -81,7 +96,7 @@ static inline double ns_fp_div(const ns_format *f, double a, double b)
 static inline double ns_fp_sqrt(const ns_format *f, double a)
 {
     double s = sqrt(a);
-    if (f->p >= 53 || !isfinite(s) || s == 0)
+    if (f->p >= 53 || !isfinite(s) || s == 0 || ns_no_double_rounding(f, s))
         return ns_round(f, s);
     return ns_round(f, ns_round_odd(s, ns_sign(fma(-s, s, a))));
 }

@@ -98,14 +98,34 @@ static inline bool ns_round_binary_normal(double x, int p, int emin, double max_
     return true;
 }
 
-/* x rounded into f.  fp16 and bf16 with a normal result are rounded inline;
+/* ns_round_binary_normal extended to subnormal and zero results.  When the
+ * normal path declines and the result it found is below 2^emin, x is below
+ * 2^emin too (or x was rounded up onto 2^emin, which ns_round_binary_normal
+ * accepts), so its quantum is the subnormals' 2^(emin-p+1), and the same
+ * magic-constant rounding with c = +-1.5 * 2^(emin+53-p) gives it; a zero
+ * result takes x's sign (RNE gives -0 for -tiny).  The normal case, first,
+ * keeps the latency of a rounding low (sums are chains of them).  Overflow,
+ * inf and NaN return false and leave *y alone. */
+static inline bool ns_round_binary_finite(double x, int p, int emin, double max_finite, double *y)
+{
+    if (ns_round_binary_normal(x, p, emin, max_finite, y))
+        return true;
+    double min_normal = ns_from_bits((uint64_t)(emin + 1023) << 52);
+    if (!(fabs(x) < min_normal))
+        return false;
+    double c = copysign(min_normal * ns_from_bits((uint64_t)(1023 + 53 - p) << 52 | UINT64_C(1) << 51), x);
+    *y = copysign((x + c) - c, x);
+    return true;
+}
+
+/* x rounded into f.  fp16 and bf16 with a finite result are rounded inline;
  * everything else goes through the format's function. */
 static inline double ns_round(const ns_format *f, double x)
 {
     double y;
-    if (f == &ns_fp16 && ns_round_binary_normal(x, NS_FP16_P, NS_FP16_EMIN, NS_FP16_MAX, &y))
+    if (f == &ns_fp16 && ns_round_binary_finite(x, NS_FP16_P, NS_FP16_EMIN, NS_FP16_MAX, &y))
         return y;
-    if (f == &ns_bf16 && ns_round_binary_normal(x, NS_BF16_P, NS_BF16_EMIN, NS_BF16_MAX, &y))
+    if (f == &ns_bf16 && ns_round_binary_finite(x, NS_BF16_P, NS_BF16_EMIN, NS_BF16_MAX, &y))
         return y;
     return f->round(f, x);
 }

@@ -3,14 +3,16 @@
 #   make bench    bench-round, then bench-suite: a table on stdout and
 #                 $(BENCH_OUT) (reports/latest/bench.json); about two minutes
 # The search and report figures call $(BIN); the libFuzzer one calls the
-# harness of mk/fuzz.mk when it has been built (make fuzz-libfuzzer), and
-# says "not measured" otherwise.
+# harness of mk/fuzz.mk, built here when clang's libFuzzer is installed (the
+# figure says "not measured" otherwise).
 BENCH_OUT    ?= reports/latest/bench.json
 BENCH_FUZZER ?= $(BUILD)/fuzz/libfuzzer/normstab-fuzz
 BENCH_OBJ     = $(BUILD)/obj/bench/bench.o $(BUILD)/obj/bench/measure.o $(BUILD)/obj/bench/commands.o
 
 .PHONY: bench
 bench: $(BUILD)/bench-round $(BUILD)/bench-suite $(BIN)
+	@$(MAKE) --no-print-directory fuzz-libfuzzer > $(BUILD)/bench-fuzzer.log 2>&1 || \
+	  echo "bench: no libFuzzer harness (see $(BUILD)/bench-fuzzer.log)"
 	$(BUILD)/bench-round $(BUILD)/bench-round.json
 	$(BUILD)/bench-suite --out $(BENCH_OUT) --round $(BUILD)/bench-round.json \
 	  --normstab $(BIN) --fuzzer $(BENCH_FUZZER)

@@ -156,15 +156,18 @@ static const dd inv_fact[10] = {
 #define EXP_SQUARINGS 10
 
 /* e^x for a double-double x with |x.hi| <= 600, relative error at most
- * 2^-80 + 2^-97 (|x.hi| + 1):
+ * 2^-84 + 2^-97 (|x.hi| + 1):
  *   x = k ln2 + r, |r| <= 0.35, computed with three double-double additions
  *     (absolute error <= 3 2^-100 (|x| + 1), plus |k| 2^-140 for ln 2);
  *   e^r = (e^s)^1024, s = r / 1024, |s| < 2^-11;
  *   e^s by its Taylor polynomial of degree 9 in Horner form: truncation
- *     <= |s|^10 / 10! < 2^-130, the Horner steps and the coefficients
- *     < 2^-98 relative (the terms shrink by |s| each step);
- *   ten squarings: relative error 2^10 (2^-93 + 2^-100) < 2^-82, and the
- *     error d of r becomes a relative error e^d - 1 < 1.01 d;
+ *     <= |s|^10 / 10! < 2^-130; each Horner step adds at most 2^-100 of
+ *     its value and the steps' errors shrink by |s| < 2^-11 as they
+ *     propagate, so with the coefficients' 2^-106 the total is below
+ *     2^-99 relative, taken as 2^-95;
+ *   ten squarings: each doubles the relative error and adds 2^-100, so
+ *     2^10 (2^-95 + 2^-100) < 2^-84.9; the error d of r becomes a relative
+ *     error e^d - 1 < 1.01 d;
  *   times 2^k: exact (the result stays a normal double-double, see the
  *     range guard of ddi_exp). */
 static dd dd_exp(dd x)
@@ -193,9 +196,43 @@ ddi ddi_exp(ddi a)
     if (!(fabs(a.hi) <= 600) || !(a.r <= 0x1p-20))
         return invalid;
     dd e = dd_exp((dd){ a.hi, a.lo });
-    double rel = 0x1p-80 + 0x1p-97 * (fabs(a.hi) + 1);
+    double rel = 0x1p-84 + 0x1p-97 * (fabs(a.hi) + 1);
     double mag = fabs(e.hi) * MAG * (1 + 0x1p-60);      /* >= e^m */
     return make(e, mag * (rel + a.r * (1 + a.r)));
+}
+
+/* Whether every member of a lies below v (sign -1) or above it (+1). */
+static int beyond(ddi a, double v, int sign)
+{
+    if (!ddi_valid(a))
+        return 0;
+    dd d = dd_add((dd){ a.hi, a.lo }, (dd){ -v, 0 });   /* error <= 2^-100 |d| */
+    double slack = (fabs(d.lo) + a.r + DD_REL_ERR * MAG * fabs(d.hi)) * (1 + 0x1p-50);
+    return sign * d.hi > slack;
+}
+
+/* ln v, v >= 1, from a bracket that exp itself certifies: y from libm's log
+ * and one Newton step in double-double, then L = y - d and U = y + d
+ * (d = 2^-80 + 2^-94 (|y| + 1), at least eight times exp's error bound, so
+ * that the enclosures of e^L and e^U can fall on either side of v) with
+ * e^L < v < e^U checked by those enclosures, so L < ln v < U; the interval
+ * y +- 2d contains [L, U] (their own rounding, 2^-100 |y|, is far below d). */
+ddi ddi_log_of_double(double v)
+{
+    if (v == 1)
+        return (ddi){ 0, 0, 0 };
+    if (!(v > 1 && v <= 0x1p900))
+        return invalid;
+    double y0 = log(v);
+    dd e = dd_exp((dd){ y0, 0 });
+    dd diff = dd_add((dd){ v, 0 }, dd_neg(e));
+    dd y = fast_two_sum(y0, diff.hi / e.hi);
+    double d = 0x1p-80 + 0x1p-94 * (fabs(y.hi) + 1);   /* above exp's error bound */
+    dd lo = dd_add(y, (dd){ -d, 0 }), hi = dd_add(y, (dd){ d, 0 });
+    if (!beyond(ddi_exp((ddi){ lo.hi, lo.lo, 0 }), v, -1) ||
+        !beyond(ddi_exp((ddi){ hi.hi, hi.lo, 0 }), v, 1))
+        return invalid;
+    return make(y, 2 * d);
 }
 
 /* ---- rounding ---- */

@@ -13,7 +13,8 @@
  * Double-double errors (Joldes, Muller, Popescu, "Tight and rigorous error
  * bounds for basic building blocks of double-word arithmetic", ACM TOMS 44,
  * 2017, u = 2^-53): AccurateDWPlusDW 3u^2 + 13u^3, DWTimesDW3 (fma) 4u^2,
- * relative to the exact result; used here as 2^-100, eight times larger.
+ * relative to the exact result; used here as 2^-100, sixteen times larger
+ * or more.
  * Division is certified from its residual instead (ddi_div).
  *
  * Range: those bounds assume no underflow or overflow, so a nonzero
@@ -39,6 +40,7 @@ ddi ddi_sub(ddi a, ddi b);
 ddi ddi_mul(ddi a, ddi b);
 ddi ddi_div(ddi a, ddi b);        /* invalid when b may contain 0 */
 ddi ddi_exp(ddi a);               /* invalid beyond |hi| <= 600 or r > 2^-20 */
+ddi ddi_log_of_double(double v);  /* ln v for a double v >= 1 (ln 1 = exact 0) */
 
 static inline bool ddi_is_exact_zero(ddi a) { return a.hi == 0 && a.lo == 0 && a.r == 0; }
 static inline bool ddi_valid(ddi a) { return a.r < INFINITY; }

@@ -7,6 +7,11 @@
  * gives e^{-z} in [big, +inf] and sigma in [0, tiny], a valid enclosure of a
  * value that rounds to 0.  ln n is an enclosure (exactly 0 for n = 1).
  *
+ * At x_i = 0 the value is rational, e^{-z} = n: y_i = 1/(n + 1) and
+ * dx_i = g_i n/(n + 1)^2, computed from exact point intervals.  With n + 1 a
+ * power of two these are exact, and g_i n/(n + 1)^2 can be an exact tie
+ * between two doubles, which no enclosure of width > 0 would ever settle.
+ *
  * Masked entries (x_i = -inf): y_i = 0 and dx_i = 0 exactly, the limit
  * sigma(-inf) = 0.  There is no denominator: an all-masked row gives zeros
  * by the definition itself. */
@@ -36,6 +41,16 @@ static void sigmoid_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y
             mpfi_set_ui(&y[i], 0);
             if (dx)
                 mpfi_set_ui(&dx[i], 0);
+            continue;
+        }
+        if (in->x[i] == 0) {
+            mpfi_set_ui(z, (unsigned long)n + 1);
+            mpfi_ui_div(&y[i], 1, z);
+            if (dx) {
+                mpfi_mul_ui(&dx[i], &y[i], (unsigned long)n);
+                mpfi_mul(&dx[i], &dx[i], &y[i]);
+                mpfi_mul_d(&dx[i], &dx[i], in->g[i]);
+            }
             continue;
         }
         mpfi_d_sub(z, in->x[i], ln_n);

@@ -22,5 +22,8 @@ typedef int (*ns_ref_tier)(const ns_ref_input *in, double *y, double *dx);
 ns_ref_tier ns_ref_tier_of(const ns_reference *r);
 
 int ns_ref_softmax_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_sigmoid_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx);
 
 #endif

@@ -26,6 +26,22 @@ Test(sigmoid_reference, zeros_give_one_over_n_plus_one)
     }
 }
 
+Test(sigmoid_reference, an_exact_tie_settles, .timeout = 10)
+{
+    /* n = 7, x = 0: dx = g 7/64 with g = 1 + 2^-51 is exactly
+     * 7/64 + 3.5 ulps (the ulp at 7/64 is 2^-56): halfway between
+     * 0x1.c000000000003p-4 and 0x1.c000000000004p-4; ties to even gives
+     * ...004.  An enclosure of nonzero width would never settle here. */
+    double x[7] = { 0 }, g[7], y[7], dx[7];
+    ns_ref_stats st;
+    for (size_t i = 0; i < 7; i++)
+        g[i] = 1 + 0x1p-51;
+    cr_assert_eq(ns_ref_eval(ns_reference_find("sigmoid"), NULL, x, g, 7, y, dx, &st), 0);
+    cr_expect_eq(st.uncertain, 0);
+    cr_expect_eq(y[0], 0.125);
+    cr_expect_eq(dx[0], 0x1.c000000000004p-4, "%a", dx[0]);
+}
+
 Test(sigmoid_reference, single_logit_is_the_logistic)
 {
     /* n = 1, ln 1 = 0: y = sigma(x).  sigma(0) = 1/2, dx = g/4. */
