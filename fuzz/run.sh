@@ -10,6 +10,7 @@
 #   FUZZ_ENGINES   search libfuzzer afl++            (those that were built)
 #   FUZZ_OUT       report directory                  (reports/latest)
 #   JOBS           workers per engine run            (1)
+#   FUZZ_KEEP      1: keep the engines' corpora under FUZZ_OUT/fuzz
 #   FUZZ_ROTATE    which pairs run first when the budget cannot cover all
 #                  of them (default: the day of the year, so that consecutive
 #                  CI days cover different pairs)
@@ -145,10 +146,11 @@ for e in $engines; do
     budget=$(awk -v t="$total" -v s="$(share "$e")" -v all="$shares" 'BEGIN { print t * s / all }')
     min=$(minimum "$e")
     over=$(overhead "$e")
-    per=$(awk -v b="$budget" -v n="$npairs" -v m="$min" -v o="$over" \
-          'BEGIN { p = b / n - o; print (p < m ? m : p) }')
-    count=$(awk -v b="$budget" -v p="$per" -v o="$over" -v n="$npairs" \
-          'BEGIN { c = int(b / (p + o) + 1e-6); if (c < 1) c = 1; print (c > n ? n : c) }')
+    set -- $(awk -v b="$budget" -v n="$npairs" -v m="$min" -v o="$over" 'BEGIN {
+        p = b / n - o; if (p < m) p = m
+        c = int(b / (p + o) + 1e-9); if (c < 1) c = 1; if (c > n) c = n
+        printf "%.3f %d\n", p, c }')
+    per=$1 count=$2
     start=$(( (rotate * count) % npairs ))
     echo "fuzz: $e, $count of $npairs pairs, $per s each"
     k=0
@@ -176,3 +178,9 @@ done
 
 rm -rf "$out/findings"
 "$FB/collect" "$out" "$runs"
+status=$?
+# The corpora are large and rebuilt by every run; logs, crash files and the
+# findings stay (FUZZ_KEEP=1 keeps everything).
+[ "${FUZZ_KEEP:-0}" = 1 ] ||
+    find "$work" -type d \( -name corpus -o -name queue -o -name seeds \) -prune -exec rm -rf {} +
+exit $status
