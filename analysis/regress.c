@@ -562,6 +562,42 @@ static size_t algorithms_of(const ns_regress_target_ref *t, size_t n, size_t *fi
     return k;
 }
 
+/* A name from outside (a baseline's, a plugin's, a path) in Markdown: a code
+ * span, with '|' escaped for tables (GFM); a name with a backtick or a
+ * control character, which a span cannot hold, as escaped text instead. */
+static void md_name(FILE *f, const char *s)
+{
+    bool span = true;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p == '`' || *p < 0x20 || *p == 0x7f)
+            span = false;
+    if (span) {
+        fputc('`', f);
+        for (; *s; s++) {
+            if (*s == '|')
+                fputc('\\', f);
+            fputc(*s, f);
+        }
+        fputc('`', f);
+        return;
+    }
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        switch (*p) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '|': case '`': case '*': case '_': case '[': case ']': case '\\':
+            fputc('\\', f);
+            fputc(*p, f);
+            break;
+        default:
+            if (*p < 0x20 || *p == 0x7f)
+                fprintf(f, "\\x%02x", *p);
+            else
+                fputc(*p, f);
+        }
+}
+
 static int write_targets(FILE *f, const char *title, const ns_regress_target_ref *t, size_t n, int md)
 {
     if (n == 0)
@@ -577,11 +613,18 @@ static int write_targets(FILE *f, const char *title, const ns_regress_target_ref
     for (size_t j = 0; j < k; j++) {
         const ns_regress_target_ref *r = &t[first[j]];
         char plugin[128] = "";
-        if (r->plugin)
-            snprintf(plugin, sizeof plugin, md ? " (plugin `%s`)" : " [plugin %s]", r->plugin);
-        if (md)
-            fprintf(f, "- `%s`%s: %zu target%s\n", r->normalizer, plugin, count[j], count[j] == 1 ? "" : "s");
-        else
+        if (r->plugin && !md)
+            snprintf(plugin, sizeof plugin, " [plugin %s]", r->plugin);
+        if (md) {
+            fputs("- ", f);
+            md_name(f, r->normalizer);
+            if (r->plugin) {
+                fputs(" (plugin ", f);
+                md_name(f, r->plugin);
+                fputc(')', f);
+            }
+            fprintf(f, ": %zu target%s\n", count[j], count[j] == 1 ? "" : "s");
+        } else
             fprintf(f, "  %s%s: %zu target%s (policy x summation order)\n", r->normalizer, plugin, count[j],
                     count[j] == 1 ? "" : "s");
     }
@@ -687,8 +730,14 @@ static int md_by_algorithm(const ns_regress_result *r, FILE *f)
                 strcat(metrics, tick);
             }
         }
-        fprintf(f, "| `%s`%s%s%s | %zu | %zu | %s |\n", c0->normalizer, c0->plugin ? " (plugin `" : "",
-                c0->plugin ? c0->plugin : "", c0->plugin ? "`)" : "", worse, better, *metrics ? metrics : "-");
+        fputs("| ", f);
+        md_name(f, c0->normalizer);
+        if (c0->plugin) {
+            fputs(" (plugin ", f);
+            md_name(f, c0->plugin);
+            fputc(')', f);
+        }
+        fprintf(f, " | %zu | %zu | %s |\n", worse, better, *metrics ? metrics : "-");
     }
     free(first);
     return 0;
@@ -699,8 +748,10 @@ int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r
     char head[256];
     headline(head, sizeof head, r);
     fprintf(f, "### normstab regress: %s\n\n", ns_regress_failed(r) ? "failed" : "passed");
-    fprintf(f, "%s against `%s` (suite %s, seed %llu). Tolerances: docs/regress.md.\n", head, b->path,
-            ns_suite_size_name(b->size), (unsigned long long)b->seed);
+    fprintf(f, "%s against ", head);
+    md_name(f, b->path);
+    fprintf(f, " (suite %s, seed %llu). Tolerances: docs/regress.md.\n", ns_suite_size_name(b->size),
+            (unsigned long long)b->seed);
     if (r->nchanges && md_by_algorithm(r, f) != 0)
         return -1;
     if (r->nchanges)
@@ -721,9 +772,15 @@ int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r
             show(after, sizeof after, c->rule, c->after);
             if (regression)
                 show_allowed(allowed, sizeof allowed, c);
-            char name[256];
-            snprintf(name, sizeof name, c->plugin ? "`%s` (plugin `%s`)" : "`%s`", c->normalizer, c->plugin);
-            fprintf(f, "| %s | %s | %s | %s | %s | %s |", name, c->policy, c->sum, c->rule->metric, before, after);
+            fputs("| ", f);
+            md_name(f, c->normalizer);
+            if (c->plugin) {
+                fputs(" (plugin ", f);
+                md_name(f, c->plugin);
+                fputc(')', f);
+            }
+            /* policy and sum: those of a target measured now, known names */
+            fprintf(f, " | %s | %s | %s | %s | %s |", c->policy, c->sum, c->rule->metric, before, after);
             fprintf(f, regression ? " %s |\n" : "%s\n", allowed);
         }
     }

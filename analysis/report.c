@@ -1,6 +1,7 @@
 /* The report: measurements, then the files, written into a fresh directory
  * that replaces the previous report only when everything is written. */
 #include "report_data.h"
+#include "report_checkpoint.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -89,6 +90,26 @@ const ns_report_plot *ns_report_plot_find(const ns_report_data *d, const char *n
     return NULL;
 }
 
+void ns_report_plot_stem(char *buf, size_t len, const char *prefix, const char *alg)
+{
+    size_t k = (size_t)snprintf(buf, len, "%s-", prefix);
+    uint32_t h = 2166136261u;       /* FNV-1a, 32 bits */
+    bool plain = true;
+    for (const char *s = alg; *s; s++) {
+        char c = *s;
+        h = (h ^ (unsigned char)c) * 16777619u;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                  c == '_' || c == '-';
+        plain &= ok;
+        if (k + 1 < len)
+            buf[k++] = ok ? c : '-';
+    }
+    if (k < len)
+        buf[k] = '\0';
+    if (!plain && k < len)
+        snprintf(buf + k, len - k, "-%08x", (unsigned)h);
+}
+
 void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s)
 {
     memset(s, 0, sizeof *s);
@@ -156,12 +177,17 @@ void ns_fmt_scale(char *buf, size_t len, double sigma)
 typedef struct stage_ctx {
     const ns_report_opts *o;
     const char *stage;
+    size_t base, part, whole;    /* a block of part of whole items, from base (0: no blocks) */
 } stage_ctx;
 
 static void stage_progress(void *ctx, size_t done, size_t total)
 {
     stage_ctx *s = ctx;
-    if (s->o->progress)
+    if (!s->o->progress)
+        return;
+    if (s->whole && total)
+        s->o->progress(s->o->progress_ctx, s->stage, s->base + done * s->part / total, s->whole);
+    else
         s->o->progress(s->o->progress_ctx, s->stage, done, total);
 }
 
@@ -173,12 +199,89 @@ static void policies_named(const char *const *names, const ns_policy **out)
     out[k] = NULL;
 }
 
-static int measure(ns_report_data *d, char *err, size_t errlen)
+static bool stopped(const ns_report_opts *o)
+{
+    return o->stop && *o->stop;
+}
+
+/* FNV-1a, to fold what a run measures into its checkpoint key. */
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* What a checkpoint must agree on to be resumed: the suite, the seed, the
+ * targets, the real rows and the layout of the records. */
+static void checkpoint_key(const ns_report_data *d, char *key, size_t len)
+{
+    const ns_report_opts *o = d->opts;
+    uint64_t th = 0xcbf29ce484222325ull, rh = th;
+    for (size_t t = 0; t < d->ntargets; t++) {
+        th = fnv(th, d->targets[t].alg->name, strlen(d->targets[t].alg->name) + 1);
+        th = fnv(th, d->targets[t].policy->name, strlen(d->targets[t].policy->name) + 1);
+        th = fnv(th, &d->targets[t].sum, sizeof d->targets[t].sum);
+    }
+    size_t nreal = o->real ? o->real->count : 0;
+    if (nreal)
+        rh = fnv(fnv(rh, o->real->offset, (nreal + 1) * sizeof *o->real->offset), o->real->values,
+                 o->real->offset[nreal] * sizeof *o->real->values);
+    snprintf(key, len, "suite=%s seed=%llu cases=%zu targets=%zu:%016llx real=%zu:%016llx "
+             "records=%zu,%zu,%zu",
+             ns_suite_size_name(o->size), (unsigned long long)o->seed, d->ncases, d->ntargets,
+             (unsigned long long)th, nreal, (unsigned long long)rh, sizeof(ns_metrics),
+             sizeof(ns_envelope), sizeof(ns_case));
+}
+
+/* A block of the suite: cases [c0, c0 + nc) of every target, run or taken
+ * from the checkpoint, into d->metrics. */
+static int suite_block(ns_report_data *d, const ns_checkpoint *ck, size_t block, size_t c0, size_t nc,
+                       const ns_run_opts *ro, char *err, size_t errlen)
+{
+    ns_metrics *m = calloc(d->ntargets * nc + 1, sizeof *m);
+    if (!m) {
+        set_err(err, errlen, "out of memory while measuring");
+        return -1;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "suite-%04zu", block);
+    int rc = d->opts->resume ? ns_checkpoint_load_metrics(ck, name, m, d->ntargets * nc, err, errlen) : 0;
+    if (rc == 0) {
+        rc = ns_run(d->targets, d->ntargets, d->cases + c0, nc, ro, m);
+        if (rc != 0)
+            set_err(err, errlen, "out of memory while measuring");
+        else
+            rc = ns_checkpoint_save_metrics(ck, name, m, d->ntargets * nc, err, errlen);
+    }
+    if (rc >= 0)
+        for (size_t t = 0; t < d->ntargets; t++)
+            memcpy(&d->metrics[t * d->ncases + c0], &m[t * nc], nc * sizeof *m);
+    free(m);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The suite in blocks of at most this many cases, and at least this many
+ * blocks: the units of work kept when a run is interrupted. */
+#define SUITE_BLOCK 64
+#define SUITE_BLOCKS 8
+
+#define INTERRUPTED(d, ck)                                                                        \
+    do {                                                                                          \
+        if (stopped((d)->opts)) {                                                                 \
+            set_err(err, errlen, "interrupted; the work done is kept in %s (--resume continues)", \
+                    (ck)->dir);                                                                   \
+            return NS_REPORT_INTERRUPTED;                                                         \
+        }                                                                                         \
+    } while (0)
+
+static int measure(ns_report_data *d, ns_checkpoint *ck, const char *out, char *err, size_t errlen)
 {
     const ns_report_opts *o = d->opts;
     const report_size *sz = o->size == NS_SUITE_TINY ? &tiny_size
                           : o->size == NS_SUITE_QUICK ? &quick_size : &full_size;
-    stage_ctx sc = { o, "suite" };
+    stage_ctx sc = { o, "suite", 0, 0, 0 };
     ns_run_opts ro = { .threads = o->threads, .progress = stage_progress, .progress_ctx = &sc };
     d->threads = ns_run_threads(&ro);
 
@@ -190,32 +293,76 @@ static int measure(ns_report_data *d, char *err, size_t errlen)
         set_err(err, errlen, "no normalizer has a reference: nothing to measure");
         return -1;
     }
+    char key[512];
+    checkpoint_key(d, key, sizeof key);
+    if (ns_checkpoint_open(ck, out, key, o->resume, err, errlen) != 0)
+        return -1;
+
     d->metrics = calloc(d->ntargets * d->ncases, sizeof *d->metrics);
     d->summary = calloc(d->ntargets, sizeof *d->summary);
-    if (!d->metrics || !d->summary || ns_run(d->targets, d->ntargets, d->cases, d->ncases, &ro, d->metrics) != 0)
+    if (!d->metrics || !d->summary)
         goto oom;
+    sc.whole = d->ncases;
+    size_t per = (d->ncases + SUITE_BLOCKS - 1) / SUITE_BLOCKS;
+    per = per > SUITE_BLOCK ? SUITE_BLOCK : per ? per : 1;
+    for (size_t c0 = 0, block = 0; c0 < d->ncases; c0 += per, block++) {
+        INTERRUPTED(d, ck);
+        size_t nc = d->ncases - c0 < per ? d->ncases - c0 : per;
+        sc.base = c0;
+        sc.part = nc;
+        if (suite_block(d, ck, block, c0, nc, &ro, err, errlen) != 0)
+            return -1;
+    }
+    sc.whole = 0;
     for (size_t t = 0; t < d->ntargets; t++)
         ns_summarize(&d->metrics[t * d->ncases], d->ncases, &d->summary[t]);
 
+    int rc;
+    INTERRUPTED(d, ck);
     sc.stage = "scale sweep";
-    if (ns_sweep_scale(&d->scale, sz->scale_lo, sz->scale_hi, sz->scale_step, sz->scale_n, sz->scale_seeds,
-                       NULL, ns_seed_mix(o->seed, 101), &ro) != 0)
-        goto oom;
-    sc.stage = "length sweep";
-    const ns_policy *lp[8];
-    policies_named(ns_report_length_policies, lp);
-    if (ns_sweep_length(&d->length, sz->length_lo, sz->length_hi, sz->length_step, sz->length_seeds, lp,
-                        ns_seed_mix(o->seed, 102), &ro) != 0)
-        goto oom;
+    rc = o->resume ? ns_checkpoint_load_sweep(ck, "scale", &d->scale, err, errlen) : 0;
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        if (ns_sweep_scale(&d->scale, sz->scale_lo, sz->scale_hi, sz->scale_step, sz->scale_n,
+                           sz->scale_seeds, NULL, ns_seed_mix(o->seed, 101), &ro) != 0)
+            goto oom;
+        if (ns_checkpoint_save_sweep(ck, "scale", &d->scale, err, errlen) != 0)
+            return -1;
+    }
 
+    INTERRUPTED(d, ck);
+    sc.stage = "length sweep";
+    rc = o->resume ? ns_checkpoint_load_sweep(ck, "length", &d->length, err, errlen) : 0;
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        const ns_policy *lp[8];
+        policies_named(ns_report_length_policies, lp);
+        if (ns_sweep_length(&d->length, sz->length_lo, sz->length_hi, sz->length_step, sz->length_seeds,
+                            lp, ns_seed_mix(o->seed, 102), &ro) != 0)
+            goto oom;
+        if (ns_checkpoint_save_sweep(ck, "length", &d->length, err, errlen) != 0)
+            return -1;
+    }
+
+    INTERRUPTED(d, ck);
     sc.stage = "envelopes";
-    ns_envelope_opts eo = sz->env;
-    eo.seed = ns_seed_mix(o->seed, 103);
-    d->env = ns_envelopes(&eo, &ro, &d->nenv);
-    if (!d->env)
-        goto oom;
+    rc = o->resume ? ns_checkpoint_load_envelopes(ck, &d->env, &d->nenv, err, errlen) : 0;
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        ns_envelope_opts eo = sz->env;
+        eo.seed = ns_seed_mix(o->seed, 103);
+        d->env = ns_envelopes(&eo, &ro, &d->nenv);
+        if (!d->env)
+            goto oom;
+        if (ns_checkpoint_save_envelopes(ck, d->env, d->nenv, err, errlen) != 0)
+            return -1;
+    }
 
     if (o->real && o->real->count) {
+        INTERRUPTED(d, ck);
         sc.stage = "real logits";
         const ns_real_rows *rr = o->real;
         static const ns_sum_order seq[] = { NS_SUM_SEQ };
@@ -235,11 +382,20 @@ static int measure(ns_report_data *d, char *err, size_t errlen)
                 .seed = ns_seed_mix(o->seed, 200000 + r),
                 .grad = true,
             };
-        d->real_metrics = calloc(d->nreal_targets * d->nreal + 1, sizeof *d->real_metrics);
+        size_t nm = d->nreal_targets * d->nreal;
+        d->real_metrics = calloc(nm + 1, sizeof *d->real_metrics);
         d->real_summary = calloc(d->nreal_targets + 1, sizeof *d->real_summary);
-        if (!d->real_metrics || !d->real_summary ||
-            ns_run(d->real_targets, d->nreal_targets, d->real_cases, d->nreal, &ro, d->real_metrics) != 0)
+        if (!d->real_metrics || !d->real_summary)
             goto oom;
+        rc = o->resume ? ns_checkpoint_load_metrics(ck, "real", d->real_metrics, nm, err, errlen) : 0;
+        if (rc < 0)
+            return -1;
+        if (rc == 0) {
+            if (ns_run(d->real_targets, d->nreal_targets, d->real_cases, d->nreal, &ro, d->real_metrics) != 0)
+                goto oom;
+            if (ns_checkpoint_save_metrics(ck, "real", d->real_metrics, nm, err, errlen) != 0)
+                return -1;
+        }
         for (size_t t = 0; t < d->nreal_targets; t++)
             ns_summarize(&d->real_metrics[t * d->nreal], d->nreal, &d->real_summary[t]);
     }
@@ -356,8 +512,14 @@ static double seconds_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Whether path may be replaced: missing, or a directory holding a report
- * (results.json) or nothing. */
+/* The report's own entries in its directory; everything else there (make
+ * fuzz's fuzz.json and findings/, make bench's bench.json) is left alone. */
+static const char *const report_files[] = { "report.md", "index.html", "results.json" };
+
+/* 1 when path is a directory the report may write into, 0 when it does not
+ * exist, -1 (with a message) otherwise.  A directory holding a report is
+ * replaced; one holding none of the report's names gains them; one holding
+ * some of those names but no results.json is somebody else's: refused. */
 static int replaceable(const char *path, char *err, size_t errlen)
 {
     struct stat st;
@@ -371,22 +533,52 @@ static int replaceable(const char *path, char *err, size_t errlen)
     snprintf(probe, sizeof probe, "%s/results.json", path);
     if (access(probe, F_OK) == 0)
         return 1;
-    DIR *dir = opendir(path);
-    if (!dir) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct dirent *e;
-    int empty = 1;
-    while ((e = readdir(dir)))
-        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-            empty = 0;
-    closedir(dir);
-    if (!empty) {
-        set_err(err, errlen, "%s exists and holds no report (no results.json): choose another --out", path);
-        return -1;
+    const char *const ours[] = { "report.md", "index.html", "plots" };
+    for (size_t i = 0; i < sizeof ours / sizeof ours[0]; i++) {
+        snprintf(probe, sizeof probe, "%s/%s", path, ours[i]);
+        if (access(probe, F_OK) == 0) {
+            set_err(err, errlen, "%s holds a %s but no results.json: not a report; choose another --out",
+                    path, ours[i]);
+            return -1;
+        }
     }
     return 1;
+}
+
+/* Moves the finished report from tmp into the existing directory out, file
+ * by file: each rename is whole or not at all, and the other tools' files in
+ * out stay.  plots/ is swapped as a directory. */
+static int move_into(const char *tmp, const char *out, char *err, size_t errlen)
+{
+    char from[4200], to[4200], old[4200];
+    snprintf(from, sizeof from, "%s/plots", tmp);
+    snprintf(to, sizeof to, "%s/plots", out);
+    snprintf(old, sizeof old, "%s.old-XXXXXX", out);
+    if (!mkdtemp(old)) {
+        set_err(err, errlen, "cannot create a directory next to %s: %s", out, strerror(errno));
+        return -1;
+    }
+    char aside[4200 + 8];
+    snprintf(aside, sizeof aside, "%s/plots", old);
+    int had_plots = rename(to, aside) == 0;
+    if (rename(from, to) != 0) {
+        set_err(err, errlen, "cannot move the new plots into %s: %s", to, strerror(errno));
+        if (had_plots)
+            rename(aside, to);
+        remove_tree(old);
+        return -1;
+    }
+    remove_tree(old);
+    for (size_t i = 0; i < sizeof report_files / sizeof report_files[0]; i++) {
+        snprintf(from, sizeof from, "%s/%s", tmp, report_files[i]);
+        snprintf(to, sizeof to, "%s/%s", out, report_files[i]);
+        if (rename(from, to) != 0) {
+            set_err(err, errlen, "cannot move %s into %s: %s", report_files[i], out, strerror(errno));
+            return -1;
+        }
+    }
+    remove_tree(tmp);
+    return 0;
 }
 
 int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
@@ -408,23 +600,31 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         set_err(err, errlen, "cannot create the parents of %s: %s", out, strerror(errno));
         return -1;
     }
+    ns_report_data d;
+    memset(&d, 0, sizeof d);
+    d.opts = o;
+    stamp(d.generated, sizeof d.generated);
+    ns_checkpoint ck;
+    memset(&ck, 0, sizeof ck);
+    double t0 = seconds_now();
+    int rc = measure(&d, &ck, out, err, errlen);
+    d.seconds = seconds_now() - t0;
+    if (rc != 0) {
+        data_free(&d);
+        return rc;
+    }
+
+    /* The files go into a fresh directory, swapped in when all are written. */
     char tmp[4096 + 32];
     snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
     if (!mkdtemp(tmp)) {
         set_err(err, errlen, "cannot create a directory next to %s: %s", out, strerror(errno));
+        data_free(&d);
         return -1;
     }
     mode_t mask = umask(0);                  /* mkdtemp made it 0700: give it the usual mode */
     umask(mask);
     chmod(tmp, 0777 & ~mask);
-
-    ns_report_data d;
-    memset(&d, 0, sizeof d);
-    d.opts = o;
-    stamp(d.generated, sizeof d.generated);
-    double t0 = seconds_now();
-    int rc = measure(&d, err, errlen);
-    d.seconds = seconds_now() - t0;
 
     char plots[4096 + 64];
     snprintf(plots, sizeof plots, "%s/plots", tmp);
@@ -445,35 +645,27 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     if (rc == 0)
         rc = write_file(tmp, "index.html", ns_report_write_html, &d, err, errlen);
     data_free(&d);
+    if (stopped(o)) {   /* also when the signal killed gnuplot */
+        set_err(err, errlen, "interrupted; the measurements are kept in %s (--resume continues)", ck.dir);
+        rc = NS_REPORT_INTERRUPTED;
+    }
     if (rc != 0) {
         remove_tree(tmp);
-        return -1;
+        return rc;
     }
 
-    /* Swap: the old report moves aside, the new one in, the old one goes. */
-    char old[4096 + 32] = "";
-    if (exists) {
-        snprintf(old, sizeof old, "%s.old-XXXXXX", out);
-        if (!mkdtemp(old)) {
-            set_err(err, errlen, "cannot create a directory next to %s: %s", out, strerror(errno));
-            remove_tree(tmp);
-            return -1;
-        }
-        if (rename(out, old) != 0) {     /* onto the empty directory just made */
-            set_err(err, errlen, "cannot move the previous report %s aside: %s", out, strerror(errno));
-            rmdir(old);
-            remove_tree(tmp);
-            return -1;
-        }
-    }
-    if (rename(tmp, out) != 0) {
+    /* A new directory is renamed into place whole; into an existing one the
+     * files move one by one (results.json last), so that what other tools
+     * keep there survives. */
+    if (!exists && rename(tmp, out) != 0) {
         set_err(err, errlen, "cannot move the new report into %s: %s", out, strerror(errno));
-        if (exists)
-            rename(old, out);
         remove_tree(tmp);
         return -1;
     }
-    if (exists)
-        remove_tree(old);
+    if (exists && move_into(tmp, out, err, errlen) != 0) {
+        remove_tree(tmp);
+        return -1;
+    }
+    ns_checkpoint_remove(&ck);
     return 0;
 }

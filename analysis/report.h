@@ -12,6 +12,7 @@
 #ifndef NS_REPORT_H
 #define NS_REPORT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,10 +41,18 @@ typedef struct ns_report_opts {
     void *progress_ctx;
     /* A one-line warning that does not stop the report (gnuplot missing...). */
     void (*warn)(void *ctx, const char *message);
+    /* Interruption: when *stop becomes non-zero (a signal handler sets it),
+     * the run stops at the end of the piece of work in progress, keeping the
+     * pieces done in OUT.partial/ (report_checkpoint.h); NULL: never. */
+    volatile sig_atomic_t *stop;
+    bool resume;                 /* continue from OUT.partial/ rather than start afresh */
 } ns_report_opts;
 
-/* Runs everything and writes the report.  0, or -1 with a message in err
- * (the previous report, if any, is left in place). */
+#define NS_REPORT_INTERRUPTED (-2)
+
+/* Runs everything and writes the report.  0; -1 with a message in err; or
+ * NS_REPORT_INTERRUPTED when *stop was set (err says where the work done is
+ * kept).  Either failure leaves the previous report, if any, in place. */
 int ns_report_run(const ns_report_opts *o, char *err, size_t errlen);
 
 #endif

@@ -59,6 +59,12 @@ size_t ns_report_real_target(const ns_report_data *d, const char *alg, const cha
 const ns_envelope *ns_report_envelope(const ns_report_data *d, const ns_algorithm *alg, const ns_policy *p);
 /* A drawn plot by name, or NULL. */
 const ns_report_plot *ns_report_plot_find(const ns_report_data *d, const char *name);
+/* The name (file stem in plots/) of an algorithm's plot: prefix, '-', the
+ * algorithm's name where it is made of letters, digits, '.', '_' and '-';
+ * a name with anything else (a plugin's '/', '`', '<') has those replaced by
+ * '-' and a hash of the whole name appended, so that it stays a plain file
+ * name, a literal in the gnuplot script and unique. */
+void ns_report_plot_stem(char *buf, size_t len, const char *prefix, const char *alg);
 
 /* Statistics of the real rows for target t: rows whose outputs hold a NaN
  * or an inf, rows whose normalizing sum overflowed (a non-finite

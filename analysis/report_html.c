@@ -2,6 +2,7 @@
  * external resources).  Every string that does not come from this file
  * (names, definitions, paths, generated descriptions) goes through esc(). */
 #include "report_data.h"
+#include "report_fuzz.h"
 
 #include <math.h>
 #include <string.h>
@@ -389,9 +390,9 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
     fputs("</tbody></table>\n", f);
     card_worst(f, d, a);
     char name[128];
-    snprintf(name, sizeof name, "scale-%s", a->name);
+    ns_report_plot_stem(name, sizeof name, "scale", a->name);
     figure(f, d, name);
-    snprintf(name, sizeof name, "length-%s", a->name);
+    ns_report_plot_stem(name, sizeof name, "length", a->name);
     figure(f, d, name);
     fputs("</section>\n", f);
 }
@@ -411,7 +412,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
           "<a href=\"#plots\">Plots</a>", f);
     if (d->nreal)
         fputs("<a href=\"#real\">Real logits</a>", f);
-    fputs("<a href=\"#algorithms\">Algorithms</a><a href=\"results.json\">results.json</a></nav></header>\n", f);
+    fputs("<a href=\"#fuzzing\">Fuzzing</a><a href=\"#algorithms\">Algorithms</a><a href=\"results.json\">results.json</a></nav></header>\n", f);
     if (d->plots_note) {
         fputs("<p class=\"note\">", f);
         esc(f, d->plots_note);
@@ -480,6 +481,8 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
         real_table(f, d, false);
         fputs("</details></section>\n", f);
     }
+
+    ns_report_fuzz_html(f, d->opts->out);
 
     fputs("<section id=\"algorithms\"><h2>Algorithms</h2>\n<p>One card per algorithm: its definition and contract, its "
           "numbers per policy over the suite (sequential sums), its worst inputs with the command that replays each, and "

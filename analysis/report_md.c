@@ -1,13 +1,14 @@
 /* report.md: the summary a CI job posts (GitHub-flavoured Markdown). */
 #include "report_data.h"
+#include "report_fuzz.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "verdict.h"
 
-/* A string from outside (a file name) as Markdown text: HTML and table
- * syntax escaped. */
+/* A string from outside (a file name, a plugin's algorithm name) as
+ * Markdown text: HTML and table syntax escaped. */
 static void md_text(FILE *f, const char *s)
 {
     for (; *s; s++)
@@ -22,6 +23,28 @@ static void md_text(FILE *f, const char *s)
             break;
         default: fputc(*s, f);
         }
+}
+
+/* A string from outside as a code span: fenced by one backtick more than the
+ * longest run of backticks in it (CommonMark), so nothing in it ends the
+ * span, and inside a span nothing is markup. */
+static void md_code(FILE *f, const char *s)
+{
+    size_t longest = 0, run = 0;
+    for (const char *p = s; *p; p++) {
+        run = *p == '`' ? run + 1 : 0;
+        if (run > longest)
+            longest = run;
+    }
+    size_t len = strlen(s);
+    int pad = len && (s[0] == '`' || s[len - 1] == '`');
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', f);
+    fputs(pad ? " " : "", f);
+    fputs(s, f);
+    fputs(pad ? " " : "", f);
+    for (size_t i = 0; i <= longest; i++)
+        fputc('`', f);
 }
 
 static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
@@ -72,7 +95,9 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
             if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) == d->ntargets)
                 continue;
-            fprintf(f, "| %s |", a->name);
+            fputs("| ", f);
+            md_text(f, a->name);
+            fputs(" |", f);
             for (size_t p = 0; ns_policies[p]; p++)
                 if (!ns_policy_is_ref(ns_policies[p]))
                     matrix_cell(d, ns_report_target(d, a->name, ns_policies[p]->name, NS_SUM_SEQ), f);
@@ -87,7 +112,9 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
             if (!ns_report_envelope(d, a, ns_policy_find("fp16")))
                 continue;
-            fprintf(f, "| %s |", a->name);
+            fputs("| ", f);
+            md_text(f, a->name);
+            fputs(" |", f);
             for (size_t p = 0; ns_policies[p]; p++) {
                 const ns_envelope *e = ns_report_envelope(d, a, ns_policies[p]);
                 if (ns_policy_is_ref(ns_policies[p]) || !e)
@@ -125,7 +152,9 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             ns_fmt_sci(b, sizeof b, st.err_u_max);
             ns_fmt_sci(c, sizeof c, st.sum_dev_mean);
             ns_fmt_sci(e, sizeof e, st.sum_dev_max);
-            fprintf(f, "| %s | %s | %zu | %zu | %s | %s | %s | %s |\n", d->real_targets[t].alg->name, pol,
+            fputs("| ", f);
+            md_text(f, d->real_targets[t].alg->name);
+            fprintf(f, " | %s | %zu | %zu | %s | %s | %s | %s |\n", pol,
                     st.overflow_rows, st.nonfinite_rows, a, b, c, e);
         }
     }
@@ -154,9 +183,20 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             ns_case_replay(&d->cases[best_c], &d->targets[best_t], cmd, sizeof cmd);
             ns_case_describe(&d->cases[best_c], desc, sizeof desc);
             ns_fmt_bits(b, sizeof b, m->max_bits);
-            fprintf(f, "- **%s** in %s on %s: %s bits%s\n  `%s`\n", a->name, d->targets[best_t].policy->name, desc, b,
-                    m->nan_count ? " (NaN)" : m->inf_count ? " (inf)" : "", cmd);
+            fputs("- **", f);
+            md_text(f, a->name);
+            fprintf(f, "** in %s on %s: %s bits%s\n  ", d->targets[best_t].policy->name, desc, b,
+                    m->nan_count ? " (NaN)" : m->inf_count ? " (inf)" : "");
+            /* A name with markup characters (a plugin's) is shown as
+             * escaped text: a code span would keep it raw in the file. */
+            if (strpbrk(cmd, "<>&`"))
+                md_text(f, cmd);
+            else
+                md_code(f, cmd);
+            fputc('\n', f);
         }
-    fprintf(f, "\nThe full report: index.html; the numbers: results.json.\n");
+    fputc('\n', f);
+    ns_report_fuzz_md(f, d->opts->out);
+    fprintf(f, "The full report: index.html; the numbers: results.json.\n");
     return 0;
 }

@@ -73,13 +73,19 @@ static void point_add(series *s, double x, double y)
 
 /* gnuplot strings are written between double quotes: keep only what cannot
  * end or escape them. */
+/* A string literal for gnuplot, in single quotes: gnuplot substitutes
+ * `commands` in double-quoted strings, never in single-quoted ones, where
+ * '' stands for one quote and nothing else is special.  Control characters
+ * are left out. */
 static void gp_string(FILE *f, const char *s)
 {
-    fputc('"', f);
+    fputc('\'', f);
     for (; *s; s++)
-        if (*s != '"' && *s != '\\' && *s != '\n')
+        if (*s == '\'')
+            fputs("''", f);
+        else if ((unsigned char)*s >= 0x20 && *s != 0x7f)
             fputc(*s, f);
-    fputc('"', f);
+    fputc('\'', f);
 }
 
 static int series_drawable(const plot *p, const series *s)
@@ -516,12 +522,12 @@ int ns_report_plots(ns_report_data *d, const char *dir)
             if (ns_sweep_find(&d->scale, a, ns_policy_find("fp16"), NS_SUM_SEQ) == d->scale.ntargets)
                 continue;
             char name[96], title[200];
-            snprintf(name, sizeof name, "scale-%s", a->name);
+            ns_report_plot_stem(name, sizeof name, "scale", a->name);
             snprintf(title, sizeof title, "%s: error against logit scale, every policy", a->name);
             const ns_algorithm *one[1] = { a };
             if (emit(&w, scale_plot(d, name, title, one, 1, every_policy, 0)) != 0)
                 return -1;
-            snprintf(name, sizeof name, "length-%s", a->name);
+            ns_report_plot_stem(name, sizeof name, "length", a->name);
             snprintf(title, sizeof title, "%s: error against row length, per summation order", a->name);
             if (emit(&w, length_plot(d, name, title, a)) != 0)
                 return -1;

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 uint64_t ns_seed_mix(uint64_t seed, uint64_t k)
 {
@@ -201,12 +202,26 @@ void ns_case_describe(const ns_case *c, char *buf, size_t len)
 
 void ns_case_replay(const ns_case *c, const ns_target *t, char *buf, size_t len)
 {
-    int k;
-    if (c->x)
-        k = snprintf(buf, len, "grep -v -e '^#' -e '^$' %s | sed -n '%zup' | ", c->label ? c->label : "-",
-                     c->label_index + 1);
-    else
-        k = 0;
+    int k = 0;
+    if (c->x) {
+        /* The file name in single quotes (a quote in it as '\''): a name
+         * from outside must not become shell syntax when pasted. */
+        char quoted[1024];
+        size_t q = 0;
+        const char *label = c->label ? c->label : "-";
+        quoted[q++] = '\'';
+        for (const char *s = label; *s && q + 6 < sizeof quoted; s++) {
+            if (*s == '\'') {
+                memcpy(quoted + q, "'\\''", 4);
+                q += 4;
+            } else {
+                quoted[q++] = *s;
+            }
+        }
+        quoted[q++] = '\'';
+        quoted[q] = '\0';
+        k = snprintf(buf, len, "grep -v -e '^#' -e '^$' %s | sed -n '%zup' | ", quoted, c->label_index + 1);
+    }
     if (k < 0 || (size_t)k >= len)
         return;
     k += snprintf(buf + k, len - (size_t)k, "normstab check -n %s -p %s --sum %s", t->alg->name,

@@ -9,8 +9,11 @@
 /* Exit statuses (SPEC section 4). */
 enum { NS_EXIT_OK = 0, NS_EXIT_FAIL = 1, NS_EXIT_USAGE = 2 };
 
-/* Prints "normstab: MESSAGE" on stderr and exits with status 2. */
+/* Prints "normstab: MESSAGE" on stderr and exits with status 2.  The
+ * message is one line: control characters in it are printed as \xNN. */
 void ns_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+/* The same line, without exiting. */
+void ns_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* A number as SPEC prints it: %a of the binary64 value, inf, -inf, nan. */
 void ns_print_double(FILE *out, double v);

@@ -296,7 +296,7 @@ int cmd_check(int argc, char **argv)
     }
     if (status == NS_EXIT_USAGE) {
         fflush(stdout);
-        fprintf(stderr, "normstab: %s\n", err);
+        ns_warn("%s", err);
     }
     free(x);
     free(g);

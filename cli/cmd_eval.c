@@ -101,7 +101,7 @@ int cmd_eval(int argc, char **argv)
     }
     if (r < 0) {
         fflush(stdout);
-        fprintf(stderr, "normstab: %s\n", err);
+        ns_warn("%s", err);
         status = NS_EXIT_USAGE;
     }
     free(x); free(g); free(xr); free(gr); free(y); free(dx);

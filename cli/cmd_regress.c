@@ -106,6 +106,13 @@ static void dir_of(const char *path, char *dir, size_t len)
         snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
+static mode_t current_umask(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return m;
+}
+
 /* mkdir -p */
 static int make_dirs(const char *dir)
 {
@@ -169,6 +176,13 @@ static int update(const char *baseline, ns_suite_size size, uint64_t seed, int t
 {
     char dir[PATH_MAX], scratch[PATH_MAX + 32], out[PATH_MAX + 64], from[PATH_MAX + 96], md[PATH_MAX + 16];
     dir_of(baseline, dir, sizeof dir);
+    md_beside(baseline, md, sizeof md);
+    /* What cannot be replaced is said before minutes of measuring. */
+    struct stat st;
+    if (stat(baseline, &st) == 0 && S_ISDIR(st.st_mode))
+        ns_die("regress: --update: %s is a directory", baseline);
+    if (stat(md, &st) == 0 && S_ISDIR(st.st_mode))
+        ns_die("regress: --update: %s is a directory", md);
     if (make_dirs(dir) != 0)
         ns_die("regress: cannot create the directory %s (%s)", dir, strerror(errno));
     if (snprintf(scratch, sizeof scratch, "%s/.regress-update-XXXXXX", dir) >= (int)sizeof scratch ||
@@ -184,7 +198,6 @@ static int update(const char *baseline, ns_suite_size size, uint64_t seed, int t
         remove_tree(scratch);
         ns_die("regress: --update: %s", err);
     }
-    md_beside(baseline, md, sizeof md);
     snprintf(from, sizeof from, "%s/report.md", out);
     int bad = rename(from, md) != 0;
     snprintf(from, sizeof from, "%s/results.json", out);
@@ -283,12 +296,43 @@ int cmd_regress(int argc, char **argv)
 
     if (ns_regress_load(baseline, &b, err, sizeof err) != 0)
         ns_die("regress: %s", err);
+    /* The Markdown goes to a temporary file beside FILE, renamed over it
+     * when whole; made now, so that an unwritable FILE is said before the
+     * measuring. */
+    char md_tmp[PATH_MAX + 16] = "";
+    FILE *md = NULL;
+    if (markdown && strcmp(markdown, "-") != 0) {
+        struct stat st;
+        if (stat(markdown, &st) == 0 && S_ISDIR(st.st_mode)) {
+            ns_regress_baseline_free(&b);
+            ns_die("regress: cannot write %s (it is a directory)", markdown);
+        }
+        int fd = -1;
+        if (snprintf(md_tmp, sizeof md_tmp, "%s.tmp-XXXXXX", markdown) < (int)sizeof md_tmp)
+            fd = mkstemp(md_tmp);
+        else
+            errno = ENAMETOOLONG;
+        if (fd < 0 || !(md = fdopen(fd, "w"))) {
+            int saved = errno;
+            if (fd >= 0) {
+                close(fd);
+                unlink(md_tmp);
+            }
+            ns_regress_baseline_free(&b);
+            ns_die("regress: cannot write %s (%s)", markdown, strerror(saved));
+        }
+        fchmod(fd, 0666 & ~current_umask());
+    }
     progress p = { isatty(2), 0 };
     ns_regress_opts o = { .threads = threads, .only = only, .nonly = nonly,
                           .progress = show_progress, .progress_ctx = &p };
     ns_regress_result r;
     if (ns_regress_check(&b, &o, &r, err, sizeof err) != 0) {
         ns_regress_baseline_free(&b);
+        if (md) {
+            fclose(md);
+            unlink(md_tmp);
+        }
         ns_die("regress: %s", err);
     }
     int failed = ns_regress_failed(&r);
@@ -296,15 +340,19 @@ int cmd_regress(int argc, char **argv)
     if (!markdown || strcmp(markdown, "-") != 0)
         write_error |= ns_regress_write_text(&b, &r, stdout) != 0;
     if (markdown) {
-        FILE *f = strcmp(markdown, "-") == 0 ? stdout : fopen(markdown, "w");
-        if (!f) {
-            ns_regress_result_free(&r);
-            ns_regress_baseline_free(&b);
-            ns_die("regress: cannot write %s (%s)", markdown, strerror(errno));
-        }
+        FILE *f = md ? md : stdout;
         write_error |= ns_regress_write_md(&b, &r, f) != 0;
-        if (f != stdout && fclose(f) != 0)
-            write_error = 1;
+        if (md) {
+            int bad = fflush(md) != 0 || ferror(md) || fsync(fileno(md)) != 0;
+            bad |= fclose(md) != 0;
+            if (bad || rename(md_tmp, markdown) != 0) {
+                int saved = errno;
+                unlink(md_tmp);
+                ns_regress_result_free(&r);
+                ns_regress_baseline_free(&b);
+                ns_die("regress: cannot write %s (%s)", markdown, strerror(saved ? saved : EIO));
+            }
+        }
     }
     ns_regress_result_free(&r);
     ns_regress_baseline_free(&b);

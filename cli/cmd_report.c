@@ -2,6 +2,7 @@
  * report (analysis/report.h). */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,7 @@
 
 static const char report_help[] =
     "usage: normstab report [--out DIR] [--quick | --tiny] [--seed K] [--threads N]\n"
-    "                       [--data FILE | --no-data]\n\n"
+    "                       [--data FILE | --no-data] [--resume]\n\n"
     "Measures every normalizer in every policy and summation order on the standard\n"
     "suite of inputs, sweeps error against logit scale and row length, finds each\n"
     "algorithm's safe envelope by bisection, and writes\n"
@@ -35,6 +36,11 @@ static const char report_help[] =
     "  --data FILE    rows of real logits for the real-logits section (default\n"
     "                 " DEFAULT_DATA " when it exists)\n"
     "  --no-data      no real-logits section\n"
+    "  --resume       continue an interrupted run with the same options: the work\n"
+    "                 it completed is kept in DIR.partial/\n"
+    "SIGINT or SIGTERM stops the run after the piece of work in progress, keeping\n"
+    "the pieces done in DIR.partial/ and the previous report as it was (exit\n"
+    "status 130 or 143).\n"
     "Progress goes to standard error when it is a terminal.\n";
 
 typedef struct progress {
@@ -69,7 +75,7 @@ static void show_progress(void *ctx, const char *stage, size_t done, size_t tota
 static void warn(void *ctx, const char *message)
 {
     (void)ctx;
-    fprintf(stderr, "normstab: warning: %s\n", message);
+    ns_warn("warning: %s", message);
 }
 
 /* All rows of path, one after the other; exits 2 on a bad file. */
@@ -112,6 +118,27 @@ static void read_rows(const char *path, ns_real_rows *out, double **values, size
     *offset = off;
 }
 
+/* The signal that asked the run to stop, 0 while none has. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    /* A second one ends the process at once: the checkpoint is written
+     * whole or not at all, the report only by a rename. */
+    signal(sig, SIG_DFL);
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
 {
     char *end;
@@ -132,6 +159,7 @@ int cmd_report(int argc, char **argv)
         { "threads", required_argument, NULL, 't' },
         { "data", required_argument, NULL, 'd' },
         { "no-data", no_argument, NULL, 'D' },
+        { "resume", no_argument, NULL, 'r' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -149,6 +177,7 @@ int cmd_report(int argc, char **argv)
         case 't': o.threads = (int)parse_uint("--threads", optarg, 1024); break;
         case 'd': data = optarg; break;
         case 'D': no_data = 1; break;
+        case 'r': o.resume = true; break;
         case 'h': fputs(report_help, stdout); return ns_finish_output();
         case ':': ns_die("report: option '%s' needs a value", argv[optind - 1]);
         default: ns_die("report: unknown option '%s' (see 'normstab report --help')", argv[optind - 1]);
@@ -177,10 +206,18 @@ int cmd_report(int argc, char **argv)
     progress p = { isatty(2), now(), 0, NULL };
     o.progress = show_progress;
     o.progress_ctx = &p;
+    o.stop = &stop_signal;
+    catch_stop_signals();
     char err[1024];
     int rc = ns_report_run(&o, err, sizeof err);
     free(values);
     free(offset);
+    if (rc == NS_REPORT_INTERRUPTED) {
+        if (p.on)
+            fputc('\n', stderr);
+        ns_warn("report: %s", err);
+        return 128 + (int)stop_signal;
+    }
     if (rc != 0)
         ns_die("report: %s", err);
     printf("report written to %s (index.html, report.md, results.json, plots/) in %.0f s\n", o.out, now() - p.start);

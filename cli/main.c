@@ -5,13 +5,34 @@
 
 #include "cli.h"
 
+/* "normstab: MESSAGE" as one line: a control character that came in with a
+ * name or a token (a newline, an escape sequence) is shown as \xNN. */
+static void say(const char *fmt, va_list ap)
+{
+    char msg[4096];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fputs("normstab: ", stderr);
+    for (const unsigned char *p = (const unsigned char *)msg; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            fprintf(stderr, "\\x%02x", *p);
+        else
+            fputc(*p, stderr);
+    fputc('\n', stderr);
+}
+
+void ns_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(fmt, ap);
+    va_end(ap);
+}
+
 void ns_die(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("normstab: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say(fmt, ap);
     va_end(ap);
     exit(NS_EXIT_USAGE);
 }

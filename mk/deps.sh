@@ -1,7 +1,7 @@
 #!/bin/sh
 # Makes sure the Debian packages a goal needs are installed: installs the
 # missing ones through apt-get when run as root, otherwise prints the exact
-# command and fails.  Usage: mk/deps.sh GROUP...   (build test report browser clang fuzz)
+# command and fails.  Usage: mk/deps.sh GROUP...   (build test report browser clang fuzz valgrind)
 set -u
 
 need() {  # need PACKAGE...: adds those not installed to $missing
@@ -20,6 +20,7 @@ for group in "$@"; do
     browser) need chromium ;;
     clang)   need clang libclang-rt-14-dev libomp-dev ;;
     fuzz)    need clang libclang-rt-14-dev libomp-dev afl++ ;;
+    valgrind) need valgrind ;;
     *)
         echo "mk/deps.sh: unknown group '$group'" >&2
         exit 2

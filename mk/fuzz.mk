@@ -33,7 +33,7 @@ FUZZ_HARNESS  = fuzz/targets/harness.c fuzz/targets/harness.h
 # The engines FUZZ_ENGINES names (all of them when empty) that need clang or AFL++.
 fuzz_wants = $(if $(FUZZ_ENGINES),$(filter $(1),$(FUZZ_ENGINES)),$(1))
 
-fuzz: $(BIN) fuzz-tools
+fuzz: $(BIN) fuzz-tools fuzz-readers
 	@$(if $(call fuzz_wants,libfuzzer afl++),sh mk/deps.sh fuzz || \
 	  echo "make fuzz: continuing with the engines that are installed" >&2,:)
 	@$(MAKE) --no-print-directory fuzz-engines

@@ -6,9 +6,11 @@ EXAMPLE_PLUGINS = $(patsubst examples/plugin/%.c,$(BUILD)/examples/%.so,$(wildca
 BAD_PLUGIN_NAMES = no-entry null-descriptor abi dup-family dup-algorithm null-name blank-name no-forward
 BAD_PLUGINS     = $(BAD_PLUGIN_NAMES:%=$(BUILD)/tests/plugins/%.so)
 EDIT_PLUGINS    = $(BUILD)/tests/plugins/edit-good.so $(BUILD)/tests/plugins/edit-worse.so
+HOSTILE_PLUGINS = $(BUILD)/tests/plugins/hostile.so $(BUILD)/tests/plugins/hostile-quote.so \
+                  $(BUILD)/tests/plugins/hostile-newline.so
 
 .PHONY: plugins
-plugins: $(EXAMPLE_PLUGINS) $(BAD_PLUGINS) $(EDIT_PLUGINS)
+plugins: $(EXAMPLE_PLUGINS) $(BAD_PLUGINS) $(EDIT_PLUGINS) $(HOSTILE_PLUGINS)
 
 $(BUILD)/examples/%.so: examples/plugin/%.c include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
@@ -21,6 +23,17 @@ $(BUILD)/tests/plugins/edit-good.so: tests/plugins/edit.c include/normstab/plugi
 $(BUILD)/tests/plugins/edit-worse.so: tests/plugins/edit.c include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -DEDIT_WORSE -o $@ $< -lm
+
+# Hostile names and texts (tests/cli/page_safety.sh).
+$(BUILD)/tests/plugins/hostile.so: tests/plugins/hostile.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
+$(BUILD)/tests/plugins/hostile-quote.so: tests/plugins/hostile.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -DHOSTILE_QUOTE -o $@ $< -lm
+$(BUILD)/tests/plugins/hostile-newline.so: tests/plugins/hostile.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -DHOSTILE_NEWLINE -o $@ $< -lm
 
 # BAD_NO_ENTRY for no-entry.so, and so on.
 $(BUILD)/tests/plugins/%.so: tests/plugins/bad.c include/normstab/plugin.h | $(BUILD)/.deps-build

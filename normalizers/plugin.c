@@ -436,6 +436,20 @@ fail:
     return -1;
 }
 
+int ns_plugin_check(const nsp_plugin *d, char *err, size_t errlen)
+{
+    if (!d) {
+        snprintf(err, errlen, "malformed descriptor: %s() returned NULL", NS_PLUGIN_ENTRY);
+        return -1;
+    }
+    if (d->abi_version != NS_PLUGIN_ABI_VERSION) {
+        snprintf(err, errlen, "built for plugin ABI version %d; this normstab speaks version %d",
+                 d->abi_version, NS_PLUGIN_ABI_VERSION);
+        return -1;
+    }
+    return check_descriptor(d, err, errlen);
+}
+
 static void **handles;
 static size_t nhandles;
 
@@ -476,14 +490,7 @@ int ns_plugin_load(const char *path, char *err, size_t errlen)
     const nsp_plugin *(*entry)(void);
     memcpy(&entry, &sym, sizeof entry);
     const nsp_plugin *d = entry();
-    int ok = 0;
-    if (!d)
-        snprintf(err, errlen, "malformed descriptor: %s() returned NULL", NS_PLUGIN_ENTRY);
-    else if (d->abi_version != NS_PLUGIN_ABI_VERSION)
-        snprintf(err, errlen, "built for plugin ABI version %d; this normstab speaks version %d",
-                 d->abi_version, NS_PLUGIN_ABI_VERSION);
-    else if (check_descriptor(d, err, errlen) == 0)
-        ok = 1;
+    int ok = ns_plugin_check(d, err, errlen) == 0;
     void **grown = ok ? realloc(handles, (nhandles + 1) * sizeof *grown) : NULL;
     if (ok && !grown) {
         snprintf(err, errlen, "out of memory");

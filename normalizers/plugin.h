@@ -28,6 +28,11 @@
  * path, which the caller names).  Call it before threads start. */
 int ns_plugin_load(const char *path, char *err, size_t errlen);
 
+/* The checks ns_plugin_load applies to a descriptor before adding anything
+ * (d may be NULL): 0, or -1 with one line in err.  Adds nothing. */
+struct nsp_plugin;
+int ns_plugin_check(const struct nsp_plugin *d, char *err, size_t errlen);
+
 /* Loads every path of a colon-separated list (empty entries skipped).
  * Returns 0, or -1 with err set and *failed pointing into a static copy of
  * the failing path. */

@@ -2,6 +2,9 @@
 # calls its assertions; the first failure ends the script with status 1.
 set -u
 B=${NORMSTAB:-build/normstab}
+# The build directory: that of the program, B's last word (B may be a
+# command line such as "valgrind -q build/normstab").
+BDIR=$(dirname "${B##* }")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 

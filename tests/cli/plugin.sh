@@ -2,7 +2,7 @@
 # eval, check and search; every way a plugin is refused.  Expected numbers
 # are derived by hand in the comments.
 . tests/cli/lib.sh
-D=$(dirname "$B")
+D=$BDIR
 POLY=$D/examples/poly4.so
 CLIP=$D/examples/clipped_softmax.so
 BAD=$D/tests/plugins

@@ -5,7 +5,7 @@
 # fails; one doctored to claim worse numbers reports an improvement and
 # passes; malformed baselines are refused with the file and the position.
 . tests/cli/lib.sh
-D=$(dirname "$B")
+D=$BDIR
 GOOD=$D/tests/plugins/edit-good.so
 WORSE=$D/tests/plugins/edit-worse.so
 POLY=$D/examples/poly4.so

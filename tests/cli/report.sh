@@ -58,9 +58,33 @@ cmp -s "$T/a" "$T/b" || fail "same seed, different results.json: $(diff "$T/a" "
 before=$(cksum < "$T/r2/index.html")
 expect_error 2 "cannot read\|No such file\|cannot open" $B report --tiny --out "$T/r2" --data "$T/missing.txt"
 [ "$(cksum < "$T/r2/index.html")" = "$before" ] || fail "a failed run changed the previous report"
-mkdir "$T/notes" && echo keep > "$T/notes/todo.txt"
-expect_error 2 "holds no report" $B report --tiny --out "$T/notes"
-[ "$(cat "$T/notes/todo.txt")" = keep ] || fail "a directory that is no report was touched"
+# A directory with someone else's index.html is refused and left alone.
+mkdir "$T/site" && echo keep > "$T/site/index.html"
+expect_error 2 "holds a index.html but no results.json" $B report --tiny --out "$T/site"
+[ "$(cat "$T/site/index.html")" = keep ] || fail "a directory that is no report was touched"
+# Files of other tools beside a report (make fuzz's, make bench's) survive
+# a first report and a second one.
+mkdir -p "$T/latest/findings" && echo '{"schema": 1}' > "$T/latest/fuzz.json"
+echo 0x1p0 > "$T/latest/findings/a.x"
+$B report --tiny --out "$T/latest" 2>/dev/null || fail "report beside fuzz.json failed"
+$B report --tiny --out "$T/latest" 2>/dev/null || fail "second report beside fuzz.json failed"
+[ -f "$T/latest/results.json" ] && [ "$(cat "$T/latest/findings/a.x")" = 0x1p0 ] &&
+    [ -f "$T/latest/fuzz.json" ] || fail "the report lost what other tools keep beside it"
+grep -q "fuzz.json is malformed" "$T/latest/report.md" || fail "a malformed fuzz.json not named"
+# The fuzz section sums make fuzz's runs per engine and names broken findings.
+cat > "$T/latest/fuzz.json" <<'JSON'
+{"schema": 1, "broken": 1, "crashes": 0,
+ "runs": [{"engine": "search", "executions": 300, "seconds": 2, "findings": 2, "broken": 1, "crashes": 0},
+          {"engine": "search", "executions": 100, "seconds": 2, "findings": 0, "broken": 0, "crashes": 0}],
+ "findings": [{"normalizer": "softmax.shifted", "policy": "fp16", "kind": "nan", "cause": "<x>",
+               "verdict": "broken", "why": "a & b"},
+              {"normalizer": "softmax.naive", "policy": "fp16", "kind": "nan", "cause": "overflow",
+               "verdict": "expected", "why": "e^x overflows"}]}
+JSON
+$B report --tiny --out "$T/latest" 2>/dev/null || fail "report with fuzz.json failed"
+grep -q '2 distinct findings, \*\*1 breaking a contract\*\*' "$T/latest/report.md" || fail "fuzz totals"
+grep -q '| search | 2 | 400 | 100 | 2 | 1 | 0 |' "$T/latest/report.md" || fail "fuzz engine row"
+grep -q '<td>&lt;x&gt;</td><td>broken</td><td>a &amp; b</td>' "$T/latest/index.html" || fail "fuzz finding row"
 echo x > "$T/file"
 expect_error 2 "is not a directory" $B report --tiny --out "$T/file"
 ls "$T" | grep -q 'tmp-\|old-' && fail "temporary directories left behind: $(ls "$T")"

@@ -1,0 +1,200 @@
+#include "report_fuzz.h"
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_ENGINES 8
+#define MAX_SHOWN 20
+
+typedef struct engine_total {
+    char name[32];
+    size_t runs;
+    double executions, seconds, findings, broken, crashes;
+} engine_total;
+
+typedef struct fuzz_summary {
+    const char *problem;        /* why there is nothing to show, or NULL */
+    engine_total engine[MAX_ENGINES];
+    size_t nengines, nfindings, broken, crashes;
+    cJSON *root;                /* owns the findings shown */
+} fuzz_summary;
+
+static double number(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static const char *text(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap + 1);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            char *nb = cap < (SIZE_MAX - 1) / 2 ? realloc(buf, 2 * cap + 1) : NULL;
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+static void load(fuzz_summary *s, const char *dir)
+{
+    memset(s, 0, sizeof *s);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/fuzz.json", dir);
+    char *json = slurp(path);
+    if (!json) {
+        s->problem = "no fuzz.json here: `make fuzz` writes one next to the report";
+        return;
+    }
+    s->root = cJSON_Parse(json);
+    free(json);
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(s->root, "runs");
+    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s->root, "findings");
+    if (!cJSON_IsArray(runs) || !cJSON_IsArray(findings)) {
+        s->problem = "fuzz.json is malformed (no runs or findings array): run `make fuzz` again";
+        return;
+    }
+    const cJSON *r;
+    cJSON_ArrayForEach(r, runs) {
+        const char *name = text(r, "engine");
+        size_t k = 0;
+        while (k < s->nengines && strcmp(s->engine[k].name, name) != 0)
+            k++;
+        if (k == s->nengines) {
+            if (k == MAX_ENGINES)
+                continue;
+            snprintf(s->engine[k].name, sizeof s->engine[k].name, "%s", name);
+            s->nengines++;
+        }
+        engine_total *e = &s->engine[k];
+        e->runs++;
+        e->executions += number(r, "executions");
+        e->seconds += number(r, "seconds");
+        e->findings += number(r, "findings");
+        e->broken += number(r, "broken");
+        e->crashes += number(r, "crashes");
+    }
+    s->nfindings = (size_t)cJSON_GetArraySize(findings);
+    s->broken = (size_t)number(s->root, "broken");
+    s->crashes = (size_t)number(s->root, "crashes");
+}
+
+/* Findings that break a contract first, then the expected ones. */
+static int shown(const cJSON *fd, int broken_pass)
+{
+    int broken = strcmp(text(fd, "verdict"), "expected") != 0;
+    return broken == broken_pass;
+}
+
+void ns_report_fuzz_md(FILE *f, const char *dir)
+{
+    fuzz_summary s;
+    load(&s, dir);
+    fputs("## Fuzzing\n\n", f);
+    if (s.problem) {
+        fprintf(f, "No fuzzing results: %s.\n\n", s.problem);
+        cJSON_Delete(s.root);
+        return;
+    }
+    fprintf(f, "The last `make fuzz` (details in fuzz.md): %zu distinct findings, **%zu breaking a "
+               "contract**, %zu crashes.\n\n", s.nfindings, s.broken, s.crashes);
+    fputs("| engine | targets run | executions | executions/s | findings | broken | crashes |\n"
+          "|---|---|---|---|---|---|---|\n", f);
+    for (size_t k = 0; k < s.nengines; k++) {
+        const engine_total *e = &s.engine[k];
+        fprintf(f, "| %s | %zu | %.0f | %.0f | %.0f | %.0f | %.0f |\n", e->name, e->runs,
+                e->executions, e->seconds > 0 ? e->executions / e->seconds : 0, e->findings,
+                e->broken, e->crashes);
+    }
+    fputc('\n', f);
+    cJSON_Delete(s.root);
+}
+
+static void esc(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+void ns_report_fuzz_html(FILE *f, const char *dir)
+{
+    fuzz_summary s;
+    load(&s, dir);
+    fputs("<section id=\"fuzzing\"><h2>Fuzzing</h2>\n", f);
+    if (s.problem) {
+        fputs("<p>No fuzzing results: ", f);
+        esc(f, s.problem);
+        fputs(".</p></section>\n", f);
+        cJSON_Delete(s.root);
+        return;
+    }
+    fprintf(f, "<p>The last <code>make fuzz</code> (details in <a href=\"fuzz.md\">fuzz.md</a>): "
+               "%zu distinct findings, <strong>%zu breaking a contract</strong>, %zu crashes.</p>\n",
+            s.nfindings, s.broken, s.crashes);
+    fputs("<table><tr><th>engine</th><th>targets run</th><th>executions</th><th>executions/s</th>"
+          "<th>findings</th><th>broken</th><th>crashes</th></tr>\n", f);
+    for (size_t k = 0; k < s.nengines; k++) {
+        const engine_total *e = &s.engine[k];
+        fputs("<tr><td>", f);
+        esc(f, e->name);
+        fprintf(f, "</td><td>%zu</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n",
+                e->runs, e->executions, e->seconds > 0 ? e->executions / e->seconds : 0, e->findings,
+                e->broken, e->crashes);
+    }
+    fputs("</table>\n", f);
+    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s.root, "findings");
+    size_t count = 0;
+    fputs("<table><tr><th>normalizer</th><th>policy</th><th>kind</th><th>cause</th><th>verdict</th>"
+          "<th>why</th></tr>\n", f);
+    for (int pass = 1; pass >= 0; pass--) {
+        const cJSON *fd;
+        cJSON_ArrayForEach(fd, findings) {
+            if (count == MAX_SHOWN || !shown(fd, pass))
+                continue;
+            const char *cells[] = { text(fd, "normalizer"), text(fd, "policy"), text(fd, "kind"),
+                                    text(fd, "cause"), text(fd, "verdict"), text(fd, "why") };
+            fputs("<tr>", f);
+            for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
+                fputs("<td>", f);
+                esc(f, cells[c]);
+                fputs("</td>", f);
+            }
+            fputs("</tr>\n", f);
+            count++;
+        }
+    }
+    fprintf(f, "</table><p>%zu of %zu findings shown, those breaking a contract first.</p></section>\n",
+            count, s.nfindings);
+    cJSON_Delete(s.root);
+}

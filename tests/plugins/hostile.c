@@ -1,0 +1,61 @@
+/* A plugin whose names, summaries, definition and parameter say hostile
+ * things (markup, quotes, ampersands, newlines, a gnuplot command
+ * substitution), for tests/cli/page_safety.sh: the report must show them
+ * only escaped.  Built three times (mk/plugin.mk): as it is (names the
+ * loader accepts), and with -DHOSTILE_QUOTE or -DHOSTILE_NEWLINE, an
+ * algorithm name the loader must refuse. */
+#include <stddef.h>
+
+#include <normstab/plugin.h>
+
+static void forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
+{
+    nsp_num m = op->max(op, x, n);
+    for (size_t i = 0; i < n; i++)
+        y[i] = op->exp(op, op->sub(op, x[i], m));
+    nsp_num s = op->denominator(op, op->sum(op, y, n));
+    for (size_t i = 0; i < n; i++)
+        y[i] = op->div(op, y[i], s);
+}
+
+static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
+                     const nsp_num *g, nsp_num *dx, size_t n)
+{
+    (void)x;
+    nsp_num gy = op->dot(op, g, y, n);
+    for (size_t i = 0; i < n; i++)
+        dx[i] = op->mul(op, y[i], op->sub(op, g[i], gy));
+}
+
+#if defined HOSTILE_QUOTE
+#define SECOND_NAME "a\"b"
+#elif defined HOSTILE_NEWLINE
+#define SECOND_NAME "a\nb"
+#else
+#define SECOND_NAME "`touch${IFS}PWNED`/../a&b"
+#endif
+
+static const nsp_algorithm algorithms[] = {
+    { .name = "</td><script>x</script>",
+      .summary = "summary \"quoted\" <script>alert(1)</script> & more\nsecond line | `code` *em*",
+      .forward = forward, .backward = backward },
+    { .name = SECOND_NAME, .summary = "<img src=x onerror=alert(2)>",
+      .forward = forward, .backward = backward },
+    { .name = NULL },
+};
+
+static const nsp_family families[] = {
+    { .name = "<i>fam&amp;'", .definition = "y = <b>\"softmax\"</b> & 'co'\n<!-- -->", .order = 990,
+      .params = { { "k<i>", 1.0, "<svg onload=alert(3)>" }, { NULL, 0, NULL } },
+      .algorithms = algorithms },
+    { .name = NULL },
+};
+
+static const nsp_plugin plugin = {
+    .abi_version = NS_PLUGIN_ABI_VERSION, .name = "<script>alert(1)</script>", .families = families,
+};
+
+const nsp_plugin *ns_plugin_v1(void)
+{
+    return &plugin;
+}
