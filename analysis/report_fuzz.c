@@ -1,5 +1,7 @@
 #include "report_fuzz.h"
 
+#include "report_data.h"
+
 #include <cjson/cJSON.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -134,19 +136,6 @@ void ns_report_fuzz_md(FILE *f, const char *dir)
     cJSON_Delete(s.root);
 }
 
-static void esc(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 void ns_report_fuzz_html(FILE *f, const char *dir)
 {
     fuzz_summary s;
@@ -154,7 +143,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
     fputs("<section id=\"fuzzing\"><h2>Fuzzing</h2>\n", f);
     if (s.problem) {
         fputs("<p>No fuzzing results: ", f);
-        esc(f, s.problem);
+        ns_report_html_escape(f, s.problem);
         fputs(".</p></section>\n", f);
         cJSON_Delete(s.root);
         return;
@@ -167,7 +156,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
     for (size_t k = 0; k < s.nengines; k++) {
         const engine_total *e = &s.engine[k];
         fputs("<tr><td>", f);
-        esc(f, e->name);
+        ns_report_html_escape(f, e->name);
         fprintf(f, "</td><td>%zu</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n",
                 e->runs, e->executions, e->seconds > 0 ? e->executions / e->seconds : 0, e->findings,
                 e->broken, e->crashes);
@@ -187,7 +176,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
             fputs("<tr>", f);
             for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
                 fputs("<td>", f);
-                esc(f, cells[c]);
+                ns_report_html_escape(f, cells[c]);
                 fputs("</td>", f);
             }
             fputs("</tr>\n", f);

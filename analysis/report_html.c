@@ -9,7 +9,7 @@
 
 #include "verdict.h"
 
-static void esc(FILE *f, const char *s)
+void ns_report_html_escape(FILE *f, const char *s)
 {
     for (; *s; s++)
         switch (*s) {
@@ -21,6 +21,8 @@ static void esc(FILE *f, const char *s)
         default: fputc(*s, f);
         }
 }
+
+static void esc(FILE *f, const char *s) { ns_report_html_escape(f, s); }
 
 /* An id attribute value: letters, digits, '-', '_', '.' kept, the rest '-'. */
 static void id_of(FILE *f, const char *s)
