@@ -34,8 +34,12 @@ fuzz-readers: fuzz-readers-build
 
 fuzz-readers-build: $(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%)
 
-$(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o: FORCE
-	+@$(FUZZ_READERS_SUB) $@
+# One sub-make for all of them: separate ones would run in parallel under -j
+# and race on the same generated headers.
+$(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o: fuzz-readers-lib ;
+.PHONY: fuzz-readers-lib
+fuzz-readers-lib:
+	+@$(FUZZ_READERS_SUB) $(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o
 
 # Which objects of cli/ each target takes besides the library.
 FUZZ_READER_OBJ_rows     = $(FUZZ_READERS_CLI)
