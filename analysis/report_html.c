@@ -115,6 +115,13 @@ static void family_row(FILE *f, const ns_family *fam, size_t span)
     esc(f, fam->name);
     fputs(": ", f);
     esc(f, fam->definition ? fam->definition : "");
+    if (fam->plugin) {                 /* results from outside the catalogue */
+        fputs(" <span class=\"small\">[plugin ", f);
+        esc(f, fam->plugin->name);
+        fputs(": ", f);
+        esc(f, fam->plugin->reference);
+        fputs("]</span>", f);
+    }
     fputs("</th></tr>\n", f);
 }
 

@@ -85,6 +85,16 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
                "generated %s.\n\n", ns_suite_size_name(d->opts->size), d->ncases, d->ntargets,
             (unsigned long long)d->opts->seed, d->generated);
     fprintf(f, "Verdicts: %s.\n\n", ns_verdict_summary());
+    for (const ns_family *const *fam = ns_families(); *fam; fam++)
+        if ((*fam)->plugin) {           /* results from outside the catalogue */
+            fputs("From a plugin: family ", f);
+            md_text(f, (*fam)->name);
+            fputs(" (plugin ", f);
+            md_text(f, (*fam)->plugin->name);
+            fputs("; ", f);
+            md_text(f, (*fam)->plugin->reference);
+            fputs(").\n\n", f);
+        }
 
     fprintf(f, "## Worst bits of error over the suite (sequential sums)\n\n"
                "Bits of error in the output format over the inputs with finite outputs "

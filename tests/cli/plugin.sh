@@ -79,4 +79,11 @@ expect_error 2 "plugin '$BAD/abi.so' (from NORMSTAB_PLUGINS): built for plugin A
 cp "$POLY" "$T/copy.so"
 expect_error 2 "family 'poly4' is already defined by plugin poly4 ($POLY)" $B list --plugin "$POLY" --plugin "$T/copy.so"
 expect_error 2 "option '--plugin' needs a value" $B list --plugin
+
+# The report marks what comes from a plugin: results.json, report.md, the page.
+$B --plugin "$POLY" report --tiny --out "$T/rep" > /dev/null 2>&1 || fail "report with a plugin"
+grep -q '"normalizer":[[:space:]]*"poly4.naive"' "$T/rep/results.json" || fail "poly4 not in results.json"
+grep -q '"plugin":[[:space:]]*"poly4"' "$T/rep/results.json" || fail "results.json does not mark the plugin"
+grep -q '^From a plugin: family poly4 (plugin poly4; ' "$T/rep/report.md" || fail "report.md does not mark the plugin"
+grep -q '\[plugin poly4: ' "$T/rep/index.html" || fail "index.html does not mark the plugin"
 exit 0
