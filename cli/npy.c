@@ -20,6 +20,11 @@ static int fail(char *err, size_t errlen, size_t offset, const char *fmt, ...)
         vsnprintf(err + k, errlen - (size_t)k, fmt, ap);
         va_end(ap);
     }
+    /* A message is one line: header text quoted in it (a shape with a
+     * newline inside) has its control characters shown as spaces. */
+    for (char *p = err; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
     return -1;
 }
 

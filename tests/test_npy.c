@@ -353,6 +353,11 @@ Test(npy_reject, shapes)
     header_case(h, 0, ",)", "expected a dimension in the shape in the header, found ','");
     h = "{'descr': '<f4', 'fortran_order': False, 'shape': [2, 3]}";
     header_case(h, 24, "[", "expected a tuple such as (3, 4) for 'shape' in the header, found '['");
+    /* A newline inside the shape (found by the .npy fuzz target): the
+     * message quotes the shape and stays one line, the newline a space. */
+    h = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,\n1,1,1,1,1,1,1,1,1,1,1)}";
+    header_case(h, 0, "(", "12-D array of shape (1, 1,1,1,1,1,1,1,1,1,1,1): only 0-D, 1-D and 2-D "
+                "arrays are read");
     /* 2^64 - 1 = 18446744073709551615 is the largest size_t; one more
      * digit overflows. */
     h = "{'descr': '<f4', 'fortran_order': False, 'shape': (184467440737095516150,)}";
