@@ -464,4 +464,4 @@ static void entmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y,
         enclose_bisection(in, prec, alpha, y, dx);
 }
 
-const ns_reference ns_ref_entmax = { "entmax", entmax_enclose };
+const ns_reference ns_ref_entmax = { .family = "entmax", .enclose = entmax_enclose };

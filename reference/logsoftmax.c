@@ -74,4 +74,4 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
     mpfi_clear(s);
 }
 
-const ns_reference ns_ref_logsoftmax = { "logsoftmax", logsoftmax_enclose };
+const ns_reference ns_ref_logsoftmax = { .family = "logsoftmax", .enclose = logsoftmax_enclose };

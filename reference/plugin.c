@@ -452,7 +452,7 @@ const ns_reference *ns_ref_plugin_make(const nsp_family *pf, const nsp_algorithm
     }
     size_t k = slots_used;
     slots[k] = (slot){ pf, pf->reference ? NULL : fallback, nparams };
-    *r = (ns_reference){ pf->name, enclosers[k] };
+    *r = (ns_reference){ .family = pf->name, .enclose = enclosers[k] };
     if (ns_reference_add(r) != 0) {
         free(r);
         snprintf(err, errlen, "out of memory");

@@ -52,15 +52,7 @@ void ns_ref_set_fast_tier(int on)
 
 ns_ref_tier ns_ref_tier_of(const ns_reference *r)
 {
-    if (r == &ns_ref_softmax)
-        return ns_ref_softmax_dd;
-    if (r == &ns_ref_softmax1)
-        return ns_ref_softmax1_dd;
-    if (r == &ns_ref_sigmoid)
-        return ns_ref_sigmoid_dd;
-    if (r == &ns_ref_ssmax)
-        return ns_ref_ssmax_dd;
-    return NULL;
+    return r->tier;
 }
 
 int ns_ref_round(mpfi_srcptr v, double *out)

@@ -34,6 +34,9 @@ typedef struct ns_reference {
      * initialised every interval to precision prec.  The exponent range is
      * the widest MPFR allows while this runs. */
     void (*enclose)(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx);
+    /* The fast tier (tier.h), tried before MPFR, or NULL: 1 when it settled
+     * every entry of y (and dx when in->g), 0 when the row needs MPFR. */
+    int (*tier)(const ns_ref_input *in, double *y, double *dx);
 } ns_reference;
 
 const ns_reference *ns_reference_find(const char *family);

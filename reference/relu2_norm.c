@@ -35,4 +35,4 @@ static void relu2_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
     ns_ref_ratio_enclose(in, y, dx, relu2_h, relu2_dh);
 }
 
-const ns_reference ns_ref_relu2_norm = { "relu2.norm", relu2_norm_enclose };
+const ns_reference ns_ref_relu2_norm = { .family = "relu2.norm", .enclose = relu2_norm_enclose };

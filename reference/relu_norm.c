@@ -28,4 +28,4 @@ static void relu_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     ns_ref_ratio_enclose(in, y, dx, relu_h, relu_dh);
 }
 
-const ns_reference ns_ref_relu_norm = { "relu.norm", relu_norm_enclose };
+const ns_reference ns_ref_relu_norm = { .family = "relu.norm", .enclose = relu_norm_enclose };

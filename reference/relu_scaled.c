@@ -21,4 +21,4 @@ static void relu_scaled_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_p
     }
 }
 
-const ns_reference ns_ref_relu_scaled = { "relu.scaled", relu_scaled_enclose };
+const ns_reference ns_ref_relu_scaled = { .family = "relu.scaled", .enclose = relu_scaled_enclose };

@@ -16,6 +16,7 @@
  * sigma(-inf) = 0.  There is no denominator: an all-masked row gives zeros
  * by the definition itself. */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -66,4 +67,8 @@ static void sigmoid_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y
     mpfi_clear(z);
 }
 
-const ns_reference ns_ref_sigmoid = { "sigmoid", sigmoid_enclose };
+const ns_reference ns_ref_sigmoid = {
+    .family = "sigmoid",
+    .enclose = sigmoid_enclose,
+    .tier = ns_ref_sigmoid_dd,
+};

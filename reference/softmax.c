@@ -6,6 +6,7 @@
  * sum y = 1) makes a constant g give exactly zero, which an enclosure could
  * otherwise only approach. */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -53,4 +54,8 @@ static void softmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y
     mpfi_clear(t);
 }
 
-const ns_reference ns_ref_softmax = { "softmax", softmax_enclose };
+const ns_reference ns_ref_softmax = {
+    .family = "softmax",
+    .enclose = softmax_enclose,
+    .tier = ns_ref_softmax_dd,
+};

@@ -13,6 +13,7 @@
  * the definition.  An all-masked row is not a zero denominator: its sum is
  * 1, and y = 0, dx = 0 by the definition itself. */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -58,4 +59,8 @@ static void softmax1_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     mpfi_clear(t);
 }
 
-const ns_reference ns_ref_softmax1 = { "softmax1", softmax1_enclose };
+const ns_reference ns_ref_softmax1 = {
+    .family = "softmax1",
+    .enclose = softmax1_enclose,
+    .tier = ns_ref_softmax1_dd,
+};

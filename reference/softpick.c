@@ -136,4 +136,4 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     mpfi_clear(u);
 }
 
-const ns_reference ns_ref_softpick = { "softpick", softpick_enclose };
+const ns_reference ns_ref_softpick = { .family = "softpick", .enclose = softpick_enclose };

@@ -159,4 +159,4 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     mpfi_clear(u);
 }
 
-const ns_reference ns_ref_softplus_norm = { "softplus.norm", softplus_norm_enclose };
+const ns_reference ns_ref_softplus_norm = { .family = "softplus.norm", .enclose = softplus_norm_enclose };

@@ -117,4 +117,4 @@ static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     mpq_clears(tau, v, gsum, (mpq_ptr)0);
 }
 
-const ns_reference ns_ref_sparsemax = { "sparsemax", sparsemax_enclose };
+const ns_reference ns_ref_sparsemax = { .family = "sparsemax", .enclose = sparsemax_enclose };

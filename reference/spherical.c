@@ -35,4 +35,4 @@ static void spherical_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     ns_ref_ratio_enclose(in, y, dx, spherical_h, spherical_dh);
 }
 
-const ns_reference ns_ref_spherical = { "spherical", spherical_enclose };
+const ns_reference ns_ref_spherical = { .family = "spherical", .enclose = spherical_enclose };

@@ -15,6 +15,7 @@
  * for s < 0).  An all-masked row takes the zero-denominator convention: all
  * zeros.  A non-finite s has no reference: every value is NaN. */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -101,4 +102,8 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
     mpfi_clear(t);
 }
 
-const ns_reference ns_ref_ssmax = { "ssmax", ssmax_enclose };
+const ns_reference ns_ref_ssmax = {
+    .family = "ssmax",
+    .enclose = ssmax_enclose,
+    .tier = ns_ref_ssmax_dd,
+};

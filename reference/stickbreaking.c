@@ -65,4 +65,4 @@ static void stickbreaking_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     mpfi_clear(p);
 }
 
-const ns_reference ns_ref_stickbreaking = { "stickbreaking", stickbreaking_enclose };
+const ns_reference ns_ref_stickbreaking = { .family = "stickbreaking", .enclose = stickbreaking_enclose };

@@ -42,4 +42,4 @@ static void taylor_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y,
     ns_ref_ratio_enclose(in, y, dx, taylor_h, taylor_dh);
 }
 
-const ns_reference ns_ref_taylor = { "taylor", taylor_enclose };
+const ns_reference ns_ref_taylor = { .family = "taylor", .enclose = taylor_enclose };

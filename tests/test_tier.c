@@ -2,7 +2,7 @@
  *   - every double-double interval operation contains the truth, computed by
  *     MPFR at 300 bits at members of the operands (both ends and the
  *     midpoint), on random and edge inputs;
- *   - the softmax, softmax1, sigmoid and ssmax tiers give bit for bit what MPFR alone
+ *   - every family's tier (every reference with a .tier) gives bit for bit what MPFR alone
  *     gives, on the quick standard suite and on rows of every awkward kind
  *     (huge and tiny spreads, masks, ties, constant and random gradients),
  *     and settle the ordinary rows (a tier that never settles would pass
@@ -177,7 +177,7 @@ Test(tier, log_of_double_contains_the_truth)
     cr_expect(ddi_is_exact_zero(zero), "ln 1 is exactly 0");
 }
 
-/* ---- the softmax tier against MPFR alone ---- */
+/* ---- each family's tier against MPFR alone ---- */
 
 typedef struct {
     size_t rows, settled, mismatches;
@@ -214,37 +214,58 @@ static void compare_row(const char *family, tally *t, const double *x, const dou
     free(buf);
 }
 
-static const char *const tiered[] = { "softmax", "softmax1", "sigmoid", "ssmax" };
-#define NTIERED (sizeof tiered / sizeof tiered[0])
+/* Every built-in family whose reference has a fast tier: a new tier is
+ * checked here without naming it. */
+static size_t tiered_families(const char **names, size_t max)
+{
+    size_t k = 0;
+    for (const ns_family *const *f = ns_families(); *f && k < max; f++) {
+        const ns_reference *r = ns_reference_find((*f)->name);
+        if (!(*f)->plugin && r && ns_ref_tier_of(r))
+            names[k++] = (*f)->name;
+    }
+    return k;
+}
+
+#define MAX_TIERED 64
 
 Test(tier, tiers_match_mpfr_on_the_quick_suite)
 {
+    const char *tiered[MAX_TIERED];
+    size_t ntiered = tiered_families(tiered, MAX_TIERED);
+    cr_assert_geq(ntiered, 4, "softmax, softmax1, sigmoid and ssmax at least have tiers");
     size_t ncases;
     ns_case *cases = ns_suite_standard(NS_SUITE_QUICK, 1, &ncases);
     cr_assert(cases);
-    tally t = { 0, 0, 0 };
+    tally t[MAX_TIERED] = { { 0, 0, 0 } };
     for (size_t c = 0; c < ncases; c++) {
         size_t n = cases[c].n;
         double *x = malloc(2 * n * sizeof *x);
         cr_assert(x);
         ns_case_input(&cases[c], ns_policy_find("fp16"), x);
         ns_gen_gradient(cases[c].seed, n, x + n);
-        for (size_t f = 0; f < NTIERED; f++) {
-            compare_row(tiered[f], &t, x, x + n, n);
-            compare_row(tiered[f], &t, x, NULL, n);
+        for (size_t f = 0; f < ntiered; f++) {
+            compare_row(tiered[f], &t[f], x, x + n, n);
+            compare_row(tiered[f], &t[f], x, NULL, n);
         }
         free(x);
     }
     free(cases);
-    cr_expect_eq(t.mismatches, 0, "%zu of %zu rows differ between the tiers", t.mismatches, t.rows);
-    cr_expect_gt(t.settled, t.rows / 2, "the tier settled only %zu of %zu rows", t.settled, t.rows);
+    for (size_t f = 0; f < ntiered; f++) {
+        cr_expect_eq(t[f].mismatches, 0, "%s: %zu of %zu rows differ between the tiers", tiered[f],
+                     t[f].mismatches, t[f].rows);
+        cr_expect_gt(t[f].settled, t[f].rows / 2, "%s: the tier settled only %zu of %zu rows",
+                     tiered[f], t[f].settled, t[f].rows);
+    }
 }
 
 Test(tier, tiers_match_mpfr_on_awkward_rows)
 {
+    const char *tiered[MAX_TIERED];
+    size_t ntiered = tiered_families(tiered, MAX_TIERED);
     ns_test_rng rng;
     ns_test_rng_init(&rng, ns_test_seed() ^ 0x7132);
-    tally t = { 0, 0, 0 }, typical = { 0, 0, 0 };
+    tally t[MAX_TIERED] = { { 0, 0, 0 } }, typical[MAX_TIERED] = { { 0, 0, 0 } };
     double x[64], g[64];
     for (int row = 0; row < 1500; row++) {
         size_t n = 1 + ns_test_rng_next(&rng) % 64;
@@ -263,20 +284,23 @@ Test(tier, tiers_match_mpfr_on_awkward_rows)
         if (row % 7 == 0)
             for (size_t i = 0; i < n; i++)
                 g[i] = 0.25;                              /* constant: dx exactly 0 */
-        for (size_t f = 0; f < NTIERED; f++) {
+        for (size_t f = 0; f < ntiered; f++) {
             /* Integer logits make sigmoid rational (1/(1 + n e^-x) = 1/8 at
              * x = 0, n = 7) and some gradients g 7/64 exact ties, which
              * MPFR runs to its precision cap to leave uncertain (seconds a
              * row); the tier never settles a tie, so they teach nothing. */
             if (kind == 4 && strcmp(tiered[f], "sigmoid") == 0)
                 continue;
-            compare_row(tiered[f], kind == 0 ? &typical : &t, x, g, n);
+            compare_row(tiered[f], kind == 0 ? &typical[f] : &t[f], x, g, n);
             if (row % 5 == 0)
-                compare_row(tiered[f], &t, x, NULL, n);
+                compare_row(tiered[f], &t[f], x, NULL, n);
         }
     }
-    cr_expect_eq(t.mismatches + typical.mismatches, 0, "%zu rows differ between the tiers",
-                 t.mismatches + typical.mismatches);
-    cr_expect_gt(typical.settled, typical.rows * 9 / 10, "the tier settled only %zu of %zu typical rows",
-                 typical.settled, typical.rows);
+    for (size_t f = 0; f < ntiered; f++) {
+        cr_expect_eq(t[f].mismatches + typical[f].mismatches, 0, "%s: %zu rows differ between the tiers",
+                     tiered[f], t[f].mismatches + typical[f].mismatches);
+        cr_expect_gt(typical[f].settled, typical[f].rows * 9 / 10,
+                     "%s: the tier settled only %zu of %zu typical rows", tiered[f], typical[f].settled,
+                     typical[f].rows);
+    }
 }
