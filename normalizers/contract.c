@@ -68,15 +68,7 @@ const ns_contract ns_contract_default = {
 
 const ns_contract *ns_contract_of(const ns_algorithm *a)
 {
-    if (a->contract)
-        return a->contract;
-    const ns_contract *c = ns_contract_table_find(a->name);
-    if (c)
-        return c;
-    const ns_family *f = NULL;
-    if (ns_algorithm_find(a->name, &f) == a && f && (c = ns_contract_table_find(f->name)))
-        return c;
-    return &ns_contract_default;
+    return a->contract ? a->contract : &ns_contract_default;
 }
 
 bool ns_policies_match(const char *pattern, const char *policy)

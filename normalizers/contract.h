@@ -12,10 +12,21 @@
  *     finding that matches one is reported as expected; any other finding
  *     breaks the contract.
  *
+ * Each algorithm's contract sits in its family's file, next to its code
+ * (ns_algorithm.contract); an algorithm without one gets ns_contract_default.
+ * The failures a contract lists are of two sorts:
+ *   - the format's range: an intermediate overflows, or underflows to zero
+ *     or to subnormals, where a wider exponent range would not (the fuzzers
+ *     tell these apart by evaluating again with the same precisions and a
+ *     wider range: ns_cause);
+ *   - the algorithm: a zero or NaN it computes by construction (an
+ *     all-masked row, 0 / 0), or an error its own analysis does not bound.
+ * Error bounds are first-order, in units of u_work: the constants of the
+ * analyses cited in each family's file, rounded up to leave room for
+ * elementwise functions of a few roundings each.
+ *
  * The fuzzers and `normstab search` hunt for inputs that break promises;
- * `make fuzz` fails when one is broken.  An algorithm without a contract of
- * its own (ns_algorithm.contract NULL and no entry in contract_table.c)
- * gets ns_contract_default. */
+ * `make fuzz` fails when one is broken. */
 #ifndef NS_CONTRACT_H
 #define NS_CONTRACT_H
 
@@ -153,12 +164,24 @@ typedef struct ns_contract ns_contract;
 
 extern const ns_contract ns_contract_default;
 
-/* The contract that applies to algorithm a: its own, else the entry of
- * contract_table.c for its name or its family's name, else the default. */
+/* The contract that applies to algorithm a: its own, else the default. */
 const ns_contract *ns_contract_of(const ns_algorithm *a);
 
-/* Entry of contract_table.c for a name (an algorithm or a family); NULL. */
-const ns_contract *ns_contract_table_find(const char *name);
+/* Writing a contract: a hazard for every policy, the list terminators, and
+ * the hazards many families share. */
+#define NS_HAZARD(k, c, text) { .kind = (k), .policies = "*", .cause = (c), .why = (text) }
+#define NS_END_HAZARDS { .why = NULL }
+#define NS_END_PROMISES { .policies = NULL }
+
+#define NS_HAZARD_ALL_MASKED NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ALL_MASKED, \
+    "an all-masked row has no finite maximum and a zero normalizing sum: the kernel " \
+    "computes (-inf) - (-inf) or 0 / 0 = NaN where the reference gives zeros (SPEC section 3)")
+
+/* The gradient of a ratio(h) kernel, dx_j = h'(x_j) / S (g_j - <g, y>), divides
+ * by S; so does any kernel where a weight's derivative is large. */
+#define NS_HAZARD_GRADIENT_RANGE NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_UNDERFLOW, \
+    "the backward pass works with products such as y_i g_i that underflow to zero or to " \
+    "subnormals while the true gradient, scaled by a large 1 / S, is a normal number")
 
 /* Whether a policies pattern ("*", "fp16,bf16", "fp16*") covers a policy name. */
 bool ns_policies_match(const char *pattern, const char *policy);

@@ -17,6 +17,22 @@
 #define NS_RATIO_H
 
 #include "catalogue.h"
+#include "contract.h"
+
+/* The promise of a ratio(h) kernel: the (n + 2c) u above, with c0_ (in
+ * u_work, contract.h) covering 2c and the division, rounded up. */
+#define NS_RATIO_PROMISE(c0_) \
+    { .policies = "*", NS_PROMISES_STRICT, \
+      .error = { .c0 = (c0_), .cn = 2 }, .sum = { .c0 = (c0_), .cn = 2 }, \
+      .gradient = { .c0 = 16, .cn = 4 } }
+
+#define NS_HAZARD_RATIO_BACKWARD_OVERFLOW NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW, \
+    "the backward pass divides by S: h'(x) / S overflows when S is tiny (fp16: S below " \
+    "2^-16), and 0 times that infinity is NaN")
+
+#define NS_HAZARD_RELU_ZERO NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR, \
+    "a row with no positive entry has a zero sum: the reference gives zeros, the kernel " \
+    "0 / 0 = NaN in every format")
 
 typedef double (*ns_pointwise)(const ns_ops *op, double x);
 

@@ -6,6 +6,7 @@
  * entry the exact sum is zero (reference zeros, kernel NaN).  Masked (-inf)
  * entries are ordinary: relu(-inf) = 0. */
 #include "ratio.h"
+#include "contract.h"
 
 static double relu2_h(const ns_ops *op, double x)
 {
@@ -29,9 +30,32 @@ static void relu2_norm_backward(const ns_ops *op, const double *x, const double 
     ns_ratio_backward(op, relu2_h, relu2_dh, x, y, g, dx, n);
 }
 
+static const ns_contract relu2_norm_contract = {
+    .summary = "ratio(relu(x)^2): 0 / 0 on rows with no positive entry; squares overflow",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){ NS_RATIO_PROMISE(8), NS_END_PROMISES },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD_RELU_ZERO,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "relu(x)^2 overflows for x > sqrt(max finite) (fp16: 256): inf / inf = NaN; "
+                  "the backward's 2 relu(x) / S overflows where S is tiny"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "relu(x)^2 underflows to subnormals or to 0 for small x (fp16: below 2^-7 and "
+                  "2^-12.5): weights lose their precision or vanish, and 0 / 0 follows"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
+                  "a subnormal sum of squares has lost its relative precision"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the gradient 2 relu(x_j) / S (g_j - <g, y>) grows like 1 / x near 0: an "
+                  "exploding gradient whose cancellation is amplified by 1 / S"),
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm relu2_norm_algorithms[] = {
     { .name = "relu2.norm", .summary = "relu(x)^2 / sum relu(x)^2",
-      .forward = relu2_norm_forward, .backward = relu2_norm_backward },
+      .forward = relu2_norm_forward, .backward = relu2_norm_backward,
+      .contract = &relu2_norm_contract },
     { .name = NULL },
 };
 

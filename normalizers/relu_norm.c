@@ -5,6 +5,7 @@
  * gives zeros, the kernel 0 / 0 = NaN in every format.  Masked (-inf)
  * entries are ordinary: relu(-inf) = 0. */
 #include "ratio.h"
+#include "contract.h"
 
 static double relu_h(const ns_ops *op, double x)
 {
@@ -29,9 +30,32 @@ static void relu_norm_backward(const ns_ops *op, const double *x, const double *
     ns_ratio_backward(op, relu_h, relu_dh, x, y, g, dx, n);
 }
 
+static const ns_contract relu_norm_contract = {
+    .summary = "ratio(relu(x)): 0 / 0 on rows with no positive entry",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){ NS_RATIO_PROMISE(8), NS_END_PROMISES },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD_RELU_ZERO,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "the sum of large positive logits overflows (fp16: above 65504): inf / inf = "
+                  "NaN; the backward's 1 / S overflows where S is tiny"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "subnormal positive logits make a subnormal sum whose relative precision is "
+                  "lost, and the backward's products underflow"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
+                  "a subnormal sum has lost its relative precision"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the gradient (g_j - <g, y>) / S grows like 1 / S as the positive part of the "
+                  "row shrinks: an exploding gradient whose cancellation is amplified by 1 / S"),
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm relu_norm_algorithms[] = {
     { .name = "relu.norm", .summary = "relu(x) / sum relu(x)",
-      .forward = relu_norm_forward, .backward = relu_norm_backward },
+      .forward = relu_norm_forward, .backward = relu_norm_backward,
+      .contract = &relu_norm_contract },
     { .name = NULL },
 };
 

@@ -7,6 +7,7 @@
  * and one longer than 65519 gets n = inf (every weight 0).  Masked (-inf)
  * entries are ordinary: relu(-inf) = 0. */
 #include "ratio.h"
+#include "contract.h"
 
 static void relu_scaled_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
@@ -24,9 +25,28 @@ static void relu_scaled_backward(const ns_ops *op, const double *x, const double
         dx[i] = ns_div(op, ns_mul(op, ns_relu_step(x[i]), g[i]), len);
 }
 
+static const ns_contract relu_scaled_contract = {
+    .summary = "relu(x) / n: one rounding per weight, n held in the elementwise format",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 4 }, .sum = { .c0 = 4, .cn = 2 }, .gradient = { .c0 = 8 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_LONG_ROW,
+                  "n is held in the elementwise format: in fp16 a row longer than 2048 gets a "
+                  "rounded n (2049 -> 2048), so every weight is off by up to 1 / 2048"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "relu(x) / n underflows to subnormals or to 0 for tiny positive x"),
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm relu_scaled_algorithms[] = {
     { .name = "relu.scaled", .summary = "relu(x) / n, no normalizing sum",
-      .forward = relu_scaled_forward, .backward = relu_scaled_backward },
+      .forward = relu_scaled_forward, .backward = relu_scaled_backward,
+      .contract = &relu_scaled_contract },
     { .name = NULL },
 };
 

@@ -10,6 +10,7 @@
  * The backward's 1 - y loses all relative accuracy where y is near 1
  * (z > about ln(1/u)). */
 #include "catalogue.h"
+#include "contract.h"
 
 static void sigmoid_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
@@ -28,9 +29,35 @@ static void sigmoid_backward(const ns_ops *op, const double *x, const double *y,
         dx[i] = ns_mul(op, g[i], ns_mul(op, y[i], ns_sub(op, 1.0, y[i])));
 }
 
+static const ns_contract sigmoid_contract = {
+    .summary = "sigma(x - ln n) = 1 / (1 + e^-z): error about (3 + |z| + ln n) u",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        /* ln n <= n: the cn term covers it. */
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 1, .cx = 2 }, .sum = { .c0 = 8, .cn = 1, .cx = 2 },
+          .gradient = { .c0 = 16, .cn = 4, .cx = 2 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "e^-z overflows for z < -ln(max finite) (fp16: -11.09) and the weight is 1 / inf "
+                  "= 0, where the true one, about e^z, is still representable (fp16: down to "
+                  "e^-16.6)"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "weights near e^z below the smallest normal keep only the precision of a "
+                  "subnormal"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the backward's 1 - y loses all relative accuracy where y is near 1 (z above "
+                  "about ln(1/u)), and with it y (1 - y)"),
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm sigmoid_algorithms[] = {
     { .name = "sigmoid", .summary = "1 / (1 + e^-(x - ln n)), no normalization",
-      .forward = sigmoid_forward, .backward = sigmoid_backward },
+      .forward = sigmoid_forward, .backward = sigmoid_backward,
+      .contract = &sigmoid_contract },
     { .name = NULL },
 };
 

@@ -11,6 +11,7 @@
  * at most 1, so exp's rounding passes through unamplified): c = 2 in
  * ratio.h's bound, (n + 4) u per weight. */
 #include "ratio.h"
+#include "contract.h"
 
 static double softplus(const ns_ops *op, double x)
 {
@@ -34,9 +35,30 @@ static void softplus_norm_backward(const ns_ops *op, const double *x, const doub
     ns_ratio_backward(op, softplus, sigmoid, x, y, g, dx, n);
 }
 
+static const ns_contract softplus_norm_contract = {
+    .summary = "ratio(log(1 + e^x)): exp overflows where softplus is harmless",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){ NS_RATIO_PROMISE(8), NS_END_PROMISES },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "log1p(exp(x)) overflows for x > ln(max finite) (fp16: 11.09) although h(x) "
+                  "is about x there: inf / inf = NaN"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "h(x) ~ e^x underflows for very negative x (a relative error of 1), and a row "
+                  "of them gives 0 / 0"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR, "every h(x) underflows to 0: 0 / 0 = NaN"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
+                  "a subnormal sum has lost its relative precision"),
+        NS_HAZARD_GRADIENT_RANGE,
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm softplus_norm_algorithms[] = {
     { .name = "softplus.norm", .summary = "log1p(e^x) / sum log1p(e^x) (e^x overflows for large x)",
-      .forward = softplus_norm_forward, .backward = softplus_norm_backward },
+      .forward = softplus_norm_forward, .backward = softplus_norm_backward,
+      .contract = &softplus_norm_contract },
     { .name = NULL },
 };
 

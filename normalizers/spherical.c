@@ -10,6 +10,7 @@
  * A masked (-inf) entry makes h infinite: such rows are outside the
  * family's domain (reference NaN). */
 #include "ratio.h"
+#include "contract.h"
 
 static double spherical_h(const ns_ops *op, double x)
 {
@@ -32,9 +33,34 @@ static void spherical_backward(const ns_ops *op, const double *x, const double *
     ns_ratio_backward(op, spherical_h, spherical_dh, x, y, g, dx, n);
 }
 
+static const ns_contract spherical_contract = {
+    .summary = "ratio(x^2 + eps): squares overflow and underflow in low precision",
+    .domain = { .flags = 0, .why = "a masked entry makes x^2 infinite: the reference is undefined" },
+    .promises = (const ns_promise[]){ NS_RATIO_PROMISE(8), NS_END_PROMISES },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "x^2 overflows for |x| > sqrt(max finite) (fp16: 256): inf / inf = NaN; the "
+                  "backward's 2x / S overflows where S is tiny"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "x^2 underflows to subnormals or to 0 for small |x| (fp16: below 2^-7 and "
+                  "2^-12.5): weights lose their precision or vanish, and a row of small logits "
+                  "gives 0 / 0 = NaN"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR,
+                  "at x = 0 (eps = 0) the exact sum is zero: the reference gives zeros, the "
+                  "kernel 0 / 0 = NaN"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
+                  "a subnormal sum of squares has lost its relative precision"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the gradient 2 x_j / S (g_j - <g, y>) grows like 1 / |x| near 0: an exploding "
+                  "gradient whose cancellation g_j - <g, y> is amplified by 1 / S"),
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm spherical_algorithms[] = {
     { .name = "spherical", .summary = "(x^2 + eps) / sum (x^2 + eps)",
-      .forward = spherical_forward, .backward = spherical_backward },
+      .forward = spherical_forward, .backward = spherical_backward,
+      .contract = &spherical_contract },
     { .name = NULL },
 };
 

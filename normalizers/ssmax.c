@@ -10,6 +10,7 @@
  * n = 4: x = 60000 gives z = inf and inf - inf = NaN), and at n = 1 the scale
  * is 0 and a masked logit gives 0 * -inf = NaN. */
 #include "catalogue.h"
+#include "contract.h"
 
 enum { SSMAX_S };
 
@@ -44,9 +45,34 @@ static void ssmax_backward(const ns_ops *op, const double *x, const double *y,
         dx[i] = ns_mul(op, scale, ns_mul(op, y[i], ns_sub(op, g[i], gy)));
 }
 
+/* The shifted softmax of z = s ln(n) x: its spread term grows by the scale,
+ * at most ln 4096 < 9 for s = 1 and the rows fuzzed (cs 2 x 9), and the
+ * rounding of each product s ln(n) x_i is an absolute error near |z_i| u in
+ * the exponent (cx). */
+static const ns_contract ssmax_contract = {
+    .summary = "softmax of s ln(n) x: the scaled logits overflow where x does not",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 2, .cs = 18, .cx = 18 },
+          .sum = { .c0 = 8, .cn = 2, .cs = 18, .cx = 18 },
+          .gradient = { .c0 = 16, .cn = 4, .cs = 18, .cx = 18 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "the scaled logits s ln(n) x overflow where x does not (fp16, n = 4: x = 60000 "
+                  "gives z = inf and inf - inf = NaN)"),
+        NS_HAZARD_GRADIENT_RANGE,
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm ssmax_algorithms[] = {
     { .name = "ssmax", .summary = "shifted softmax of s ln(n) x, the scale held in the elementwise format",
-      .forward = ssmax_forward, .backward = ssmax_backward },
+      .forward = ssmax_forward, .backward = ssmax_backward,
+      .contract = &ssmax_contract },
     { .name = NULL },
 };
 

@@ -8,6 +8,7 @@
  * The expression is a polynomial in the sigmas, so it also holds where some
  * y_i = 0 (masked logits: sigma = 0). */
 #include "catalogue.h"
+#include "contract.h"
 
 /* softplus(z) = log(1 + e^z) as the textbook kernel writes it.  e^z
  * overflows for z > ln(max_finite) (11.09 in fp16): softplus(x_k) = inf
@@ -51,9 +52,36 @@ static void stickbreaking_backward(const ns_ops *op, const double *x, const doub
     }
 }
 
+/* Log space: y_i = e^{log sigma_i + L_i}.  The running sum L_i of up to n
+ * terms softplus(x_k) <= max|x| + 1 has an absolute error up to u times the
+ * sum of its partial sums, about n^2 (max|x| + 1) u / 2, which exp turns
+ * into the relative error of y_i (cq). */
+static const ns_contract stickbreaking_contract = {
+    .summary = "log-space stick-breaking: relative error about u times the sum of |x|",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 4, .cq = 1 }, .sum = { .c0 = 8, .cn = 4, .cq = 1 },
+          .gradient = { .c0 = 16, .cn = 4, .cq = 1 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "softplus(z) = log(1 + e^z) overflows for z > ln(max finite) (fp16: 11.09): "
+                  "the factor 1 - sigma(x_k) becomes e^-inf = 0 for every earlier position, "
+                  "where the truth is about e^-x_k (fp16, [0, 12]: y_0 = 0 instead of 3.1e-6)"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "weights e^{log sigma_i + L_i} below the smallest normal keep only a "
+                  "subnormal's precision, or vanish"),
+        NS_HAZARD_GRADIENT_RANGE,
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm stickbreaking_algorithms[] = {
     { .name = "stickbreaking", .summary = "sigma(x_i) prod_{k>i} (1 - sigma(x_k)) in log space, last position first",
-      .forward = stickbreaking_forward, .backward = stickbreaking_backward },
+      .forward = stickbreaking_forward, .backward = stickbreaking_backward,
+      .contract = &stickbreaking_contract },
     { .name = NULL },
 };
 

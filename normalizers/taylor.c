@@ -9,6 +9,7 @@
  * h infinite (and the kernel's -inf + inf NaN): such rows are outside the
  * family's domain (reference NaN). */
 #include "ratio.h"
+#include "contract.h"
 
 static double taylor_h(const ns_ops *op, double x)
 {
@@ -31,9 +32,22 @@ static void taylor_backward(const ns_ops *op, const double *x, const double *y,
     ns_ratio_backward(op, taylor_h, taylor_dh, x, y, g, dx, n);
 }
 
+static const ns_contract taylor_contract = {
+    .summary = "ratio(1 + x + x^2/2): h >= 1/2, but x * x overflows",
+    .domain = { .flags = 0, .why = "a masked entry makes h infinite: the reference is undefined" },
+    .promises = (const ns_promise[]){ NS_RATIO_PROMISE(12), NS_END_PROMISES },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "x * x overflows for |x| > sqrt(max finite) (fp16: 256): inf / inf = NaN"),
+        NS_HAZARD_GRADIENT_RANGE,
+        NS_END_HAZARDS,
+    },
+};
+
 static const ns_algorithm taylor_algorithms[] = {
     { .name = "taylor", .summary = "(1 + x + x^2/2) / sum (1 + x + x^2/2)",
-      .forward = taylor_forward, .backward = taylor_backward },
+      .forward = taylor_forward, .backward = taylor_backward,
+      .contract = &taylor_contract },
     { .name = NULL },
 };
 

@@ -287,7 +287,7 @@ Test(metrics, undefined_reference)
 }
 
 /* The contract's bound on a row: softmax.shifted promises
- * (8 + 2n + 2 spread) u_work (normalizers/contract_table.c); in fp16
+ * (8 + 2n + 2 spread) u_work (normalizers/softmax.c); in fp16
  * u_work = u_io = 2^-11, so on four zeros (spread 0) the bound is
  * 1 + 8 + 8 = 17 ulps; in fp16-io u_work = 2^-24 and the bound is
  * 1 + 16 * 2^-13 ulps of fp16. */
