@@ -11,7 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "file.h"
 #include "report.h"
+
+/* A full report's results.json is a few megabytes; docs/input.md. */
+#define BASELINE_MAX_BYTES ((size_t)1 << 30)
 
 /* ---- the rules: the one place that says what a regression is ----------
  *
@@ -135,40 +139,6 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(err, len, fmt, ap);
     va_end(ap);
-}
-
-static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        set_err(err, errlen, "%s: cannot read it (%s)", path, strerror(errno));
-        return NULL;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1)
-            break;
-        char *grown = realloc(buf, cap * 2);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (!buf || bad) {
-        set_err(err, errlen, "%s: %s", path, buf ? "read error" : "out of memory");
-        free(buf);
-        return NULL;
-    }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
 }
 
 /* "LINE:COL" of offset in text, and up to 24 printable characters there. */
@@ -326,9 +296,11 @@ int ns_regress_load(const char *path, ns_regress_baseline *b, char *err, size_t 
 {
     memset(b, 0, sizeof *b);
     size_t len;
-    char *text = read_all(path, &len, err, errlen);
-    if (!text)
+    char *text = ns_file_read(path, BASELINE_MAX_BYTES, &len);
+    if (!text) {
+        set_err(err, errlen, "%s: cannot read it (%s)", path, strerror(errno));
         return -1;
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {

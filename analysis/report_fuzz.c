@@ -1,14 +1,17 @@
 #include "report_fuzz.h"
 
+#include "file.h"
 #include "report_data.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_ENGINES 8
 #define MAX_SHOWN 20
+#define FUZZ_JSON_MAX_BYTES ((size_t)1 << 28)   /* a night of findings is a few MB */
 
 typedef struct engine_total {
     char name[32];
@@ -35,41 +38,15 @@ static const char *text(const cJSON *o, const char *key)
     return cJSON_IsString(v) ? v->valuestring : "";
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap + 1);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            char *nb = cap < (SIZE_MAX - 1) / 2 ? realloc(buf, 2 * cap + 1) : NULL;
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf)
-        buf[len] = '\0';
-    return buf;
-}
-
 static void load(fuzz_summary *s, const char *dir)
 {
     memset(s, 0, sizeof *s);
     char path[4200];
     snprintf(path, sizeof path, "%s/fuzz.json", dir);
-    char *json = slurp(path);
+    char *json = ns_file_read(path, FUZZ_JSON_MAX_BYTES, NULL);
     if (!json) {
-        s->problem = "no fuzz.json here: `make fuzz` writes one next to the report";
+        s->problem = errno == ENOENT ? "no fuzz.json here: `make fuzz` writes one next to the report"
+                                     : "fuzz.json cannot be read (unreadable, or larger than 256 MiB)";
         return;
     }
     s->root = cJSON_Parse(json);
