@@ -12,42 +12,6 @@ uint64_t ns_test_seed(void)
     return s && *s ? strtoull(s, NULL, 0) : 20211001u;
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-void ns_test_rng_init(ns_test_rng *r, uint64_t seed)
-{
-    for (int i = 0; i < 4; i++) {          /* splitmix64 to fill the state */
-        seed += 0x9e3779b97f4a7c15u;
-        uint64_t z = seed;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-        r->s[i] = z ^ (z >> 31);
-    }
-}
-
-uint64_t ns_test_rng_next(ns_test_rng *r)
-{
-    uint64_t *s = r->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-double ns_test_rng_uniform(ns_test_rng *r)
-{
-    return (double)(ns_test_rng_next(r) >> 11) * 0x1p-53;
-}
-
-double ns_test_rng_normal(ns_test_rng *r)
-{
-    double u = ns_test_rng_uniform(r), v = ns_test_rng_uniform(r);
-    return sqrt(-2.0 * log1p(-u)) * cos(0x1.921fb54442d18p+2 * v)   /* 2 pi */;
-}
-
 /* phi = <g, y(x)> at precision prec, as the midpoint of its enclosure. */
 static void phi_at(const ns_reference *r, const double *param, const double *x,
                    const double *g, size_t n, mpfr_t out)
