@@ -133,13 +133,18 @@ void bench_reference_floor(void)
     bench_figure("reference_tiered_row_us", tiered * 1e6, NULL, NULL);
     bench_figure("mpfr_exp_floor_row_us", floor * 1e6, NULL, NULL);
     bench_figure("reference_vs_mpfr_floor", ref / floor, "<= 2",
+        "the softmax reference's forward pass is a midpoint-radius enclosure (reference/mr.h): "
+        "one mpfr_exp an entry at the exact argument, the sum and quotients rounded to nearest, "
+        "an a priori radius, so about 1.6 floors (2.7 when it was MPFI, whose mpfi_exp "
+        "evaluates both ends).  "
         "perf of ns_ref_eval on this row (MPFR only): mpfr_exp_2 and the GMP routines of its "
-        "series (mpz_mul, mpz_fdiv_q_2exp, mpn_rshift ...) take about half of the self time, "
-        "MPFR's thread-local state lookups (__tls_get_addr) ~5%.  mpfi_exp evaluates mpfr_exp at both ends of the "
-        "interval, so an MPFI enclosure spends 2 floors before anything else; mpfi_div (two "
-        "mpfr_div), the sum and the rounding add the rest.  Closing it within MPFR: a "
-        "midpoint-radius enclosure (one mpfr_exp at the midpoint plus a bound on the radius); "
-        "around it: the fast tier, which settles such rows ~6x faster (reference_tiered_row_us).");
+        "series (mpn_rshift, mpz_fdiv_q_2exp, mpz_mul, mpn_invert_limb ...) take about half "
+        "of the self time, MPFR's thread-local state lookups (__tls_get_addr) ~6%; callgrind: "
+        "mpfr_exp 64% of the instructions, the driver's rounding of every enclosure to a double "
+        "(ns_ref_round: endpoint copies, two roundings) 15%, the quotients, radii and enclosure "
+        "ends 7%, the exact arguments 5%, the intervals' allocation 5%, the sum 2%.  "
+        "Closing it further: round the enclosure ends in place; around it: the fast tier "
+        "(reference_tiered_row_us).");
     bench_note("reference_vs_mpfr_floor_what",
                "softmax reference (forward, no gradient) on one row of n = %zu normal(sigma=4) "
                "logits, settled at %ld bits in %zu round(s), against n mpfr_exp at that "
