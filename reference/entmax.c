@@ -45,6 +45,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "tier.h"
+
 static int descending(const void *a, const void *b)
 {
     double u = *(const double *)a, v = *(const double *)b;
@@ -464,4 +466,5 @@ static void entmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y,
         enclose_bisection(in, prec, alpha, y, dx);
 }
 
-const ns_reference ns_ref_entmax = { .family = "entmax", .enclose = entmax_enclose };
+const ns_reference ns_ref_entmax = { .family = "entmax", .enclose = entmax_enclose,
+                                     .tier = ns_ref_entmax_dd };

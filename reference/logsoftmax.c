@@ -16,6 +16,7 @@
  * dx_j still includes g_i in G.  An all-masked row takes the zero-denominator
  * convention: y = 0, dx = 0. */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -74,4 +75,5 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
     mpfi_clear(s);
 }
 
-const ns_reference ns_ref_logsoftmax = { .family = "logsoftmax", .enclose = logsoftmax_enclose };
+const ns_reference ns_ref_logsoftmax = { .family = "logsoftmax", .enclose = logsoftmax_enclose,
+                                         .tier = ns_ref_logsoftmax_dd };

@@ -4,6 +4,7 @@
  * Masked (-inf) entries are the limit relu(-inf)^2 = 0 with h' = 0.  A row
  * with no positive entry has S = 0: zeros (SPEC section 3). */
 #include "ratio.h"
+#include "tier.h"
 
 static int relu2_h(mpq_ptr out, double x, const double *param)
 {
@@ -35,4 +36,5 @@ static void relu2_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
     ns_ref_ratio_enclose(in, y, dx, relu2_h, relu2_dh);
 }
 
-const ns_reference ns_ref_relu2_norm = { .family = "relu2.norm", .enclose = relu2_norm_enclose };
+const ns_reference ns_ref_relu2_norm = { .family = "relu2.norm", .enclose = relu2_norm_enclose,
+                                         .tier = ns_ref_relu2_norm_dd };

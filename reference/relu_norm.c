@@ -4,6 +4,7 @@
  * Masked (-inf) entries are the limit relu(-inf) = 0 with h' = 0.  A row
  * with no positive entry has S = 0: zeros (SPEC section 3). */
 #include "ratio.h"
+#include "tier.h"
 
 static int relu_h(mpq_ptr out, double x, const double *param)
 {
@@ -28,4 +29,5 @@ static void relu_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     ns_ref_ratio_enclose(in, y, dx, relu_h, relu_dh);
 }
 
-const ns_reference ns_ref_relu_norm = { .family = "relu.norm", .enclose = relu_norm_enclose };
+const ns_reference ns_ref_relu_norm = { .family = "relu.norm", .enclose = relu_norm_enclose,
+                                        .tier = ns_ref_relu_norm_dd };

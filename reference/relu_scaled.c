@@ -5,6 +5,7 @@
  * quotient is representable, exactly [0, 0] for a non-positive or masked
  * (-inf, relu(-inf) = 0) entry. */
 #include "ref.h"
+#include "tier.h"
 
 static void relu_scaled_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
@@ -21,4 +22,5 @@ static void relu_scaled_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_p
     }
 }
 
-const ns_reference ns_ref_relu_scaled = { .family = "relu.scaled", .enclose = relu_scaled_enclose };
+const ns_reference ns_ref_relu_scaled = { .family = "relu.scaled", .enclose = relu_scaled_enclose,
+                                          .tier = ns_ref_relu_scaled_dd };

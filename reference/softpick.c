@@ -24,6 +24,7 @@
  * in D, y = 0 and dx = 0.  D = 0 only when eps = 0 and every x_i = 0: then
  * zeros (SPEC section 3). */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -136,4 +137,5 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     mpfi_clear(u);
 }
 
-const ns_reference ns_ref_softpick = { .family = "softpick", .enclose = softpick_enclose };
+const ns_reference ns_ref_softpick = { .family = "softpick", .enclose = softpick_enclose,
+                                       .tier = ns_ref_softpick_dd };

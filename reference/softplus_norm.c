@@ -21,6 +21,7 @@
  * dx_i = 0 exactly (the limit of the definition).  An all-masked row has
  * S = 0 and takes the zero-denominator convention: all zeros. */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -159,4 +160,5 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     mpfi_clear(u);
 }
 
-const ns_reference ns_ref_softplus_norm = { .family = "softplus.norm", .enclose = softplus_norm_enclose };
+const ns_reference ns_ref_softplus_norm = { .family = "softplus.norm", .enclose = softplus_norm_enclose,
+                                            .tier = ns_ref_softplus_norm_dd };

@@ -20,6 +20,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "tier.h"
+
 static int descending(const void *a, const void *b)
 {
     double u = *(const double *)a, v = *(const double *)b;
@@ -117,4 +119,5 @@ static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     mpq_clears(tau, v, gsum, (mpq_ptr)0);
 }
 
-const ns_reference ns_ref_sparsemax = { .family = "sparsemax", .enclose = sparsemax_enclose };
+const ns_reference ns_ref_sparsemax = { .family = "sparsemax", .enclose = sparsemax_enclose,
+                                        .tier = ns_ref_sparsemax_dd };

@@ -6,6 +6,7 @@
  * gradient entry is NaN.  At x = 0 with eps = 0, S = 0: zeros (SPEC
  * section 3). */
 #include "ratio.h"
+#include "tier.h"
 
 static int spherical_h(mpq_ptr out, double x, const double *param)
 {
@@ -35,4 +36,5 @@ static void spherical_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     ns_ref_ratio_enclose(in, y, dx, spherical_h, spherical_dh);
 }
 
-const ns_reference ns_ref_spherical = { .family = "spherical", .enclose = spherical_enclose };
+const ns_reference ns_ref_spherical = { .family = "spherical", .enclose = spherical_enclose,
+                                        .tier = ns_ref_spherical_dd };

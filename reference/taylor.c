@@ -5,6 +5,7 @@
  * value, so a row with one is outside the family's domain: every output and
  * gradient entry is NaN.  S > 0 otherwise. */
 #include "ratio.h"
+#include "tier.h"
 
 static int taylor_h(mpq_ptr out, double x, const double *param)
 {
@@ -42,4 +43,5 @@ static void taylor_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y,
     ns_ref_ratio_enclose(in, y, dx, taylor_h, taylor_dh);
 }
 
-const ns_reference ns_ref_taylor = { .family = "taylor", .enclose = taylor_enclose };
+const ns_reference ns_ref_taylor = { .family = "taylor", .enclose = taylor_enclose,
+                                     .tier = ns_ref_taylor_dd };

@@ -25,5 +25,16 @@ int ns_ref_softmax_dd(const ns_ref_input *in, double *y, double *dx);
 int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx);
 int ns_ref_sigmoid_dd(const ns_ref_input *in, double *y, double *dx);
 int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_stickbreaking_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_relu_norm_dd(const ns_ref_input *in, double *y, double *dx);    /* ratio_dd.c */
+int ns_ref_relu2_norm_dd(const ns_ref_input *in, double *y, double *dx);   /* ratio_dd.c */
+int ns_ref_spherical_dd(const ns_ref_input *in, double *y, double *dx);    /* ratio_dd.c */
+int ns_ref_taylor_dd(const ns_ref_input *in, double *y, double *dx);       /* ratio_dd.c */
+int ns_ref_relu_scaled_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_sparsemax_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_entmax_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_logsoftmax_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_softpick_dd(const ns_ref_input *in, double *y, double *dx);
+int ns_ref_softplus_norm_dd(const ns_ref_input *in, double *y, double *dx);
 
 #endif
