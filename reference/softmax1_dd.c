@@ -1,42 +1,124 @@
 /* The fast tier of the softmax1 reference (reference/softmax1.c): the same
- * computation in double-double intervals, with c = max(0, max x),
+ * definition in double-double intervals, with c = max(0, max x),
  * e_i = e^{x_i - c}, s = e^{-c} + sum_j e_j, y_i = e_i / s and
- * dx_i = e_i (g_i s - sum_j g_j e_j) / s^2.
+ * dx_i = e_i t_i / s^2, t_i = g_i s - sum_j g_j e_j, evaluated as
+ *     t_i = (g_i - G) s - sum_j (g_j - G) e_j + G e^{-c},  G = g_k,
+ * k the argmax (the same value): the largest e_k meets g_k - G = 0, so t_k
+ * gathers only small terms instead of cancelling g_k s against g_k e_k.
  *
- * x_i - c is exact (TwoSum); a spread beyond 600, or a cancellation in
- * g_i s - sum_j g_j e_j (exact in MPFI when every e is 1; an interval
- * around 0 here), leaves the row to MPFR. */
+ * x_i - c is exact (TwoSum).  An exponent below TINY is a tiny entry, and
+ * e^{-c} is tiny when c > -TINY: in s (>= 1) they count as [0, 2^-835];
+ * elsewhere they are computed with an exponent (ddi_range.h), and so is
+ * every y_i and dx_i that falls below ddi's range, rounded to a subnormal or
+ * a zero.  A zero dx_i takes t_i's sign (MPFI's enclosures of e_i and s are
+ * positive) when |t_i| > 2^-45 M 2 s, M = max |g_j|: MPFI's first
+ * precision p >= 64 + 2 log2 n computes t_i in about 4n outward roundings,
+ * each below 2^-p of a term |g_i| s or |g_j| e_j, so its enclosure is
+ * narrower than (4n + 10) 2^-p M 2 s < 2^-58 M 2 s.
+ *
+ * A zero t_i is exact here only when g_i and every unmasked g_j are 0, and
+ * then MPFI's is exact too. */
 #include "tier.h"
 
 #include <math.h>
 #include <stdlib.h>
 
 #include "ddi.h"
+#include "ddi_range.h"
+#include "ddi_sum.h"
+
+#define TINY (-580.0)
+#define TINY_BOUND 0x1p-835                  /* > e^{-580 + 2^-40} */
+#define SIGN_MARGIN 45
+
+/* e^d for 0 <= -d < 2^-898.9 (a difference of subnormal or tiny logits,
+ * which ddi_diff does not represent): within [1 - |d|, 1]. */
+static const ddi near_one = { 1, 0, 0x1p-897 };
 
 int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx)
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     double c = k < n && in->x[k] > 0 ? in->x[k] : 0.0;
     ddi *e = malloc((n ? n : 1) * sizeof *e);
-    if (!e)
+    ddix *ex = malloc((n ? n : 1) * sizeof *ex);   /* every e_i with an exponent */
+    if (!e || !ex) {
+        free(e);
+        free(ex);
         return 0;
-    ddi s = ddi_exp(ddi_from_double(-c));
-    for (size_t i = 0; i < n; i++) {
-        e[i] = in->x[i] == -INFINITY ? ddi_from_double(0) : ddi_exp(ddi_diff(in->x[i], c));
-        s = ddi_add(s, e[i]);
     }
+    int wide = c > -TINY;                    /* something tiny: the ddix path */
+    ddi ec = wide ? (ddi){ 0, 0, TINY_BOUND } : ddi_exp(ddi_from_double(-c));
+    ddix ecx = wide ? ddix_exp(ddi_from_double(-c)) : ddix_of(ec);
+    ddi_sum sum;                             /* pairwise: ddi_sum.h */
+    ddi_sum_init(&sum);
+    ddi_sum_add(&sum, ec);
+    size_t ntiny = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in->x[i] == -INFINITY) {
+            e[i] = ddi_from_double(0);
+            ex[i] = ddix_of(e[i]);
+            continue;
+        }
+        ddi d = ddi_diff(in->x[i], c);
+        if (!ddi_valid(d) && fabs(in->x[i] - c) < 0x1p-899) {
+            e[i] = near_one;                 /* a difference below ddi's range */
+            ex[i] = ddix_of(e[i]);
+            ddi_sum_add(&sum, e[i]);
+            continue;
+        }
+        if (d.hi < TINY) {
+            ex[i] = ddix_exp(d);
+            e[i] = (ddi){ 0, 0, TINY_BOUND };   /* only ever added to s */
+            ntiny++;
+            wide = 1;
+            continue;
+        }
+        e[i] = ddi_exp(d);
+        ex[i] = ddix_of(e[i]);
+        ddi_sum_add(&sum, e[i]);
+    }
+    ddi s = ddi_sum_total(&sum);
+    if (ntiny)
+        s = ddi_add(s, (ddi){ 0, 0, (double)ntiny * TINY_BOUND });
+    ddix sx = ddix_of(s);
     int ok = 1;
-    if (dx) {                                /* from e and s, before y */
-        ddi ge = ddi_from_double(0);         /* sum_j g_j e_j */
-        for (size_t i = 0; i < n; i++)
-            ge = ddi_add(ge, ddi_mul(e[i], ddi_from_double(in->g[i])));
+    for (size_t i = 0; ok && i < n; i++)
+        if (e[i].hi == 0 || !ddi_round(ddi_div(e[i], s), &y[i]))   /* masked or tiny: ddix */
+            ok = ddix_round(ddix_div(ex[i], sx), 1, &y[i]);
+    if (ok && dx) {
+        double G = k < n ? in->g[k] : 0, M = 0;
+        ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
+        ddi_sum_init(&gesum);
+        ddix gex = ddix_of(ddi_from_double(0));   /* the same with an exponent (wide) */
+        for (size_t i = 0; i < n; i++) {
+            M = fmax(M, fabs(in->g[i]));
+            ddi gi = ddi_diff(in->g[i], G);
+            if (wide)
+                gex = ddix_add(gex, ddix_mul(ddix_of(gi), ex[i]));
+            else
+                ddi_sum_add(&gesum, ddi_mul(gi, e[i]));
+        }
+        ddi ge = ddi_sum_total(&gesum);
+        if (!wide)
+            gex = ddix_of(ge);
+        ddi Gec = ddi_mul(ddi_from_double(G), ec);
+        ddix Gecx = ddix_mul(ddix_of(ddi_from_double(G)), ecx);
+        ddix bound = ddix_of(ddi_from_double(M * 2 * s.hi * (1 + 0x1p-50)));
         for (size_t i = 0; ok && i < n; i++) {
-            ddi t = ddi_sub(ddi_mul(s, ddi_from_double(in->g[i])), ge);
-            ok = ddi_round(ddi_div(ddi_div(ddi_mul(e[i], t), s), s), &dx[i]);
+            if (ddi_is_exact_zero(e[i])) {
+                dx[i] = 0.0;
+                continue;
+            }
+            ddi gs = ddi_mul(ddi_diff(in->g[i], G), s);
+            if (!wide && ddi_round(ddi_div(ddi_div(ddi_mul(e[i], ddi_add(ddi_sub(gs, ge), Gec)), s), s),
+                                   &dx[i]))
+                continue;
+            ddix t = ddix_add(ddix_add(ddix_of(gs), ddix_neg(gex)), Gecx);
+            ddix d = ddix_div(ddix_div(ddix_mul(ex[i], t), sx), sx);
+            ok = ddix_round(d, ddix_exceeds(t, bound, SIGN_MARGIN) ? ddix_sign(t) : 0, &dx[i]);
         }
     }
-    for (size_t i = 0; ok && i < n; i++)
-        ok = ddi_round(ddi_div(e[i], s), &y[i]);
     free(e);
+    free(ex);
     return ok;
 }

@@ -1,19 +1,45 @@
 /* The fast tier of the ssmax reference (reference/ssmax.c): the same
  * computation in double-double intervals, with a = s ln n,
  * e_i = e^{a (x_i - x_k)}, S = sum_j e_j, y_i = e_i / S and
- * dx_i = a e_i (g'_i S - sum_j g'_j e_j) / S^2, g' = g - g_0, k the first
- * argmax of x (s >= 0) or the first argmin of its unmasked entries (s < 0).
+ * dx_i = a e_i t_i / S^2, t_i = (g_i - G) S - sum_j (g_j - G) e_j, k the
+ * first argmax of x (s >= 0) or the first argmin of its unmasked entries
+ * (s < 0).  The reference shifts g by g_0; this tier by G = g_k (the same
+ * value, since sum_j e_j = S): the largest e_k = 1 meets g_k - G = 0, so
+ * t_k gathers only the small terms instead of cancelling.
  *
- * A non-finite s (NaN everywhere), an all-masked row (zeros), exponents
- * beyond 600 and cancellations in g'_i S - sum_j g'_j e_j are left to MPFR. */
+ * An exponent below TINY is a tiny entry: in S (>= 1) it counts as
+ * [0, 2^-835]; its e_i, y_i and every term it enters are computed with an
+ * exponent (ddi_range.h), and so is every dx_i that leaves ddi's range,
+ * rounded to a subnormal or a zero.  A zero dx_i takes the sign of a t_i
+ * (e_i, S > 0 in MPFI; a's sign is s's), known when |t_i| > 2^-45 M 2 S,
+ * M = max |g_j|: MPFI's first precision p >= 64 + 2 log2 n computes t_i in
+ * about 4n outward roundings, each below 2^-p of a term |g_i - g_0| S or
+ * |g_j - g_0| e_j (the exponentials' own widths |a d| 2^-p e^{a d} <=
+ * 2^-p / e), so its enclosure is narrower than (4n + 10) 2^-p 2 M 2 S.
+ *
+ * A non-finite s (NaN everywhere) is left to MPFR; an all-masked row gives
+ * zeros, as in MPFI.  A zero t_i is exact here only when every unmasked g_j
+ * equals G; MPFI's is exact then only if g_0 = G, so otherwise (g_0 masked
+ * and different) the row goes to MPFR. */
 #include "tier.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ddi.h"
+#include "ddi_range.h"
+#include "ddi_sum.h"
 
 enum { SSMAX_S };
+
+#define TINY (-580.0)
+#define TINY_BOUND 0x1p-835                  /* > e^{-580 + 2^-40} */
+#define SIGN_MARGIN 45
+
+/* e^d for |d| = |a| |x_i - x_k| < 2^20 2^-898.9 (a difference of subnormal
+ * or tiny logits, which ddi_diff does not represent): within 1 +- 2^-877. */
+static const ddi near_one = { 1, 0, 0x1p-877 };
 
 static size_t argmin_unmasked(const double *x, size_t n)
 {
@@ -31,30 +57,91 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
     if (!isfinite(s_param))
         return 0;
     size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : argmin_unmasked(in->x, n);
-    if (k == n)
-        return 0;
-    ddi *e = malloc(n * sizeof *e);
-    if (!e)
-        return 0;
-    ddi a = ddi_mul(ddi_log_of_double((double)n), ddi_from_double(s_param));
-    ddi s = ddi_from_double(0);
-    for (size_t i = 0; i < n; i++) {
-        e[i] = in->x[i] == -INFINITY ? ddi_from_double(0)
-                                     : ddi_exp(ddi_mul(ddi_diff(in->x[i], in->x[k]), a));
-        s = ddi_add(s, e[i]);
+    if (k == n) {                            /* all masked: zero denominator */
+        memset(y, 0, n * sizeof *y);
+        if (dx)
+            memset(dx, 0, n * sizeof *dx);
+        return 1;
     }
+    ddi *e = malloc(n * sizeof *e);
+    ddix *ex = malloc(n * sizeof *ex);       /* every e_i with an exponent */
+    if (!e || !ex) {
+        free(e);
+        free(ex);
+        return 0;
+    }
+    ddi a = ddi_mul(ddi_log_of_double((double)n), ddi_from_double(s_param));
+    ddi_sum sum;                             /* pairwise: ddi_sum.h */
+    ddi_sum_init(&sum);
+    size_t ntiny = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in->x[i] == -INFINITY) {
+            e[i] = ddi_from_double(0);
+            ex[i] = ddix_of(e[i]);
+            continue;
+        }
+        ddi diff = ddi_diff(in->x[i], in->x[k]);
+        if (!ddi_valid(diff) && fabs(in->x[i] - in->x[k]) < 0x1p-899 && fabs(a.hi) < 0x1p20) {
+            e[i] = near_one;                 /* a difference below ddi's range */
+            ex[i] = ddix_of(e[i]);
+            ddi_sum_add(&sum, e[i]);
+            continue;
+        }
+        ddi d = ddi_mul(diff, a);
+        if (d.hi < TINY) {
+            ex[i] = ddix_exp(d);
+            e[i] = (ddi){ 0, 0, TINY_BOUND };   /* only ever added to S */
+            ntiny++;
+            continue;
+        }
+        e[i] = ddi_exp(d);
+        ex[i] = ddix_of(e[i]);
+        ddi_sum_add(&sum, e[i]);
+    }
+    ddi S = ddi_sum_total(&sum);
+    if (ntiny)
+        S = ddi_add(S, (ddi){ 0, 0, (double)ntiny * TINY_BOUND });
+    ddix Sx = ddix_of(S);
     int ok = 1;
-    if (dx) {                                /* before y is divided by S */
-        ddi ge = ddi_from_double(0);         /* sum_j g'_j e_j */
-        for (size_t i = 0; i < n; i++)
-            ge = ddi_add(ge, ddi_mul(ddi_diff(in->g[i], in->g[0]), e[i]));
+    for (size_t i = 0; ok && i < n; i++)
+        if (e[i].hi == 0 || !ddi_round(ddi_div(e[i], S), &y[i]))
+            ok = ddix_round(ddix_div(ex[i], Sx), 1, &y[i]);
+    if (ok && dx) {
+        double G = in->g[k], M = 0;
+        ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
+        ddi_sum_init(&gesum);
+        ddix gex = ddix_of(ddi_from_double(0));   /* the same with an exponent */
+        for (size_t i = 0; i < n; i++) {
+            M = fmax(M, fabs(in->g[i]));
+            ddi gi = ddi_diff(in->g[i], G);
+            if (ntiny)
+                gex = ddix_add(gex, ddix_mul(ddix_of(gi), ex[i]));
+            else
+                ddi_sum_add(&gesum, ddi_mul(gi, e[i]));
+        }
+        ddi ge = ddi_sum_total(&gesum);
+        if (!ntiny)
+            gex = ddix_of(ge);
+        if (ddi_is_exact_zero(ge) && ddi_is_exact_zero(gex.a) && in->g[0] != G)
+            ok = 0;                          /* MPFI's g_0 shift leaves an interval */
+        ddix ax = ddix_of(a);
+        int asign = s_param > 0 ? 1 : -1;    /* a = 0 gives exact zeros */
+        ddix bound = ddix_of(ddi_from_double(M * 2 * S.hi * (1 + 0x1p-50)));
         for (size_t i = 0; ok && i < n; i++) {
-            ddi t = ddi_sub(ddi_mul(ddi_diff(in->g[i], in->g[0]), s), ge);
-            ok = ddi_round(ddi_div(ddi_div(ddi_mul(ddi_mul(e[i], t), a), s), s), &dx[i]);
+            if (ddi_is_exact_zero(e[i])) {
+                dx[i] = 0.0;
+                continue;
+            }
+            ddi gs = ddi_mul(ddi_diff(in->g[i], G), S);
+            if (!ntiny && ddi_round(ddi_div(ddi_div(ddi_mul(ddi_mul(e[i], ddi_sub(gs, ge)), a), S), S),
+                                    &dx[i]))
+                continue;
+            ddix t = ddix_add(ddix_of(gs), ddix_neg(gex));
+            ddix d = ddix_div(ddix_div(ddix_mul(ddix_mul(ex[i], t), ax), Sx), Sx);
+            ok = ddix_round(d, ddix_exceeds(t, bound, SIGN_MARGIN) ? asign * ddix_sign(t) : 0, &dx[i]);
         }
     }
-    for (size_t i = 0; ok && i < n; i++)
-        ok = ddi_round(ddi_div(e[i], s), &y[i]);
     free(e);
+    free(ex);
     return ok;
 }

@@ -16,6 +16,7 @@
  * the definition).  There is no denominator: an all-masked row gives zeros
  * by the definition itself. */
 #include "ref.h"
+#include "tier.h"
 
 #include <math.h>
 
@@ -65,4 +66,8 @@ static void stickbreaking_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     mpfi_clear(p);
 }
 
-const ns_reference ns_ref_stickbreaking = { .family = "stickbreaking", .enclose = stickbreaking_enclose };
+const ns_reference ns_ref_stickbreaking = {
+    .family = "stickbreaking",
+    .enclose = stickbreaking_enclose,
+    .tier = ns_ref_stickbreaking_dd,
+};
