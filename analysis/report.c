@@ -545,40 +545,70 @@ static int replaceable(const char *path, char *err, size_t errlen)
     return 1;
 }
 
-/* Moves the finished report from tmp into the existing directory out, file
- * by file: each rename is whole or not at all, and the other tools' files in
- * out stay.  plots/ is swapped as a directory. */
-static int move_into(const char *tmp, const char *out, char *err, size_t errlen)
+/* The finished report waits in OUT.partial/report while it is moved into
+ * OUT: the directory's presence says that it is whole (it got that name by a
+ * rename once every file was written), so a run killed during the moves is
+ * finished by the next one (finish_moves) and OUT is never left with a mix
+ * of old and new files for longer than that. */
+static void pending_dir(char *buf, size_t len, const char *out)
 {
-    char from[4200], to[4200], old[4200];
-    snprintf(from, sizeof from, "%s/plots", tmp);
+    snprintf(buf, len, "%s.partial/report", out);
+}
+
+/* Moves what is left of the finished report in pending into the existing
+ * directory out, file by file: each rename is whole or not at all, and the
+ * other tools' files in out stay.  plots/ is swapped as a directory (the
+ * old one set aside in pending), results.json moves last.  Run again after
+ * a kill, it moves only what the killed run had not moved. */
+static int move_into(const char *pending, const char *out, char *err, size_t errlen)
+{
+    char from[4400], to[4400], aside[4400];
+    snprintf(from, sizeof from, "%s/plots", pending);
     snprintf(to, sizeof to, "%s/plots", out);
-    snprintf(old, sizeof old, "%s.old-XXXXXX", out);
-    if (!mkdtemp(old)) {
-        set_err(err, errlen, "cannot create a directory next to %s: %s", out, strerror(errno));
-        return -1;
+    snprintf(aside, sizeof aside, "%s/plots.old", pending);
+    struct stat st;
+    if (lstat(from, &st) == 0) {
+        remove_tree(aside);
+        rename(to, aside);
+        if (rename(from, to) != 0) {
+            set_err(err, errlen, "cannot move the new plots into %s: %s", to, strerror(errno));
+            return -1;
+        }
     }
-    char aside[4200 + 8];
-    snprintf(aside, sizeof aside, "%s/plots", old);
-    int had_plots = rename(to, aside) == 0;
-    if (rename(from, to) != 0) {
-        set_err(err, errlen, "cannot move the new plots into %s: %s", to, strerror(errno));
-        if (had_plots)
-            rename(aside, to);
-        remove_tree(old);
-        return -1;
-    }
-    remove_tree(old);
     for (size_t i = 0; i < sizeof report_files / sizeof report_files[0]; i++) {
-        snprintf(from, sizeof from, "%s/%s", tmp, report_files[i]);
+        snprintf(from, sizeof from, "%s/%s", pending, report_files[i]);
         snprintf(to, sizeof to, "%s/%s", out, report_files[i]);
+        if (lstat(from, &st) != 0)
+            continue;                      /* moved before a kill */
         if (rename(from, to) != 0) {
             set_err(err, errlen, "cannot move %s into %s: %s", report_files[i], out, strerror(errno));
             return -1;
         }
     }
-    remove_tree(tmp);
-    return 0;
+    return remove_tree(pending) == 0 ? 0 : (set_err(err, errlen, "cannot remove %s: %s", pending,
+                                                    strerror(errno)), -1);
+}
+
+/* Puts the finished report waiting in OUT.partial/report (if any) in place:
+ * renamed whole when out does not exist, moved into it otherwise.  0 (with
+ * *done set when there was one), or -1 with a message. */
+static int finish_moves(const char *out, bool *done, char *err, size_t errlen)
+{
+    char pending[4200];
+    pending_dir(pending, sizeof pending, out);
+    struct stat st;
+    *done = false;
+    if (lstat(pending, &st) != 0 || !S_ISDIR(st.st_mode))
+        return 0;
+    *done = true;
+    if (lstat(out, &st) != 0 && errno == ENOENT) {
+        if (rename(pending, out) != 0) {
+            set_err(err, errlen, "cannot move the new report into %s: %s", out, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    return move_into(pending, out, err, errlen);
 }
 
 int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
@@ -593,6 +623,15 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     }
     memcpy(out, o->out, len);
     out[len] = '\0';
+    /* A run killed while it moved its report into out is finished first. */
+    bool rolled;
+    if (finish_moves(out, &rolled, err, errlen) != 0)
+        return -1;
+    if (rolled && o->warn) {
+        char note[4200];
+        snprintf(note, sizeof note, "finished putting the report of an interrupted run into %s", out);
+        o->warn(o->progress_ctx, note);
+    }
     int exists = replaceable(out, err, errlen);
     if (exists < 0)
         return -1;
@@ -654,18 +693,21 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         return rc;
     }
 
-    /* A new directory is renamed into place whole; into an existing one the
-     * files move one by one (results.json last), so that what other tools
-     * keep there survives. */
-    if (!exists && rename(tmp, out) != 0) {
-        set_err(err, errlen, "cannot move the new report into %s: %s", out, strerror(errno));
+    /* Named complete (OUT.partial/report), then put in place: a new
+     * directory renamed whole; into an existing one the files move one by
+     * one (results.json last), so that what other tools keep there
+     * survives.  A kill in between leaves it to finish_moves. */
+    char pending[4200];
+    pending_dir(pending, sizeof pending, out);
+    remove_tree(pending);
+    if (rename(tmp, pending) != 0) {
+        set_err(err, errlen, "cannot move the new report into %s: %s", pending, strerror(errno));
         remove_tree(tmp);
         return -1;
     }
-    if (exists && move_into(tmp, out, err, errlen) != 0) {
-        remove_tree(tmp);
+    bool moved;
+    if (finish_moves(out, &moved, err, errlen) != 0)
         return -1;
-    }
     ns_checkpoint_remove(&ck);
     return 0;
 }

@@ -3,8 +3,10 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../fuzz/search.h"
 #include "cli.h"
@@ -13,7 +15,8 @@
 static const char search_help[] =
     "usage: normstab search -n NAME -p POLICY --objective OBJECTIVE [--sum ORDER]\n"
     "                       [--param KEY=VALUE]... [--seconds S] [--evals N] [--seed K]\n"
-    "                       [--strategy evolve|random] [--finite] [--max-n N] [--json]\n\n"
+    "                       [--strategy evolve|random] [--finite] [--max-n N] [--json]\n"
+    "                       [--checkpoint FILE [--checkpoint-every N] [--resume]]\n\n"
     "Looks for inputs on which normalizer NAME, run in POLICY, breaks a promise of\n"
     "its contract.  OBJECTIVE (nan, inf, error, sum, denominator, gradient, or all,\n"
     "which takes each in turn) is what the search climbs; a row that breaks any\n"
@@ -27,7 +30,18 @@ static const char search_help[] =
     "                     independent typical rows, the baseline\n"
     "  --finite           rows without masked (-inf) entries only\n"
     "  --max-n N          longest row tried (default 4096)\n"
-    "  --json             one JSON object per finding, then a summary object\n\n"
+    "  --json             one JSON object per finding, then a summary object\n"
+    "  --checkpoint FILE  keep the search's state in FILE (written whole under a\n"
+    "                     temporary name, then renamed) every N evaluations and when\n"
+    "                     the run is interrupted; removed when the run completes\n"
+    "  --checkpoint-every N\n"
+    "                     evaluations between two checkpoints (default 20000)\n"
+    "  --resume           continue from FILE (from the beginning when it does not\n"
+    "                     exist) with the same options: the output is then that of\n"
+    "                     the whole run, the findings before the checkpoint included\n\n"
+    "SIGINT or SIGTERM stops the search after the evaluation in progress: the\n"
+    "findings so far are printed, the summary says the run was interrupted, FILE\n"
+    "keeps the state, and the exit status is 130 or 143.\n"
     "Exit status: 1 when a finding breaks the contract, 0 otherwise.\n";
 
 typedef struct search_cli {
@@ -36,6 +50,7 @@ typedef struct search_cli {
     ns_search_opts opts;
     int json;
     unsigned long long printed;
+    char key[1024];             /* the options a checkpoint must agree on */
 } search_cli;
 
 static void set_once(const char **slot, const char *value, const char *opt)
@@ -64,9 +79,45 @@ static uint64_t parse_count(const char *opt, const char *s)
     return (uint64_t)v;
 }
 
+/* Everything that decides the rows a run evaluates and where it ends. */
+static void checkpoint_key(search_cli *c)
+{
+    int len = snprintf(c->key, sizeof c->key,
+                       "normalizer=%s policy=%s sum=%s objective=%s strategy=%s seed=%" PRIu64
+                       " evals=%" PRIu64 " seconds=%a finite=%d max_n=%zu param=",
+                       c->spec.alg->name, c->spec.policy->name, ns_sum_order_name(c->spec.sum),
+                       ns_objective_name(c->spec.objective), ns_strategy_name(c->opts.strategy),
+                       c->opts.seed, c->opts.max_evals, c->opts.seconds, c->spec.finite_only,
+                       c->spec.max_n ? c->spec.max_n : (size_t)NS_FUZZ_MAX_N);
+    for (size_t k = 0; k < ns_family_nparams(c->spec.family) && len > 0 && (size_t)len < sizeof c->key; k++)
+        len += snprintf(c->key + len, sizeof c->key - (size_t)len, "%s%a", k ? "," : "", c->param[k]);
+}
+
+/* The signal that asked the search to stop, 0 while none has. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+    stop_signal = sig;
+    /* A second one ends the process at once: the checkpoint is replaced
+     * only by a rename, so it is the previous one or the new one. */
+    signal(sig, SIG_DFL);
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 static void parse(search_cli *c, int argc, char **argv)
 {
-    enum { O_SUM = 256, O_PARAM, O_OBJ, O_SEC, O_EVALS, O_SEED, O_STRAT, O_FINITE, O_MAXN, O_JSON };
+    enum { O_SUM = 256, O_PARAM, O_OBJ, O_SEC, O_EVALS, O_SEED, O_STRAT, O_FINITE, O_MAXN, O_JSON,
+           O_CKPT, O_EVERY, O_RESUME };
     static const struct option longopts[] = {
         { "name", required_argument, NULL, 'n' },
         { "policy", required_argument, NULL, 'p' },
@@ -80,11 +131,14 @@ static void parse(search_cli *c, int argc, char **argv)
         { "finite", no_argument, NULL, O_FINITE },
         { "max-n", required_argument, NULL, O_MAXN },
         { "json", no_argument, NULL, O_JSON },
+        { "checkpoint", required_argument, NULL, O_CKPT },
+        { "checkpoint-every", required_argument, NULL, O_EVERY },
+        { "resume", no_argument, NULL, O_RESUME },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *name = NULL, *policy = NULL, *sum = NULL, *objective = NULL, *seconds = NULL;
-    const char *evals = NULL, *seed = NULL, *strategy = NULL, *maxn = NULL;
+    const char *evals = NULL, *seed = NULL, *strategy = NULL, *maxn = NULL, *every = NULL;
     const char *params[NS_MAX_PARAMS * 4];
     size_t nparams = 0;
     int ch;
@@ -108,6 +162,9 @@ static void parse(search_cli *c, int argc, char **argv)
         case O_FINITE: c->spec.finite_only = true; break;
         case O_MAXN: set_once(&maxn, optarg, "--max-n"); break;
         case O_JSON: c->json = 1; break;
+        case O_CKPT: set_once(&c->opts.checkpoint, optarg, "--checkpoint"); break;
+        case O_EVERY: set_once(&every, optarg, "--checkpoint-every"); break;
+        case O_RESUME: c->opts.resume = true; break;
         case 'h': fputs(search_help, stdout); exit(ns_finish_output());
         case ':': ns_die("search: option '%s' needs a value", argv[optind - 1]);
         default: ns_die("search: unknown option '%s' (see 'normstab search --help')", argv[optind - 1]);
@@ -161,6 +218,13 @@ static void parse(search_cli *c, int argc, char **argv)
             ns_die("search: --max-n %s: expected 1 to %d", maxn, NS_FUZZ_MAX_N);
         c->spec.max_n = (size_t)m;
     }
+    if (c->opts.checkpoint && !*c->opts.checkpoint)
+        ns_die("search: --checkpoint needs a file name");
+    if ((c->opts.resume || every) && !c->opts.checkpoint)
+        ns_die("search: %s needs --checkpoint FILE", c->opts.resume ? "--resume" : "--checkpoint-every");
+    if (every && (c->opts.checkpoint_every = parse_count("--checkpoint-every", every)) == 0)
+        ns_die("search: --checkpoint-every 0: expected at least 1");
+    checkpoint_key(c);
 }
 
 static void print_row(const char *label, const double *v, size_t n)
@@ -205,9 +269,13 @@ int cmd_search(int argc, char **argv)
     ns_finder_init(&fd, &t, ns_strategy_name(c.opts.strategy), c.opts.seed);
     fd.on_new = print_finding;
     fd.ctx = &c;
+    c.opts.checkpoint_key = c.key;
+    c.opts.stop = &stop_signal;
+    catch_stop_signals();
     ns_search_stats st;
-    if (ns_search_run(&fd, &c.opts, &st) != 0)
-        ns_die("search: out of memory");
+    int rc = ns_search_run(&fd, &c.opts, &st);
+    if (rc < 0)
+        ns_die("search: %s", st.error);
     size_t broken = ns_finding_set_broken(&fd.set);
     double rate = st.seconds > 0 ? (double)st.evals / st.seconds : 0;
     if (c.json) {
@@ -226,6 +294,7 @@ int cmd_search(int argc, char **argv)
         cJSON_AddNumberToObject(o, "restarts", st.restarts);
         cJSON_AddNumberToObject(o, "findings", (double)fd.set.count);
         cJSON_AddNumberToObject(o, "broken", (double)broken);
+        cJSON_AddBoolToObject(o, "interrupted", st.interrupted);
         char *s = cJSON_PrintUnformatted(o);
         if (s)
             printf("%s\n", s);
@@ -233,11 +302,23 @@ int cmd_search(int argc, char **argv)
         cJSON_Delete(o);
     } else {
         printf("%s %s: %" PRIu64 " evaluations in %.2f s (%.0f/s, %" PRIu64 " against MPFR), "
-               "%zu findings, %zu breaking the contract\n", c.spec.alg->name, c.spec.policy->name,
-               st.evals, st.seconds, rate, st.exact_evals, fd.set.count, broken);
+               "%zu findings, %zu breaking the contract%s\n", c.spec.alg->name, c.spec.policy->name,
+               st.evals, st.seconds, rate, st.exact_evals, fd.set.count, broken,
+               st.interrupted ? "; interrupted" : "");
     }
     ns_finder_free(&fd);
     ns_fuzz_target_free(&t);
     int out = ns_finish_output();
+    if (rc == NS_SEARCH_INTERRUPTED) {
+        if (c.opts.checkpoint)
+            ns_warn("search: interrupted after %" PRIu64 " evaluations; the state is kept in %s "
+                    "(--resume continues)", st.evals, c.opts.checkpoint);
+        else
+            ns_warn("search: interrupted after %" PRIu64 " evaluations", st.evals);
+        return 128 + (int)stop_signal;
+    }
+    /* The run is complete: its checkpoint has nothing left to continue. */
+    if (c.opts.checkpoint && out == 0)
+        unlink(c.opts.checkpoint);
     return out ? out : broken ? NS_EXIT_FAIL : NS_EXIT_OK;
 }

@@ -10,7 +10,8 @@
 #   FUZZ_ENGINES   search libfuzzer afl++            (those that were built)
 #   FUZZ_OUT       report directory                  (reports/latest)
 #   JOBS           workers per engine run            (1)
-#   FUZZ_KEEP      1: keep the engines' corpora under FUZZ_OUT/fuzz
+#   FUZZ_KEEP      1: keep the engines' corpora under FUZZ_OUT/fuzz (the
+#                  next run starts from them)
 #   FUZZ_ROTATE    which pairs run first when the budget cannot cover all
 #                  of them (default: the day of the year, so that consecutive
 #                  CI days cover different pairs)
@@ -22,6 +23,11 @@
 # about a second of start-up per external engine run.  When the pairs do
 # not all fit, the engine runs as many as fit, starting at the rotation
 # offset; fuzz.md lists the runs.
+#
+# SIGINT or SIGTERM stops the engines (each gets SIGTERM, which every one
+# of them takes as "stop cleanly", and is waited for), collects what they
+# found so far into fuzz.json and fuzz.md, which say the run was
+# interrupted, keeps the corpora for the next run, and exits 130 or 143.
 set -u
 B=${NORMSTAB:-build/normstab}
 FB=${FUZZ_BUILD:-build/fuzz}
@@ -45,8 +51,50 @@ if [ -z "$engines" ]; then
         engines="$engines afl++"
 fi
 
+# The engines run in the background, so that a signal reaches the traps at
+# once (sh runs a trap only after the foreground command ends); the traps
+# pass it on as SIGTERM (background processes of sh ignore SIGINT).
+interrupted=
+children=
+on_signal() {
+    [ -n "$interrupted" ] || interrupted=$1
+    [ -z "$children" ] || kill -TERM $children 2>/dev/null
+}
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+
+# Waits for every child, through the signals that cut `wait` short;
+# child_status is the exit status of the last one.
+wait_children() {
+    child_status=0
+    for p in $children; do
+        while :; do
+            wait "$p"
+            child_status=$?
+            kill -0 "$p" 2>/dev/null || break
+        done
+    done
+    children=
+}
+
+# Clears what an earlier run left in DIR but its corpus: libFuzzer's corpus/
+# and AFL++'s queues (copied into seeds/) are where this run starts from.
+prepare_dir() {   # DIR
+    rm -rf "$1/artifacts" "$1"/*.jsonl "$1"/*.log
+    if [ -d "$1/out" ]; then
+        mkdir -p "$1/seeds"
+        for q in "$1"/out/*/queue; do
+            [ -d "$q" ] || continue
+            w=$(basename "$(dirname "$q")")
+            for f in "$q"/id:*; do
+                [ -f "$f" ] && cp "$f" "$1/seeds/$w-$(basename "$f" | cut -c1-9)"
+            done
+        done
+        rm -rf "$1/out"
+    fi
+}
+
 work=$out/fuzz
-rm -rf "$work"
 mkdir -p "$work" || die "cannot create $work"
 runs=$work/runs.tsv
 : > "$runs"
@@ -81,17 +129,19 @@ run_search() {   # ALG POLICY SECONDS DIR
     while [ "$i" -le "$jobs" ]; do
         "$B" search -n "$1" -p "$2" --objective all --seconds "$3" --seed "$i" --json \
             > "$4/search-$i.jsonl" 2> "$4/search-$i.log" &
+        children="$children $!"
         i=$((i + 1))
     done
-    wait
+    wait_children
     cat "$4"/search-*.jsonl > "$4/findings.jsonl"
     execs=$(grep -h '"summary":true' "$4"/search-*.jsonl |
             sed -n 's/.*"evaluations":\([0-9.e+]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
     crashes=0
     for log in "$4"/search-*.log; do
         # exit status 1 means a broken contract (collected below); anything
-        # on stderr beyond that is a failure of the search itself
-        [ -s "$log" ] && crashes=$((crashes + 1))
+        # on stderr beyond that (and the line of a search stopped by a
+        # signal) is a failure of the search itself
+        grep -v '^normstab: search: interrupted after' "$log" | grep -q . && crashes=$((crashes + 1))
     done
     status=ok
 }
@@ -107,8 +157,10 @@ run_libfuzzer() {   # ALG POLICY SECONDS DIR
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=fuzz/ubsan.supp \
         "$FB/libfuzzer/normstab-fuzz" -max_total_time="$3" -max_len=16384 -timeout=30 \
         -print_final_stats=1 -artifact_prefix="$4/artifacts/" $fork "$4/corpus" \
-        > "$4/libfuzzer.log" 2>&1
-    rc=$?
+        > "$4/libfuzzer.log" 2>&1 &
+    children=$!
+    wait_children
+    rc=$child_status
     execs=$(libfuzzer_execs "$4/libfuzzer.log")
     # A slow-unit-* artifact is an input that took long (the reference
     # raising its precision), kept for a look: not a crash.
@@ -116,7 +168,7 @@ run_libfuzzer() {   # ALG POLICY SECONDS DIR
     status="exit $rc"
     [ "$rc" -eq 0 ] && status=ok
     # clang 14: 77 is a crash, 70 a timeout; the artifacts say which
-    [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && crashes=1
+    [ "$rc" -ne 0 ] && [ "$crashes" -eq 0 ] && [ -z "$interrupted" ] && crashes=1
 }
 
 run_afl() {   # ALG POLICY SECONDS DIR
@@ -133,9 +185,10 @@ run_afl() {   # ALG POLICY SECONDS DIR
         AFL_NO_STARTUP_CALIBRATION=1 \
             afl-fuzz -i "$4/seeds" -o "$4/out" -V "$3" -m none -t 5000 $role \
             -- "$FB/afl/normstab-afl" > "$4/afl-$i.log" 2>&1 &
+        children="$children $!"
         i=$((i + 1))
     done
-    wait
+    wait_children
     # afl-fuzz exits 0 even when it found crashes: count them
     crashes=$(find "$4/out" -path '*/crashes/id:*' -type f 2>/dev/null | wc -l)
     execs=$(cat "$4"/out/*/fuzzer_stats 2>/dev/null |
@@ -145,6 +198,7 @@ run_afl() {   # ALG POLICY SECONDS DIR
 }
 
 for e in $engines; do
+    [ -z "$interrupted" ] || break
     budget=$(awk -v t="$total" -v s="$(share "$e")" -v all="$shares" 'BEGIN { print t * s / all }')
     min=$(minimum "$e")
     over=$(overhead "$e")
@@ -156,12 +210,13 @@ for e in $engines; do
     start=$(( (rotate * count) % npairs ))
     echo "fuzz: $e, $count of $npairs pairs, $per s each"
     k=0
-    while [ "$k" -lt "$count" ]; do
+    while [ "$k" -lt "$count" ] && [ -z "$interrupted" ]; do
         line=$(sed -n "$(( (start + k) % npairs + 1 ))p" "$pairs")
         set -- $line
         alg=$1 pol=$2
         dir=$work/$e/$alg-$pol
         mkdir -p "$dir"
+        prepare_dir "$dir"
         execs=- crashes=0 status=ok
         t0=$(date +%s.%N)
         case $e in
@@ -172,17 +227,25 @@ for e in $engines; do
         esac
         t1=$(date +%s.%N)
         secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+        [ -n "$interrupted" ] && status=interrupted
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$e" "$alg" "$pol" "$secs" "$execs" "$crashes" \
             "$status" "$dir/findings.jsonl" >> "$runs"
         k=$((k + 1))
     done
 done
 
+# What was found, also when interrupted (a second signal no longer stops
+# the engines, which are done: it waits for the collection).
 rm -rf "$out/findings"
-"$FB/collect" "$out" "$runs"
+"$FB/collect" "$out" "$runs" ${interrupted:+--interrupted SIG$interrupted}
 status=$?
-# The corpora are large and rebuilt by every run; logs, crash files and the
-# findings stay (FUZZ_KEEP=1 keeps everything).
-[ "${FUZZ_KEEP:-0}" = 1 ] ||
+# The corpora are large and rebuilt by every run: removed once a run has
+# completed, unless FUZZ_KEEP=1; an interrupted run keeps them for the next
+# one.  Logs, crash files and the findings stay.
+[ "${FUZZ_KEEP:-0}" = 1 ] || [ -n "$interrupted" ] ||
     find "$work" -type d \( -name corpus -o -name queue -o -name seeds \) -prune -exec rm -rf {} +
+case $interrupted in
+INT) exit 130 ;;
+TERM) exit 143 ;;
+esac
 exit $status

@@ -61,6 +61,9 @@ endif
 
 fuzz-tools: $(FUZZ_BUILD)/replay $(FUZZ_BUILD)/collect
 
+# tests/cli/interrupt_fuzz.sh runs fuzz/run.sh, which collects with it.
+test test-cli: $(FUZZ_BUILD)/collect
+
 $(FUZZ_BUILD)/replay: fuzz/targets/replay.c $(FUZZ_HARNESS) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ fuzz/targets/replay.c fuzz/targets/harness.c $(LIB) $(LDLIBS_ALL)

@@ -5,9 +5,11 @@
 # reports are in $(BUILD)/valgrind/.
 #   make test-valgrind [VALGRIND_TESTS="tests/cli/basics.sh ..."]
 # Left out by default: browser.sh (Chromium, and the same report as
-# report.sh) and interrupt_report.sh (it times signals against a run that
-# valgrind makes fifty times slower).
-VALGRIND_SKIP  ?= tests/cli/lib.sh tests/cli/browser.sh tests/cli/interrupt_report.sh
+# report.sh) and the interrupt_*.sh tests (they time signals against runs
+# that valgrind makes fifty times slower).
+VALGRIND_SKIP  ?= tests/cli/lib.sh tests/cli/browser.sh tests/cli/interrupt_report.sh \
+                  tests/cli/interrupt_report_moves.sh tests/cli/interrupt_search.sh \
+                  tests/cli/interrupt_fuzz.sh
 VALGRIND_TESTS ?= $(filter-out $(VALGRIND_SKIP),$(wildcard tests/cli/*.sh))
 VALGRIND_FLAGS ?= -q --error-exitcode=99 --track-origins=yes
 

@@ -7,7 +7,9 @@
  * Exit status 1 when a finding breaks a contract or an engine crashed, with
  * one line per problem on standard error.
  *
- *   collect OUT RUNS.tsv
+ *   collect OUT RUNS.tsv [--interrupted SIGNAL]
+ * --interrupted: the runs were stopped by SIGNAL (fuzz.json and fuzz.md say
+ * so; the findings are those made before it).
  * RUNS.tsv has one line per engine run, tab-separated:
  *   engine normalizer policy seconds executions crashes status findings.jsonl
  * (executions may be "-" when the engine did not say). */
@@ -84,11 +86,12 @@ static const char *md_escape(const char *s, char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fputs("usage: collect OUT RUNS.tsv\n", stderr);
+    if (argc != 3 && !(argc == 5 && strcmp(argv[3], "--interrupted") == 0)) {
+        fputs("usage: collect OUT RUNS.tsv [--interrupted SIGNAL]\n", stderr);
         return 2;
     }
     const char *out = argv[1];
+    const char *stopped_by = argc == 5 ? argv[4] : NULL;
     if (read_runs(argv[2]) != 0)
         return 2;
 
@@ -203,6 +206,9 @@ int main(int argc, char **argv)
     cJSON_AddNumberToObject(root, "broken", (double)broken);
     cJSON_AddNumberToObject(root, "crashes", (double)crashes);
     cJSON_AddNumberToObject(root, "engine_seconds", total_seconds);
+    cJSON_AddBoolToObject(root, "interrupted", stopped_by != NULL);
+    if (stopped_by)
+        cJSON_AddStringToObject(root, "stopped_by", stopped_by);
     char path[4200];
     snprintf(path, sizeof path, "%s/fuzz.json", out);
     FILE *fj = fopen(path, "w");
@@ -222,8 +228,12 @@ int main(int argc, char **argv)
         return 2;
     }
     fprintf(md, "# Fuzzing\n\n%s: %zu distinct findings, %zu breaking a contract, %zu crashes, "
-            "%zu engine runs.\n\n", broken || crashes ? "**FAILED**" : "Passed", all.count, broken,
-            crashes, nruns);
+            "%zu engine runs.\n\n", broken || crashes ? "**FAILED**" : stopped_by ? "Interrupted" : "Passed",
+            all.count, broken, crashes, nruns);
+    if (stopped_by)
+        fprintf(md, "**Interrupted** by %s: the runs below are those made before it (the last one "
+                "cut short) and the findings theirs; the corpora are kept for the next run.\n\n",
+                stopped_by);
     fprintf(md, "## Engines\n\n| engine | runs | seconds | executions | executions/s | findings | broken | crashes |\n"
                 "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     const char *seen[16];
@@ -300,7 +310,7 @@ int main(int argc, char **argv)
     size_t nfound = all.count;
     free(origins);
     ns_finding_set_free(&all);
-    printf("fuzz: %zu distinct findings, %zu breaking a contract, %zu crashes (%s/fuzz.md)\n",
-           nfound, broken, crashes, out);
+    printf("fuzz: %zu distinct findings, %zu breaking a contract, %zu crashes%s (%s/fuzz.md)\n",
+           nfound, broken, crashes, stopped_by ? ", interrupted" : "", out);
     return problems ? 1 : 0;
 }

@@ -214,6 +214,20 @@ bad "round: option '-f' needs a value" $B round -f
 bad "round: unknown format 'FP16'" $B round -f FP16
 bad "unknown command 'evaluate'" $B evaluate
 
+# ---- search checkpoints (more in interrupt_search.sh) --------------------------
+S="$B search -n softmax.naive -p fp16 --objective nan --evals 100"
+printf '{"checkpoint":"normstab search 1","options":"x' > "$T/ck"
+bad "$T/ck: not a whole checkpoint (truncated at byte 46)" $S --checkpoint "$T/ck" --resume
+printf '[1,2]\n' > "$T/ck"
+bad "$T/ck: not a checkpoint of this version of normstab search" $S --checkpoint "$T/ck" --resume
+printf '{"checkpoint":"normstab search 1"}\000\n' > "$T/ck"
+bad "$T/ck: not a checkpoint (a NUL byte at byte 34)" $S --checkpoint "$T/ck" --resume
+printf '{"checkpoint":"normstab search 1","options":"seed=1"}\n' > "$T/ck"
+bad "$T/ck: made by a run with other options or seed" $S --checkpoint "$T/ck" --resume
+bad "search: --resume needs --checkpoint FILE" $S --resume
+bad "search: --checkpoint-every needs --checkpoint FILE" $S --checkpoint-every 5
+bad "search: --checkpoint-every 0: expected at least 1" $S --checkpoint "$T/ck" --checkpoint-every 0
+
 echo "bad-input cases: $cases"
 [ "$cases" -ge 50 ] || fail "only $cases bad-input cases"
 exit 0
