@@ -161,7 +161,7 @@ void bench_libfuzzer(const char *fuzzer)
              "ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=0 "
              "%s%s -max_total_time=%d -max_len=1024 -print_final_stats=1 > log 2>&1",
              dir, fuzzer[0] == '/' ? "" : "\"$OLDPWD\"/", fuzzer, seconds);
-    double t = timed(cmd);
+    double cpu, t = timed_cpu(cmd, &cpu);
     char path[sizeof dir + 8];
     snprintf(path, sizeof path, "%s/log", dir);
     char *log = read_file(path);
@@ -176,16 +176,39 @@ void bench_libfuzzer(const char *fuzzer)
         return;
     }
     bench_figure("libfuzzer_execs_per_sec", execs / t, ">= 200000",
-        "perf of a 4 s run: over half of the samples are libFuzzer's own bookkeeping "
-        "(InputCorpus::UpdateFeatureFrequency ~21%, Fuzzer::RunOne's feature collection ~19%, "
-        "InputCorpus::AddRareFeature ~6%: the entropic schedule over the harness's many extra "
-        "counters), the evaluation itself (row decoding, emulation, metrics) a small part; "
-        "the build is also sanitized (ASan, UBSan).  -entropic=0 doubled the rate here.  "
-        "Closing it: fewer, coarser feature counters (fuzz/target.h), -entropic=0 or fewer "
-        "rare features tracked, and an unsanitized build when throughput is the point.");
+        "perf of a 5 s run of the harness as make fuzz-libfuzzer builds it (no sanitizer, no "
+        "edge coverage in the library: notes.libfuzzer_what): about 60% of the samples are the "
+        "evaluation (the fp16 forward and backward passes and their comparison, "
+        "ns_metrics_compare ~32%; the fp64 oracle; the contract's bounds ~6%; rounding the row "
+        "~5%; MPFR ~2%), 17% libFuzzer's own work (feature collection ~8%, clearing the 2048 "
+        "extra counters ~2%, mutation dispatch and corpus weights ~5%), 7% the kernel "
+        "(start-up), the rest the mutator.  An execution costs about 4 us of CPU (220 000 to "
+        "270 000 executions per CPU second on a loaded 2-core machine, 6 times the former "
+        "sanitized, fully instrumented build in the same runs), so the figure misses "
+        "by the share of its core the run did not get (notes.load_average; "
+        "libfuzzer_execs_per_cpu_sec is the rate with a core of its own).  Closing it: a "
+        "cheaper evaluation (the contract's bounds in one pass over the row, fewer log2 in the "
+        "metrics, a double-double reference for the rows the fp64 oracle cannot judge) and "
+        "fewer extra counters (fuzz/target.h).  A FUZZ_SANITIZE=1 build runs at about 40% of "
+        "the speed.");
+    /* Per CPU second: what the harness costs, whatever else ran on the machine. */
+    bench_figure("libfuzzer_execs_per_cpu_sec", cpu > 0 ? execs / cpu : NAN, NULL, NULL);
+    /* How the harness was built: mk/fuzz.mk leaves its flags beside it. */
+    const char *slash = strrchr(fuzzer, '/');
+    char flags_path[4096];
+    if (slash)
+        snprintf(flags_path, sizeof flags_path, "%.*s/flags", (int)(slash - fuzzer), fuzzer);
+    else
+        snprintf(flags_path, sizeof flags_path, "flags");
+    char *flags = read_file(flags_path);
+    if (flags)
+        flags[strcspn(flags, "\n")] = '\0';
     bench_note("libfuzzer_what", "the libFuzzer harness on softmax.shifted, fp16, rows of <= 64 "
-               "logits (NS_FUZZ_MAX_N=64), %d s from an empty corpus: executed units / wall time "
-               "(start-up included)", seconds);
+               "logits (NS_FUZZ_MAX_N=64), %d s from an empty corpus, libFuzzer's default flags "
+               "(-max_len=1024): executed units / wall time (start-up included), and / CPU time of "
+               "the process (libfuzzer_execs_per_cpu_sec); built with: %s",
+               seconds, flags && *flags ? flags : "(unknown: no flags file beside the harness)");
+    free(flags);
 }
 
 void bench_report(const char *normstab)

@@ -300,7 +300,7 @@ static void throughput(FILE *md, int have_lf, int have_afl)
                  "'%s/tp' 2>&1 | sed -n 's/^stat::average_exec_per_sec: *//p'", work, work, fuzz_build, work);
         FILE *p = popen(cmd, "r");
         if (p && fgets(line, sizeof line, p))
-            fprintf(md, "| libFuzzer (ASan, UBSan) | %s |\n", strtok(line, "\n"));
+            fprintf(md, "| libFuzzer (as built: %s/libfuzzer/flags) | %s |\n", fuzz_build, strtok(line, "\n"));
         if (p)
             pclose(p);
     }

@@ -3,6 +3,7 @@
 #
 #   make fuzz [FUZZ_SECONDS=180] [JOBS=N] [FUZZ_POLICIES="fp16 bf16 fp32"]
 #             [FUZZ_TARGETS="softmax.naive ..."] [FUZZ_ENGINES="search libfuzzer afl++"]
+#             [FUZZ_SANITIZE=1]
 #
 # Builds the engines that are installed (mk/deps.sh fuzz installs clang,
 # libclang-rt-14-dev and afl++ as root), runs fuzz/run.sh, writes
@@ -17,11 +18,20 @@ FUZZ_ENGINES ?=
 FUZZ_OUT     ?= reports/latest
 JOBS         ?= 1
 FUZZ_CLANG   ?= clang
-FUZZ_SAN      = -fsanitize=address,undefined,float-divide-by-zero -fno-omit-frame-pointer
+# The libFuzzer harness is built for throughput: no sanitizer (memory safety
+# is the business of the sanitized reader fuzzers, mk/fuzz-readers.mk, and of
+# `make sanitize`).  FUZZ_SANITIZE=1 builds it with ASan and UBSan.
+FUZZ_SANITIZE ?=
+FUZZ_SAN_ON   = -fsanitize=address,undefined,float-divide-by-zero -fno-omit-frame-pointer
+FUZZ_SAN      = $(if $(FUZZ_SANITIZE),$(FUZZ_SAN_ON))
 # Edge coverage without comparison tracing: integer compares of numeric
 # loops are noise (and clang 14 traces no float compares), and tracing them
-# costs most of the time of an execution.
-FUZZ_COV      = -fno-sanitize-coverage=trace-cmp
+# costs most of the time of an execution.  Nor indirect calls: libFuzzer
+# uses their caller-callee pairs only with -use_value_profile=1, and every
+# operation of the policy is one.
+FUZZ_COV      = -fno-sanitize-coverage=trace-cmp,indirect-calls
+# Objects of the library with edge coverage (see FUZZ_COVERAGE_ONLY below).
+FUZZ_COVERED ?=
 # The engines' builds of the library: OpenMP off (the pragmas of analysis/
 # then read as unknown ones).
 FUZZ_SUBMAKE  = $(MAKE) --no-print-directory OPENMP= CFLAGS=-Wno-unknown-pragmas
@@ -72,25 +82,41 @@ $(FUZZ_BUILD)/collect: fuzz/tools/collect.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ fuzz/tools/collect.c $(LIB) $(LDLIBS_ALL)
 
-# libFuzzer: the library instrumented for coverage and sanitized (float
-# division by zero included: the format emulation's own divisions are
-# suppressed by fuzz/ubsan.supp, a raw division elsewhere is reported).
+# libFuzzer: the library without edge coverage, unsanitized unless
+# FUZZ_SANITIZE=1 (then float division by zero included: the format
+# emulation's own divisions are suppressed by fuzz/ubsan.supp, a raw
+# division elsewhere is reported).
 fuzz-libfuzzer: $(FUZZ_BUILD)/libfuzzer/normstab-fuzz
 
-$(FUZZ_BUILD)/libfuzzer/lib/libnormstab.a: FORCE
-	+@$(FUZZ_SUBMAKE) BUILD=$(@D) CC=$(FUZZ_CLANG) FUZZ_COVERAGE_ONLY=1 \
-	  SANITIZE="-fsanitize=fuzzer-no-link $(FUZZ_COV) $(FUZZ_SAN)" $@
+# make does not see flags: when they change, the library is built afresh.
+FUZZ_LF_FLAGS = sanitizers: $(or $(FUZZ_SAN),none); edge coverage: $(or $(FUZZ_COVERED),none) \
+  ($(FUZZ_COV))
+$(FUZZ_BUILD)/libfuzzer/flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(FUZZ_LF_FLAGS)' | cmp -s - $@ || { rm -rf $(@D)/lib; echo '$(FUZZ_LF_FLAGS)' > $@; }
 
-# Edge coverage where it tells something: the algorithms and the formats.
-# The reference, the analysis and the harness are the oracle: their edges
-# would only cost libFuzzer time to scan (the objective reaches libFuzzer as
-# extra counters instead).
+$(FUZZ_BUILD)/libfuzzer/lib/libnormstab.a: $(FUZZ_BUILD)/libfuzzer/flags FORCE
+	+@$(FUZZ_SUBMAKE) BUILD=$(@D) CC=$(FUZZ_CLANG) FUZZ_COVERAGE_ONLY=1 SANITIZE="$(FUZZ_SAN)" $@
+
+# The objective reaches libFuzzer as extra counters (fuzz/targets/libfuzzer.c)
+# and guides it; edges of the library did not.  Every execution walks the
+# loops of the algorithms, of the policy's summation and of the contract's
+# bounds the same way, so their edges (about 250) said little beyond the
+# row's length, and collecting them took most of libFuzzer's time per
+# execution.  The special paths of the rounding and of exp (an intermediate
+# overflowing or flushed to zero) are the edges with a meaning:
+# FUZZ_COVERED="formats/format formats/arith" instruments them (about 40
+# edges, some 15 % fewer executions per second; the time to first finding of
+# bench-ttff's hazards was the same without them).  The reference, the
+# analysis and fuzz/ are the oracle and never instrumented.
 ifdef FUZZ_COVERAGE_ONLY
-$(BUILD)/obj/reference/%.o $(BUILD)/obj/analysis/%.o $(BUILD)/obj/fuzz/%.o: override SANITIZE = $(FUZZ_SAN)
+ifneq ($(strip $(FUZZ_COVERED)),)
+$(FUZZ_COVERED:%=$(BUILD)/obj/%.o): override SANITIZE = -fsanitize=fuzzer-no-link $(FUZZ_COV) $(FUZZ_SAN)
+endif
 endif
 
 $(FUZZ_BUILD)/libfuzzer/normstab-fuzz: $(FUZZ_BUILD)/libfuzzer/lib/libnormstab.a \
-		fuzz/targets/libfuzzer.c $(FUZZ_HARNESS)
+		$(FUZZ_BUILD)/libfuzzer/flags fuzz/targets/libfuzzer.c $(FUZZ_HARNESS)
 	$(FUZZ_CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(FUZZ_COV) $(FUZZ_SAN) -o $@ \
 	  fuzz/targets/libfuzzer.c fuzz/targets/harness.c $< $(LDLIBS_ALL)
 

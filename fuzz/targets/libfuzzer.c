@@ -1,12 +1,14 @@
-/* libFuzzer build of the harness (clang -fsanitize=fuzzer,...).
+/* libFuzzer build of the harness (clang -fsanitize=fuzzer; mk/fuzz.mk).
  *
  * Coverage of branch-free numeric code says little, so the objective is
  * coverage too: each evaluation sets one extra counter per feature (the
  * bucketed log2 of the error, of the sum error, of the denominator, of the
  * gradient error and gain ...: fuzz/target.h), and every new bucket is a new
  * feature for libFuzzer.  (clang 14 does not trace float comparisons.)
- * Mutations are the float-aware mutator's, with one in 16 left to libFuzzer's
- * byte mutations. */
+ * The library has no edge coverage (mk/fuzz.mk, FUZZ_COVERED): libFuzzer's
+ * time per execution grows with the edges an execution touches, and the
+ * loops of the algorithms touch the same ones every time.  Mutations are the
+ * float-aware mutator's, with one in 16 left to libFuzzer's byte mutations. */
 #include <stddef.h>
 #include <stdint.h>
 
