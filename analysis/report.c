@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,6 +277,57 @@ static int suite_block(ns_report_data *d, const ns_checkpoint *ck, size_t block,
         }                                                                                         \
     } while (0)
 
+/* The checkpoint's largest file, the real rows' metrics (every row of every
+ * target, some 80 MB), is written by a thread of its own while the plots are
+ * drawn when the run has more than one thread: written before them, it was
+ * the longest serial step but the plots.  real_save_wait waits for it, before
+ * the report is put in place and before the metrics are freed. */
+typedef struct real_save {
+    bool running;
+    pthread_t thread;
+    const ns_checkpoint *ck;
+    const ns_metrics *m;
+    size_t count;
+    int rc;
+    char err[1024];
+} real_save;
+
+static real_save real_saving;
+
+static void *real_save_run(void *arg)
+{
+    real_save *s = arg;
+    s->rc = ns_checkpoint_save_metrics(s->ck, "real", s->m, s->count, s->err, sizeof s->err);
+    return NULL;
+}
+
+/* Saves the real rows' metrics now (one thread), or starts saving them. */
+static int real_save_start(const ns_report_data *d, const ns_checkpoint *ck, size_t count, char *err,
+                           size_t errlen)
+{
+    real_save *s = &real_saving;
+    *s = (real_save){ .ck = ck, .m = d->real_metrics, .count = count };
+    if (d->threads > 1 && pthread_create(&s->thread, NULL, real_save_run, s) == 0) {
+        s->running = true;
+        return 0;
+    }
+    return ns_checkpoint_save_metrics(ck, "real", d->real_metrics, count, err, errlen);
+}
+
+/* Waits for the save started by real_save_start: 0, or -1 with its message
+ * in err when err is not NULL. */
+static int real_save_wait(char *err, size_t errlen)
+{
+    real_save *s = &real_saving;
+    if (!s->running)
+        return 0;
+    pthread_join(s->thread, NULL);
+    s->running = false;
+    if (s->rc != 0 && err)
+        set_err(err, errlen, "%s", s->err);
+    return s->rc != 0 ? -1 : 0;
+}
+
 static int measure(ns_report_data *d, ns_checkpoint *ck, const char *out, char *err, size_t errlen)
 {
     const ns_report_opts *o = d->opts;
@@ -393,7 +445,7 @@ static int measure(ns_report_data *d, ns_checkpoint *ck, const char *out, char *
         if (rc == 0) {
             if (ns_run(d->real_targets, d->nreal_targets, d->real_cases, d->nreal, &ro, d->real_metrics) != 0)
                 goto oom;
-            if (ns_checkpoint_save_metrics(ck, "real", d->real_metrics, nm, err, errlen) != 0)
+            if (real_save_start(d, ck, nm, err, errlen) != 0)
                 return -1;
         }
         for (size_t t = 0; t < d->nreal_targets; t++)
@@ -407,6 +459,7 @@ oom:
 
 static void data_free(ns_report_data *d)
 {
+    real_save_wait(NULL, 0);
     free(d->cases);
     free(d->targets);
     free(d->metrics);
@@ -683,6 +736,8 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         rc = write_file(tmp, "report.md", ns_report_write_md, &d, err, errlen);
     if (rc == 0)
         rc = write_file(tmp, "index.html", ns_report_write_html, &d, err, errlen);
+    if (real_save_wait(rc == 0 ? err : NULL, errlen) != 0)
+        rc = -1;
     data_free(&d);
     if (stopped(o)) {   /* also when the signal killed gnuplot */
         set_err(err, errlen, "interrupted; the measurements are kept in %s (--resume continues)", ck.dir);

@@ -1,6 +1,7 @@
 /* The report's plots: data files and gnuplot scripts in plots/, drawn as SVG
  * by gnuplot (one process per plot, so that one bad plot spoils nothing
- * else), then read back to be inlined into the page. */
+ * else; as many processes at a time as the report has threads), then read
+ * back to be inlined into the page. */
 #include "report_data.h"
 
 #include <errno.h>
@@ -11,6 +12,12 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#ifdef _OPENMP
+#define NS_OMP(directive) _Pragma(directive)
+#else
+#define NS_OMP(directive)
+#endif
 
 #define MAX_SERIES 48
 
@@ -297,18 +304,49 @@ static int emit(drawer *w, plot *p)
         snprintf(rp->title, sizeof rp->title, "%s", p->title);
         rp->wide = p->wide;
         rp->svg = NULL;
-        if (!w->no_gnuplot) {
-            int g = run_gnuplot(w->prog, w->dir, p->name);
-            if (g == 127)
-                w->no_gnuplot = 1;
-            else if (g != 0)
-                w->failures++;
-            else
-                rp->svg = inline_svg(w->dir, p->name, w->d->nplots - 1);
-        }
     }
     free(p);
     return rc;
+}
+
+/* Draws the plots emitted, each by a gnuplot process of its own, as many at
+ * a time as the report has threads: one after the other, the drawing was the
+ * longest serial part of a report.  Each SVG goes into its plot's slot, so
+ * the page does not depend on the order in which the processes finish. */
+static void draw(drawer *w)
+{
+    const ns_report_opts *o = w->d->opts;
+    int threads = w->d->threads > 0 ? w->d->threads : 1, no_gnuplot = 0, failures = 0;
+    size_t n = w->d->nplots, done = 0;
+    (void)threads;
+    NS_OMP("omp parallel for schedule(dynamic, 1) num_threads(threads)")
+    for (size_t k = 0; k < n; k++) {
+        int skip;
+        NS_OMP("omp atomic read")
+        skip = no_gnuplot;
+        if (!skip && !(o->stop && *o->stop)) {
+            ns_report_plot *rp = &w->d->plots[k];
+            int g = run_gnuplot(w->prog, w->dir, rp->name);
+            if (g == 127) {
+                NS_OMP("omp atomic write")
+                no_gnuplot = 1;
+            } else if (g != 0) {
+                NS_OMP("omp atomic update")
+                failures++;
+            } else {
+                rp->svg = inline_svg(w->dir, rp->name, k);
+            }
+        }
+        size_t now;
+        NS_OMP("omp atomic capture")
+        now = ++done;
+        if (o->progress) {
+            NS_OMP("omp critical(ns_report_plots_progress)")
+            o->progress(o->progress_ctx, "plots", now, n);
+        }
+    }
+    w->no_gnuplot = no_gnuplot;
+    w->failures = failures;
 }
 
 static double get_gain(const ns_metrics *m) { return m->grad_gain; }
@@ -532,6 +570,7 @@ int ns_report_plots(ns_report_data *d, const char *dir)
             if (emit(&w, length_plot(d, name, title, a)) != 0)
                 return -1;
         }
+    draw(&w);
     if (w.no_gnuplot)
         d->plots_note = "gnuplot was not found: the plots were not drawn (their data and scripts are in plots/; "
                         "'sh mk/deps.sh report' installs gnuplot-nox)";

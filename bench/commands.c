@@ -247,12 +247,20 @@ void bench_report(const char *normstab)
      * report serial. */
     bench_figure("report_quick_2threads_cpu_per_wall", cpu2, NULL, NULL);
     bench_figure("report_openmp_speedup", t[0] / t[1], ">= 1.8",
-        "perf of the 2-thread report: two threads with equal samples (the tasks do run in "
-        "parallel), 60% of the time in MPFR and GMP (the references of the families without "
-        "a fast tier).  When report_quick_2threads_cpu_per_wall is well below 2, the threads "
+        "the critical path of a 2-thread run, from each task's thread CPU time: the measuring "
+        "stages are tasks taken one at a time, longest first, and over a whole run the two "
+        "threads' task CPU differ by under 0.1 s; the plots' gnuplot processes run as many at "
+        "a time as there are threads (one after the other they were a quarter of the report's "
+        "CPU, all of it serial), and the checkpoint of the real rows (77 MB) is written by a "
+        "thread of its own meanwhile.  What stays serial is about 0.15 s of CPU of 4.8 s (the "
+        "case lists, the summaries, the three files) plus the other checkpoints' fsyncs: "
+        "4.8 / (2.4 + 0.15), about 1.9 on two idle cores (1.5 with the plots drawn one at a "
+        "time).  The minima of 8 interleaved runs each on a busy machine: 4.65 s / 2.41 s = "
+        "1.93 (1.45 before).  When report_quick_2threads_cpu_per_wall is well below 2, the threads "
         "were waiting for CPUs (the machine's load average, in notes.load_average, above its "
         "2 cores): then the speed-up measures the machine, not the report.  Closing the rest: "
-        "fast tiers for every family (less work in total), the longest tasks scheduled first.");
+        "fewer gnuplot processes (their start-up is most of their CPU) and less serial work "
+        "between the stages.");
     bench_note("report_what", "wall time of normstab report --quick with --threads 2 (the "
                "figure) and --threads 1 (for the OpenMP speed-up), the minimum of two runs each");
 }

@@ -30,6 +30,11 @@ run --seed 5 --threads 1 --out "$T/whole1" > /dev/null 2>&1 || fail "report --th
 strip "$T/whole/results.json" > "$T/whole.json"
 strip "$T/whole1/results.json" | cmp -s - "$T/whole.json" ||
     fail "the same seed gave different results.json with 1 thread and with all"
+# The page too, but for its line saying when and on how many threads: the
+# plots, drawn several at a time, each land in their own place.
+grep -v 'class="meta"' "$T/whole/index.html" > "$T/page"
+grep -v 'class="meta"' "$T/whole1/index.html" | cmp -s - "$T/page" ||
+    fail "the same seed gave a different page with 1 thread and with all"
 [ ! -e "$T/whole.partial" ] || fail "the checkpoint of a finished run was left behind"
 run --seed 6 --out "$T/other" > /dev/null 2>&1 || fail "report --seed 6"
 strip "$T/other/results.json" | cmp -s - "$T/whole.json" && fail "seeds 5 and 6 gave the same results.json"
