@@ -235,8 +235,9 @@ for e in $engines; do
 done
 
 # What was found, also when interrupted (a second signal no longer stops
-# the engines, which are done: it waits for the collection).
-rm -rf "$out/findings"
+# the engines, which are done: it waits for the collection).  The findings
+# of earlier runs stay: collect replays them and keeps them, or moves those
+# that no longer reproduce to findings/fixed/.
 "$FB/collect" "$out" "$runs" ${interrupted:+--interrupted SIG$interrupted}
 status=$?
 # The corpora are large and rebuilt by every run: removed once a run has

@@ -1,7 +1,10 @@
-/* The last step of `make fuzz`: gathers what every engine run found,
- * replays each finding with the MPFR reference and the current contracts,
- * deduplicates by (normalizer, policy, kind, cause), and writes
+/* The last step of `make fuzz`: gathers what every engine run found, and
+ * what earlier runs found (OUT/findings/), replays each finding with the
+ * MPFR reference and the current contracts, deduplicates by (normalizer,
+ * policy, kind, cause), and writes
  *   OUT/findings/ (findings.jsonl and one .x/.g row file per finding),
+ *   OUT/findings/fixed/ (the same for the findings of earlier runs that no
+ *   longer reproduce),
  *   OUT/fuzz.json and OUT/fuzz.md (per engine and target: executions,
  *   executions per second, findings, crashes).
  * Exit status 1 when a finding breaks a contract or an engine crashed, with
@@ -9,15 +12,27 @@
  *
  *   collect OUT RUNS.tsv [--interrupted SIGNAL]
  * --interrupted: the runs were stopped by SIGNAL (fuzz.json and fuzz.md say
- * so; the findings are those made before it).
+ * so; the findings are those made before it, and those carried).
  * RUNS.tsv has one line per engine run, tab-separated:
  *   engine normalizer policy seconds executions crashes status findings.jsonl
- * (executions may be "-" when the engine did not say). */
+ * (executions may be "-" when the engine did not say).
+ *
+ * Findings accumulate: a finding of an earlier run (OUT/findings/findings.jsonl,
+ * OUT/findings/fixed/findings.jsonl) that still reproduces is kept ("carried"),
+ * one that no longer does moves to fixed/ and counts for nothing; a fixed one
+ * that reproduces again is a finding again.  A damaged line of those files is
+ * skipped with a warning, and the damaged file kept beside it.  Every file is
+ * written under a temporary name and renamed: an interruption leaves the
+ * previous version or the new one. */
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../replay.h"
 
@@ -59,17 +74,343 @@ static int read_runs(const char *path)
     return 0;
 }
 
-/* Where each deduplicated finding came from. */
-typedef struct origin {
-    char engines[96];
-} origin;
-
-static void add_engine(origin *o, const char *engine)
+static double unix_now(void)
 {
-    if (strstr(o->engines, engine))
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- books: deduplicated findings and what collect knows beyond them ---- */
+
+typedef struct meta {
+    char engines[96];       /* the engines that found the key */
+    bool carried;           /* the key was a finding of an earlier run */
+    double first_found;     /* unix time of the run that first found the key */
+    double row_found;       /* ... that found the row kept */
+    double fixed_at;        /* fixed/: when it was first seen not to reproduce */
+    char now[40];           /* fixed/: what the replay says now */
+    bool newly;             /* fixed/: a finding until this run */
+} meta;
+
+typedef struct book {
+    ns_finding_set set;
+    meta *m;
+} book;
+
+static void add_engine(meta *o, const char *engine)
+{
+    if (!engine[0] || strstr(o->engines, engine))
         return;
     size_t len = strlen(o->engines);
     snprintf(o->engines + len, sizeof o->engines - len, "%s%s", len ? ", " : "", engine);
+}
+
+/* Adds f with what is known of it (in->row_found: when its row was found).
+ * On a key already there, keeps the smaller row, then the earlier find (an
+ * earlier run's before this run's; within this run, the earlier in its
+ * engine run, as ns_finding_set_add).  Index of the key, or -1 when out of
+ * memory. */
+static long book_put(book *b, const ns_finding *f, const meta *in)
+{
+    long at = ns_finding_set_find(&b->set, f);
+    if (at < 0) {
+        meta *p = realloc(b->m, (b->set.count + 1) * sizeof *p);
+        if (!p)
+            return -1;
+        b->m = p;
+        if (ns_finding_set_append(&b->set, f) != 0)
+            return -1;
+        at = (long)b->set.count - 1;
+        b->m[at] = *in;
+        b->m[at].engines[0] = '\0';
+        add_engine(&b->m[at], f->engine);
+        return at;
+    }
+    ns_finding *g = &b->set.items[at];
+    meta *m = &b->m[at];
+    bool better = f->row.n < g->row.n ||
+        (f->row.n == g->row.n && (in->row_found < m->row_found ||
+                                  (in->row_found == m->row_found && f->seconds < g->seconds)));
+    if (better) {
+        if (ns_finding_copy(g, f) != 0)
+            return -1;
+        m->row_found = in->row_found;
+        snprintf(m->now, sizeof m->now, "%s", in->now);
+        m->newly = in->newly;
+    }
+    m->carried |= in->carried;
+    m->first_found = fmin(m->first_found, in->first_found);
+    m->fixed_at = fmin(m->fixed_at, in->fixed_at);
+    add_engine(m, f->engine);
+    return at;
+}
+
+static void book_free(book *b)
+{
+    ns_finding_set_free(&b->set);
+    free(b->m);
+}
+
+/* ---- what earlier runs left ------------------------------------------------- */
+
+static double number_or(const cJSON *j, const char *key, double otherwise)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : otherwise;
+}
+
+static int copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = in ? fopen(to, "wbx") : NULL;
+    char buf[8192];
+    size_t k;
+    int rc = in && out ? 0 : -1;
+    while (rc == 0 && (k = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, k, out) != k)
+            rc = -1;
+    if (in && ferror(in))
+        rc = -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Keeps a copy of a damaged file beside it: PATH.damaged-TIME. */
+static void keep_damaged(const char *path)
+{
+    char stamp[32], aside[4300];
+    time_t now = time(NULL);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime(&now));
+    for (int k = 1; k < 100; k++) {
+        if (k == 1)
+            snprintf(aside, sizeof aside, "%s.damaged-%s", path, stamp);
+        else
+            snprintf(aside, sizeof aside, "%s.damaged-%s-%d", path, stamp, k);
+        if (copy_file(path, aside) == 0) {
+            fprintf(stderr, "collect: warning: %s is damaged: kept as %s\n", path, aside);
+            return;
+        }
+        if (errno != EEXIST)
+            break;
+    }
+    fprintf(stderr, "collect: warning: %s is damaged and could not be copied aside\n", path);
+}
+
+/* The findings of an earlier run in PATH (absent: none), with the times
+ * each carries and its slug (the name of its row files).  Damaged lines
+ * are skipped with a warning naming FILE:LINE.  0, or -1 when out of
+ * memory. */
+typedef struct earlier_note {
+    double first_found, fixed_at;
+    size_t line;
+    char slug[160];
+} earlier_note;
+
+typedef struct earlier {
+    const char *path;
+    ns_finding_set set;
+    earlier_note *note;     /* one per finding of set */
+    bool kept_aside;        /* damaged: a copy was kept */
+} earlier;
+
+static int read_earlier(const char *path, earlier *e)
+{
+    memset(e, 0, sizeof *e);
+    e->path = path;
+    FILE *in = fopen(path, "r");
+    if (!in)
+        return 0;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0, damaged = 0;
+    int rc = 0;
+    double now = unix_now();
+    ns_finding f;
+    ns_finding_init(&f);
+    while (rc == 0 && getline(&line, &cap, in) != -1) {
+        lineno++;
+        if (line[strspn(line, " \t\r\n")] == '\0')
+            continue;
+        char why[200] = "not a JSON object";
+        cJSON *j = cJSON_Parse(line);
+        ns_finding_free(&f);               /* no field left from the line before */
+        ns_finding_init(&f);
+        if (!cJSON_IsObject(j) || ns_finding_from_json(j, &f, why, sizeof why) != 0) {
+            fprintf(stderr, "collect: warning: %s:%zu: skipped: %s\n", path, lineno, why);
+            damaged++;
+        } else {
+            earlier_note *p = realloc(e->note, (e->set.count + 1) * sizeof *p);
+            if (p)
+                e->note = p;
+            if (!p || ns_finding_set_append(&e->set, &f) != 0) {
+                rc = -1;
+            } else {
+                earlier_note *k = &e->note[e->set.count - 1];
+                k->first_found = number_or(j, "first_found", number_or(j, "unix_time", now));
+                k->fixed_at = number_or(j, "fixed_at", now);
+                k->line = lineno;
+                ns_finding_slug(&f, k->slug, sizeof k->slug);
+            }
+        }
+        cJSON_Delete(j);
+    }
+    if (rc == 0 && ferror(in)) {
+        fprintf(stderr, "collect: warning: %s: read error after line %zu\n", path, lineno);
+        damaged++;
+    }
+    ns_finding_free(&f);
+    free(line);
+    fclose(in);
+    if (damaged)
+        keep_damaged(path);
+    e->kept_aside = damaged > 0;
+    return rc;
+}
+
+static void earlier_free(earlier *e)
+{
+    ns_finding_set_free(&e->set);
+    free(e->note);
+}
+
+/* ---- writing ------------------------------------------------------------------ */
+
+static int mkdir_p(const char *dir)
+{
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
+        return -1;
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+/* Opens PATH.tmp; commit() closes it and renames it over PATH. */
+static FILE *begin(const char *path, char *tmp, size_t len)
+{
+    snprintf(tmp, len, "%s.tmp", path);
+    return fopen(tmp, "w");
+}
+
+static int commit(FILE *f, const char *tmp, const char *path, bool ok)
+{
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        return 0;
+    remove(tmp);
+    fprintf(stderr, "collect: cannot write %s\n", path);
+    return -1;
+}
+
+static int write_row_file(const char *path, const double *v, size_t n)
+{
+    char tmp[4500];
+    FILE *out = begin(path, tmp, sizeof tmp);
+    if (!out) {
+        fprintf(stderr, "collect: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < n; i++)
+        ok = fprintf(out, "%s%a", i ? " " : "", v[i]) > 0 && ok;
+    ok = fputc('\n', out) != EOF && ok;
+    return commit(out, tmp, path, ok);
+}
+
+static void add_time(cJSON *o, const char *key, double t)
+{
+    if (isfinite(t))
+        cJSON_AddNumberToObject(o, key, t);
+}
+
+/* A finding as fuzz.json and findings.jsonl give it.  fixed: of the list
+ * of those that no longer reproduce. */
+static cJSON *finding_json(const ns_finding *f, const meta *m, bool fixed)
+{
+    cJSON *o = ns_finding_to_json(f);
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "engines", m->engines);
+    add_time(o, "first_found", m->first_found);
+    if (fixed) {
+        cJSON_AddStringToObject(o, "no_longer", m->now);
+        add_time(o, "fixed_at", m->fixed_at);
+        cJSON_AddBoolToObject(o, "newly", m->newly);
+    } else {
+        cJSON_AddBoolToObject(o, "carried", m->carried);
+    }
+    return o;
+}
+
+/* DIR/findings.jsonl and a row file per finding, the list last. */
+static int store(const book *b, const char *dir, bool fixed)
+{
+    if (mkdir_p(dir) != 0) {
+        fprintf(stderr, "collect: %s: cannot create the directory: %s\n", dir, strerror(errno));
+        return -1;
+    }
+    char path[4400], tmp[4500];
+    snprintf(path, sizeof path, "%s/findings.jsonl", dir);
+    FILE *out = begin(path, tmp, sizeof tmp);
+    if (!out) {
+        fprintf(stderr, "collect: cannot write %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < b->set.count && ok; i++) {
+        const ns_finding *f = &b->set.items[i];
+        char slug[160], xpath[4400], gpath[4400], command[9200];
+        ns_finding_slug(f, slug, sizeof slug);
+        snprintf(xpath, sizeof xpath, "%s/%s.x", dir, slug);
+        snprintf(gpath, sizeof gpath, "%s/%s.g", dir, slug);
+        if (write_row_file(xpath, f->row.x, f->row.n) != 0 ||
+            (f->has_g && write_row_file(gpath, f->row.g, f->row.n) != 0)) {
+            ok = false;
+            break;
+        }
+        snprintf(command, sizeof command, "normstab eval -n %s -p %s%s%s -i %s%s%s", f->normalizer,
+                 f->policy, f->sum == NS_SUM_SEQ ? "" : " --sum ",
+                 f->sum == NS_SUM_SEQ ? "" : ns_sum_order_name(f->sum), xpath,
+                 f->has_g ? " -g " : "", f->has_g ? gpath : "");
+        cJSON *o = finding_json(f, &b->m[i], fixed);
+        if (o) {
+            cJSON_AddStringToObject(o, "file", xpath);
+            cJSON_AddStringToObject(o, "command", command);
+        }
+        char *line = o ? cJSON_PrintUnformatted(o) : NULL;
+        cJSON_Delete(o);
+        ok = line && fprintf(out, "%s\n", line) >= 0;
+        cJSON_free(line);
+    }
+    return commit(out, tmp, path, ok);
+}
+
+/* Removes the row files of DIR an earlier run wrote for findings no longer
+ * in b (they moved to fixed/, or back from it, or changed cause). */
+static void remove_stale_rows(const book *b, const earlier *e, const char *dir)
+{
+    for (size_t i = 0; i < e->set.count; i++) {
+        bool kept = false;
+        for (size_t k = 0; k < b->set.count && !kept; k++) {
+            char slug[160];
+            ns_finding_slug(&b->set.items[k], slug, sizeof slug);
+            kept = strcmp(slug, e->note[i].slug) == 0;
+        }
+        if (kept)
+            continue;
+        char path[4600];
+        snprintf(path, sizeof path, "%s/%s.x", dir, e->note[i].slug);
+        remove(path);
+        snprintf(path, sizeof path, "%s/%s.g", dir, e->note[i].slug);
+        remove(path);
+    }
 }
 
 static const char *md_escape(const char *s, char *buf, size_t len)
@@ -84,6 +425,52 @@ static const char *md_escape(const char *s, char *buf, size_t len)
     return buf;
 }
 
+/* ---- replaying --------------------------------------------------------------- */
+
+/* Replays the findings of an earlier run: those that reproduce go to
+ * `found`, the others to `fixed`.  A broken finding reproduces while it
+ * still breaks its contract; an expected one while it still fails.
+ * from_findings: e holds the findings of the last run (not fixed/). */
+static int carry(earlier *e, bool from_findings, book *found, book *fixed)
+{
+    char err[512];
+    for (size_t i = 0; i < e->set.count; i++) {
+        const ns_finding *was = &e->set.items[i];
+        ns_replay_result rr;
+        if (ns_replay(was, &rr, err, sizeof err) != 0) {
+            fprintf(stderr, "collect: warning: %s:%zu: skipped: cannot be replayed: %s\n", e->path,
+                    e->note[i].line, err);
+            ns_replay_result_free(&rr);
+            if (!e->kept_aside)
+                keep_damaged(e->path);
+            e->kept_aside = true;
+            continue;
+        }
+        meta m = { .first_found = e->note[i].first_found, .fixed_at = e->note[i].fixed_at };
+        bool again = rr.verdict == NS_REPLAY_BROKEN ||
+                     (rr.verdict == NS_REPLAY_EXPECTED && was->expected);
+        long at;
+        if (again) {
+            m.carried = true;
+            m.row_found = m.first_found;
+            rr.now.confirmed = true;
+            snprintf(rr.now.engine, sizeof rr.now.engine, "%s", was->engine);
+            at = book_put(found, &rr.now, &m);
+        } else {
+            m.newly = from_findings;
+            m.fixed_at = from_findings ? unix_now() : m.fixed_at;
+            m.row_found = m.fixed_at;
+            snprintf(m.now, sizeof m.now, "%s", rr.verdict == NS_REPLAY_EXPECTED
+                     ? "a hazard of the contract" : ns_replay_verdict_name(rr.verdict));
+            at = book_put(fixed, was, &m);
+        }
+        ns_replay_result_free(&rr);
+        if (at < 0)
+            return -1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3 && !(argc == 5 && strcmp(argv[3], "--interrupted") == 0)) {
@@ -95,11 +482,24 @@ int main(int argc, char **argv)
     if (read_runs(argv[2]) != 0)
         return 2;
 
-    ns_finding_set all;
-    ns_finding_set_init(&all);
-    origin *origins = NULL;
+    char dir[4096], fixed_dir[4200], path[4400], tmp[4500], last_path[4400], older_path[4400];
+    snprintf(dir, sizeof dir, "%s/findings", out);
+    snprintf(fixed_dir, sizeof fixed_dir, "%s/fixed", dir);
+    snprintf(last_path, sizeof last_path, "%s/findings.jsonl", dir);
+    snprintf(older_path, sizeof older_path, "%s/findings.jsonl", fixed_dir);
+    book all = { .set = { 0 } }, fixed = { .set = { 0 } };
+    earlier last, older;
+    int rc = read_earlier(last_path, &last);
+    rc |= read_earlier(older_path, &older);
+    /* The earlier findings first: a key keeps its place in the list. */
+    if (rc != 0 || carry(&last, true, &all, &fixed) != 0 || carry(&older, false, &all, &fixed) != 0) {
+        fprintf(stderr, "collect: out of memory\n");
+        return 2;
+    }
+
     size_t problems = 0, crashes = 0;
     char err[512];
+    double now = unix_now();
     for (size_t i = 0; i < nruns; i++) {
         run *r = &runs[i];
         crashes += r->crashes > 0 ? (size_t)r->crashes : 0;
@@ -129,47 +529,41 @@ int main(int argc, char **argv)
                 rr.now.confirmed = true;
                 snprintf(rr.now.engine, sizeof rr.now.engine, "%.23s", r->engine);
                 r->broken += rr.verdict == NS_REPLAY_BROKEN;
-                long at = ns_finding_set_find(&all, &rr.now);
-                if (ns_finding_set_add(&all, &rr.now) < 0) {
+                meta m = { .first_found = now, .row_found = now, .fixed_at = INFINITY };
+                if (book_put(&all, &rr.now, &m) < 0) {
                     fprintf(stderr, "collect: out of memory\n");
                     return 2;
                 }
-                if (at < 0) {
-                    origin *p = realloc(origins, all.count * sizeof *p);
-                    if (!p) {
-                        fprintf(stderr, "collect: out of memory\n");
-                        return 2;
-                    }
-                    origins = p;
-                    origins[all.count - 1].engines[0] = '\0';
-                    at = (long)all.count - 1;
-                }
-                add_engine(&origins[at], r->engine);
             }
             ns_replay_result_free(&rr);
         }
         ns_finding_set_free(&found);
     }
 
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/findings", out);
-    if (ns_findings_store(&all, dir, err, sizeof err) != 0) {
-        fprintf(stderr, "collect: %s\n", err);
+    /* fixed/ first: a finding that stops reproducing is there before it
+     * leaves findings.jsonl. */
+    if ((fixed.set.count || older.set.count) && store(&fixed, fixed_dir, true) != 0)
         return 2;
-    }
-    size_t broken = ns_finding_set_broken(&all);
-    for (size_t i = 0; i < all.count; i++) {
-        const ns_finding *f = &all.items[i];
+    if (store(&all, dir, false) != 0)
+        return 2;
+    remove_stale_rows(&all, &last, dir);
+    remove_stale_rows(&fixed, &older, fixed_dir);
+
+    size_t broken = ns_finding_set_broken(&all.set), ncarried = 0;
+    for (size_t i = 0; i < all.set.count; i++) {
+        const ns_finding *f = &all.set.items[i];
+        ncarried += all.m[i].carried;
         if (f->expected)
             continue;
         char slug[160], gfile[4400] = "";
         ns_finding_slug(f, slug, sizeof slug);
         if (f->has_g)
             snprintf(gfile, sizeof gfile, " -g %s/%s.g", dir, slug);
-        fprintf(stderr, "make fuzz: %s %s breaks its contract: %s (%s): %s; %s.\n"
+        fprintf(stderr, "make fuzz: %s %s breaks its contract: %s (%s): %s; %s%s.\n"
                 "  replay: normstab eval -n %s -p %s -i %s/%s.x%s\n",
                 f->normalizer, f->policy, ns_kind_name(f->kind), ns_cause_name(f->cause),
-                f->detail, f->why, f->normalizer, f->policy, dir, slug, gfile);
+                f->detail, f->why, all.m[i].carried ? " (first found in an earlier run)" : "",
+                f->normalizer, f->policy, dir, slug, gfile);
         problems++;
     }
 
@@ -198,42 +592,45 @@ int main(int argc, char **argv)
         total_seconds += r->seconds;
     }
     cJSON *jf = cJSON_AddArrayToObject(root, "findings");
-    for (size_t i = 0; i < all.count; i++) {
-        cJSON *o = ns_finding_to_json(&all.items[i]);
-        cJSON_AddStringToObject(o, "engines", origins[i].engines);
-        cJSON_AddItemToArray(jf, o);
-    }
+    for (size_t i = 0; i < all.set.count; i++)
+        cJSON_AddItemToArray(jf, finding_json(&all.set.items[i], &all.m[i], false));
+    cJSON *jx = cJSON_AddArrayToObject(root, "no_longer_reproduces");
+    for (size_t i = 0; i < fixed.set.count; i++)
+        cJSON_AddItemToArray(jx, finding_json(&fixed.set.items[i], &fixed.m[i], true));
     cJSON_AddNumberToObject(root, "broken", (double)broken);
+    cJSON_AddNumberToObject(root, "carried", (double)ncarried);
     cJSON_AddNumberToObject(root, "crashes", (double)crashes);
     cJSON_AddNumberToObject(root, "engine_seconds", total_seconds);
     cJSON_AddBoolToObject(root, "interrupted", stopped_by != NULL);
     if (stopped_by)
         cJSON_AddStringToObject(root, "stopped_by", stopped_by);
-    char path[4200];
     snprintf(path, sizeof path, "%s/fuzz.json", out);
-    FILE *fj = fopen(path, "w");
+    FILE *fj = begin(path, tmp, sizeof tmp);
     char *text = cJSON_Print(root);
-    if (!fj || !text || fprintf(fj, "%s\n", text) < 0 || fclose(fj) != 0) {
-        fprintf(stderr, "collect: cannot write %s\n", path);
+    if (!fj) {
+        fprintf(stderr, "collect: cannot write %s: %s\n", path, strerror(errno));
         return 2;
     }
+    if (commit(fj, tmp, path, text && fprintf(fj, "%s\n", text) >= 0) != 0)
+        return 2;
     cJSON_free(text);
     cJSON_Delete(root);
 
     /* fuzz.md */
     snprintf(path, sizeof path, "%s/fuzz.md", out);
-    FILE *md = fopen(path, "w");
+    FILE *md = begin(path, tmp, sizeof tmp);
     if (!md) {
         fprintf(stderr, "collect: cannot write %s\n", path);
         return 2;
     }
-    fprintf(md, "# Fuzzing\n\n%s: %zu distinct findings, %zu breaking a contract, %zu crashes, "
-            "%zu engine runs.\n\n", broken || crashes ? "**FAILED**" : stopped_by ? "Interrupted" : "Passed",
-            all.count, broken, crashes, nruns);
+    fprintf(md, "# Fuzzing\n\n%s: %zu distinct findings (%zu of them first found in an earlier run), "
+            "%zu breaking a contract, %zu crashes, %zu engine runs; %zu earlier findings no longer "
+            "reproduce.\n\n", broken || crashes ? "**FAILED**" : stopped_by ? "Interrupted" : "Passed",
+            all.set.count, ncarried, broken, crashes, nruns, fixed.set.count);
     if (stopped_by)
         fprintf(md, "**Interrupted** by %s: the runs below are those made before it (the last one "
-                "cut short) and the findings theirs; the corpora are kept for the next run.\n\n",
-                stopped_by);
+                "cut short) and the findings theirs and those of earlier runs; the corpora are kept "
+                "for the next run.\n\n", stopped_by);
     fprintf(md, "## Engines\n\n| engine | runs | seconds | executions | executions/s | findings | broken | crashes |\n"
                 "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     const char *seen[16];
@@ -271,46 +668,69 @@ int main(int argc, char **argv)
     char esc[900], esc2[900];
     if (broken) {
         fprintf(md, "\n## Broken promises\n\n");
-        for (size_t i = 0; i < all.count; i++) {
-            const ns_finding *f = &all.items[i];
+        for (size_t i = 0; i < all.set.count; i++) {
+            const ns_finding *f = &all.set.items[i];
             if (f->expected)
                 continue;
             char slug[160];
             ns_finding_slug(f, slug, sizeof slug);
-            fprintf(md, "- **%s %s %s** (%s): %s; %s. Replay: `normstab eval -n %s -p %s -i %s/%s.x`\n",
+            fprintf(md, "- **%s %s %s** (%s): %s; %s.%s Replay: `normstab eval -n %s -p %s -i %s/%s.x`\n",
                     f->normalizer, f->policy, ns_kind_name(f->kind), ns_cause_name(f->cause),
                     md_escape(f->detail, esc, sizeof esc), md_escape(f->why, esc2, sizeof esc2),
+                    all.m[i].carried ? " First found in an earlier run." : "",
                     f->normalizer, f->policy, dir, slug);
         }
     }
     fprintf(md, "\n## Findings\n\n| normalizer | policy | kind | cause | verdict | n | found by | why |\n"
                 "|---|---|---|---|---|---:|---|---|\n");
-    for (size_t i = 0; i < all.count; i++) {
-        const ns_finding *f = &all.items[i];
-        fprintf(md, "| %s | %s | %s | %s | %s | %zu | %s | %s |\n", f->normalizer, f->policy,
+    for (size_t i = 0; i < all.set.count; i++) {
+        const ns_finding *f = &all.set.items[i];
+        const meta *m = &all.m[i];
+        fprintf(md, "| %s | %s | %s | %s | %s | %zu | %s%s%s | %s |\n", f->normalizer, f->policy,
                 ns_kind_name(f->kind), ns_cause_name(f->cause), f->expected ? "expected" : "**broken**",
-                f->row.n, origins[i].engines, md_escape(f->why, esc, sizeof esc));
+                f->row.n, m->engines, m->carried && m->engines[0] ? ", " : "",
+                m->carried ? "an earlier run" : "", md_escape(f->why, esc, sizeof esc));
+    }
+    if (fixed.set.count) {
+        fprintf(md, "\n## No longer reproduce\n\nFindings of earlier runs that the current code and "
+                    "contracts no longer fail, kept under `%s/`.\n\n"
+                    "| normalizer | policy | kind | cause | was | now | since |\n"
+                    "|---|---|---|---|---|---|---|\n", fixed_dir);
+        for (size_t i = 0; i < fixed.set.count; i++) {
+            const ns_finding *f = &fixed.set.items[i];
+            const meta *m = &fixed.m[i];
+            char since[32] = "this run";
+            time_t t = (time_t)m->fixed_at;
+            if (!m->newly)
+                strftime(since, sizeof since, "%Y-%m-%d %H:%M UTC", gmtime(&t));
+            fprintf(md, "| %s | %s | %s | %s | %s | %s | %s |\n", f->normalizer, f->policy,
+                    ns_kind_name(f->kind), ns_cause_name(f->cause),
+                    f->expected ? "expected" : "broken", m->now, since);
+        }
     }
     fprintf(md, "\n## Runs\n\n| engine | normalizer | policy | seconds | executions/s | findings | broken | crashes | status |\n"
                 "|---|---|---|---:|---:|---:|---:|---:|---|\n");
+    bool md_ok = true;
     for (size_t i = 0; i < nruns; i++) {
         const run *r = &runs[i];
         if (r->executions >= 0)
-            fprintf(md, "| %s | %s | %s | %.1f | %.0f | %zu | %zu | %ld | %s |\n", r->engine,
+            md_ok = fprintf(md, "| %s | %s | %s | %.1f | %.0f | %zu | %zu | %ld | %s |\n", r->engine,
                     r->normalizer, r->policy, r->seconds, r->seconds > 0 ? r->executions / r->seconds : 0,
-                    r->findings, r->broken, r->crashes, r->status);
+                    r->findings, r->broken, r->crashes, r->status) > 0 && md_ok;
         else
-            fprintf(md, "| %s | %s | %s | %.1f | - | %zu | %zu | %ld | %s |\n", r->engine, r->normalizer,
-                    r->policy, r->seconds, r->findings, r->broken, r->crashes, r->status);
+            md_ok = fprintf(md, "| %s | %s | %s | %.1f | - | %zu | %zu | %ld | %s |\n", r->engine,
+                    r->normalizer, r->policy, r->seconds, r->findings, r->broken, r->crashes,
+                    r->status) > 0 && md_ok;
     }
-    if (fclose(md) != 0) {
-        fprintf(stderr, "collect: cannot write %s\n", path);
+    if (commit(md, tmp, path, md_ok && !ferror(md)) != 0)
         return 2;
-    }
-    size_t nfound = all.count;
-    free(origins);
-    ns_finding_set_free(&all);
-    printf("fuzz: %zu distinct findings, %zu breaking a contract, %zu crashes%s (%s/fuzz.md)\n",
-           nfound, broken, crashes, stopped_by ? ", interrupted" : "", out);
+    size_t nfound = all.set.count, nfixed = fixed.set.count;
+    book_free(&all);
+    book_free(&fixed);
+    earlier_free(&last);
+    earlier_free(&older);
+    printf("fuzz: %zu distinct findings (%zu carried), %zu breaking a contract, %zu crashes, "
+           "%zu no longer reproduce%s (%s/fuzz.md)\n", nfound, ncarried, broken, crashes, nfixed,
+           stopped_by ? ", interrupted" : "", out);
     return problems ? 1 : 0;
 }
