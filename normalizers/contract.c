@@ -156,13 +156,18 @@ void ns_domain_project(const ns_domain *d, const ns_format *io, double *x, size_
 
 void ns_domain_project_grad(const ns_format *io, double *g, size_t n)
 {
-    double cap = ldexp(io->max_finite, -NS_GRAD_HEADROOM_LOG2), norm = 0;
+    /* The 1-norm and its bound, both scaled by 2^-64: in fp64 the norm of
+     * a few entries near the largest double overflows (and halving an
+     * infinity never brings it under the bound), scaled it cannot; the
+     * scaling is exact but where terms fall below 2^-958, which then count
+     * for less than an ulp of the bound's comparison anyway. */
+    double cap = ldexp(io->max_finite, -NS_GRAD_HEADROOM_LOG2 - 64), norm = 0;
     for (size_t i = 0; i < n; i++) {
         if (isnan(g[i]))
             g[i] = 0;
         else if (isinf(g[i]))
             g[i] = copysign(io->max_finite, g[i]);
-        norm += fabs(g[i]);
+        norm += ldexp(fabs(g[i]), -64);
     }
     int shift = 0;
     while (norm > cap) {

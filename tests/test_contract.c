@@ -1,6 +1,7 @@
 /* Contracts (normalizers/contract.h): policy patterns, domains and their
  * projection, bounds computed by hand, and the table covering the catalogue. */
 #include <criterion/criterion.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -146,6 +147,14 @@ Test(contract, gradient_projection_keeps_the_one_norm_below_max_over_16)
     cr_expect_eq(h[0], 0.0);
     cr_expect(fabs(h[1]) + fabs(h[2]) <= 4094, "%a %a", h[1], h[2]);
     cr_expect(h[1] > 0);
+    /* fp64: the 1-norm of [max, -max, inf] overflows; the cap is 2^1020
+     * (1 - 2^-53), and each entry becomes max / 2^6 = 2^1018 (1 - 2^-53)
+     * (sum 3 2^1018 < 2^1020; one halving fewer leaves 3 2^1019 above). */
+    double big[3] = { DBL_MAX, -DBL_MAX, INFINITY };
+    ns_domain_project_grad(&ns_fp64, big, 3);
+    cr_expect_eq(big[0], ldexp(DBL_MAX, -6), "%a", big[0]);
+    cr_expect_eq(big[1], -ldexp(DBL_MAX, -6), "%a", big[1]);
+    cr_expect_eq(big[2], ldexp(DBL_MAX, -6), "%a", big[2]);
 }
 
 Test(contract, bounds_by_hand)
