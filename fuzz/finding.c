@@ -666,6 +666,21 @@ static int read_array(const cJSON *a, double **v, size_t *n)
     return 0;
 }
 
+/* A count, written as a number (a double: 2^64 - 1 comes back as 2^64, kept
+ * as UINT64_MAX).  Absent or not a number: left as it is. */
+static int read_count(const cJSON *j, const char *key, uint64_t *out, char *err, size_t errlen)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, key);
+    if (!cJSON_IsNumber(v))
+        return 0;
+    if (!(v->valuedouble >= 0 && v->valuedouble <= 0x1p64)) {
+        snprintf(err, errlen, "field '%s': %g is not a count (0 to 2^64)", key, v->valuedouble);
+        return -1;
+    }
+    *out = v->valuedouble < 0x1p64 ? (uint64_t)v->valuedouble : UINT64_MAX;
+    return 0;
+}
+
 int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen)
 {
     const char *name = get_string(j, "normalizer"), *policy = get_string(j, "policy");
@@ -675,6 +690,10 @@ int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen
         snprintf(err, errlen, "a finding needs 'normalizer', 'policy' and 'kind'");
         return -1;
     }
+    /* Nothing of a finding read before stays (the row's memory aside). */
+    ns_row row = f->row;
+    memset(f, 0, sizeof *f);
+    f->row = row;
     snprintf(f->normalizer, sizeof f->normalizer, "%s", name);
     snprintf(f->policy, sizeof f->policy, "%s", policy);
     int k = ns_kind_find(kind);
@@ -746,11 +765,10 @@ int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen
         snprintf(f->detail, sizeof f->detail, "%s", s);
     if ((s = get_string(j, "engine")))
         snprintf(f->engine, sizeof f->engine, "%s", s);
+    if (read_count(j, "seed", &f->seed, err, errlen) != 0 ||
+        read_count(j, "evals", &f->evals, err, errlen) != 0)
+        return -1;
     const cJSON *num;
-    if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, "seed")))
-        f->seed = (uint64_t)num->valuedouble;
-    if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, "evals")))
-        f->evals = (uint64_t)num->valuedouble;
     if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, "seconds")))
         f->seconds = num->valuedouble;
     return 0;

@@ -1,18 +1,19 @@
 # make fuzz-readers: one libFuzzer target per reader of outside input
 # (fuzz/readers/: text rows, .npy, the shared command-line options and
-# --param, regression baselines, plugin descriptors), built with clang under
+# --param, regression baselines, plugin descriptors, finding files, search
+# checkpoints), built with clang under
 # ASan+UBSan and run for a bounded number of executions each.  Fails on the
 # first crash, leak, hang or sanitizer report; the input that caused it is
 # left in FUZZ_READERS_OUT/<target>/.
 #
 #   make fuzz-readers [FUZZ_READER_RUNS=1000000] [FUZZ_READER_SECONDS=0]
-#                     [FUZZ_READERS="rows npy options baseline plugin"]
+#                     [FUZZ_READERS="rows npy options baseline plugin finding checkpoint"]
 #
 # FUZZ_READER_SECONDS > 0 bounds each target by time instead (-max_total_time).
 # The corpora (FUZZ_READERS_OUT/<target>/corpus) start from the seeds in
 # fuzz/readers/seeds/<target>/ and grow from run to run.
 
-FUZZ_READERS        ?= rows npy options baseline plugin
+FUZZ_READERS        ?= rows npy options baseline plugin finding checkpoint
 FUZZ_READER_RUNS    ?= 1000000
 FUZZ_READER_SECONDS ?= 0
 FUZZ_READERS_BUILD   = $(BUILD)/fuzz-readers

@@ -214,6 +214,11 @@ bad "round: option '-f' needs a value" $B round -f
 bad "round: unknown format 'FP16'" $B round -f FP16
 bad "unknown command 'evaluate'" $B evaluate
 
+# ---- finding files (normstab replay; more in replay.sh) ----------------------
+finding() { printf '{"normalizer":"softmax.naive","policy":"fp16","kind":"nan","x":["0x1p+0"],%s}\n' "$1" > "$T/f"; }
+finding '"seed":-3';        bad "replay: $T/f:1: field 'seed': -3 is not a count (0 to 2^64)" $B replay "$T/f"
+finding '"evals":1e300';    bad "replay: $T/f:1: field 'evals': 1e+300 is not a count (0 to 2^64)" $B replay "$T/f"
+
 # ---- search checkpoints (more in interrupt_search.sh) --------------------------
 S="$B search -n softmax.naive -p fp16 --objective nan --evals 100"
 printf '{"checkpoint":"normstab search 1","options":"x' > "$T/ck"
