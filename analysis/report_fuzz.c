@@ -22,7 +22,7 @@ typedef struct engine_total {
 typedef struct fuzz_summary {
     const char *problem;        /* why there is nothing to show, or NULL */
     engine_total engine[MAX_ENGINES];
-    size_t nengines, nfindings, broken, crashes;
+    size_t nengines, nfindings, carried, broken, crashes;
     cJSON *root;                /* owns the findings shown */
 } fuzz_summary;
 
@@ -78,6 +78,9 @@ static void load(fuzz_summary *s, const char *dir)
         e->crashes += number(r, "crashes");
     }
     s->nfindings = (size_t)cJSON_GetArraySize(findings);
+    const cJSON *fd;
+    cJSON_ArrayForEach(fd, findings)             /* kept from an earlier run */
+        s->carried += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fd, "carried"));
     s->broken = (size_t)number(s->root, "broken");
     s->crashes = (size_t)number(s->root, "crashes");
 }
@@ -99,8 +102,10 @@ void ns_report_fuzz_md(FILE *f, const char *dir)
         cJSON_Delete(s.root);
         return;
     }
-    fprintf(f, "The last `make fuzz` (details in fuzz.md): %zu distinct findings, **%zu breaking a "
-               "contract**, %zu crashes.\n\n", s.nfindings, s.broken, s.crashes);
+    fprintf(f, "The last `make fuzz` (details in fuzz.md): %zu distinct findings", s.nfindings);
+    if (s.carried)
+        fprintf(f, " (%zu first found by an earlier run)", s.carried);
+    fprintf(f, ", **%zu breaking a contract**, %zu crashes.\n\n", s.broken, s.crashes);
     fputs("| engine | targets run | executions | executions/s | findings | broken | crashes |\n"
           "|---|---|---|---|---|---|---|\n", f);
     for (size_t k = 0; k < s.nengines; k++) {
@@ -126,8 +131,10 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
         return;
     }
     fprintf(f, "<p>The last <code>make fuzz</code> (details in <a href=\"fuzz.md\">fuzz.md</a>): "
-               "%zu distinct findings, <strong>%zu breaking a contract</strong>, %zu crashes.</p>\n",
-            s.nfindings, s.broken, s.crashes);
+               "%zu distinct findings", s.nfindings);
+    if (s.carried)
+        fprintf(f, " (%zu first found by an earlier run)", s.carried);
+    fprintf(f, ", <strong>%zu breaking a contract</strong>, %zu crashes.</p>\n", s.broken, s.crashes);
     fputs("<table><tr><th>engine</th><th>targets run</th><th>executions</th><th>executions/s</th>"
           "<th>findings</th><th>broken</th><th>crashes</th></tr>\n", f);
     for (size_t k = 0; k < s.nengines; k++) {

@@ -79,10 +79,11 @@ cat > "$T/latest/fuzz.json" <<'JSON'
  "findings": [{"normalizer": "softmax.shifted", "policy": "fp16", "kind": "nan", "cause": "<x>",
                "verdict": "broken", "why": "a & b"},
               {"normalizer": "softmax.naive", "policy": "fp16", "kind": "nan", "cause": "overflow",
-               "verdict": "expected", "why": "e^x overflows"}]}
+               "verdict": "expected", "why": "e^x overflows", "carried": true}]}
 JSON
 $B report --tiny --out "$T/latest" 2>/dev/null || fail "report with fuzz.json failed"
-grep -q '2 distinct findings, \*\*1 breaking a contract\*\*' "$T/latest/report.md" || fail "fuzz totals"
+grep -q '2 distinct findings (1 first found by an earlier run), \*\*1 breaking a contract\*\*' \
+    "$T/latest/report.md" || fail "fuzz totals"
 grep -q '| search | 2 | 400 | 100 | 2 | 1 | 0 |' "$T/latest/report.md" || fail "fuzz engine row"
 grep -q '<td>&lt;x&gt;</td><td>broken</td><td>a &amp; b</td>' "$T/latest/index.html" || fail "fuzz finding row"
 echo x > "$T/file"
