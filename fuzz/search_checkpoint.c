@@ -29,6 +29,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../analysis/file.h"
+
 #define LAYOUT "normstab search 1"
 /* Far more than any checkpoint holds (a population of 24 rows of at most
  * 4096 pairs, and the findings): a bigger file is not one. */
@@ -161,48 +163,6 @@ int ns_search_checkpoint_save(const char *path, const char *key, const ns_search
 }
 
 /* ---- reading ---------------------------------------------------------------- */
-
-/* The file, whole and NUL-terminated; NULL with errno (EFBIG: too big). */
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    errno = 0;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - 1 - n, f);
-        if (ferror(f) || feof(f))
-            break;
-        if (cap >= MAX_BYTES) {
-            free(buf);
-            buf = NULL;
-            errno = EFBIG;
-            break;
-        }
-        char *p = realloc(buf, 2 * cap);
-        if (!p) {
-            free(buf);
-            buf = NULL;
-        }
-        buf = p;
-        cap *= 2;
-    }
-    int error = errno;
-    if (buf && ferror(f)) {
-        free(buf);
-        buf = NULL;
-        error = error ? error : EIO;        /* EISDIR for a directory */
-    }
-    fclose(f);
-    errno = error;
-    if (buf) {
-        buf[n] = '\0';
-        *len = n;
-    }
-    return buf;
-}
 
 static const cJSON *field(const cJSON *o, const char *key)
 {
@@ -411,7 +371,7 @@ int ns_search_checkpoint_load(const char *path, const char *key, ns_search_state
                               char *err, size_t errlen)
 {
     size_t len = 0;
-    char *text = slurp(path, &len);
+    char *text = ns_file_read(path, MAX_BYTES, &len);
     if (!text) {
         if (errno == ENOENT)
             return 0;
