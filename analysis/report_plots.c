@@ -2,6 +2,7 @@
  * by gnuplot (one process per plot, so that one bad plot spoils nothing
  * else; as many processes at a time as the report has threads), then read
  * back to be inlined into the page. */
+#include "file.h"
 #include "report_data.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #endif
 
 #define MAX_SERIES 48
+#define SVG_MAX_BYTES ((size_t)64 << 20)    /* gnuplot writes some hundred kB a plot */
 
 typedef struct series {
     char label[96];
@@ -224,29 +226,9 @@ static char *inline_svg(const char *dir, const char *name, size_t k)
 {
     char path[4096 + 128];
     snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, len = 0;
-    char *in = malloc(cap);
-    size_t got;
-    while (in && (got = fread(in + len, 1, cap - len - 1, f)) > 0) {
-        len += got;
-        if (cap - len < 4096) {
-            char *bigger = realloc(in, cap * 2);
-            if (!bigger) {
-                free(in);
-                in = NULL;
-                break;
-            }
-            in = bigger;
-            cap *= 2;
-        }
-    }
-    fclose(f);
+    char *in = ns_file_read(path, SVG_MAX_BYTES, NULL);
     if (!in)
         return NULL;
-    in[len] = '\0';
     const char *start = strstr(in, "<svg");
     if (!start) {
         free(in);
