@@ -10,12 +10,15 @@ done
 
 # The run fuzz/readers/checkpoint.c builds the key of.
 run="search -n ssmax -p fp16 --objective all --evals 1000000 --max-n 4 --json"
+# Long enough to load the checkpoint and install the signal handlers first
+# (under valgrind, fifty times slower, much longer).
+case "$B" in *valgrind*) wait_s=90 ;; *) wait_s=2 ;; esac
 i=0
 for f in fuzz/readers/seeds/checkpoint/*.json; do
     i=$((i + 1))
     cp "$f" "$T/ck$i"
     # $B unquoted: it may be a command line (valgrind ...).
-    timeout -s INT 2 $B $run --checkpoint "$T/ck$i" --resume > "$T/out$i" 2> "$T/err$i" &
+    timeout -s INT "$wait_s" $B $run --checkpoint "$T/ck$i" --resume > "$T/out$i" 2> "$T/err$i" &
 done
 wait
 i=0
