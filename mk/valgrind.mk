@@ -5,11 +5,13 @@
 # reports are in $(BUILD)/valgrind/.
 #   make test-valgrind [VALGRIND_TESTS="tests/cli/basics.sh ..."]
 # Left out by default: browser.sh (Chromium, and the same report as
-# report.sh) and the interrupt_*.sh tests (they time signals against runs
-# that valgrind makes fifty times slower).
+# report.sh), the interrupt_*.sh tests (they time signals against runs
+# that valgrind makes fifty times slower) and fuzz_accumulate.sh (it runs
+# fuzz/run.sh, whose engines work to a time budget, and collect, not
+# normstab).
 VALGRIND_SKIP  ?= tests/cli/lib.sh tests/cli/browser.sh tests/cli/interrupt_report.sh \
                   tests/cli/interrupt_report_moves.sh tests/cli/interrupt_search.sh \
-                  tests/cli/interrupt_fuzz.sh
+                  tests/cli/interrupt_fuzz.sh tests/cli/fuzz_accumulate.sh
 VALGRIND_TESTS ?= $(filter-out $(VALGRIND_SKIP),$(wildcard tests/cli/*.sh))
 VALGRIND_FLAGS ?= -q --error-exitcode=99 --track-origins=yes
 
