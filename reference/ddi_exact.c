@@ -43,10 +43,14 @@ void ns_exact_add(ns_exact *a, double v)
     ns_exp_add(a->e, &a->len, v);
 }
 
+/* TwoProduct (p = x y rounded, x y - p by fma) is exact when |p| >= 2^-960
+ * or a factor is 0.  A product of nonzero factors below that is refused,
+ * including one that underflows all the way to 0: its fma error term is
+ * then 0 as well, and the term would vanish without a trace. */
 void ns_exact_add_product(ns_exact *a, double x, double y)
 {
     double p = x * y;
-    if (p != 0 && !(fabs(p) >= 0x1p-960)) {
+    if (x != 0 && y != 0 && !(fabs(p) >= 0x1p-960)) {
         a->ok = 0;
         return;
     }

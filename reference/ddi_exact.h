@@ -9,8 +9,9 @@
  * doubles of increasing magnitude whose exact sum is the value, so its sign
  * is the sign of its last component.  TwoSum is exact for any two finite
  * doubles whose sum does not overflow; a product a b enters as two
- * components (TwoProduct by fma), exact when a b is 0 or |a b| >= 2^-960
- * (its error term is then not below the subnormals). */
+ * components (TwoProduct by fma), exact when a factor is 0 or the rounded
+ * |a b| >= 2^-960 (its error term is then not below the subnormals); a
+ * product of nonzero factors that underflows, even to 0, is not. */
 #ifndef NS_DDI_EXACT_H
 #define NS_DDI_EXACT_H
 
@@ -39,7 +40,8 @@ static inline void ns_exp_add(double *e, size_t *len, double b)
     *len = k;
 }
 
-/* e += a b exactly (two components), for a b = 0 or |a b| >= 2^-960. */
+/* e += a b exactly (two components), for a or b = 0 or |a b| >= 2^-960
+ * (the caller checks: an a b that underflows to 0 would be lost). */
 static inline void ns_exp_add_product(double *e, size_t *len, double a, double b)
 {
     double p = a * b;

@@ -128,7 +128,8 @@ static void fill(double *v, size_t n, double value)
 /* ---- the exact decisions ---- */
 
 /* S, T = sum h_i g'_i and S^2, exactly; built when an entry first needs
- * them. */
+ * them.  Each is complete or not ok: the loop runs on while either can
+ * still be used (y needs only S, so a T that fails must not cut S short). */
 typedef struct exact_sums {
     ns_exact s, t, s2;
 } exact_sums;
@@ -142,7 +143,7 @@ static exact_sums *exact_sums_new(const ns_ref_input *in, const ratio_family *f,
     ns_exact_init(&e->t);
     ns_exact_init(&e->s2);
     ns_exact h, dh;
-    for (size_t i = 0; i < in->n && e->s.ok && e->t.ok; i++) {
+    for (size_t i = 0; i < in->n && (e->s.ok || e->t.ok); i++) {
         ns_exact_init(&h);
         ns_exact_init(&dh);
         f->exact(in->x[i], in->param, &h, &dh);

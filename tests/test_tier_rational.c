@@ -395,3 +395,158 @@ Test(tier_rational, awkward_rows_match_mpfr)
                      all.settled, all.rows);
     }
 }
+
+/* ---- products that underflow ---- */
+
+/* A product of nonzero factors that underflows, to a subnormal or all the
+ * way to 0 (where the fma error term is 0 too), cannot enter an exact sum:
+ * the accumulator turns not ok instead of losing the term.  A zero factor
+ * is exact. */
+Test(tier_rational, underflowing_products_are_refused)
+{
+    ns_exact a;
+    ns_exact_init(&a);
+    ns_exact_add_product(&a, 0x1p-800, 0x1p-800);          /* 2^-1600: rounds to 0 */
+    cr_expect(!a.ok, "2^-800 2^-800 underflows to 0 and is refused");
+    ns_exact_init(&a);
+    ns_exact_add_product(&a, -0x1p-1021, 0x1.8p-66);       /* below 2^-1074: -0 */
+    cr_expect(!a.ok, "a product that rounds to -0 is refused");
+    ns_exact_init(&a);
+    ns_exact_add_product(&a, 0x1p-500, 0x1.8p-500);        /* subnormal */
+    cr_expect(!a.ok, "a subnormal product is refused");
+    ns_exact_init(&a);
+    ns_exact_add_product(&a, 0, 0x1p-1074);
+    ns_exact_add_product(&a, -0x1p-1074, 0);
+    ns_exact_add_product(&a, 0x1p-480, 0x1p-480);          /* 2^-960: exact */
+    cr_expect(a.ok && ns_exact_sign(&a) == 1, "zero factors and 2^-960 are exact");
+}
+
+/* Rows where the ratio tiers once returned +0 (or a value an ulp off, or +0
+ * for -0) for a gradient whose exact value involves products far below
+ * 2^-1000 that an exact sum lost, or a y from an exact sum cut short (make
+ * check-tiers, the seeds and rows named); each must give what MPFR alone
+ * gives. */
+typedef struct {
+    const char *family;
+    double eps;               /* spherical's parameter; 0 elsewhere */
+    size_t n;
+    double x[8], g[8];
+} underflow_row;
+
+static const underflow_row underflow_rows[] = {
+    /* seed 0xf44e6b6372407c8f row 86 (spike, gradient mixed) */
+    { "spherical", 0x0p+0, 3,
+      { 0x1p+3, 0x1.9a2277d8a4c4dp-999, 0x1.969f7aa0223dp-998 },
+      { -0x1.32dde83c73bbfp+634, -0x1.3ad4ed7af8b3ep+207, 0x1.8b539b4ab4594p-225 } },
+    /* seed 0xf44e6b6372407c8f row 320 (spike, gradient huge) */
+    { "spherical", 0x0p+0, 7,
+      { -0x1.1e983f5766962p-997, -0x1.85bc50a9a3846p-997, -0x1.748p+9, -0x1.9a599d1059b74p-997, -0x1.60214112b3829p-996, 0x1.16d91122d70ebp-997, 0x1.2a86eb2cdc59cp-997 },
+      { 0x1.5f746da9e27b7p+997, -0x1.f0c5556250d3p+996, 0x1.effb660ad5f8p+997, -0x1.bf073821ee89cp+998, 0x1.81ab4773209cep+994, -0x1.210cce62db85cp+999, -0x1.6369353cda3edp+998 } },
+    /* seed 0xf44e6b6372407c8f row 653 (spike, gradient huge) */
+    { "spherical", 0x0p+0, 3,
+      { 0x1p+0, 0x0.000000000000ep-1022, -0x0.0000000000005p-1022 },
+      { -0x1.86d33fe1302fdp+993, 0x1.7e7c9e58ddc72p+997, 0x1.f51676febb2bdp+989 } },
+    /* seed 0xf44e6b6372407c8f row 1094 (spike, gradient huge) */
+    { "spherical", 0x0p+0, 2,
+      { -0x1.f4p+9, -0x1.f846d126f07e8p-998 },
+      { 0x1.70b70bd9da107p+998, -0x1.0b1e0aa89be9fp+996 } },
+    /* seed 0xf44e6b6372407c8f row 8909 (mixed, gradient tiny) */
+    { "relu.norm", 0, 2,
+      { 0x1.063a3033c2eeap-23, 0x1.f4p-18 },
+      { -0x0.000000000495p-1022, -0x0.0000000002118p-1022 } },
+    /* seed 0xf44e6b6372407c8f row 10215 (normal, gradient tiny) */
+    { "relu.norm", 0, 3,
+      { 0x1.1846d2542eabdp-22, 0x1.8f3960e130343p-24, 0x1.63221dbbd7a71p-23 },
+      { -0x0.0000000002bcbp-1022, 0x0.0000000006271p-1022, 0x0.00000000065c7p-1022 } },
+    /* seed 0xf44e6b6372407c8f row 10789 (masked, gradient tiny) */
+    { "relu.norm", 0, 4,
+      { 0x1.6e372980c475dp-31, 0x1.097a213bf3a4ap-29, -0x1.f5cc9daf6d4c7p-30, -0x1.55161f7373d3fp-32 },
+      { -0x0.00000000057e9p-1022, 0x0.0000000000f94p-1022, 0x0.0000000002552p-1022, 0x1.8f91ce75d29e7p-997 } },
+    /* seed 0xf44e6b6372407c8f row 707 (spike, gradient tiny) */
+    { "relu2.norm", 0, 4,
+      { -0x1.748p+9, 0x1.9754a3dfd43cbp-68, -0x1.ecb0b79bd4ac1p-69, 0x1.2a8570112d742p-66 },
+      { -0x0.0000000001a9ep-1022, 0x1.e2f6e500d6903p-998, -0x1.10bf07c4faad5p-997, -0x1.cf1cac37229cbp-1000 } },
+    /* seed 0xf44e6b6372407c8f row 2624 (spike, gradient tiny) */
+    { "relu2.norm", 0, 8,
+      { -0x1.ep+4, 0x1.14bcc9622d891p-68, -0x1.990cb1ed63222p-68, -0x1.bc2c36fed6e82p-70, -0x1.3e89e748030fp-67, 0x1.015bc299501dp-67, -0x1.319ccbd0017fdp-67, 0x1.6a442eb0c61bp-67 },
+      { -0x1.f6bd8193a7cc4p-999, 0x1.10a491a695a0fp-997, 0x0.0000000002e55p-1022, 0x1.69f9cb60885efp-997, 0x0.0000000001105p-1022, 0x1.47c4f09a48156p-997, -0x0.00000000009d6p-1022, -0x0.0000000002db8p-1022 } },
+    /* seed 0x5eed0002 row 54 (normal, gradient tiny) */
+    { "spherical", 0x0p+0, 2,
+      { -0x1.4a8bcebcabc85p-41, 0x1.685136462bc6cp-42 },
+      { -0x0.00000000050ebp-1022, -0x1.b33c033772c29p-997 } },
+    /* seed 0x5eed0002 row 1490 (spike, gradient huge) */
+    { "spherical", 0x0p+0, 4,
+      { 0x0.0000000000011p-1022, 0x0.0000000000001p-1022, 0x0.000000000001cp-1022, 0x1.748p+9 },
+      { -0x1.ac4dcfc25ec0ap+996, -0x1.ed883f740aa2cp+995, 0x1.fcd226933a5a3p+998, -0x1.d67b7644dd0b4p+996 } },
+    /* seed 0x5eed0002 row 1508 (spike, gradient huge) */
+    { "spherical", 0x0p+0, 8,
+      { -0x1.ed0e118fe21d2p-1001, 0x1.da7ee7e9d5ba8p-1000, -0x1.3d339c048b518p-998, -0x1.1efbd6e93d252p-996, 0x1.4da58cbc19254p-1000, -0x1.b342e45cf0deap-997, -0x1.9p+6, 0x1.e6ecf1be4a64cp-1000 },
+      { 0x1.7eb3322b066ccp+995, 0x1.a86db5cbb2567p+996, -0x1.4c2c0516a5c7dp+994, 0x1.a9c47cd84ecfep+1000, -0x1.93b845997b176p+992, 0x1.ce04a370204bbp+996, 0x1.4a31c09408625p+1001, 0x1.209d2271257c3p+998 } },
+    /* seed 0x5eed0002 row 3966 (threshold, gradient normal) */
+    { "taylor", 0, 2,
+      { 0x1p-800, 0x1p-800 },
+      { -0x1.854e675b13aa1p-2, 0x1.adfd4fd012746p-2 } },
+    /* seed 0x5eed0002 row 11248 (masked, gradient tiny) */
+    { "relu.norm", 0, 2,
+      { 0x1.66f609374c471p-29, 0x1.19771d81fdfbdp-29 },
+      { -0x0.0000000002dbfp-1022, 0x0.0000000002982p-1022 } },
+    /* seed 0x5eed0002 row 2544 (threshold, gradient tiny) */
+    { "relu.norm", 0, 3,
+      { 0x1.8c7730df1f59dp-49, -0x1.16df510df2706p-49, 0x1.c8b3255972fd8p-51 },
+      { 0x0.0000000001c5dp-1022, -0x0.00000000057cdp-1022, 0x0.0000000003d55p-1022 } },
+    /* seed 0x5eed0002 row 10384 (masked, gradient tiny) */
+    { "relu.norm", 0, 4,
+      { -0x1.0bc288e86a2fdp-38, 0x1.1d3457913d778p-38, 0x1.523bac70d1d52p-39, -INFINITY },
+      { 0x0.0000000002dd1p-1022, -0x0.0000000005c59p-1022, 0x0.0000000001ea9p-1022, -0x1.d0c521123d0b7p-997 } },
+    /* seed 0x5eed0002 row 13737 (rational, gradient tiny) */
+    { "relu.norm", 0, 2,
+      { 0x1.5555555555555p-18, 0x1.5555555555555p-17 },
+      { 0x0.0000000001ddbp-1022, 0x0.0000000003c3ap-1022 } },
+    /* seed 0x5eed0002 row 446 (spike, gradient huge) */
+    { "relu2.norm", 0, 8,
+      { -0x1.74246b0edb589p-996, -0x1.529b6d3ea9bacp-999, -0x1.36e202543c3d4p-998, -0x1.319132a8eed48p-998, 0x1p+3, 0x1.b37962834ea24p-998, 0x1.9f841d4c2a7aep-997, -0x1.0db5ba17d4df7p-997 },
+      { 0x1.caa4e39687feep+999, -0x1.4544738f38843p+994, -0x1.5b622ab9646eep+1000, 0x1.5021cfe9fec64p+999, -0x1.63405f634a1aep+999, 0x1.a8c08271af497p+999, -0x1.e9600f863dc45p+994, 0x1.5096a9be4c493p+1000 } },
+    /* seed 0x5eed0002 row 2273 (spike, gradient tiny) */
+    { "relu2.norm", 0, 3,
+      { -0x1.86ap+16, 0x1.4f0bf66996223p-12, 0x1.7f6e92820bbdcp-9 },
+      { 0x1.47ab004567a41p-998, 0x0.0000000000036p-1022, 0x0.0000000005a1p-1022 } },
+    /* seed 0x5eed0002 row 2560 (equal, gradient tiny) */
+    { "relu2.norm", 0, 3,
+      { 0x1.3e6e7d0eeca61p-38, 0x1.3e6e7d0eeca61p-38, 0x1.3e6e7d0eeca61p-38 },
+      { -0x0.0000000000df9p-1022, 0x0.000000000400dp-1022, -0x0.0000000002f6ep-1022 } },
+    /* The examples of the report: taylor's h = 1 + x + x^2 / 2 with
+     * x^2 / 2 = 2^-1601, a tie times (1 - ~2^-1601) that must not round as
+     * an exact tie; spherical with x^2 = 2^-2044 beside eps and a dx that
+     * rounds to ~2^-956 from products with h' = 2^-1021. */
+    { "spherical", 0x1.a609c789c1662p-67, 3,
+      { 0x1p-1022, 0x1p-1022, 0x1p-1022 },
+      { 0x1.cba28b13b9c41p-1, -0x1.75bcbbb6a3127p+0, -0x1.80bada955dee4p-1 } },
+    /* Seed 0xf44e6b6372407c8f row 3284 (relu2.norm, one-hot gradient) in
+     * small: h = [1, 2^-1600], g = [0, 1], so W = 2^-1600 / S and dx_0 =
+     * -2 W / S is a negative value below the subnormals: -0, not +0. */
+    { "relu2.norm", 0, 2, { 1, 0x1p-800 }, { 0, 1 } },
+    { "spherical", 0, 3, { 2, 0x1p-800, -0x1p-700 }, { 0, 1, 0.5 } },
+    /* Seed 0x7a11c0de row 2591: y_0 = x_0 / S ~ 2^-923 came out as 1, from
+     * an S cut short after its first term when T (h_0 times the low part of
+     * g_0 - g_7, below 2^-1000) could not be exact. */
+    { "relu.norm", 0, 8,
+      { 0x1.c830e03ca6baap-903, -0x1.9fc1p+16, 0x1.a39ab6f4a2be1p+5, -INFINITY, 0x1.4f2a4p+19, 0x1p+0, 0x1p+0, 0x1.93ba4p+19 },
+      { -0x1.13c3dd229d85ap+294, -0x1.8886508eacc4dp-660, 0x1.7f422f217a94fp-143, 0x1.dd9029765b19bp+161, -0x1.bae3d027fb3e7p-46, -0x1.1e8b2e72eef22p+492, 0x1.6a7ebff578da1p+748, 0x1.526cb5cd62d0dp-126 } },
+};
+
+Test(tier_rational, underflowing_gradients_match_mpfr)
+{
+    double y[8], dx[8];
+    for (size_t r = 0; r < sizeof underflow_rows / sizeof underflow_rows[0]; r++) {
+        const underflow_row *u = &underflow_rows[r];
+        double param[NS_MAX_PARAMS];
+        family_params(u->family, param);
+        if (strcmp(u->family, "spherical") == 0)
+            param[0] = u->eps;
+        tally t = { 0, 0, 0 };
+        compare(u->family, param, u->x, u->g, u->n, y, dx, &t);
+        compare(u->family, param, u->x, NULL, u->n, y, dx, &t);
+        cr_expect_eq(t.mismatches, 0, "underflow row %zu (%s, n = %zu): tier and MPFR differ", r,
+                     u->family, u->n);
+    }
+}
