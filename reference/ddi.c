@@ -1,139 +1,26 @@
-/* Double-double intervals (ddi.h): the algorithms and their error budgets. */
+/* Double-double intervals (ddi.h): the algorithms and their error budgets
+ * (the double-double building blocks are in dd.h; ddi_add, ddi_sub and
+ * ddi_mul are inline in ddi.h). */
 #include "ddi.h"
 
 #include <stdint.h>
 #include <string.h>
 
-typedef struct dd {
-    double hi, lo;
-} dd;
-
-#define DD_REL_ERR 0x1p-100          /* AccurateDWPlusDW, DWTimesDW1 (ddi.h) */
-#define DD_OP_ERR 0x1p-103           /* the same, as proven: 3u^2 + 13u^3, 7u^2 < 2^-103 */
-#define RADIUS_SLACK (1 + 0x1p-40)   /* the radius's own roundings */
-#define RADIUS_FLOOR 0x1p-1000       /* what an underflow in it could lose */
-#define MAG (1 + 0x1p-50)            /* |hi + lo| <= |hi| MAG */
+#define DD_OP_ERR 0x1p-103           /* DDI_REL_ERR as proven: 3u^2 + 13u^3, 7u^2 < 2^-103 */
 
 static const ddi invalid = { NAN, NAN, INFINITY };
-
-static inline dd two_sum(double a, double b)
-{
-    double s = a + b, bb = s - a;
-    return (dd){ s, (a - (s - bb)) + (b - bb) };
-}
-
-static inline dd fast_two_sum(double a, double b)   /* |a| >= |b| or a = 0 */
-{
-    double s = a + b;
-    return (dd){ s, b - (s - a) };
-}
-
-#ifdef FP_FAST_FMA
-static inline dd two_prod(double a, double b)
-{
-    double p = a * b;
-    return (dd){ p, fma(a, b, -p) };
-}
-#else
-/* Dekker's product with Veltkamp's splitting (2^27 + 1): exact when nothing
- * overflows (|a|, |b| < 2^995) and no partial product underflows; an
- * underflow costs at most 2^-1074, below RADIUS_FLOOR.  Used where fma is
- * not a single instruction: a libm call per fma was most of exp's time. */
-static inline dd two_prod(double a, double b)
-{
-    double p = a * b;
-    double ca = 0x1.0000002p27 * a, ah = ca - (ca - a), al = a - ah;
-    double cb = 0x1.0000002p27 * b, bh = cb - (cb - b), bl = b - bh;
-    return (dd){ p, ((ah * bh - p) + ah * bl + al * bh) + al * bl };
-}
-#endif
-
-/* AccurateDWPlusDW (Joldes, Muller, Popescu 2017, Algorithm 6). */
-static inline dd dd_add(dd a, dd b)
-{
-    dd s = two_sum(a.hi, b.hi), t = two_sum(a.lo, b.lo);
-    dd v = fast_two_sum(s.hi, s.lo + t.hi);
-    return fast_two_sum(v.hi, t.lo + v.lo);
-}
-
-/* a + b where |b| <= 2^-8 |a| (no cancellation), as SloppyDWPlusDW (ibid.,
- * Algorithm 5): (s, e) = TwoSum(a.hi, b.hi) is exact, a.lo + b.lo rounds by
- * u^2 (|a.hi| + |b.hi|), e + that by u (u |s| + u (|a.hi| + |b.hi|)), and
- * the last Fast2Sum is exact; with |a.hi| + |b.hi| <= 1.008 |a + b| the
- * relative error is below 3.02 u^2 < 2^-104.4, within DD_OP_ERR. */
-static inline dd dd_add_small(dd a, dd b)
-{
-    dd s = two_sum(a.hi, b.hi);
-    return fast_two_sum(s.hi, s.lo + (a.lo + b.lo));
-}
-
-/* DWTimesDW1 (ibid., Algorithm 10; relative error <= 7u^2). */
-static inline dd dd_mul(dd a, dd b)
-{
-    dd c = two_prod(a.hi, b.hi);
-    double t = a.hi * b.lo + a.lo * b.hi;
-    return fast_two_sum(c.hi, c.lo + t);
-}
-
-static inline dd dd_neg(dd a) { return (dd){ -a.hi, -a.lo }; }
-/* The interval of midpoint m and radius bound r (before slack), or invalid
- * when m leaves the range where the error bounds hold. */
-static inline ddi make(dd m, double r)
-{
-    double a = fabs(m.hi);
-    if (!(a <= 0x1p900) || !(r < INFINITY) || (a != 0 && a < 0x1p-900))
-        return invalid;
-    return (ddi){ m.hi, m.lo, r * RADIUS_SLACK + RADIUS_FLOOR };
-}
-
-ddi ddi_from_double(double x)
-{
-    if (!isfinite(x))
-        return invalid;
-    return (ddi){ x, 0, 0 };
-}
 
 ddi ddi_diff(double a, double b)
 {
     if (!isfinite(a) || !isfinite(b))
         return invalid;
-    dd d = two_sum(a, -b);
+    dd d = dd_two_sum(a, -b);
     if (d.hi == 0)
         return (ddi){ 0, 0, 0 };
-    ddi v = make(d, 0);
+    ddi v = ddi_enclose(d, 0);
     if (ddi_valid(v))
         v.r = 0;                       /* TwoSum is exact */
     return v;
-}
-
-ddi ddi_add(ddi a, ddi b)
-{
-    if (!ddi_valid(a) || !ddi_valid(b))
-        return invalid;
-    if (ddi_is_exact_zero(a))
-        return b;
-    if (ddi_is_exact_zero(b))
-        return a;
-    dd m = dd_add((dd){ a.hi, a.lo }, (dd){ b.hi, b.lo });
-    return make(m, a.r + b.r + DD_REL_ERR * MAG * fabs(m.hi));
-}
-
-ddi ddi_sub(ddi a, ddi b)
-{
-    b.hi = -b.hi;
-    b.lo = -b.lo;
-    return ddi_add(a, b);
-}
-
-ddi ddi_mul(ddi a, ddi b)
-{
-    if (!ddi_valid(a) || !ddi_valid(b))
-        return invalid;
-    if (ddi_is_exact_zero(a) || ddi_is_exact_zero(b))
-        return (ddi){ 0, 0, 0 };
-    dd m = dd_mul((dd){ a.hi, a.lo }, (dd){ b.hi, b.lo });
-    double ma = fabs(a.hi) * MAG, mb = fabs(b.hi) * MAG;
-    return make(m, ma * b.r + mb * a.r + a.r * b.r + DD_REL_ERR * MAG * fabs(m.hi));
 }
 
 /* q = a/b from q1 ~ a.hi/b.hi and one correction; its error is bounded by
@@ -150,19 +37,19 @@ ddi ddi_div(ddi a, ddi b)
     double inv = 1 / b.hi;                         /* the only division */
     double q1 = a.hi * inv;
     dd res = dd_add(ma, dd_neg(dd_mul((dd){ q1, 0 }, mb)));
-    dd q = two_sum(q1, res.hi * inv);
+    dd q = dd_two_sum(q1, res.hi * inv);
     dd p = dd_mul(q, mb);                          /* the certified residual */
     dd d = dd_add(ma, dd_neg(p));
-    double resid = fabs(d.hi) * MAG + DD_REL_ERR * MAG * (fabs(p.hi) + fabs(d.hi));
-    /* bmin = |b.hi| / MAG <= |mb|, and 1 / bmin <= |inv| MAG (1 + 2^-52). */
-    double ib = fabs(inv) * MAG * (1 + 0x1p-52);
+    double resid = fabs(d.hi) * DDI_MAG + DDI_REL_ERR * DDI_MAG * (fabs(p.hi) + fabs(d.hi));
+    /* bmin = |b.hi| / DDI_MAG <= |mb|, and 1 / bmin <= |inv| DDI_MAG (1 + 2^-52). */
+    double ib = fabs(inv) * DDI_MAG * (1 + 0x1p-52);
     double eq = resid * ib;
-    double qmax = fabs(q.hi) * MAG + eq;
+    double qmax = fabs(q.hi) * DDI_MAG + eq;
     /* 1 / (bmin - r_b) = (1 / bmin) / (1 - t), t = r_b / bmin <= r_b ib
      * <= 0.51, and 1 / (1 - t) <= 1 + 2.25 t for t <= 0.55 (convex: below
      * its chord from 0 to 0.55). */
     double t = b.r * ib;
-    return make(q, eq + (a.r + qmax * b.r) * ib * (1 + 2.25 * t));
+    return ddi_enclose(q, eq + (a.r + qmax * b.r) * ib * (1 + 2.25 * t));
 }
 
 /* ---- exp and expm1 ----
@@ -399,17 +286,17 @@ static reduced reduce(dd x)
     int m = ((k + 64 + 128 * 1024) >> 7) - 1024;        /* floor((k + 64) / 128) */
     dd r = x;
     if (k != 0) {
-        dd a = two_sum(x.hi, -kd * L1);
-        dd b = two_prod(kd, L2);
-        dd w = two_sum(x.lo, -b.hi);
-        w = two_sum(w.hi, (w.lo - b.lo) - kd * L3);
+        dd a = dd_two_sum(x.hi, -kd * L1);
+        dd b = dd_two_prod(kd, L2);
+        dd w = dd_two_sum(x.lo, -b.hi);
+        w = dd_two_sum(w.hi, (w.lo - b.lo) - kd * L3);
         r = dd_add(a, w);
     }
     if (!(fabs(r.hi) <= 0x1.6a09e6p-9))                  /* 2^-8.5 */
         return (reduced){ { NAN, NAN }, 0, 0 };
     double rh = r.hi;
     double tail = C7 + rh * (C8 + rh * (C9 + rh * C10));
-    dd q6 = fast_two_sum(C6.hi, C6.lo + rh * tail);
+    dd q6 = dd_fast_two_sum(C6.hi, C6.lo + rh * tail);
     dd r2 = dd_mul(r, r);
     dd p2 = dd_add_small(C5, dd_mul(r, q6));
     dd p1 = dd_add_small(C3, dd_mul(r, C4));
@@ -459,8 +346,8 @@ ddi ddi_exp(ddi a)
     if (!(fabs(a.hi) <= 600) || !(a.r <= 0x1p-20))
         return invalid;
     dd e = exp_mid((dd){ a.hi, a.lo });
-    double mag = fabs(e.hi) * MAG * (1 + 0x1p-60);      /* >= e^m */
-    return make(e, mag * (EXP_REL + a.r * (1 + a.r)));
+    double mag = fabs(e.hi) * DDI_MAG * (1 + 0x1p-60);      /* >= e^m */
+    return ddi_enclose(e, mag * (EXP_REL + a.r * (1 + a.r)));
 }
 
 /* As ddi_exp, |expm1(x) - expm1(m)| = |e^x - e^m| <= e^m r (1 + r), with
@@ -475,10 +362,10 @@ ddi ddi_expm1(ddi a)
     if (!(a.r <= 0x1p-20) || !(a.hi <= 600))
         return invalid;
     if (a.hi < -600)
-        return make((dd){ -1, 0 }, 0x1p-865);
+        return ddi_enclose((dd){ -1, 0 }, 0x1p-865);
     dd e = expm1_mid((dd){ a.hi, a.lo });
-    double mag = fabs(e.hi) * MAG * (1 + 0x1p-60);      /* >= |expm1(m)| */
-    return make(e, mag * EXPM1_REL + (1 + mag) * a.r * (1 + a.r));
+    double mag = fabs(e.hi) * DDI_MAG * (1 + 0x1p-60);      /* >= |expm1(m)| */
+    return ddi_enclose(e, mag * EXPM1_REL + (1 + mag) * a.r * (1 + a.r));
 }
 
 /* ---- log and log1p ----
@@ -507,7 +394,7 @@ static dd log1p_of_small(double y0, dd w, double den, double base_err, double *e
     double c = ad + errd;
     double t = d - d * d * 0.5;
     *err = (errd * (1 + 0x1p-29) + c * c * c * 0.5 + ad * 0x1p-51) * (1 + 0x1p-40);
-    return two_sum(y0, t);
+    return dd_two_sum(y0, t);
 }
 
 /* ln m for m outside [1/2, 2] (m in [2^-900, 2^900], so |y0| < 624). */
@@ -534,7 +421,7 @@ static dd log1p_newton(dd m, double *err)
     dd v = expm1_mid((dd){ y0, 0 });
     dd w = dd_add(m, dd_neg(v));
     double den = 1 + v.hi;
-    return log1p_of_small(y0, w, den, EXPM1_REL * fabs(v.hi) * MAG / den, err);
+    return log1p_of_small(y0, w, den, EXPM1_REL * fabs(v.hi) * DDI_MAG / den, err);
 }
 
 /* ln m, and log1p(m) as ln(1 + m) for m below -1/2: near 1, ln m =
@@ -543,14 +430,14 @@ static dd log1p_newton(dd m, double *err)
 static dd log_mid(dd m, double *err)
 {
     if (m.hi >= 0.5 && m.hi <= 2)
-        return log1p_newton(two_sum(m.hi - 1, m.lo), err);
+        return log1p_newton(dd_two_sum(m.hi - 1, m.lo), err);
     return log_newton(m, err);
 }
 
 static dd log1p_mid(dd m, double *err)
 {
     if (m.hi < -0.5)
-        return log_newton(two_sum(1 + m.hi, m.lo), err);
+        return log_newton(dd_two_sum(1 + m.hi, m.lo), err);
     return log1p_newton(m, err);
 }
 
@@ -563,8 +450,8 @@ ddi ddi_log(ddi a)
     dd y = log_mid((dd){ a.hi, a.lo }, &err);
     if (y.hi == 0 && err == 0 && a.r == 0)
         return (ddi){ 0, 0, 0 };             /* ln 1 */
-    double mlow = a.hi / MAG;
-    return make(y, err + a.r / (mlow - a.r) * MAG);
+    double mlow = a.hi / DDI_MAG;
+    return ddi_enclose(y, err + a.r / (mlow - a.r) * DDI_MAG);
 }
 
 /* For members x of a: |log1p(x) - log1p(m)| <= r / (1 + m - r). */
@@ -580,7 +467,7 @@ ddi ddi_log1p(ddi a)
         return invalid;
     double err;
     dd y = log1p_mid((dd){ a.hi, a.lo }, &err);
-    return make(y, err + a.r / (slow - a.r) * MAG);
+    return ddi_enclose(y, err + a.r / (slow - a.r) * DDI_MAG);
 }
 
 /* ln v, v >= 1 a double (ln 1 = exact 0). */

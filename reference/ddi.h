@@ -27,17 +27,19 @@
 #include <math.h>
 #include <stdbool.h>
 
+#include "dd.h"
+
 typedef struct ddi {
     double hi, lo, r;
 } ddi;
 
 /* Exactly x (a double), or exactly a - b (two doubles, by TwoSum). */
-ddi ddi_from_double(double x);
+static inline ddi ddi_from_double(double x);   /* inline: below */
 ddi ddi_diff(double a, double b);
 
-ddi ddi_add(ddi a, ddi b);
-ddi ddi_sub(ddi a, ddi b);
-ddi ddi_mul(ddi a, ddi b);
+static inline ddi ddi_add(ddi a, ddi b);
+static inline ddi ddi_sub(ddi a, ddi b);
+static inline ddi ddi_mul(ddi a, ddi b);
 ddi ddi_div(ddi a, ddi b);        /* invalid when b may contain 0 */
 ddi ddi_exp(ddi a);               /* invalid beyond |hi| <= 600 or r > 2^-20 */
 ddi ddi_expm1(ddi a);             /* e^x - 1, relative to it near 0; hi <= 600, r <= 2^-20 */
@@ -59,5 +61,59 @@ static inline bool ddi_valid(ddi a) { return a.r < INFINITY; }
  * *out set when that is one double (strictly inside its rounding cell, so
  * never a tie), or a is exactly zero (+0); 0 otherwise. */
 int ddi_round(ddi a, double *out);
+
+/* ---- the operations the tiers chain most, inline ---- */
+
+#define DDI_REL_ERR 0x1p-100          /* AccurateDWPlusDW, DWTimesDW1 (above) */
+#define DDI_RADIUS_SLACK (1 + 0x1p-40)   /* the radius's own roundings */
+#define DDI_RADIUS_FLOOR 0x1p-1000       /* what an underflow in it could lose */
+#define DDI_MAG (1 + 0x1p-50)            /* |hi + lo| <= |hi| DDI_MAG */
+
+/* The interval of midpoint m and radius bound r (before slack), or invalid
+ * when m leaves the range where the error bounds hold. */
+static inline ddi ddi_enclose(dd m, double r)
+{
+    double a = fabs(m.hi);
+    if (!(a <= 0x1p900) || !(r < INFINITY) || (a != 0 && a < 0x1p-900))
+        return (ddi){ NAN, NAN, INFINITY };
+    return (ddi){ m.hi, m.lo, r * DDI_RADIUS_SLACK + DDI_RADIUS_FLOOR };
+}
+
+static inline ddi ddi_from_double(double x)
+{
+    if (!isfinite(x))
+        return (ddi){ NAN, NAN, INFINITY };
+    return (ddi){ x, 0, 0 };
+}
+
+static inline ddi ddi_add(ddi a, ddi b)
+{
+    if (!ddi_valid(a) || !ddi_valid(b))
+        return (ddi){ NAN, NAN, INFINITY };
+    if (ddi_is_exact_zero(a))
+        return b;
+    if (ddi_is_exact_zero(b))
+        return a;
+    dd m = dd_add((dd){ a.hi, a.lo }, (dd){ b.hi, b.lo });
+    return ddi_enclose(m, a.r + b.r + DDI_REL_ERR * DDI_MAG * fabs(m.hi));
+}
+
+static inline ddi ddi_sub(ddi a, ddi b)
+{
+    b.hi = -b.hi;
+    b.lo = -b.lo;
+    return ddi_add(a, b);
+}
+
+static inline ddi ddi_mul(ddi a, ddi b)
+{
+    if (!ddi_valid(a) || !ddi_valid(b))
+        return (ddi){ NAN, NAN, INFINITY };
+    if (ddi_is_exact_zero(a) || ddi_is_exact_zero(b))
+        return (ddi){ 0, 0, 0 };
+    dd m = dd_mul((dd){ a.hi, a.lo }, (dd){ b.hi, b.lo });
+    double ma = fabs(a.hi) * DDI_MAG, mb = fabs(b.hi) * DDI_MAG;
+    return ddi_enclose(m, ma * b.r + mb * a.r + a.r * b.r + DDI_REL_ERR * DDI_MAG * fabs(m.hi));
+}
 
 #endif

@@ -13,10 +13,14 @@
 #include "ddi.h"
 #include "ddi_range.h"
 
-static ddi sigma(ddi z)
+/* sigma(z) = 1 / (1 + E) and sigma(z) sigma(-z) = E sigma(z)^2, E = e^{-z},
+ * from one exponential and one division. */
+static ddi sigma(ddi z, ddi *s_sm)
 {
-    ddi one = ddi_from_double(1);
-    return ddi_div(one, ddi_add(one, ddi_exp(ddi_sub(ddi_from_double(0), z))));
+    ddi one = ddi_from_double(1), e = ddi_exp(ddi_sub(ddi_from_double(0), z));
+    ddi s = ddi_div(one, ddi_add(one, e));
+    *s_sm = ddi_mul(ddi_mul(e, s), s);
+    return s;
 }
 
 /* y_i and dx_i (dx may be NULL) where e^{-z} leaves ddi's range. */
@@ -50,11 +54,10 @@ int ns_ref_sigmoid_dd(const ns_ref_input *in, double *y, double *dx)
                 return 0;
             continue;
         }
-        ddi yi = sigma(z);
+        ddi s_sm, yi = sigma(z, &s_sm);
         if (!ddi_round(yi, &y[i]))
             return 0;
-        if (dx && !ddi_round(ddi_mul(ddi_mul(sigma(ddi_sub(ddi_from_double(0), z)), yi),
-                                     ddi_from_double(in->g[i])), &dx[i]) &&
+        if (dx && !ddi_round(ddi_mul(s_sm, ddi_from_double(in->g[i])), &dx[i]) &&
             !wide(z, in->g[i], &y[i], &dx[i]))   /* dx below ddi's range */
             return 0;
     }

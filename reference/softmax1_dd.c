@@ -81,9 +81,10 @@ int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx)
     if (ntiny)
         s = ddi_add(s, (ddi){ 0, 0, (double)ntiny * TINY_BOUND });
     ddix sx = ddix_of(s);
+    ddi inv_s = ddi_div(ddi_from_double(1), s);   /* one division: e_i (1/s) encloses e_i / s */
     int ok = 1;
     for (size_t i = 0; ok && i < n; i++)
-        if (e[i].hi == 0 || !ddi_round(ddi_div(e[i], s), &y[i]))   /* masked or tiny: ddix */
+        if (e[i].hi == 0 || !ddi_round(ddi_mul(e[i], inv_s), &y[i]))   /* masked or tiny: ddix */
             ok = ddix_round(ddix_div(ex[i], sx), 1, &y[i]);
     if (ok && dx) {
         double G = k < n ? in->g[k] : 0, M = 0;
@@ -104,14 +105,14 @@ int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx)
         ddi Gec = ddi_mul(ddi_from_double(G), ec);
         ddix Gecx = ddix_mul(ddix_of(ddi_from_double(G)), ecx);
         ddix bound = ddix_of(ddi_from_double(M * 2 * s.hi * (1 + 0x1p-50)));
+        ddi inv_s2 = ddi_mul(inv_s, inv_s);
         for (size_t i = 0; ok && i < n; i++) {
             if (ddi_is_exact_zero(e[i])) {
                 dx[i] = 0.0;
                 continue;
             }
             ddi gs = ddi_mul(ddi_diff(in->g[i], G), s);
-            if (!wide && ddi_round(ddi_div(ddi_div(ddi_mul(e[i], ddi_add(ddi_sub(gs, ge), Gec)), s), s),
-                                   &dx[i]))
+            if (!wide && ddi_round(ddi_mul(ddi_mul(e[i], ddi_add(ddi_sub(gs, ge), Gec)), inv_s2), &dx[i]))
                 continue;
             ddix t = ddix_add(ddix_add(ddix_of(gs), ddix_neg(gex)), Gecx);
             ddix d = ddix_div(ddix_div(ddix_mul(ex[i], t), sx), sx);

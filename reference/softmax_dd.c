@@ -92,9 +92,10 @@ int ns_ref_softmax_dd(const ns_ref_input *in, double *y, double *dx)
         s = ddi_add(s, (ddi){ 0, 0, (double)ntiny * TINY_BOUND });
     int ok = 1;
     ddix *ty = NULL;                         /* the tiny entries' y */
+    ddi inv_s = ddi_div(ddi_from_double(1), s);   /* one division: e_i (1/s) encloses e_i / s */
     for (size_t i = 0; ok && i < n; i++) {
         if (in->x[i] == -INFINITY || !(e[i].hi < TINY)) {
-            e[i] = ddi_div(e[i], s);         /* e holds y from here on */
+            e[i] = ddi_mul(e[i], inv_s);     /* e holds y from here on */
             ok = ddi_round(e[i], &y[i]);
             continue;
         }

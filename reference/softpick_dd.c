@@ -72,10 +72,11 @@ int ns_ref_softpick_dd(const ns_ref_input *in, double *y, double *dx)
         }
     }
     d = ddi_add(d, rest);
+    ddi inv_d = ddi_div(ddi_from_double(1), d);   /* one division: v (1/d) encloses v / d */
     int ok = 1;
     for (size_t i = 0; ok && i < n; i++) {
         if (x[i] > 0)
-            a[i] = ddi_div(a[i], d);          /* a holds y from here on */
+            a[i] = ddi_mul(a[i], inv_d);      /* a holds y from here on */
         ok = ddi_round(a[i], &y[i]);
     }
     if (ok && dx) {
@@ -88,7 +89,7 @@ int ns_ref_softpick_dd(const ns_ref_input *in, double *y, double *dx)
             gy = ddi_add(gy, ddi_mul(a[i], ddi_from_double(g[i])));
             gy_shifted = ddi_add(gy_shifted, ddi_mul(ddi_diff(g[i], gk), a[i]));
         }
-        ddi restq = ddi_mul(ddi_div(rest, d), ddi_from_double(gk));   /* g_k (1 - sum y) */
+        ddi restq = ddi_mul(ddi_mul(rest, inv_d), ddi_from_double(gk));   /* g_k (1 - sum y) */
         for (size_t j = 0; ok && j < n; j++) {
             if (x[j] == 0 || x[j] == -INFINITY) {
                 dx[j] = 0.0;
@@ -96,7 +97,7 @@ int ns_ref_softpick_dd(const ns_ref_input *in, double *y, double *dx)
             }
             ddi u = x[j] > 0 ? ddi_add(ddi_sub(ddi_diff(g[j], gk), gy_shifted), restq) : gy;
             ddi e = x[j] > 0 ? ex[j] : exp_or_tiny(ddi_diff(x[j], c));
-            ok = ddi_round(ddi_mul(ddi_div(e, d), u), &dx[j]);
+            ok = ddi_round(ddi_mul(ddi_mul(e, inv_d), u), &dx[j]);
         }
     }
     free(a);

@@ -86,6 +86,8 @@ int ns_ref_softplus_norm_dd(const ns_ref_input *in, double *y, double *dx)
         hc = softplus(c, exp_or_tiny(ddi_from_double(-c)));
     else
         hc = phi(exp_or_tiny(ddi_from_double(c)));
+    ddi inv_hc = ddi_div(ddi_from_double(1), hc);   /* one division: v (1/hc) encloses v / hc */
+    ddi emc = c <= 0 && c >= -600 ? ddi_exp(ddi_from_double(-c)) : ddi_from_double(NAN);   /* e^{-c} */
     ddi s = ddi_from_double(0);
     for (size_t i = 0; i < n; i++) {
         double xi = x[i];
@@ -94,17 +96,24 @@ int ns_ref_softplus_norm_dd(const ns_ref_input *in, double *y, double *dx)
             continue;
         if (c > 0) {                         /* t = e^{-|x|} */
             t[i] = exp_or_tiny(ddi_from_double(-fabs(xi)));
-            r[i] = xi == c ? ddi_from_double(1) : ddi_div(softplus(xi, t[i]), hc);
+            r[i] = xi == c ? ddi_from_double(1) : ddi_mul(softplus(xi, t[i]), inv_hc);
         } else {                             /* t = e^x */
             t[i] = exp_or_tiny(ddi_from_double(xi));
-            e[i] = exp_or_tiny(ddi_diff(xi, c));
-            r[i] = xi == c ? ddi_from_double(1) : ddi_div(ddi_mul(e[i], phi(t[i])), hc);
+            if (xi == c)
+                e[i] = ddi_from_double(1);
+            else if (ddi_valid(emc) && !is_tiny(t[i]))
+                e[i] = ddi_mul(t[i], emc);   /* e^{x - c} = e^x e^{-c}: one exponential less */
+            else
+                e[i] = exp_or_tiny(ddi_diff(xi, c));
+            r[i] = xi == c ? ddi_from_double(1) : ddi_mul(ddi_mul(e[i], phi(t[i])), inv_hc);
         }
         s = ddi_add(s, r[i]);
     }
     int ok = 1;
+    ddi inv_s = ddi_div(ddi_from_double(1), s);
     if (dx) {                                /* before y is divided by s */
         ddi gr = ddi_from_double(0);         /* sum_i g'_i r_i */
+        ddi hc_s2 = ddi_mul(inv_hc, ddi_mul(inv_s, inv_s));   /* 1 / (h(c) s^2) */
         for (size_t i = 0; i < n; i++)
             gr = ddi_add(gr, ddi_mul(ddi_diff(in->g[i], in->g[0]), r[i]));
         for (size_t j = 0; ok && j < n; j++) {
@@ -118,11 +127,11 @@ int ns_ref_softplus_norm_dd(const ns_ref_input *in, double *y, double *dx)
             else
                 q = ddi_div(e[j], ddi_add(one, t[j]));
             ddi u = ddi_sub(ddi_mul(ddi_diff(in->g[j], in->g[0]), s), gr);
-            ok = ddi_round(ddi_div(ddi_div(ddi_mul(ddi_div(q, hc), u), s), s), &dx[j]);
+            ok = ddi_round(ddi_mul(ddi_mul(q, u), hc_s2), &dx[j]);
         }
     }
     for (size_t i = 0; ok && i < n; i++)
-        ok = ddi_round(ddi_div(r[i], s), &y[i]);
+        ok = ddi_round(ddi_mul(r[i], inv_s), &y[i]);
     free(r);
     return ok;
 }

@@ -102,9 +102,10 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
     if (ntiny)
         S = ddi_add(S, (ddi){ 0, 0, (double)ntiny * TINY_BOUND });
     ddix Sx = ddix_of(S);
+    ddi inv_S = ddi_div(ddi_from_double(1), S);   /* one division: e_i (1/S) encloses e_i / S */
     int ok = 1;
     for (size_t i = 0; ok && i < n; i++)
-        if (e[i].hi == 0 || !ddi_round(ddi_div(e[i], S), &y[i]))
+        if (e[i].hi == 0 || !ddi_round(ddi_mul(e[i], inv_S), &y[i]))
             ok = ddix_round(ddix_div(ex[i], Sx), 1, &y[i]);
     if (ok && dx) {
         double G = in->g[k], M = 0;
@@ -127,14 +128,14 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
         ddix ax = ddix_of(a);
         int asign = s_param > 0 ? 1 : -1;    /* a = 0 gives exact zeros */
         ddix bound = ddix_of(ddi_from_double(M * 2 * S.hi * (1 + 0x1p-50)));
+        ddi a_S2 = ddi_mul(a, ddi_mul(inv_S, inv_S));   /* a / S^2 */
         for (size_t i = 0; ok && i < n; i++) {
             if (ddi_is_exact_zero(e[i])) {
                 dx[i] = 0.0;
                 continue;
             }
             ddi gs = ddi_mul(ddi_diff(in->g[i], G), S);
-            if (!ntiny && ddi_round(ddi_div(ddi_div(ddi_mul(ddi_mul(e[i], ddi_sub(gs, ge)), a), S), S),
-                                    &dx[i]))
+            if (!ntiny && ddi_round(ddi_mul(ddi_mul(e[i], ddi_sub(gs, ge)), a_S2), &dx[i]))
                 continue;
             ddix t = ddix_add(ddix_of(gs), ddix_neg(gex));
             ddix d = ddix_div(ddix_div(ddix_mul(ddix_mul(ex[i], t), ax), Sx), Sx);
