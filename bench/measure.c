@@ -228,18 +228,20 @@ void bench_reference_vs_fp64(int full_suite)
     bench_figure("reference_suite_tiered_seconds", tiered_s, NULL, NULL);
     bench_figure("tier_mismatches", (double)mismatches, "<= 0", "a bug: the tiers must agree bit for bit");
     bench_figure("tiered_vs_mpfr_speedup", mpfr_s / tiered_s, ">= 10",
-        "only softmax, softmax1, sigmoid and ssmax have fast tiers so far "
-        "(reference/*_dd.c); the other 11 families still run MPFI at 64+ bits.  Closing it: tiers for the families that use MPFI alone "
-        "(a shim of the mpfi_* calls they make onto reference/ddi.h, plus log, log1p, expm1 "
-        "with proven bounds), see docs/tiered-oracle.md.");
+        "every family has a tier (reference/*_dd.c), and on the quick suite all but a handful of "
+        "rows settle there (docs/tiered-oracle.md lists those left to MPFR: a zero whose sign only "
+        "MPFI decides, gradients within 2^-120 of a tie).  The tiered time is the tiers' own: the "
+        "table-driven exp enclosure (~120 ns), ddi operations (~20 ns each, the latency of their "
+        "dependent double operations), one ddi_div per entry in softplus.norm.  The MPFR time "
+        "moves by 20% from run to run on a loaded machine.  Closing it: cheaper ddi operations "
+        "(fma as one instruction where the CPU has it), a published double-double division bound.");
     bench_figure("reference_vs_fp64", tiered_s / fp64_s, "<= 5",
-        "the reference (forward and gradient) costs microseconds an entry against "
-        "nanoseconds for fp64: the families without a fast tier run MPFI at 64+ bits, two MPFR "
-        "calls an interval operation, mpfr_exp and its mpn multiplications dominating (perf); "
-        "the double-double tiers cost a few hundred double operations an exp (perf: dd_exp "
-        "~65% of the softmax tier).  Closing it: tiers "
-        "for every family, and a cheaper exp enclosure (fewer squarings, a table of 2^(j/64))."
-        " Design: docs/tiered-oracle.md.");
+        "the reference (forward and gradient) is a double-double interval computation: an exp "
+        "enclosure costs ~120 ns (perf: the largest single cost of the exponential tiers) and "
+        "each ddi operation ~20 ns, against a few ns an entry for the fp64 algorithm.  Closing "
+        "it would take an enclosure at nearly the cost of a libm exp: a shorter polynomial with "
+        "a proven bound, fma, and leaving out the gradient's second pass when it settles "
+        "(docs/tiered-oracle.md, What is left).");
     bench_note("reference_vs_fp64_what",
                "%s standard suite (seed 1, %zu cases, %zu entries over all families), every built-in "
                "family with a reference: ns_ref_eval (fast tier on) with the gradient against the family's "
@@ -296,13 +298,11 @@ void bench_scaling(void)
         sxx += (lx[i] - mx) * (lx[i] - mx);
     }
     bench_figure("scaling_slope", sxy / sxx, "0.9..1.1",
-        "the softmax rows settle in the double-double tier up to 2^18, but at 2^20 the "
-        "gradient has entries where g'_i - <g', y> cancels 20 bits or more and the result "
-        "lies within a few percent of half an ulp from a rounding boundary: the tier's "
-        "enclosure (exp bound 2^-84) cannot settle them, the row falls back to MPFR (at 64 + "
-        "2 log2 n bits, so each mpfr_exp also costs more on longer rows) and that one point "
-        "lifts the slope.  Closing it: settle entries, not rows (MPFR only for the open "
-        "entries' dependencies), or a tighter exp bound.");
+        "every row up to 2^20 should settle in the double-double tier (pairwise sums and an "
+        "exp bound of 2^-101 settle the 2^20 gradient, whose entries cancel 20 bits); a row "
+        "that falls back to MPFR (at 64 + 2 log2 n bits) lifts the slope.  Look at the times "
+        "in scaling_slope_what: a point far above the line is such a row, or the machine's "
+        "load during that point.");
     bench_note("scaling_slope_what",
                "ns_run of every softmax algorithm in fp16 and fp32 (sum seq) with the reference "
                "and the gradient on one normal(sigma=4) row, one thread, CPU time, n = 2^8 .. 2^20; "
