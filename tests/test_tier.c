@@ -179,41 +179,6 @@ Test(tier, log_of_double_contains_the_truth)
 
 /* ---- each family's tier against MPFR alone ---- */
 
-typedef struct {
-    size_t rows, settled, mismatches;
-} tally;
-
-/* Evaluates one row of a family both ways; counts a settled row and any
- * difference. */
-static void compare_row(const char *family, tally *t, const double *x, const double *g, size_t n)
-{
-    const ns_reference *r = ns_reference_find(family);
-    cr_assert(r && ns_ref_tier_of(r), "%s has a fast tier", family);
-    double param[NS_MAX_PARAMS];
-    for (const ns_family *const *f = ns_families(); *f; f++)
-        if (strcmp((*f)->name, family) == 0)
-            ns_params_default(*f, param);
-    double *buf = malloc(4 * n * sizeof *buf);
-    cr_assert(buf);
-    double *y1 = buf, *dx1 = buf + n, *y2 = buf + 2 * n, *dx2 = buf + 3 * n;
-    ns_ref_stats st;
-    ns_ref_set_fast_tier(0);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y1, g ? dx1 : NULL, NULL), 0);
-    ns_ref_set_fast_tier(1);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y2, g ? dx2 : NULL, &st), 0);
-    t->rows++;
-    t->settled += st.prec == 0;
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(&y1[i], &y2[i], sizeof y1[i]) != 0 ||
-            (g && memcmp(&dx1[i], &dx2[i], sizeof dx1[i]) != 0)) {
-            if (t->mismatches++ < 3)
-                cr_log_error("%s n = %zu entry %zu: MPFR y %a dx %a, tier y %a dx %a", family, n, i,
-                             y1[i], g ? dx1[i] : 0.0, y2[i], g ? dx2[i] : 0.0);
-            break;
-        }
-    free(buf);
-}
-
 /* Every built-in family whose reference has a fast tier: a new tier is
  * checked here without naming it. */
 static size_t tiered_families(const char **names, size_t max)
@@ -237,7 +202,7 @@ Test(tier, tiers_match_mpfr_on_the_quick_suite)
     size_t ncases;
     ns_case *cases = ns_suite_standard(NS_SUITE_QUICK, 1, &ncases);
     cr_assert(cases);
-    tally t[MAX_TIERED] = { { 0, 0, 0 } };
+    ns_test_tally t[MAX_TIERED] = { { 0, 0, 0 } };
     for (size_t c = 0; c < ncases; c++) {
         size_t n = cases[c].n;
         double *x = malloc(2 * n * sizeof *x);
@@ -245,8 +210,8 @@ Test(tier, tiers_match_mpfr_on_the_quick_suite)
         ns_case_input(&cases[c], ns_policy_find("fp16"), x);
         ns_gen_gradient(cases[c].seed, n, x + n);
         for (size_t f = 0; f < ntiered; f++) {
-            compare_row(tiered[f], &t[f], x, x + n, n);
-            compare_row(tiered[f], &t[f], x, NULL, n);
+            ns_test_compare_tier(tiered[f], &t[f], x, x + n, n);
+            ns_test_compare_tier(tiered[f], &t[f], x, NULL, n);
         }
         free(x);
     }
@@ -265,7 +230,7 @@ Test(tier, tiers_match_mpfr_on_awkward_rows)
     size_t ntiered = tiered_families(tiered, MAX_TIERED);
     ns_test_rng rng;
     ns_test_rng_init(&rng, ns_test_seed() ^ 0x7132);
-    tally t[MAX_TIERED] = { { 0, 0, 0 } }, typical[MAX_TIERED] = { { 0, 0, 0 } };
+    ns_test_tally t[MAX_TIERED] = { { 0, 0, 0 } }, typical[MAX_TIERED] = { { 0, 0, 0 } };
     double x[64], g[64];
     for (int row = 0; row < 1500; row++) {
         size_t n = 1 + ns_test_rng_next(&rng) % 64;
@@ -291,9 +256,9 @@ Test(tier, tiers_match_mpfr_on_awkward_rows)
              * row); the tier never settles a tie, so they teach nothing. */
             if (kind == 4 && strcmp(tiered[f], "sigmoid") == 0)
                 continue;
-            compare_row(tiered[f], kind == 0 ? &typical[f] : &t[f], x, g, n);
+            ns_test_compare_tier(tiered[f], kind == 0 ? &typical[f] : &t[f], x, g, n);
             if (row % 5 == 0)
-                compare_row(tiered[f], &t[f], x, NULL, n);
+                ns_test_compare_tier(tiered[f], &t[f], x, NULL, n);
         }
     }
     for (size_t f = 0; f < ntiered; f++) {

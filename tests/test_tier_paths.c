@@ -17,40 +17,7 @@
 #include "../reference/tier.h"
 #include "testlib.h"
 
-typedef struct {
-    size_t rows, settled, mismatches;
-} tally;
-
-static void compare_row(const char *family, tally *t, const double *x, const double *g, size_t n)
-{
-    const ns_reference *r = ns_reference_find(family);
-    cr_assert(r && ns_ref_tier_of(r), "%s has a fast tier", family);
-    double param[NS_MAX_PARAMS];
-    for (const ns_family *const *f = ns_families(); *f; f++)
-        if (strcmp((*f)->name, family) == 0)
-            ns_params_default(*f, param);
-    double *buf = malloc(4 * n * sizeof *buf);
-    cr_assert(buf);
-    double *y1 = buf, *dx1 = buf + n, *y2 = buf + 2 * n, *dx2 = buf + 3 * n;
-    ns_ref_stats st;
-    ns_ref_set_fast_tier(0);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y1, g ? dx1 : NULL, NULL), 0);
-    ns_ref_set_fast_tier(1);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y2, g ? dx2 : NULL, &st), 0);
-    t->rows++;
-    t->settled += st.prec == 0;
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(&y1[i], &y2[i], sizeof y1[i]) != 0 ||
-            (g && memcmp(&dx1[i], &dx2[i], sizeof dx1[i]) != 0)) {
-            if (t->mismatches++ < 3)
-                cr_log_error("%s n = %zu entry %zu: MPFR y %a dx %a, tier y %a dx %a", family, n, i,
-                             y1[i], g ? dx1[i] : 0.0, y2[i], g ? dx2[i] : 0.0);
-            break;
-        }
-    free(buf);
-}
-
-static void expect_clean(const char *family, const tally *t, size_t min_settled)
+static void expect_clean(const char *family, const ns_test_tally *t, size_t min_settled)
 {
     cr_expect_eq(t->mismatches, 0, "%s: %zu of %zu rows differ between the tiers", family,
                  t->mismatches, t->rows);
@@ -65,7 +32,7 @@ Test(tier_paths, stickbreaking_long_rows_and_edges)
 {
     ns_test_rng rng;
     ns_test_rng_init(&rng, ns_test_seed() ^ 0x5b1c);
-    tally t = { 0, 0, 0 }, plain = { 0, 0, 0 };
+    ns_test_tally t = { 0, 0, 0 }, plain = { 0, 0, 0 };
     size_t n_max = 1200;
     double *x = malloc(2 * n_max * sizeof *x), *g = x + n_max;
     cr_assert(x);
@@ -82,9 +49,9 @@ Test(tier_paths, stickbreaking_long_rows_and_edges)
                 x[i] = (i % 2 ? 1 : -1) * (600 + 50 * ns_test_rng_uniform(&rng));   /* beyond: ddix */
             g[i] = kind == 4 ? 0.25 : kind == 5 && i % 2 ? 0 : ns_test_rng_normal(&rng);
         }
-        compare_row("stickbreaking", kind == 0 || kind == 6 ? &plain : &t, x, g, n);
+        ns_test_compare_tier("stickbreaking", kind == 0 || kind == 6 ? &plain : &t, x, g, n);
         if (row % 4 == 0)
-            compare_row("stickbreaking", &t, x, NULL, n);
+            ns_test_compare_tier("stickbreaking", &t, x, NULL, n);
     }
     free(x);
     expect_clean("stickbreaking", &t, 0);
@@ -95,7 +62,7 @@ Test(tier_paths, softplus_norm_with_nonpositive_logits)
 {
     ns_test_rng rng;
     ns_test_rng_init(&rng, ns_test_seed() ^ 0x50f7);
-    tally t = { 0, 0, 0 }, plain = { 0, 0, 0 };
+    ns_test_tally t = { 0, 0, 0 }, plain = { 0, 0, 0 };
     double x[64], g[64];
     for (int row = 0; row < 300; row++) {
         size_t n = 1 + ns_test_rng_next(&rng) % 64;
@@ -111,9 +78,9 @@ Test(tier_paths, softplus_norm_with_nonpositive_logits)
             g[i] = ns_test_rng_normal(&rng);
         }
         x[n / 2] = c;                                     /* the maximum itself */
-        compare_row("softplus.norm", kind == 1 ? &plain : &t, x, g, n);
+        ns_test_compare_tier("softplus.norm", kind == 1 ? &plain : &t, x, g, n);
         if (row % 4 == 0)
-            compare_row("softplus.norm", &t, x, NULL, n);
+            ns_test_compare_tier("softplus.norm", &t, x, NULL, n);
     }
     expect_clean("softplus.norm", &t, 0);
     expect_clean("softplus.norm (ordinary rows)", &plain, plain.rows * 9 / 10);
@@ -123,7 +90,7 @@ Test(tier_paths, sigmoid_gradient_from_one_exponential)
 {
     ns_test_rng rng;
     ns_test_rng_init(&rng, ns_test_seed() ^ 0x5167);
-    tally t = { 0, 0, 0 }, plain = { 0, 0, 0 };
+    ns_test_tally t = { 0, 0, 0 }, plain = { 0, 0, 0 };
     double x[64], g[64];
     for (int row = 0; row < 300; row++) {
         size_t n = 1 + ns_test_rng_next(&rng) % 64;
@@ -133,7 +100,7 @@ Test(tier_paths, sigmoid_gradient_from_one_exponential)
             x[i] = scale * ns_test_rng_normal(&rng);
             g[i] = i % 13 == 7 ? 0 : ns_test_rng_normal(&rng);
         }
-        compare_row("sigmoid", kind == 0 ? &plain : &t, x, g, n);
+        ns_test_compare_tier("sigmoid", kind == 0 ? &plain : &t, x, g, n);
     }
     expect_clean("sigmoid", &t, 0);
     expect_clean("sigmoid (ordinary rows)", &plain, plain.rows * 9 / 10);

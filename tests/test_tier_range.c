@@ -255,41 +255,6 @@ Test(tier_range, cascade_sum_is_tight_and_contains_the_truth)
 
 /* ---- each tier against MPFR alone on rows beyond ddi's range ---- */
 
-typedef struct {
-    size_t rows, settled, mismatches;
-} tally;
-
-/* Evaluates one row both ways; counts a settled row and any difference. */
-static int compare_row(const char *family, tally *t, const double *x, const double *g, size_t n)
-{
-    const ns_reference *r = ns_reference_find(family);
-    cr_assert(r && ns_ref_tier_of(r), "%s has a fast tier", family);
-    double param[NS_MAX_PARAMS];
-    for (const ns_family *const *f = ns_families(); *f; f++)
-        if (strcmp((*f)->name, family) == 0)
-            ns_params_default(*f, param);
-    double *buf = malloc(4 * n * sizeof *buf);
-    cr_assert(buf);
-    double *y1 = buf, *dx1 = buf + n, *y2 = buf + 2 * n, *dx2 = buf + 3 * n;
-    ns_ref_stats st;
-    ns_ref_set_fast_tier(0);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y1, g ? dx1 : NULL, NULL), 0);
-    ns_ref_set_fast_tier(1);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y2, g ? dx2 : NULL, &st), 0);
-    t->rows++;
-    t->settled += st.prec == 0;
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(&y1[i], &y2[i], sizeof y1[i]) != 0 ||
-            (g && memcmp(&dx1[i], &dx2[i], sizeof dx1[i]) != 0)) {
-            if (t->mismatches++ < 3)
-                cr_log_error("%s n = %zu entry %zu: MPFR y %a dx %a, tier y %a dx %a", family, n, i,
-                             y1[i], g ? dx1[i] : 0.0, y2[i], g ? dx2[i] : 0.0);
-            break;
-        }
-    free(buf);
-    return st.prec == 0;
-}
-
 static const char *const families[] = { "softmax", "softmax1", "ssmax", "sigmoid", "stickbreaking" };
 #define NFAM (sizeof families / sizeof families[0])
 
@@ -300,7 +265,7 @@ Test(tier_range, huge_spreads_match_mpfr_and_settle)
 {
     ns_test_rng rng;
     ns_test_rng_init(&rng, ns_test_seed() ^ 0x5e7);
-    tally t[NFAM] = { { 0, 0, 0 } };
+    ns_test_tally t[NFAM] = { { 0, 0, 0 } };
     double x[40], g[40];
     for (int row = 0; row < 240; row++) {
         size_t n = 2 + ns_test_rng_next(&rng) % 38;
@@ -316,8 +281,8 @@ Test(tier_range, huge_spreads_match_mpfr_and_settle)
         size_t k = ns_test_rng_next(&rng) % n;
         x[k] = kind == 1 ? 1000 : 0;                           /* the spike, or the top */
         for (size_t f = 0; f < NFAM; f++) {
-            compare_row(families[f], &t[f], x, g, n);
-            compare_row(families[f], &t[f], x, NULL, n);
+            ns_test_compare_tier(families[f], &t[f], x, g, n);
+            ns_test_compare_tier(families[f], &t[f], x, NULL, n);
         }
     }
     for (size_t f = 0; f < NFAM; f++) {
@@ -334,7 +299,7 @@ Test(tier_range, huge_spreads_match_mpfr_and_settle)
  * stick-breaking product that falls through the subnormals to zero. */
 Test(tier_range, designed_rows_settle)
 {
-    tally t = { 0, 0, 0 };
+    ns_test_tally t = { 0, 0, 0 };
     const double sub[] = { 0, -700, -720.5, -744, -800, -1e6 };
     const double gsub[] = { 0.5, -1, 2, -0.25, 1, 3 };
     const double masked[] = { -INFINITY, -INFINITY, -INFINITY };
@@ -344,15 +309,15 @@ Test(tier_range, designed_rows_settle)
     for (size_t f = 0; f < NFAM; f++) {
         int sb = strcmp(families[f], "stickbreaking") == 0, sg = strcmp(families[f], "sigmoid") == 0;
         if (!sb && !sg) {
-            cr_expect(compare_row(families[f], &t, sub, NULL, 6), "%s: subnormal y settles", families[f]);
-            cr_expect(compare_row(families[f], &t, sub, gsub, 6), "%s: subnormal y, dx settle", families[f]);
+            cr_expect(ns_test_compare_tier(families[f], &t, sub, NULL, 6), "%s: subnormal y settles", families[f]);
+            cr_expect(ns_test_compare_tier(families[f], &t, sub, gsub, 6), "%s: subnormal y, dx settle", families[f]);
         }
-        cr_expect(compare_row(families[f], &t, masked, gm, 3), "%s: all-masked row settles", families[f]);
-        cr_expect(compare_row(families[f], &t, logits, gl, 5), "%s: subnormal logits settle", families[f]);
+        cr_expect(ns_test_compare_tier(families[f], &t, masked, gm, 3), "%s: all-masked row settles", families[f]);
+        cr_expect(ns_test_compare_tier(families[f], &t, logits, gl, 5), "%s: subnormal logits settle", families[f]);
     }
     /* sigmoid far out: y rounds to 1 or to a subnormal, dx to signed zeros */
     const double far[] = { 3000, -740, 1e6, -1e5, 745 };
-    cr_expect(compare_row("sigmoid", &t, far, gl, 5), "sigmoid: far entries settle");
+    cr_expect(ns_test_compare_tier("sigmoid", &t, far, gl, 5), "sigmoid: far entries settle");
     /* stick-breaking: 1100 entries of x = 0.75 + 1 / (i + 3) (no product is
      * a dyadic tie), so y_0 ~ 2^-1700 rounds to zero and later ones run
      * through the subnormals */
@@ -362,7 +327,7 @@ Test(tier_range, designed_rows_settle)
         lx[i] = 0.75 + 1.0 / (double)(i + 3);
         lx[1100 + i] = (i % 3 == 0 ? -1.0 : 1.0) / (double)(i + 1);
     }
-    cr_expect(compare_row("stickbreaking", &t, lx, lx + 1100, 1100), "stickbreaking: a long row settles");
+    cr_expect(ns_test_compare_tier("stickbreaking", &t, lx, lx + 1100, 1100), "stickbreaking: a long row settles");
     free(lx);
     cr_expect_eq(t.mismatches, 0, "%zu of %zu designed rows differ between the tiers", t.mismatches, t.rows);
 }

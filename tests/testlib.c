@@ -1,10 +1,13 @@
 #include "testlib.h"
 
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../analysis/error.h"
+#include "../reference/tier.h"
 
 uint64_t ns_test_seed(void)
 {
@@ -73,4 +76,35 @@ double ns_test_fd_gradient(const ns_reference *r, const double *param,
 double ns_test_ulps64(double a, double b)
 {
     return ns_ulps(&ns_fp64, a, b);
+}
+
+int ns_test_compare_tier(const char *family, ns_test_tally *t, const double *x, const double *g,
+                         size_t n)
+{
+    const ns_reference *r = ns_reference_find(family);
+    cr_assert(r && ns_ref_tier_of(r), "%s has a fast tier", family);
+    double param[NS_MAX_PARAMS];
+    for (const ns_family *const *f = ns_families(); *f; f++)
+        if (strcmp((*f)->name, family) == 0)
+            ns_params_default(*f, param);
+    double *buf = malloc(4 * n * sizeof *buf);
+    cr_assert(buf);
+    double *y1 = buf, *dx1 = buf + n, *y2 = buf + 2 * n, *dx2 = buf + 3 * n;
+    ns_ref_stats st;
+    ns_ref_set_fast_tier(0);
+    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y1, g ? dx1 : NULL, NULL), 0);
+    ns_ref_set_fast_tier(1);
+    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y2, g ? dx2 : NULL, &st), 0);
+    t->rows++;
+    t->settled += st.prec == 0;
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&y1[i], &y2[i], sizeof y1[i]) != 0 ||
+            (g && memcmp(&dx1[i], &dx2[i], sizeof dx1[i]) != 0)) {
+            if (t->mismatches++ < 3)
+                cr_log_error("%s n = %zu entry %zu: MPFR y %a dx %a, tier y %a dx %a", family, n, i,
+                             y1[i], g ? dx1[i] : 0.0, y2[i], g ? dx2[i] : 0.0);
+            break;
+        }
+    free(buf);
+    return st.prec == 0;
 }

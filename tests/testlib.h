@@ -32,4 +32,17 @@ double ns_test_fd_gradient(const ns_reference *r, const double *param,
 /* Distance in units of the ulp of b, in binary64 (0 when both NaN). */
 double ns_test_ulps64(double a, double b);
 
+/* Rows of a family evaluated by its reference with the fast tier off (MPFR
+ * alone) and on (reference/tier.h): how many, how many the tier settled,
+ * how many differed in a bit. */
+typedef struct ns_test_tally {
+    size_t rows, settled, mismatches;
+} ns_test_tally;
+
+/* One row both ways at the family's default parameters (g may be NULL),
+ * counted in t; the first differences are logged.  1 when the tier settled
+ * the row. */
+int ns_test_compare_tier(const char *family, ns_test_tally *t, const double *x, const double *g,
+                         size_t n);
+
 #endif
