@@ -2,6 +2,7 @@
 #ifndef NS_CLI_H
 #define NS_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #define NS_VERSION "0.1.0"
@@ -21,6 +22,13 @@ void ns_print_row(FILE *out, const double *v, size_t n);
 
 /* Flushes stdout; a write error (a full disk, a closed pipe) is exit 2. */
 int ns_finish_output(void);
+
+/* Long commands (report, search) stop after the piece of work in progress
+ * on SIGINT or SIGTERM: ns_catch_stop_signals sets ns_stop_signal to the
+ * signal (0 while none came); a second signal kills at once.  The command
+ * then exits 128 + the signal (cli/stop.c). */
+extern volatile sig_atomic_t ns_stop_signal;
+void ns_catch_stop_signals(void);
 
 /* Loads the plugins of NORMSTAB_PLUGINS and of every --plugin option, and
  * takes those options out of argv (cli/plugins.c).  Exits 2 on a bad plugin. */

@@ -118,27 +118,6 @@ static void read_rows(const char *path, ns_real_rows *out, double **values, size
     *offset = off;
 }
 
-/* The signal that asked the run to stop, 0 while none has. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    stop_signal = sig;
-    /* A second one ends the process at once: the checkpoint is written
-     * whole or not at all, the report only by a rename. */
-    signal(sig, SIG_DFL);
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
 {
     char *end;
@@ -206,8 +185,8 @@ int cmd_report(int argc, char **argv)
     progress p = { isatty(2), now(), 0, NULL };
     o.progress = show_progress;
     o.progress_ctx = &p;
-    o.stop = &stop_signal;
-    catch_stop_signals();
+    o.stop = &ns_stop_signal;
+    ns_catch_stop_signals();
     char err[1024];
     int rc = ns_report_run(&o, err, sizeof err);
     free(values);
@@ -216,7 +195,7 @@ int cmd_report(int argc, char **argv)
         if (p.on)
             fputc('\n', stderr);
         ns_warn("report: %s", err);
-        return 128 + (int)stop_signal;
+        return 128 + (int)ns_stop_signal;
     }
     if (rc != 0)
         ns_die("report: %s", err);

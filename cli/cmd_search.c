@@ -93,27 +93,6 @@ static void checkpoint_key(search_cli *c)
         len += snprintf(c->key + len, sizeof c->key - (size_t)len, "%s%a", k ? "," : "", c->param[k]);
 }
 
-/* The signal that asked the search to stop, 0 while none has. */
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-    stop_signal = sig;
-    /* A second one ends the process at once: the checkpoint is replaced
-     * only by a rename, so it is the previous one or the new one. */
-    signal(sig, SIG_DFL);
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 static void parse(search_cli *c, int argc, char **argv)
 {
     enum { O_SUM = 256, O_PARAM, O_OBJ, O_SEC, O_EVALS, O_SEED, O_STRAT, O_FINITE, O_MAXN, O_JSON,
@@ -270,8 +249,8 @@ int cmd_search(int argc, char **argv)
     fd.on_new = print_finding;
     fd.ctx = &c;
     c.opts.checkpoint_key = c.key;
-    c.opts.stop = &stop_signal;
-    catch_stop_signals();
+    c.opts.stop = &ns_stop_signal;
+    ns_catch_stop_signals();
     ns_search_stats st;
     int rc = ns_search_run(&fd, &c.opts, &st);
     if (rc < 0)
@@ -315,7 +294,7 @@ int cmd_search(int argc, char **argv)
                     "(--resume continues)", st.evals, c.opts.checkpoint);
         else
             ns_warn("search: interrupted after %" PRIu64 " evaluations", st.evals);
-        return 128 + (int)stop_signal;
+        return 128 + (int)ns_stop_signal;
     }
     /* The run is complete: its checkpoint has nothing left to continue. */
     if (c.opts.checkpoint && out == 0)
