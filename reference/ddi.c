@@ -501,3 +501,10 @@ int ddi_round(ddi a, double *out)
     *out = a.hi;
     return 1;
 }
+
+ddi ddi_exp_or_tiny(ddi a)
+{
+    if (ddi_valid(a) && a.hi < -600 && a.r <= 0x1p-20)
+        return DDI_EXP_TINY;
+    return ddi_exp(a);
+}

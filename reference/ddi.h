@@ -42,6 +42,11 @@ static inline ddi ddi_sub(ddi a, ddi b);
 static inline ddi ddi_mul(ddi a, ddi b);
 ddi ddi_div(ddi a, ddi b);        /* invalid when b may contain 0 */
 ddi ddi_exp(ddi a);               /* invalid beyond |hi| <= 600 or r > 2^-20 */
+/* e^a, or DDI_EXP_TINY = [0, 2^-865] where every member of a is below -600
+ * (hi < -600, r <= 2^-20): a term too small for exp's range that a tier
+ * only needs to bound. */
+#define DDI_EXP_TINY ((ddi){ 0x1p-866, 0, 0x1p-866 })
+ddi ddi_exp_or_tiny(ddi a);
 ddi ddi_expm1(ddi a);             /* e^x - 1, relative to it near 0; hi <= 600, r <= 2^-20 */
 ddi ddi_log(ddi a);               /* invalid unless every member > 0 (r <= hi / 2) */
 ddi ddi_log1p(ddi a);             /* log(1 + x), relative to it near 0; needs r <= (1 + m) / 2 */

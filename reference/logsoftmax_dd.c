@@ -19,37 +19,19 @@
 
 #include "ddi.h"
 
-/* e^d for an exact difference d <= 0: below -600, the interval [0, 2^-865]. */
-static ddi exp_or_tiny(ddi d)
-{
-    if (ddi_valid(d) && d.hi < -600)
-        return (ddi){ 0x1p-866, 0, 0x1p-866 };
-    return ddi_exp(d);
-}
-
-static int set_zeros(size_t n, double *y, double *dx)
-{
-    for (size_t i = 0; i < n; i++) {
-        y[i] = 0.0;
-        if (dx)
-            dx[i] = 0.0;
-    }
-    return 1;
-}
-
 int ns_ref_logsoftmax_dd(const ns_ref_input *in, double *y, double *dx)
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     const double *x = in->x;
     if (k == n)
-        return set_zeros(n, y, dx);
+        return ns_ref_tier_zeros(n, y, dx);
     double m = x[k];
     ddi *e = malloc(n * sizeof *e);
     if (!e)
         return 0;
     ddi t = ddi_from_double(0);
     for (size_t i = 0; i < n; i++) {
-        e[i] = x[i] == -INFINITY ? ddi_from_double(0) : exp_or_tiny(ddi_diff(x[i], m));
+        e[i] = x[i] == -INFINITY ? ddi_from_double(0) : ddi_exp_or_tiny(ddi_diff(x[i], m));
         if (i != k)
             t = ddi_add(t, e[i]);
     }

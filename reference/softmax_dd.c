@@ -41,14 +41,6 @@
  * which ddi_diff does not represent): within [1 - |d|, 1]. */
 static const ddi near_one = { 1, 0, 0x1p-897 };
 
-static int zeros(size_t n, double *y, double *dx)
-{
-    memset(y, 0, n * sizeof *y);             /* +0 */
-    if (dx)
-        memset(dx, 0, n * sizeof *dx);
-    return 1;
-}
-
 /* The rounding of y_i t_i for a tiny entry, or of an in-range product that
  * left ddi's range. */
 static int round_scaled(ddix y, ddix tx, double M, double *out)
@@ -61,7 +53,7 @@ int ns_ref_softmax_dd(const ns_ref_input *in, double *y, double *dx)
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     if (k == n)
-        return zeros(n, y, dx);              /* all masked: zero denominator */
+        return ns_ref_tier_zeros(n, y, dx);              /* all masked: zero denominator */
     ddi *e = malloc(n * sizeof *e);
     if (!e)
         return 0;

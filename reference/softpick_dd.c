@@ -18,25 +18,7 @@
 
 #include "ddi.h"
 
-/* e^a; below -600 (every member, as r <= 2^-20), [0, 2^-865]. */
-static ddi exp_or_tiny(ddi a)
-{
-    if (ddi_valid(a) && a.hi < -600 && a.r <= 0x1p-20)
-        return (ddi){ 0x1p-866, 0, 0x1p-866 };
-    return ddi_exp(a);
-}
-
 static ddi neg(ddi a) { return (ddi){ -a.hi, -a.lo, a.r }; }
-
-static int set_zeros(size_t n, double *y, double *dx)
-{
-    for (size_t i = 0; i < n; i++) {
-        y[i] = 0.0;
-        if (dx)
-            dx[i] = 0.0;
-    }
-    return 1;
-}
 
 int ns_ref_softpick_dd(const ns_ref_input *in, double *y, double *dx)
 {
@@ -51,19 +33,19 @@ int ns_ref_softpick_dd(const ns_ref_input *in, double *y, double *dx)
     for (size_t i = 0; i < n; i++)
         all_zero = all_zero && x[i] == 0;
     if (all_zero && eps == 0)
-        return set_zeros(n, y, dx);
+        return ns_ref_tier_zeros(n, y, dx);
 
     ddi *a = malloc(2 * n * sizeof *a);
     if (!a)
         return 0;
     ddi *ex = a + n;                                       /* e^{x_i - c}, x_i > 0 */
-    ddi shift = exp_or_tiny(ddi_from_double(-c));
+    ddi shift = ddi_exp_or_tiny(ddi_from_double(-c));
     ddi rest = ddi_mul(shift, ddi_from_double(eps));      /* N' */
     ddi d = ddi_from_double(0);
     for (size_t i = 0; i < n; i++) {
         a[i] = ddi_from_double(0);
         if (x[i] > 0) {
-            ex[i] = exp_or_tiny(ddi_diff(x[i], c));
+            ex[i] = ddi_exp_or_tiny(ddi_diff(x[i], c));
             a[i] = ddi_mul(ex[i], neg(ddi_expm1(ddi_from_double(-x[i]))));
             d = ddi_add(d, a[i]);
         } else if (x[i] < 0) {
@@ -96,7 +78,7 @@ int ns_ref_softpick_dd(const ns_ref_input *in, double *y, double *dx)
                 continue;
             }
             ddi u = x[j] > 0 ? ddi_add(ddi_sub(ddi_diff(g[j], gk), gy_shifted), restq) : gy;
-            ddi e = x[j] > 0 ? ex[j] : exp_or_tiny(ddi_diff(x[j], c));
+            ddi e = x[j] > 0 ? ex[j] : ddi_exp_or_tiny(ddi_diff(x[j], c));
             ok = ddi_round(ddi_mul(ddi_mul(e, inv_d), u), &dx[j]);
         }
     }

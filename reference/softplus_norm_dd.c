@@ -23,17 +23,9 @@
 
 #include "ddi.h"
 
-static const ddi tiny = { 0x1p-866, 0, 0x1p-866 };   /* [0, 2^-865] */
+static const ddi tiny = DDI_EXP_TINY;   /* [0, 2^-865] */
 
 static bool is_tiny(ddi t) { return t.hi == tiny.hi && t.lo == 0 && t.r == tiny.r; }
-
-/* e^a; below -600 (every member, as r <= 2^-20), [0, 2^-865]. */
-static ddi exp_or_tiny(ddi a)
-{
-    if (ddi_valid(a) && a.hi < -600 && a.r <= 0x1p-20)
-        return tiny;
-    return ddi_exp(a);
-}
 
 /* phi(t) = log1p(t) / t for t = e^x in (0, 1] (or the tiny [0, 2^-865]):
  * below t = 2^-30 from t - t^2/2 <= log1p(t) <= t - t^2/2 + t^3/3 (t >= 0),
@@ -60,22 +52,12 @@ static ddi softplus(double x, ddi t)
     return x > 0 ? ddi_add(ddi_from_double(x), l) : l;
 }
 
-static int set_zeros(size_t n, double *y, double *dx)
-{
-    for (size_t i = 0; i < n; i++) {
-        y[i] = 0.0;
-        if (dx)
-            dx[i] = 0.0;
-    }
-    return 1;
-}
-
 int ns_ref_softplus_norm_dd(const ns_ref_input *in, double *y, double *dx)
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     const double *x = in->x;
     if (k == n)
-        return set_zeros(n, y, dx);
+        return ns_ref_tier_zeros(n, y, dx);
     double c = x[k];
     ddi *r = malloc(3 * n * sizeof *r);
     if (!r)
@@ -83,9 +65,9 @@ int ns_ref_softplus_norm_dd(const ns_ref_input *in, double *y, double *dx)
     ddi *t = r + n, *e = r + 2 * n;    /* kept for sigma: e^{-|x|} or e^x, e^{x - c} */
     ddi hc;
     if (c > 0)
-        hc = softplus(c, exp_or_tiny(ddi_from_double(-c)));
+        hc = softplus(c, ddi_exp_or_tiny(ddi_from_double(-c)));
     else
-        hc = phi(exp_or_tiny(ddi_from_double(c)));
+        hc = phi(ddi_exp_or_tiny(ddi_from_double(c)));
     ddi inv_hc = ddi_div(ddi_from_double(1), hc);   /* one division: v (1/hc) encloses v / hc */
     ddi emc = c <= 0 && c >= -600 ? ddi_exp(ddi_from_double(-c)) : ddi_from_double(NAN);   /* e^{-c} */
     ddi s = ddi_from_double(0);
@@ -95,16 +77,16 @@ int ns_ref_softplus_norm_dd(const ns_ref_input *in, double *y, double *dx)
         if (xi == -INFINITY)
             continue;
         if (c > 0) {                         /* t = e^{-|x|} */
-            t[i] = exp_or_tiny(ddi_from_double(-fabs(xi)));
+            t[i] = ddi_exp_or_tiny(ddi_from_double(-fabs(xi)));
             r[i] = xi == c ? ddi_from_double(1) : ddi_mul(softplus(xi, t[i]), inv_hc);
         } else {                             /* t = e^x */
-            t[i] = exp_or_tiny(ddi_from_double(xi));
+            t[i] = ddi_exp_or_tiny(ddi_from_double(xi));
             if (xi == c)
                 e[i] = ddi_from_double(1);
             else if (ddi_valid(emc) && !is_tiny(t[i]))
                 e[i] = ddi_mul(t[i], emc);   /* e^{x - c} = e^x e^{-c}: one exponential less */
             else
-                e[i] = exp_or_tiny(ddi_diff(xi, c));
+                e[i] = ddi_exp_or_tiny(ddi_diff(xi, c));
             r[i] = xi == c ? ddi_from_double(1) : ddi_mul(ddi_mul(e[i], phi(t[i])), inv_hc);
         }
         s = ddi_add(s, r[i]);

@@ -18,6 +18,10 @@
 
 typedef int (*ns_ref_tier)(const ns_ref_input *in, double *y, double *dx);
 
+/* y (and dx when not NULL) all +0, as MPFI's exact [0, 0] rounds (an
+ * all-masked row); returns 1, a settled row. */
+int ns_ref_tier_zeros(size_t n, double *y, double *dx);
+
 /* The tier of a reference, or NULL when it has none. */
 ns_ref_tier ns_ref_tier_of(const ns_reference *r);
 
