@@ -95,22 +95,12 @@ static double support_lowest(const double *s, size_t nf, double *e)
     return lowest;
 }
 
-static void zeros(double *v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        v[i] = 0.0;
-}
-
 static int entmax15_dd(const ns_ref_input *in, double *y, double *dx)
 {
     const double *x = in->x, *g = in->g;
     size_t n = in->n, km = ns_ref_argmax(x, n);
-    if (km == n) {                               /* all masked: zero denominator */
-        zeros(y, n);
-        if (dx)
-            zeros(dx, n);
-        return 1;
-    }
+    if (km == n)                                 /* all masked: zero denominator */
+        return ns_ref_tier_zeros(n, y, dx);
     double *s = malloc((7 * n + 1) * sizeof *s);   /* sorted entries, then an expansion */
     if (!s)
         return 0;
