@@ -313,6 +313,9 @@ static const char *parse_state(const cJSON *o, ns_search_state *s, ns_finder *fd
     cJSON_ArrayForEach(e, a)
         if (!parse_u64(e, &s->rng.s[i++], 16))
             return "'rng' is not four words";
+    /* xoshiro256's one fixed point: a generator there draws only zeros. */
+    if ((s->rng.s[0] | s->rng.s[1] | s->rng.s[2] | s->rng.s[3]) == 0)
+        return "'rng' is all zeros, a state no generator reaches";
     a = field(o, "objective");
     int k = cJSON_IsString(a) ? ns_kind_find(a->valuestring) : -1;
     if (k < 0 || k >= NS_OBJECTIVE_COUNT ||

@@ -67,6 +67,8 @@ sed 's/"filled":[0-9]*/"filled":25/' "$T/kept" > "$ck"
 expect_error 2 "$ck: damaged checkpoint: 'filled'" run $whole --checkpoint "$ck" --resume
 sed 's/"rng":\["0x[0-9a-f]*"/"rng":["0xzz"/' "$T/kept" > "$ck"
 expect_error 2 "$ck: damaged checkpoint: 'rng'" run $whole --checkpoint "$ck" --resume
+sed 's/"rng":\["0x[0-9a-f]*","0x[0-9a-f]*","0x[0-9a-f]*","0x[0-9a-f]*"\]/"rng":["0x0","0x0","0x0","0x0"]/' "$T/kept" > "$ck"
+expect_error 2 "$ck: damaged checkpoint: 'rng' is all zeros" run $whole --checkpoint "$ck" --resume
 sed 's/"kind":"[a-z]*"/"kind":"bits"/' "$T/kept" > "$ck"
 expect_error 2 "$ck: damaged checkpoint: a finding: unknown kind 'bits'" run $whole --checkpoint "$ck" --resume
 sed 's/"x":\["[^"]*"/"x":[[]/' "$T/kept" > "$ck"
