@@ -44,9 +44,11 @@ static bool fp64_throughout(const ns_policy *p)
     return p->io->p >= 53 && p->elem->p >= 53 && p->acc->p >= 53;
 }
 
-/* f with its exponent range widened (emax 1000 or emin -1000: far inside
- * binary64's, so that the rounding functions keep working); fp64 is left
- * as it is. */
+/* f with its exponent range widened: emax 1000 (inside binary64's, so that
+ * the rounding functions keep working) or emin -1022, binary64's own (a
+ * narrower one, -1000, left e^-704 subnormal and a row with it could not be
+ * told from a precision failure; ns_round_binary's magic constant
+ * 1.5 * 2^(emin+53-p) stays normal for every p <= 51); fp64 is left as it is. */
 static void widen(ns_format *w, const ns_format *f, int which)
 {
     *w = *f;
@@ -58,7 +60,7 @@ static void widen(ns_format *w, const ns_format *f, int which)
         w->emax = 1000;
         w->max_finite = ldexp(2.0 - ldexp(1.0, 1 - f->p), 1000);
     } else {
-        w->emin = -1000;
+        w->emin = -1022;
     }
 }
 

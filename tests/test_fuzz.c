@@ -69,6 +69,16 @@ Test(fuzz_target, the_documented_hazards_and_their_causes)
     cr_expect_eq(c, NS_CAUSE_UNDERFLOW);
     ns_fuzz_target_free(&t);
 
+    /* Found by make fuzz: e^-96 < 2^-126 is subnormal in fp32, so y_0 =
+     * e^-96 / e^-64 = e^-32 loses most of its bits; the cause is underflow
+     * although e^-704 ~ 2^-1015.7 would underflow a format reaching down to
+     * 2^-1000 as well: a wider range must reach binary64's 2^-1022 to tell. */
+    double under[3] = { -96, -64, -704 };
+    open_target(&t, "softmax.naive", "fp32", "error");
+    cr_expect(evaluate(&t, under, 3, NS_KIND_ERROR, &c) & (1u << NS_KIND_ERROR));
+    cr_expect_eq(c, NS_CAUSE_UNDERFLOW, "cause %s", ns_cause_name(c));
+    ns_fuzz_target_free(&t);
+
     /* softmax.lse at logits near 200: sum 1.03 (tests/test_softmax.c). */
     double lse[3] = { 200, 199, 198 };
     open_target(&t, "softmax.lse", "fp16", "sum");
