@@ -50,6 +50,22 @@ $(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# The reference's double-double products (reference/dd.h) take fma as one
+# instruction where the building machine has it: the tiers run about a
+# quarter faster, and no result changes (the product is exact either way).
+# TIER_FMA= builds without, for a binary that must also run on CPUs without
+# FMA.  The objects are rebuilt when the choice changes.
+ifeq ($(origin TIER_FMA),undefined)
+TIER_FMA := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw fma /proc/cpuinfo 2>/dev/null && echo -mfma)
+endif
+REF_OBJ   = $(filter $(BUILD)/obj/reference/%,$(LIB_OBJ))
+$(REF_OBJ): CFLAGS_ALL += $(TIER_FMA)
+$(REF_OBJ): $(BUILD)/gen/tier-flags
+$(BUILD)/gen/tier-flags: FORCE
+	@mkdir -p $(@D)
+	@echo '$(TIER_FMA)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -114,7 +130,7 @@ help:
 	@echo "make test-valgrind  the command-line tests under valgrind (tens of minutes)"
 	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"
 	@echo "make clean       remove build/"
-	@echo "variables: CC=gcc|clang  BUILD=dir  OPT=-O2"
+	@echo "variables: CC=gcc|clang  BUILD=dir  OPT=-O2  TIER_FMA=-mfma|'' (default: -mfma where the CPU has it)"
 
 FORCE:
 

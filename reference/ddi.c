@@ -270,6 +270,15 @@ void ddi_exp_constants(double ln2_128[3], double inv_fact[8][2])
     }
 }
 
+const char *ddi_two_prod_kind(void)
+{
+#ifdef FP_FAST_FMA
+    return "fma";
+#else
+    return "Dekker";
+#endif
+}
+
 typedef struct reduced {
     dd u;         /* e^r - 1 */
     int m, j;     /* x = (128 m + j) ln2/128 + r */

@@ -59,6 +59,10 @@ ddi ddi_sqrt(ddi a);              /* ddi_sqrt.c; invalid unless every member > 0
 void ddi_exp_table(int j, double t[2], double d[2]);
 void ddi_exp_constants(double ln2_128[3], double inv_fact[8][2]);
 
+/* How this build forms the exact products of dd.h: "fma" (one instruction,
+ * TIER_FMA in the Makefile) or "Dekker"; for benchmarks' notes. */
+const char *ddi_two_prod_kind(void);
+
 static inline bool ddi_is_exact_zero(ddi a) { return a.hi == 0 && a.lo == 0 && a.r == 0; }
 static inline bool ddi_valid(ddi a) { return a.r < INFINITY; }
 
