@@ -6,8 +6,9 @@
  * k the argmax (the same value): the largest e_k meets g_k - G = 0, so t_k
  * gathers only small terms instead of cancelling g_k s against g_k e_k.
  *
- * x_i - c is exact (TwoSum).  An exponent below TINY is a tiny entry, and
- * e^{-c} is tiny when c > -TINY: in s (>= 1) they count as [0, 2^-835];
+ * x_i - c is exact (TwoSum).  An exponent below TINY is a tiny entry
+ * (exp_terms.h), and e^{-c} is tiny when c > -TINY: in s (>= 1) they count
+ * as [0, 2^-835];
  * elsewhere they are computed with an exponent (ddi_range.h), and so is
  * every y_i and dx_i that falls below ddi's range, rounded to a subnormal or
  * a zero.  A zero dx_i takes t_i's sign (MPFI's enclosures of e_i and s are
@@ -26,66 +27,31 @@
 #include "ddi.h"
 #include "ddi_range.h"
 #include "ddi_sum.h"
+#include "exp_terms.h"
 
-#define TINY (-580.0)
-#define TINY_BOUND 0x1p-835                  /* > e^{-580 + 2^-40} */
+#define TINY EXP_TERMS_TINY
 #define SIGN_MARGIN 45
-
-/* e^d for 0 <= -d < 2^-898.9 (a difference of subnormal or tiny logits,
- * which ddi_diff does not represent): within [1 - |d|, 1]. */
-static const ddi near_one = { 1, 0, 0x1p-897 };
 
 int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx)
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     double c = k < n && in->x[k] > 0 ? in->x[k] : 0.0;
-    ddi *e = malloc((n ? n : 1) * sizeof *e);
-    ddix *ex = malloc((n ? n : 1) * sizeof *ex);   /* every e_i with an exponent */
-    if (!e || !ex) {
-        free(e);
-        free(ex);
-        return 0;
-    }
     int wide = c > -TINY;                    /* something tiny: the ddix path */
-    ddi ec = wide ? (ddi){ 0, 0, TINY_BOUND } : ddi_exp(ddi_from_double(-c));
+    ddi ec = wide ? (ddi){ 0, 0, EXP_TERMS_TINY_BOUND } : ddi_exp(ddi_from_double(-c));
     ddix ecx = wide ? ddix_exp(ddi_from_double(-c)) : ddix_of(ec);
     ddi_sum sum;                             /* pairwise: ddi_sum.h */
     ddi_sum_init(&sum);
     ddi_sum_add(&sum, ec);
-    size_t ntiny = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (in->x[i] == -INFINITY) {
-            e[i] = ddi_from_double(0);
-            ex[i] = ddix_of(e[i]);
-            continue;
-        }
-        ddi d = ddi_diff(in->x[i], c);
-        if (!ddi_valid(d) && fabs(in->x[i] - c) < 0x1p-899) {
-            e[i] = near_one;                 /* a difference below ddi's range */
-            ex[i] = ddix_of(e[i]);
-            ddi_sum_add(&sum, e[i]);
-            continue;
-        }
-        if (d.hi < TINY) {
-            ex[i] = ddix_exp(d);
-            e[i] = (ddi){ 0, 0, TINY_BOUND };   /* only ever added to s */
-            ntiny++;
-            wide = 1;
-            continue;
-        }
-        e[i] = ddi_exp(d);
-        ex[i] = ddix_of(e[i]);
-        ddi_sum_add(&sum, e[i]);
-    }
-    ddi s = ddi_sum_total(&sum);
-    if (ntiny)
-        s = ddi_add(s, (ddi){ 0, 0, (double)ntiny * TINY_BOUND });
+    exp_terms t;                             /* e^d within [1 - |d|, 1] for |d| < 2^-898.9 */
+    if (!exp_terms_compute(&t, in->x, n, c, NULL, 0x1p-897, &sum))
+        return 0;
+    wide |= t.ntiny > 0;
+    ddi *e = t.e;
+    ddix *ex = t.ex;
+    ddi s = exp_terms_total(&t, &sum);
     ddix sx = ddix_of(s);
     ddi inv_s = ddi_div(ddi_from_double(1), s);   /* one division: e_i (1/s) encloses e_i / s */
-    int ok = 1;
-    for (size_t i = 0; ok && i < n; i++)
-        if (e[i].hi == 0 || !ddi_round(ddi_mul(e[i], inv_s), &y[i]))   /* masked or tiny: ddix */
-            ok = ddix_round(ddix_div(ex[i], sx), 1, &y[i]);
+    int ok = exp_terms_weights(&t, n, inv_s, sx, y);
     if (ok && dx) {
         double G = k < n ? in->g[k] : 0, M = 0;
         ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
@@ -119,7 +85,6 @@ int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx)
             ok = ddix_round(d, ddix_exceeds(t, bound, SIGN_MARGIN) ? ddix_sign(t) : 0, &dx[i]);
         }
     }
-    free(e);
-    free(ex);
+    exp_terms_free(&t);
     return ok;
 }

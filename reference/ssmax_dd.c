@@ -7,8 +7,8 @@
  * value, since sum_j e_j = S): the largest e_k = 1 meets g_k - G = 0, so
  * t_k gathers only the small terms instead of cancelling.
  *
- * An exponent below TINY is a tiny entry: in S (>= 1) it counts as
- * [0, 2^-835]; its e_i, y_i and every term it enters are computed with an
+ * An exponent below -580 is a tiny entry (exp_terms.h): in S (>= 1) it
+ * counts as [0, 2^-835]; its e_i, y_i and every term it enters are computed with an
  * exponent (ddi_range.h), and so is every dx_i that leaves ddi's range,
  * rounded to a subnormal or a zero.  A zero dx_i takes the sign of a t_i
  * (e_i, S > 0 in MPFI; a's sign is s's), known when |t_i| > 2^-45 M 2 S,
@@ -25,21 +25,15 @@
 
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "ddi.h"
 #include "ddi_range.h"
 #include "ddi_sum.h"
+#include "exp_terms.h"
 
 enum { SSMAX_S };
 
-#define TINY (-580.0)
-#define TINY_BOUND 0x1p-835                  /* > e^{-580 + 2^-40} */
 #define SIGN_MARGIN 45
-
-/* e^d for |d| = |a| |x_i - x_k| < 2^20 2^-898.9 (a difference of subnormal
- * or tiny logits, which ddi_diff does not represent): within 1 +- 2^-877. */
-static const ddi near_one = { 1, 0, 0x1p-877 };
 
 static size_t argmin_unmasked(const double *x, size_t n)
 {
@@ -57,56 +51,23 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
     if (!isfinite(s_param))
         return 0;
     size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : argmin_unmasked(in->x, n);
-    if (k == n) {                            /* all masked: zero denominator */
-        memset(y, 0, n * sizeof *y);
-        if (dx)
-            memset(dx, 0, n * sizeof *dx);
-        return 1;
-    }
-    ddi *e = malloc(n * sizeof *e);
-    ddix *ex = malloc(n * sizeof *ex);       /* every e_i with an exponent */
-    if (!e || !ex) {
-        free(e);
-        free(ex);
-        return 0;
-    }
+    if (k == n)
+        return ns_ref_tier_zeros(n, y, dx);  /* all masked: zero denominator */
     ddi a = ddi_mul(ddi_log_of_double((double)n), ddi_from_double(s_param));
     ddi_sum sum;                             /* pairwise: ddi_sum.h */
     ddi_sum_init(&sum);
-    size_t ntiny = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (in->x[i] == -INFINITY) {
-            e[i] = ddi_from_double(0);
-            ex[i] = ddix_of(e[i]);
-            continue;
-        }
-        ddi diff = ddi_diff(in->x[i], in->x[k]);
-        if (!ddi_valid(diff) && fabs(in->x[i] - in->x[k]) < 0x1p-899 && fabs(a.hi) < 0x1p20) {
-            e[i] = near_one;                 /* a difference below ddi's range */
-            ex[i] = ddix_of(e[i]);
-            ddi_sum_add(&sum, e[i]);
-            continue;
-        }
-        ddi d = ddi_mul(diff, a);
-        if (d.hi < TINY) {
-            ex[i] = ddix_exp(d);
-            e[i] = (ddi){ 0, 0, TINY_BOUND };   /* only ever added to S */
-            ntiny++;
-            continue;
-        }
-        e[i] = ddi_exp(d);
-        ex[i] = ddix_of(e[i]);
-        ddi_sum_add(&sum, e[i]);
-    }
-    ddi S = ddi_sum_total(&sum);
-    if (ntiny)
-        S = ddi_add(S, (ddi){ 0, 0, (double)ntiny * TINY_BOUND });
+    /* e^d for |d| = |a| |x_i - x_k| < 2^20 2^-898.9 (a difference of
+     * subnormal or tiny logits): within 1 +- 2^-877. */
+    exp_terms t;
+    if (!exp_terms_compute(&t, in->x, n, in->x[k], &a, fabs(a.hi) < 0x1p20 ? 0x1p-877 : INFINITY, &sum))
+        return 0;
+    size_t ntiny = t.ntiny;
+    ddi *e = t.e;
+    ddix *ex = t.ex;
+    ddi S = exp_terms_total(&t, &sum);
     ddix Sx = ddix_of(S);
     ddi inv_S = ddi_div(ddi_from_double(1), S);   /* one division: e_i (1/S) encloses e_i / S */
-    int ok = 1;
-    for (size_t i = 0; ok && i < n; i++)
-        if (e[i].hi == 0 || !ddi_round(ddi_mul(e[i], inv_S), &y[i]))
-            ok = ddix_round(ddix_div(ex[i], Sx), 1, &y[i]);
+    int ok = exp_terms_weights(&t, n, inv_S, Sx, y);
     if (ok && dx) {
         double G = in->g[k], M = 0;
         ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
@@ -142,7 +103,6 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
             ok = ddix_round(d, ddix_exceeds(t, bound, SIGN_MARGIN) ? asign * ddix_sign(t) : 0, &dx[i]);
         }
     }
-    free(e);
-    free(ex);
+    exp_terms_free(&t);
     return ok;
 }
