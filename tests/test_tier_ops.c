@@ -13,31 +13,9 @@
 
 #include "../reference/ddi.h"
 #include "testlib.h"
+#include "testlib_ddi.h"
 
 #define PREC 300
-
-/* v = hi + lo + t r (t in {-1, 0, 1}), exactly. */
-static void member(mpfr_t v, ddi a, int t)
-{
-    mpfr_set_d(v, a.hi, MPFR_RNDN);
-    mpfr_add_d(v, v, a.lo, MPFR_RNDN);
-    if (t)
-        mpfr_add_d(v, v, t * a.r, MPFR_RNDN);
-}
-
-/* Whether truth lies in [m - r, m + r] of a (an invalid a claims nothing). */
-static int contains(ddi a, mpfr_t truth)
-{
-    if (!ddi_valid(a))
-        return 1;
-    mpfr_t lo, hi;
-    mpfr_inits2(PREC, lo, hi, (mpfr_ptr)0);
-    member(lo, a, -1);
-    member(hi, a, 1);
-    int in = mpfr_lessequal_p(lo, truth) && mpfr_lessequal_p(truth, hi);
-    mpfr_clears(lo, hi, (mpfr_ptr)0);
-    return in;
-}
 
 /* Whether hi + lo is the double-double nearest v: hi = RN(v), lo = RN(v - hi). */
 static int rounded_dd(const double p[2], mpfr_t v)
@@ -130,9 +108,9 @@ static int encloses(fn_kind f, ddi a, int *valid)
     mpfr_inits2(PREC, x, t, (mpfr_ptr)0);
     int ok = 1;
     for (int i = -1; i <= 1; i++) {
-        member(x, a, i);
+        ns_test_ddi_member(x, a, i);
         truth_of(f, t, x);
-        ok &= contains(v, t);
+        ok &= ns_test_ddi_contains(v, t);
     }
     if (!ok)
         cr_log_error("ddi_%s misses the truth: a = %a + %a +- %a, result %a + %a +- %a", fn_names[f],
@@ -321,10 +299,10 @@ Test(tier_ops, division_by_wide_intervals_contains_the_truth)
         int ok = 1;
         for (int s = -1; s <= 1; s++)
             for (int u = -1; u <= 1; u++) {
-                member(x, a, s);
-                member(y, b, u);
+                ns_test_ddi_member(x, a, s);
+                ns_test_ddi_member(y, b, u);
                 mpfr_div(t, x, y, MPFR_RNDN);
-                ok &= contains(q, t);
+                ok &= ns_test_ddi_contains(q, t);
             }
         if (!ok && bad++ < 3)
             cr_log_error("ddi_div misses: a = %a + %a +- %a, b = %a + %a +- %a", a.hi, a.lo, a.r, b.hi,

@@ -19,31 +19,9 @@
 #include "../reference/ddi_sum.h"
 #include "../reference/tier.h"
 #include "testlib.h"
+#include "testlib_ddi.h"
 
 #define PREC 300
-
-/* v = (hi + lo + t r) 2^e, exactly. */
-static void member(mpfr_t v, ddix a, int t)
-{
-    mpfr_set_d(v, a.a.hi, MPFR_RNDN);
-    mpfr_add_d(v, v, a.a.lo, MPFR_RNDN);
-    if (t)
-        mpfr_add_d(v, v, t * a.a.r, MPFR_RNDN);
-    mpfr_mul_2si(v, v, a.e, MPFR_RNDN);
-}
-
-static int contains(ddix a, mpfr_t truth)
-{
-    if (!ddix_valid(a))
-        return 1;
-    mpfr_t lo, hi;
-    mpfr_inits2(PREC, lo, hi, (mpfr_ptr)0);
-    member(lo, a, -1);
-    member(hi, a, 1);
-    int in = mpfr_lessequal_p(lo, truth) && mpfr_lessequal_p(truth, hi);
-    mpfr_clears(lo, hi, (mpfr_ptr)0);
-    return in;
-}
 
 /* A random ddix near 2^e for e in [emin, emax], radius 0 to 2^-60 relative. */
 static ddix random_ddix(ns_test_rng *rng, int emin, int emax)
@@ -71,15 +49,15 @@ static int encloses(op_kind op, ddix a, ddix b)
     int ok = 1;
     for (int i = -1; i <= 1; i++)
         for (int j = -1; j <= 1; j++) {
-            member(x, a, i);
-            member(y, b, j);
+            ns_test_ddix_member(x, a, i);
+            ns_test_ddix_member(y, b, j);
             switch (op) {
             case OP_ADD: mpfr_add(t, x, y, MPFR_RNDN); break;
             case OP_MUL: mpfr_mul(t, x, y, MPFR_RNDN); break;
             case OP_DIV: mpfr_div(t, x, y, MPFR_RNDN); break;
             default: mpfr_exp(t, x, MPFR_RNDN); break;
             }
-            ok &= contains(v, t);
+            ok &= ns_test_ddix_contains(v, t);
         }
     mpfr_clears(x, y, t, (mpfr_ptr)0);
     return ok;
@@ -162,8 +140,8 @@ Test(tier_range, ddix_round_agrees_with_mpfr)
         if (i % 4 == 0)
             v.a.r = ldexp(ns_test_rng_uniform(&rng), -(int)(ns_test_rng_next(&rng) % 60));
         int sign = (int)(ns_test_rng_next(&rng) % 3) - 1;
-        member(lo, v, -1);
-        member(hi, v, 1);
+        ns_test_ddix_member(lo, v, -1);
+        ns_test_ddix_member(hi, v, 1);
         double a = mpfr_round64(lo), b = mpfr_round64(hi), o;
         if (sign != 0 && mpfr_sgn(lo) * sign < 0 && mpfr_sgn(hi) * sign < 0)
             continue;                                  /* a sign the value cannot have */
