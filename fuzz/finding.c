@@ -845,35 +845,65 @@ static int mkdir_p(const char *dir)
     return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* FILE opened as PATH.tmp; commit() closes it and renames it over PATH when
+ * everything was written (ok), or removes it. */
+static FILE *begin(const char *path, char *tmp, size_t len)
+{
+    if (snprintf(tmp, len, "%s.tmp", path) >= (int)len)
+        return NULL;
+    return fopen(tmp, "w");
+}
+
+static int commit(FILE *f, const char *tmp, const char *path, bool ok)
+{
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        return 0;
+    remove(tmp);
+    return -1;
+}
+
 static int write_row_file(const char *path, const double *v, size_t n)
 {
-    FILE *out = fopen(path, "w");
+    char tmp[4200];
+    FILE *out = begin(path, tmp, sizeof tmp);
     if (!out)
         return -1;
     char buf[40];
+    bool ok = true;
     for (size_t i = 0; i < n; i++) {
         format_double(buf, sizeof buf, v[i]);
-        fprintf(out, "%s%s", i ? " " : "", buf);
+        ok = fprintf(out, "%s%s", i ? " " : "", buf) > 0 && ok;
     }
-    fputc('\n', out);
-    return fclose(out) == 0 ? 0 : -1;
+    ok = fputc('\n', out) != EOF && ok;
+    return commit(out, tmp, path, ok);
 }
 
-int ns_findings_store(const ns_finding_set *s, const char *dir, char *err, size_t errlen)
+static cJSON *plain_json(const ns_finding *f, size_t i, void *ctx)
 {
+    (void)i;
+    (void)ctx;
+    return ns_finding_to_json(f);
+}
+
+int ns_findings_store(const ns_finding_set *s, const char *dir, ns_finding_json_fn to_json,
+                      void *ctx, char *err, size_t errlen)
+{
+    if (!to_json)
+        to_json = plain_json;
     if (mkdir_p(dir) != 0) {
         snprintf(err, errlen, "%s: cannot create the directory: %s", dir, strerror(errno));
         return -1;
     }
-    char path[4096];
+    char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/findings.jsonl", dir);
-    FILE *out = fopen(path, "w");
+    FILE *out = begin(path, tmp, sizeof tmp);
     if (!out) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
-    int rc = 0;
-    for (size_t i = 0; i < s->count && rc == 0; i++) {
+    bool ok = true;
+    for (size_t i = 0; i < s->count && ok; i++) {
         const ns_finding *f = &s->items[i];
         char slug[160], xpath[4096], gpath[4096], command[8800];
         ns_finding_slug(f, slug, sizeof slug);
@@ -881,30 +911,28 @@ int ns_findings_store(const ns_finding_set *s, const char *dir, char *err, size_
         snprintf(gpath, sizeof gpath, "%s/%s.g", dir, slug);
         if (write_row_file(xpath, f->row.x, f->row.n) != 0 ||
             (f->has_g && write_row_file(gpath, f->row.g, f->row.n) != 0)) {
+            fclose(out);
+            remove(tmp);
             snprintf(err, errlen, "%s: cannot write: %s", xpath, strerror(errno));
-            rc = -1;
-            break;
+            return -1;
         }
         snprintf(command, sizeof command, "normstab eval -n %s -p %s%s%s -i %s%s%s", f->normalizer,
                  f->policy, f->sum == NS_SUM_SEQ ? "" : " --sum ",
                  f->sum == NS_SUM_SEQ ? "" : ns_sum_order_name(f->sum), xpath,
                  f->has_g ? " -g " : "", f->has_g ? gpath : "");
-        cJSON *o = ns_finding_to_json(f);
+        cJSON *o = to_json(f, i, ctx);
         if (o) {
             cJSON_AddStringToObject(o, "file", xpath);
             cJSON_AddStringToObject(o, "command", command);
         }
         char *line = o ? cJSON_PrintUnformatted(o) : NULL;
         cJSON_Delete(o);
-        if (!line || fprintf(out, "%s\n", line) < 0) {
-            snprintf(err, errlen, "%s: cannot write", path);
-            rc = -1;
-        }
+        ok = line && fprintf(out, "%s\n", line) >= 0;
         cJSON_free(line);
     }
-    if (fclose(out) != 0 && rc == 0) {
+    if (commit(out, tmp, path, ok) != 0) {
         snprintf(err, errlen, "%s: cannot write", path);
-        rc = -1;
+        return -1;
     }
-    return rc;
+    return 0;
 }

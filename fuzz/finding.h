@@ -125,8 +125,17 @@ int ns_finding_write_jsonl(FILE *out, const ns_finding *f);
  * such as the summary line, are skipped).  0, or -1 with "FILE:LINE: what". */
 int ns_findings_read(const char *path, ns_finding_set *into, bool dedupe, char *err, size_t errlen);
 
-/* Writes DIR/findings.jsonl and, per finding, DIR/SLUG.x (the logits, one
- * row of %a) and DIR/SLUG.g (the gradient) for `normstab eval -i -g`. */
-int ns_findings_store(const ns_finding_set *s, const char *dir, char *err, size_t errlen);
+/* The object a finding gets in findings.jsonl, before "file" and "command"
+ * are added: ns_finding_to_json, or a caller's richer one (i is the
+ * finding's index in the set). */
+typedef struct cJSON *(*ns_finding_json_fn)(const ns_finding *f, size_t i, void *ctx);
+
+/* Writes, per finding, DIR/SLUG.x (the logits, one row of %a) and DIR/SLUG.g
+ * (the gradient) for `normstab eval -i -g`, then DIR/findings.jsonl (one
+ * to_json object a line, NULL: ns_finding_to_json).  Each file is written
+ * under PATH.tmp and renamed when whole, the list last: an interrupted store
+ * leaves the previous list.  0, or -1 with "PATH: what" in err. */
+int ns_findings_store(const ns_finding_set *s, const char *dir, ns_finding_json_fn to_json,
+                      void *ctx, char *err, size_t errlen);
 
 #endif

@@ -277,21 +277,6 @@ static void earlier_free(earlier *e)
 
 /* ---- writing ------------------------------------------------------------------ */
 
-static int mkdir_p(const char *dir)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* Opens PATH.tmp; commit() closes it and renames it over PATH. */
 static FILE *begin(const char *path, char *tmp, size_t len)
 {
@@ -307,21 +292,6 @@ static int commit(FILE *f, const char *tmp, const char *path, bool ok)
     remove(tmp);
     fprintf(stderr, "collect: cannot write %s\n", path);
     return -1;
-}
-
-static int write_row_file(const char *path, const double *v, size_t n)
-{
-    char tmp[4500];
-    FILE *out = begin(path, tmp, sizeof tmp);
-    if (!out) {
-        fprintf(stderr, "collect: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    bool ok = true;
-    for (size_t i = 0; i < n; i++)
-        ok = fprintf(out, "%s%a", i ? " " : "", v[i]) > 0 && ok;
-    ok = fputc('\n', out) != EOF && ok;
-    return commit(out, tmp, path, ok);
 }
 
 static void add_time(cJSON *o, const char *key, double t)
@@ -349,47 +319,26 @@ static cJSON *finding_json(const ns_finding *f, const meta *m, bool fixed)
     return o;
 }
 
+typedef struct store_ctx {
+    const book *b;
+    bool fixed;
+} store_ctx;
+
+static cJSON *book_json(const ns_finding *f, size_t i, void *ctx)
+{
+    const store_ctx *c = ctx;
+    return finding_json(f, &c->b->m[i], c->fixed);
+}
+
 /* DIR/findings.jsonl and a row file per finding, the list last. */
 static int store(const book *b, const char *dir, bool fixed)
 {
-    if (mkdir_p(dir) != 0) {
-        fprintf(stderr, "collect: %s: cannot create the directory: %s\n", dir, strerror(errno));
-        return -1;
-    }
-    char path[4400], tmp[4500];
-    snprintf(path, sizeof path, "%s/findings.jsonl", dir);
-    FILE *out = begin(path, tmp, sizeof tmp);
-    if (!out) {
-        fprintf(stderr, "collect: cannot write %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    bool ok = true;
-    for (size_t i = 0; i < b->set.count && ok; i++) {
-        const ns_finding *f = &b->set.items[i];
-        char slug[160], xpath[4400], gpath[4400], command[9200];
-        ns_finding_slug(f, slug, sizeof slug);
-        snprintf(xpath, sizeof xpath, "%s/%s.x", dir, slug);
-        snprintf(gpath, sizeof gpath, "%s/%s.g", dir, slug);
-        if (write_row_file(xpath, f->row.x, f->row.n) != 0 ||
-            (f->has_g && write_row_file(gpath, f->row.g, f->row.n) != 0)) {
-            ok = false;
-            break;
-        }
-        snprintf(command, sizeof command, "normstab eval -n %s -p %s%s%s -i %s%s%s", f->normalizer,
-                 f->policy, f->sum == NS_SUM_SEQ ? "" : " --sum ",
-                 f->sum == NS_SUM_SEQ ? "" : ns_sum_order_name(f->sum), xpath,
-                 f->has_g ? " -g " : "", f->has_g ? gpath : "");
-        cJSON *o = finding_json(f, &b->m[i], fixed);
-        if (o) {
-            cJSON_AddStringToObject(o, "file", xpath);
-            cJSON_AddStringToObject(o, "command", command);
-        }
-        char *line = o ? cJSON_PrintUnformatted(o) : NULL;
-        cJSON_Delete(o);
-        ok = line && fprintf(out, "%s\n", line) >= 0;
-        cJSON_free(line);
-    }
-    return commit(out, tmp, path, ok);
+    store_ctx c = { b, fixed };
+    char err[4600];
+    if (ns_findings_store(&b->set, dir, book_json, &c, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "collect: %s\n", err);
+    return -1;
 }
 
 /* Removes the row files of DIR an earlier run wrote for findings no longer
