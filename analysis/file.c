@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 char *ns_file_read(const char *path, size_t max, size_t *len)
 {
@@ -38,4 +39,28 @@ char *ns_file_read(const char *path, size_t max, size_t *len)
     if (len)
         *len = n;
     return buf;
+}
+
+FILE *ns_file_begin(const char *path, char *tmp, size_t len)
+{
+    if (snprintf(tmp, len, "%s.tmp", path) >= (int)len) {
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    return fopen(tmp, "wb");
+}
+
+int ns_file_commit(FILE *f, const char *tmp, const char *path, bool ok, bool sync)
+{
+    errno = 0;
+    ok = ok && !ferror(f) && fflush(f) == 0;
+    if (ok && sync)
+        ok = fsync(fileno(f)) == 0;
+    ok = fclose(f) == 0 && ok;
+    if (ok && rename(tmp, path) == 0)
+        return 0;
+    int why = errno ? errno : EIO;
+    remove(tmp);
+    errno = why;
+    return -1;
 }

@@ -84,10 +84,9 @@ static int write_blobs(const ns_checkpoint *c, const char *name, const blob *b, 
 {
     char path[sizeof c->dir + 128], tmp[sizeof path + 8];
     snprintf(path, sizeof path, "%s/%s", c->dir, name);
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
-    FILE *f = fopen(tmp, "wb");
+    FILE *f = ns_file_begin(path, tmp, sizeof tmp);
     if (!f) {
-        set_err(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
+        set_err(err, errlen, "cannot create %s.tmp: %s", path, strerror(errno));
         return -1;
     }
     fputs(MAGIC, f);
@@ -98,13 +97,9 @@ static int write_blobs(const ns_checkpoint *c, const char *name, const blob *b, 
         if (b[i].len)
             fwrite(b[i].p, 1, b[i].len, f);
     }
-    int bad = ferror(f);
     /* Whole on disk before it is given its name. */
-    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-    bad |= fclose(f) != 0;
-    if (bad || rename(tmp, path) != 0) {
-        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno ? errno : EIO));
-        unlink(tmp);
+    if (ns_file_commit(f, tmp, path, true, true) != 0) {
+        set_err(err, errlen, "cannot write %s: %s", path, strerror(errno));
         return -1;
     }
     return 0;

@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../analysis/file.h"
+
 /* Candidates of one (kind, cause) that MPFR rejected before the finder
  * starts confirming only one in SKIP_PERIOD of them. */
 #define TRUSTED_FAILURES 8
@@ -845,28 +847,10 @@ static int mkdir_p(const char *dir)
     return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
-/* FILE opened as PATH.tmp; commit() closes it and renames it over PATH when
- * everything was written (ok), or removes it. */
-static FILE *begin(const char *path, char *tmp, size_t len)
-{
-    if (snprintf(tmp, len, "%s.tmp", path) >= (int)len)
-        return NULL;
-    return fopen(tmp, "w");
-}
-
-static int commit(FILE *f, const char *tmp, const char *path, bool ok)
-{
-    ok = fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
-        return 0;
-    remove(tmp);
-    return -1;
-}
-
 static int write_row_file(const char *path, const double *v, size_t n)
 {
     char tmp[4200];
-    FILE *out = begin(path, tmp, sizeof tmp);
+    FILE *out = ns_file_begin(path, tmp, sizeof tmp);
     if (!out)
         return -1;
     char buf[40];
@@ -876,7 +860,7 @@ static int write_row_file(const char *path, const double *v, size_t n)
         ok = fprintf(out, "%s%s", i ? " " : "", buf) > 0 && ok;
     }
     ok = fputc('\n', out) != EOF && ok;
-    return commit(out, tmp, path, ok);
+    return ns_file_commit(out, tmp, path, ok, false);
 }
 
 static cJSON *plain_json(const ns_finding *f, size_t i, void *ctx)
@@ -897,7 +881,7 @@ int ns_findings_store(const ns_finding_set *s, const char *dir, ns_finding_json_
     }
     char path[4096], tmp[4200];
     snprintf(path, sizeof path, "%s/findings.jsonl", dir);
-    FILE *out = begin(path, tmp, sizeof tmp);
+    FILE *out = ns_file_begin(path, tmp, sizeof tmp);
     if (!out) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
@@ -930,8 +914,8 @@ int ns_findings_store(const ns_finding_set *s, const char *dir, ns_finding_json_
         ok = line && fprintf(out, "%s\n", line) >= 0;
         cJSON_free(line);
     }
-    if (commit(out, tmp, path, ok) != 0) {
-        snprintf(err, errlen, "%s: cannot write", path);
+    if (ns_file_commit(out, tmp, path, ok, false) != 0) {
+        snprintf(err, errlen, "%s: cannot write: %s", path, strerror(errno));
         return -1;
     }
     return 0;

@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "../analysis/file.h"
 
@@ -143,20 +142,10 @@ int ns_search_checkpoint_save(const char *path, const char *key, const ns_search
      * checkpoint is the previous one or the new one, never half of one. */
     size_t len = strlen(path) + 5;
     char *tmp = malloc(len);
-    FILE *f = tmp ? (snprintf(tmp, len, "%s.tmp", path), fopen(tmp, "w")) : NULL;
-    int bad = !f;
-    if (f) {
-        bad |= fputs(text, f) == EOF || fputc('\n', f) == EOF;
-        bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
-        bad |= fclose(f) != 0;
-    }
-    if (!bad && rename(tmp, path) != 0)
-        bad = 1;
-    if (bad) {
-        set_err(err, errlen, "%s: cannot write the checkpoint: %s", path, strerror(errno ? errno : EIO));
-        if (f)
-            unlink(tmp);
-    }
+    FILE *f = tmp ? ns_file_begin(path, tmp, len) : NULL;
+    int bad = !f || ns_file_commit(f, tmp, path, fputs(text, f) != EOF && fputc('\n', f) != EOF, true) != 0;
+    if (bad)
+        set_err(err, errlen, "%s: cannot write the checkpoint: %s", path, strerror(errno ? errno : ENOMEM));
     free(tmp);
     cJSON_free(text);
     return bad ? -1 : 0;

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../analysis/file.h"
 #include "../replay.h"
 
 #define MAX_RUNS 4096
@@ -277,20 +278,13 @@ static void earlier_free(earlier *e)
 
 /* ---- writing ------------------------------------------------------------------ */
 
-/* Opens PATH.tmp; commit() closes it and renames it over PATH. */
-static FILE *begin(const char *path, char *tmp, size_t len)
-{
-    snprintf(tmp, len, "%s.tmp", path);
-    return fopen(tmp, "w");
-}
-
+/* Closes PATH.tmp (from ns_file_begin) and renames it over PATH, or says why
+ * not. */
 static int commit(FILE *f, const char *tmp, const char *path, bool ok)
 {
-    ok = fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) == 0)
+    if (ns_file_commit(f, tmp, path, ok, false) == 0)
         return 0;
-    remove(tmp);
-    fprintf(stderr, "collect: cannot write %s\n", path);
+    fprintf(stderr, "collect: cannot write %s: %s\n", path, strerror(errno));
     return -1;
 }
 
@@ -554,7 +548,7 @@ int main(int argc, char **argv)
     if (stopped_by)
         cJSON_AddStringToObject(root, "stopped_by", stopped_by);
     snprintf(path, sizeof path, "%s/fuzz.json", out);
-    FILE *fj = begin(path, tmp, sizeof tmp);
+    FILE *fj = ns_file_begin(path, tmp, sizeof tmp);
     char *text = cJSON_Print(root);
     if (!fj) {
         fprintf(stderr, "collect: cannot write %s: %s\n", path, strerror(errno));
@@ -567,7 +561,7 @@ int main(int argc, char **argv)
 
     /* fuzz.md */
     snprintf(path, sizeof path, "%s/fuzz.md", out);
-    FILE *md = begin(path, tmp, sizeof tmp);
+    FILE *md = ns_file_begin(path, tmp, sizeof tmp);
     if (!md) {
         fprintf(stderr, "collect: cannot write %s\n", path);
         return 2;
