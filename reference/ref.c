@@ -133,6 +133,35 @@ static void intervals_set_prec(mpfi_ptr v, size_t n, mpfr_prec_t prec)
         mpfi_set_prec(&v[i], prec);
 }
 
+/* An entry still open at the cap: its enclosure straddles a rounding
+ * boundary, and in practice that is an exact tie, a value exactly halfway
+ * between two doubles (a rational value with 54 significant bits: integer
+ * gradients over equal logits give them), which no enclosure of positive
+ * width can exclude.  When the two ends round to adjacent doubles a < b
+ * and the enclosure holds their midpoint t, t rounded to even is the
+ * result, right when the value is that tie; otherwise, the rounding of the
+ * enclosure's midpoint.  Either way the entry is counted as uncertain. */
+static double round_at_cap(mpfi_srcptr v)
+{
+    mpfr_t lo, hi, t;
+    mpfr_prec_t prec = mpfi_get_prec(v);
+    mpfr_inits2(prec, lo, hi, t, (mpfr_ptr)0);
+    mpfi_get_left(lo, v);
+    mpfi_get_right(hi, v);
+    double a = ns_emu_round_mpfr(&ns_fp64, lo), b = ns_emu_round_mpfr(&ns_fp64, hi), out;
+    if (isfinite(a) && isfinite(b) && a < b && nextafter(a, INFINITY) == b &&
+        mpfr_set_d(t, a, MPFR_RNDN) == 0 && mpfr_add_d(t, t, b, MPFR_RNDN) == 0 &&
+        mpfr_div_2ui(t, t, 1, MPFR_RNDN) == 0 &&           /* exact: prec >= 64 */
+        mpfr_lessequal_p(lo, t) && mpfr_lessequal_p(t, hi)) {
+        out = ns_emu_round_mpfr(&ns_fp64, t);
+    } else {
+        mpfi_mid(t, v);
+        out = ns_emu_round_mpfr(&ns_fp64, t);
+    }
+    mpfr_clears(lo, hi, t, (mpfr_ptr)0);
+    return out;
+}
+
 /* Round every entry; returns how many are not yet certain. */
 static size_t round_all(mpfi_srcptr v, size_t n, double *out, int last)
 {
@@ -141,13 +170,8 @@ static size_t round_all(mpfi_srcptr v, size_t n, double *out, int last)
         if (ns_ref_round(&v[i], &out[i]))
             continue;
         open++;
-        if (last) {
-            mpfr_t mid;
-            mpfr_init2(mid, mpfi_get_prec(&v[i]));
-            mpfi_mid(mid, &v[i]);
-            out[i] = ns_emu_round_mpfr(&ns_fp64, mid);
-            mpfr_clear(mid);
-        }
+        if (last)
+            out[i] = round_at_cap(&v[i]);
     }
     return open;
 }

@@ -56,8 +56,10 @@ typedef struct ns_ref_stats {
 #define NS_REF_MAX_PREC 65536
 
 /* y (and dx when g) correctly rounded to binary64.  Entries that the cap did
- * not settle get the rounding of their enclosure's midpoint and are counted
- * in st->uncertain (st may be NULL).  Returns 0, or -1 when out of memory. */
+ * not settle are counted in st->uncertain (st may be NULL); one whose
+ * enclosure holds the midpoint of two adjacent doubles gets that midpoint
+ * rounded to even (right for an exact tie), any other the rounding of its
+ * enclosure's midpoint.  Returns 0, or -1 when out of memory. */
 int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
                 const double *g, size_t n, double *y, double *dx, ns_ref_stats *st);
 

@@ -89,6 +89,23 @@ Test(softmax_reference, constant_gradient_gives_exact_zero)
     cr_expect_eq(dx[2], 1.0 / 3);
 }
 
+/* An exact tie.  Uniform row of 3, g = (2^56, 7 2^53, -9):
+ * dx_0 = (1/3)(g_0 - <g, y>) = (2 g_0 - g_1 - g_2) / 9 = (9 2^53 + 9) / 9
+ * = 2^53 + 1, halfway between the doubles 2^53 and 2^53 + 2, which no
+ * enclosure excludes: the driver runs to its cap, counts the entry as
+ * uncertain, and rounds the tie to even, 2^53. */
+Test(softmax_reference, an_exact_tie_rounds_to_even_at_the_cap)
+{
+    double x[3] = { 0, 0, 0 }, g[3] = { 0x1p56, 0x1.cp55, -9 }, y[3], dx[3];
+    ns_ref_stats st;
+    cr_assert_eq(ns_ref_eval(ns_reference_find("softmax"), NULL, x, g, 3, y, dx, &st), 0);
+    cr_expect_eq(dx[0], 0x1p53, "%a", dx[0]);
+    cr_expect_eq(st.uncertain, 1);
+    cr_expect_geq(st.prec, NS_REF_MAX_PREC);
+    /* dx_1 = (2 g_1 - g_0 - g_2) / 9 = (2/3) 2^53 + 1 is no tie. */
+    cr_expect_eq(dx[1], 0x1.5555555555556p52, "%a", dx[1]);
+}
+
 /* The documented failures (issue: the catalogue), reproduced exactly. */
 
 Test(softmax_fp16, naive_overflows_where_shifted_does_not)
