@@ -47,18 +47,6 @@
 
 #include "tier.h"
 
-static int descending(const void *a, const void *b)
-{
-    double u = *(const double *)a, v = *(const double *)b;
-    return (u < v) - (u > v);
-}
-
-static void set_nan_all(mpfi_ptr v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mpfi_set_d(&v[i], NAN);
-}
-
 /* ---- alpha = 2 and alpha = 1.5: exact support, closed-form t ---- */
 
 /* The smallest finite x_i in the support, for p in {1, 2}.  With P1, P2 the
@@ -76,7 +64,7 @@ static int support_lowest(const double *x, size_t n, int p, double *lowest)
     for (size_t i = 0; i < n; i++)
         if (x[i] != -INFINITY)
             s[nf++] = x[i];
-    qsort(s, nf, sizeof *s, descending);
+    ns_ref_sort_descending(s, nf);
     mpq_t p1, p2, sj, f, t;
     mpq_inits(p1, p2, sj, f, t, (mpq_ptr)0);
     *lowest = s[0];
@@ -130,9 +118,9 @@ static void enclose_closed_form(const ns_ref_input *in, mpfr_prec_t prec, int p,
     size_t n = in->n, km = ns_ref_argmax(x, n);
     double m = x[km], lowest;
     if (support_lowest(x, n, p, &lowest) != 0) {
-        set_nan_all(y, n);
+        ns_ref_set_nan_all(y, n);
         if (dx)
-            set_nan_all(dx, n);
+            ns_ref_set_nan_all(dx, n);
         return;
     }
     /* A = sum u, B = sum u^2, G = sum g', C = sum u g' over the support. */
@@ -362,9 +350,9 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
     size_t n = in->n, km = ns_ref_argmax(x, n);
     mpfi_ptr u = malloc(n * sizeof *u);
     if (!u) {
-        set_nan_all(y, n);
+        ns_ref_set_nan_all(y, n);
         if (dx)
-            set_nan_all(dx, n);
+            ns_ref_set_nan_all(dx, n);
         return;
     }
     mpfi_t a, p, q, T, v;
@@ -447,9 +435,9 @@ static void entmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y,
     size_t n = in->n;
     double alpha = in->param ? in->param[0] : 1.5;
     if (!(alpha > 1) || isinf(alpha)) {      /* outside the family's domain */
-        set_nan_all(y, n);
+        ns_ref_set_nan_all(y, n);
         if (dx)
-            set_nan_all(dx, n);
+            ns_ref_set_nan_all(dx, n);
         return;
     }
     if (ns_ref_argmax(in->x, n) == n) {      /* all masked: zero denominator */

@@ -36,12 +36,6 @@
 
 #define UNDECIDED 2
 
-static int descending(const void *a, const void *b)
-{
-    double u = *(const double *)a, v = *(const double *)b;
-    return (u < v) - (u > v);
-}
-
 static int product_exact(double a, double b)
 {
     return a == 0 || b == 0 || fabs(a * b) >= 0x1p-960;
@@ -114,7 +108,7 @@ static int entmax15_dd(const ns_ref_input *in, double *y, double *dx)
         }
         s[nf++] = x[i];
     }
-    qsort(s, nf, sizeof *s, descending);
+    ns_ref_sort_descending(s, nf);
     double lowest = support_lowest(s, nf, s + n), m = x[km];
     free(s);
     if (isnan(lowest))

@@ -26,12 +26,6 @@
  * the value is not a finite number (x = -inf for h unbounded there). */
 typedef int (*ns_ref_rational)(mpq_ptr out, double x, const double *param);
 
-static inline void ns_ref_set_nan_all(mpfi_ptr v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mpfi_set_d(&v[i], NAN);
-}
-
 static inline void ns_ref_ratio_enclose(const ns_ref_input *in, mpfi_ptr y, mpfi_ptr dx,
                                         ns_ref_rational h, ns_ref_rational dh)
 {

@@ -94,6 +94,23 @@ void ns_ref_set_zero_all(mpfi_ptr v, size_t n)
         mpfi_set_ui(&v[i], 0);
 }
 
+void ns_ref_set_nan_all(mpfi_ptr v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfi_set_d(&v[i], NAN);
+}
+
+static int descending(const void *a, const void *b)
+{
+    double u = *(const double *)a, v = *(const double *)b;
+    return (u < v) - (u > v);
+}
+
+void ns_ref_sort_descending(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, descending);
+}
+
 size_t ns_ref_argmax(const double *x, size_t n)
 {
     size_t k = n;

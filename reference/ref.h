@@ -81,6 +81,9 @@ int ns_ref_round(mpfi_srcptr v, double *out);
 /* v = e^{a - b} - 1 ... are written by families themselves; these are the
  * small pieces every family needs: */
 void ns_ref_set_zero_all(mpfi_ptr v, size_t n);           /* v[i] = [0, 0] */
+void ns_ref_set_nan_all(mpfi_ptr v, size_t n);            /* v[i] = NaN: no value */
+/* Sorts v[0..n) from the largest down (the sort-based families). */
+void ns_ref_sort_descending(double *v, size_t n);
 /* Index of the largest finite-or-masked entry (first one on ties); n if the
  * row is all -inf. */
 size_t ns_ref_argmax(const double *x, size_t n);

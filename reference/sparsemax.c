@@ -22,18 +22,6 @@
 
 #include "tier.h"
 
-static int descending(const void *a, const void *b)
-{
-    double u = *(const double *)a, v = *(const double *)b;
-    return (u < v) - (u > v);
-}
-
-static void set_nan_all(mpfi_ptr v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mpfi_set_d(&v[i], NAN);
-}
-
 /* tau = max_k (S_k - 1)/k over the finite entries (nf >= 1 of them). */
 static int sparsemax_threshold(const double *x, size_t n, size_t nf, mpq_t tau)
 {
@@ -44,7 +32,7 @@ static int sparsemax_threshold(const double *x, size_t n, size_t nf, mpq_t tau)
     for (size_t i = 0; i < n; i++)
         if (x[i] != -INFINITY)
             s[k++] = x[i];
-    qsort(s, nf, sizeof *s, descending);
+    ns_ref_sort_descending(s, nf);
     mpq_t sum, t, c;
     mpq_inits(sum, t, c, (mpq_ptr)0);
     for (k = 1; k <= nf; k++) {
@@ -77,9 +65,9 @@ static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     mpq_t tau, v, gsum;
     mpq_inits(tau, v, gsum, (mpq_ptr)0);
     if (sparsemax_threshold(in->x, n, nf, tau) != 0) {   /* out of memory: no answer */
-        set_nan_all(y, n);
+        ns_ref_set_nan_all(y, n);
         if (dx)
-            set_nan_all(dx, n);
+            ns_ref_set_nan_all(dx, n);
         mpq_clears(tau, v, gsum, (mpq_ptr)0);
         return;
     }

@@ -34,12 +34,6 @@
 #include "ddi.h"
 #include "ddi_exact.h"
 
-static int descending(const void *a, const void *b)
-{
-    double u = *(const double *)a, v = *(const double *)b;
-    return (u < v) - (u > v);
-}
-
 /* The sign of F_j - 1 = sum_{i<j} s_i - j s_j - 1, exactly (e: room for
  * j + 3 components; |j s_j| >= 2^-900 or s_j = 0, so the product is exact). */
 static int exact_side(const double *s, size_t j, double *e)
@@ -124,7 +118,7 @@ int ns_ref_sparsemax_dd(const ns_ref_input *in, double *y, double *dx)
         }
         s[nf++] = x[i];
     }
-    qsort(s, nf, sizeof *s, descending);
+    ns_ref_sort_descending(s, nf);
     double lowest = support_lowest(s, nf, s + n), m = x[km];
     free(s);
 

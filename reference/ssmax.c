@@ -31,20 +31,14 @@ static size_t argmin_unmasked(const double *x, size_t n)
     return k;
 }
 
-static void set_nan_all(mpfi_ptr v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        mpfi_set_d(&v[i], NAN);
-}
-
 static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
     size_t n = in->n;
     double s_param = in->param[SSMAX_S];
     if (!isfinite(s_param)) {
-        set_nan_all(y, n);
+        ns_ref_set_nan_all(y, n);
         if (dx)
-            set_nan_all(dx, n);
+            ns_ref_set_nan_all(dx, n);
         return;
     }
     size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : argmin_unmasked(in->x, n);
