@@ -13,17 +13,6 @@ start() { $B report --tiny --data "$data" --threads 1 "$@" & pid=$!; }
 # results.json without its one timestamp line
 strip() { grep -v '^[[:space:]]*"generated":' "$1"; }
 
-# wait_for FILE PID: until FILE exists (fails when PID ends first or after 20 s)
-wait_for() {
-    i=0
-    while [ ! -e "$1" ]; do
-        kill -0 "$2" 2>/dev/null || fail "the run ended before $1 appeared"
-        i=$((i + 1))
-        [ "$i" -lt 2000 ] || fail "$1 did not appear within 20 s"
-        sleep 0.01
-    done
-}
-
 # The uninterrupted runs: all threads, and one thread.
 run --seed 5 --out "$T/whole" > /dev/null 2>&1 || fail "uninterrupted report"
 run --seed 5 --threads 1 --out "$T/whole1" > /dev/null 2>&1 || fail "report --threads 1"

@@ -16,17 +16,6 @@ start() { $B search $args "$@" & pid=$!; }
 # findings and summary without the timing fields
 strip() { sed 's/"seconds":[^,]*,//; s/"unix_time":[^,}]*//; s/"evaluations_per_second":[^,]*,//' "$1"; }
 
-# wait_for FILE PID: until FILE exists (fails when PID ends first or after 20 s)
-wait_for() {
-    i=0
-    while [ ! -e "$1" ]; do
-        kill -0 "$2" 2>/dev/null || fail "the run ended before $1 appeared"
-        i=$((i + 1))
-        [ "$i" -lt 2000 ] || fail "$1 did not appear within 20 s"
-        sleep 0.01
-    done
-}
-
 # whole_file FILE: one JSON object and a newline, as the writer ends it
 whole_file() {
     [ "$(head -c 14 "$1")" = '{"checkpoint":' ] && [ "$(tail -c 2 "$1" | tr '\n' N)" = '}N' ]

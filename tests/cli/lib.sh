@@ -29,3 +29,20 @@ expect_error() {
     [ "$(wc -l < "$T/err")" -eq 1 ] || fail "'$*' printed $(wc -l < "$T/err") lines on stderr: $(cat "$T/err")"
     grep -q -- "$pat" "$T/err" || fail "'$*' said '$(cat "$T/err")', expected /$pat/"
 }
+
+# wait_until PID WHAT CMD...: until CMD succeeds; fails when PID ends first,
+# or after 300 s (a bound for a stuck run, far above what a loaded machine
+# takes)
+wait_until() {
+    wpid=$1; what=$2; shift 2
+    i=0
+    until "$@"; do
+        kill -0 "$wpid" 2>/dev/null || fail "the run ended before $what"
+        i=$((i + 1))
+        [ "$i" -lt 30000 ] || fail "not within 300 s: $what"
+        sleep 0.01
+    done
+}
+
+# wait_for FILE PID: until FILE exists
+wait_for() { wait_until "$2" "$1 appeared" test -e "$1"; }
