@@ -218,44 +218,14 @@ static void family_params(const char *family, double *param)
             ns_params_default(*f, param);
 }
 
-typedef struct {
-    size_t rows, settled, mismatches;
-} tally;
-
-/* y (and dx) by MPFR alone and with the tier: counts a difference and a
- * settled row; the tiered results are left in y, dx. */
-static void compare(const char *family, const double *param, const double *x, const double *g,
-                    size_t n, double *y, double *dx, tally *t)
-{
-    const ns_reference *r = ns_reference_find(family);
-    cr_assert(r && ns_ref_tier_of(r), "%s has a fast tier", family);
-    double *ym = malloc(2 * n * sizeof *ym), *dxm = ym + n;
-    cr_assert(ym);
-    ns_ref_stats st;
-    ns_ref_set_fast_tier(0);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, ym, g ? dxm : NULL, NULL), 0);
-    ns_ref_set_fast_tier(1);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y, g ? dx : NULL, &st), 0);
-    t->rows++;
-    t->settled += st.prec == 0;
-    for (size_t i = 0; i < n; i++)
-        if (memcmp(&ym[i], &y[i], sizeof y[i]) != 0 || (g && memcmp(&dxm[i], &dx[i], sizeof dx[i]) != 0)) {
-            if (t->mismatches++ < 3)
-                cr_log_error("%s n = %zu entry %zu: MPFR y %a dx %a, tier y %a dx %a", family, n, i,
-                             ym[i], g ? dxm[i] : 0.0, y[i], g ? dx[i] : 0.0);
-            break;
-        }
-    free(ym);
-}
-
 /* A row worked out by hand: the tier settles it to y_want (and dx_want),
  * and MPFR alone agrees. */
 static void expect_row(const char *family, const double *param, const double *x, const double *g,
                        size_t n, const double *y_want, const double *dx_want)
 {
     double y[8], dx[8];
-    tally t = { 0, 0, 0 };
-    compare(family, param, x, g, n, y, dx, &t);
+    ns_test_tally t = { 0, 0, 0 };
+    ns_test_compare_tier_at(family, param, &t, x, g, n, y, dx);
     cr_expect_eq(t.mismatches, 0, "%s: tier and MPFR differ", family);
     cr_expect_eq(t.settled, 1, "%s: the tier settles the row", family);
     for (size_t i = 0; i < n; i++) {
@@ -377,15 +347,15 @@ Test(tier_rational, awkward_rows_match_mpfr)
         family_params(families[f], param);
         if (f == nfam - 1)
             param[0] = 2;                                                 /* entmax's sparsemax */
-        tally all = { 0, 0, 0 }, typical = { 0, 0, 0 }, out_of_range = { 0, 0, 0 };
+        ns_test_tally all = { 0, 0, 0 }, typical = { 0, 0, 0 }, out_of_range = { 0, 0, 0 };
         for (int row = 0; row < 320; row++) {
             int kind = row % 8;
             size_t n = 1 + ns_test_rng_next(&rng) % (row % 16 < 8 ? 8 : 40);
             fill_row(&rng, kind, x, g, n);
-            tally *t = kind == 0 ? &typical : kind == 5 || kind == 6 ? &out_of_range : &all;
-            compare(families[f], param, x, g, n, y, dx, t);
+            ns_test_tally *t = kind == 0 ? &typical : kind == 5 || kind == 6 ? &out_of_range : &all;
+            ns_test_compare_tier_at(families[f], param, t, x, g, n, y, dx);
             if (row % 3 == 0)
-                compare(families[f], param, x, NULL, n, y, dx, t);
+                ns_test_compare_tier_at(families[f], param, t, x, NULL, n, y, dx);
         }
         size_t differ = all.mismatches + typical.mismatches + out_of_range.mismatches;
         cr_expect_eq(differ, 0, "%s (param %g): %zu rows differ", families[f], param[0], differ);
@@ -543,9 +513,9 @@ Test(tier_rational, underflowing_gradients_match_mpfr)
         family_params(u->family, param);
         if (strcmp(u->family, "spherical") == 0)
             param[0] = u->eps;
-        tally t = { 0, 0, 0 };
-        compare(u->family, param, u->x, u->g, u->n, y, dx, &t);
-        compare(u->family, param, u->x, NULL, u->n, y, dx, &t);
+        ns_test_tally t = { 0, 0, 0 };
+        ns_test_compare_tier_at(u->family, param, &t, u->x, u->g, u->n, y, dx);
+        ns_test_compare_tier_at(u->family, param, &t, u->x, NULL, u->n, y, dx);
         cr_expect_eq(t.mismatches, 0, "underflow row %zu (%s, n = %zu): tier and MPFR differ", r,
                      u->family, u->n);
     }

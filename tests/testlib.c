@@ -78,18 +78,21 @@ double ns_test_ulps64(double a, double b)
     return ns_ulps(&ns_fp64, a, b);
 }
 
-int ns_test_compare_tier(const char *family, ns_test_tally *t, const double *x, const double *g,
-                         size_t n)
+int ns_test_compare_tier_at(const char *family, const double *param, ns_test_tally *t,
+                            const double *x, const double *g, size_t n, double *y, double *dx)
 {
     const ns_reference *r = ns_reference_find(family);
     cr_assert(r && ns_ref_tier_of(r), "%s has a fast tier", family);
-    double param[NS_MAX_PARAMS];
-    for (const ns_family *const *f = ns_families(); *f; f++)
-        if (strcmp((*f)->name, family) == 0)
-            ns_params_default(*f, param);
+    double defaults[NS_MAX_PARAMS];
+    if (!param) {
+        for (const ns_family *const *f = ns_families(); *f; f++)
+            if (strcmp((*f)->name, family) == 0)
+                ns_params_default(*f, defaults);
+        param = defaults;
+    }
     double *buf = malloc(4 * n * sizeof *buf);
     cr_assert(buf);
-    double *y1 = buf, *dx1 = buf + n, *y2 = buf + 2 * n, *dx2 = buf + 3 * n;
+    double *y1 = buf, *dx1 = buf + n, *y2 = y ? y : buf + 2 * n, *dx2 = dx ? dx : buf + 3 * n;
     ns_ref_stats st;
     ns_ref_set_fast_tier(0);
     cr_assert_eq(ns_ref_eval(r, param, x, g, n, y1, g ? dx1 : NULL, NULL), 0);
@@ -107,4 +110,10 @@ int ns_test_compare_tier(const char *family, ns_test_tally *t, const double *x, 
         }
     free(buf);
     return st.prec == 0;
+}
+
+int ns_test_compare_tier(const char *family, ns_test_tally *t, const double *x, const double *g,
+                         size_t n)
+{
+    return ns_test_compare_tier_at(family, NULL, t, x, g, n, NULL, NULL);
 }

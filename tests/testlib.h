@@ -45,4 +45,9 @@ typedef struct ns_test_tally {
 int ns_test_compare_tier(const char *family, ns_test_tally *t, const double *x, const double *g,
                          size_t n);
 
+/* The same at the parameters param (NULL: the defaults), leaving the
+ * tiered results in y and dx (n each) when they are not NULL. */
+int ns_test_compare_tier_at(const char *family, const double *param, ns_test_tally *t,
+                            const double *x, const double *g, size_t n, double *y, double *dx);
+
 #endif
