@@ -118,9 +118,7 @@ static void enclose_closed_form(const ns_ref_input *in, mpfr_prec_t prec, int p,
     size_t n = in->n, km = ns_ref_argmax(x, n);
     double m = x[km], lowest;
     if (support_lowest(x, n, p, &lowest) != 0) {
-        ns_ref_set_nan_all(y, n);
-        if (dx)
-            ns_ref_set_nan_all(dx, n);
+        ns_ref_set_nan_row(y, dx, n);
         return;
     }
     /* A = sum u, B = sum u^2, G = sum g', C = sum u g' over the support. */
@@ -144,9 +142,7 @@ static void enclose_closed_form(const ns_ref_input *in, mpfr_prec_t prec, int p,
             mpq_add(C, C, t);
         }
     }
-    ns_ref_set_zero_all(y, n);
-    if (dx)
-        ns_ref_set_zero_all(dx, n);
+    ns_ref_set_zero_row(y, dx, n);
     mpq_set_ui(D, k, 1);                     /* D holds k for now */
     if (p == 1) {
         /* t = (1 - A)/k; y = u + t; h = 1; dx = g' - G/k. */
@@ -350,9 +346,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
     size_t n = in->n, km = ns_ref_argmax(x, n);
     mpfi_ptr u = malloc(n * sizeof *u);
     if (!u) {
-        ns_ref_set_nan_all(y, n);
-        if (dx)
-            ns_ref_set_nan_all(dx, n);
+        ns_ref_set_nan_row(y, dx, n);
         return;
     }
     mpfi_t a, p, q, T, v;
@@ -435,15 +429,11 @@ static void entmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y,
     size_t n = in->n;
     double alpha = in->param ? in->param[0] : 1.5;
     if (!(alpha > 1) || isinf(alpha)) {      /* outside the family's domain */
-        ns_ref_set_nan_all(y, n);
-        if (dx)
-            ns_ref_set_nan_all(dx, n);
+        ns_ref_set_nan_row(y, dx, n);
         return;
     }
     if (ns_ref_argmax(in->x, n) == n) {      /* all masked: zero denominator */
-        ns_ref_set_zero_all(y, n);
-        if (dx)
-            ns_ref_set_zero_all(dx, n);
+        ns_ref_set_zero_row(y, dx, n);
         return;
     }
     if (alpha == 2)

@@ -43,13 +43,9 @@ static inline void ns_ref_ratio_enclose(const ns_ref_input *in, mpfi_ptr y, mpfi
         }
     }
     if (!defined) {
-        ns_ref_set_nan_all(y, n);
-        if (dx)
-            ns_ref_set_nan_all(dx, n);
+        ns_ref_set_nan_row(y, dx, n);
     } else if (mpq_sgn(s) == 0) {                 /* zero-denominator convention */
-        ns_ref_set_zero_all(y, n);
-        if (dx)
-            ns_ref_set_zero_all(dx, n);
+        ns_ref_set_zero_row(y, dx, n);
     } else {
         for (size_t i = 0; i < n; i++) {
             h(hi, in->x[i], in->param);

@@ -100,6 +100,20 @@ void ns_ref_set_nan_all(mpfi_ptr v, size_t n)
         mpfi_set_d(&v[i], NAN);
 }
 
+void ns_ref_set_zero_row(mpfi_ptr y, mpfi_ptr dx, size_t n)
+{
+    ns_ref_set_zero_all(y, n);
+    if (dx)
+        ns_ref_set_zero_all(dx, n);
+}
+
+void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n)
+{
+    ns_ref_set_nan_all(y, n);
+    if (dx)
+        ns_ref_set_nan_all(dx, n);
+}
+
 static int descending(const void *a, const void *b)
 {
     double u = *(const double *)a, v = *(const double *)b;

@@ -82,6 +82,10 @@ int ns_ref_round(mpfi_srcptr v, double *out);
  * small pieces every family needs: */
 void ns_ref_set_zero_all(mpfi_ptr v, size_t n);           /* v[i] = [0, 0] */
 void ns_ref_set_nan_all(mpfi_ptr v, size_t n);            /* v[i] = NaN: no value */
+/* The same for a row's outputs and, when dx is not NULL, its gradient: the
+ * zeros of an all-masked row, the NaN of a row with no value. */
+void ns_ref_set_zero_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
+void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
 /* Sorts v[0..n) from the largest down (the sort-based families). */
 void ns_ref_sort_descending(double *v, size_t n);
 /* Index of the largest finite-or-masked entry (first one on ties); n if the

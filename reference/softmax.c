@@ -143,9 +143,7 @@ static void softmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     if (k == n) {                            /* all masked: zero denominator */
-        ns_ref_set_zero_all(y, n);
-        if (dx)
-            ns_ref_set_zero_all(dx, n);
+        ns_ref_set_zero_row(y, dx, n);
         return;
     }
     softmax_forward(in, k, prec, y);

@@ -28,13 +28,6 @@
 
 #include <math.h>
 
-static void set_zeros(const ns_ref_input *in, mpfi_ptr y, mpfi_ptr dx)
-{
-    ns_ref_set_zero_all(y, in->n);
-    if (dx)
-        ns_ref_set_zero_all(dx, in->n);
-}
-
 static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
@@ -46,7 +39,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     for (size_t i = 0; i < n; i++)
         all_zero = all_zero && x[i] == 0;
     if (all_zero && eps == 0) {
-        set_zeros(in, y, dx);
+        ns_ref_set_zero_row(y, dx, in->n);
         return;
     }
 

@@ -70,9 +70,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     if (k == n) {
-        ns_ref_set_zero_all(y, n);
-        if (dx)
-            ns_ref_set_zero_all(dx, n);
+        ns_ref_set_zero_row(y, dx, n);
         return;
     }
     double c = in->x[k];

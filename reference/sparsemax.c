@@ -57,17 +57,13 @@ static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     for (size_t i = 0; i < n; i++)
         nf += in->x[i] != -INFINITY;
     if (nf == 0) {                           /* all masked: zero denominator */
-        ns_ref_set_zero_all(y, n);
-        if (dx)
-            ns_ref_set_zero_all(dx, n);
+        ns_ref_set_zero_row(y, dx, n);
         return;
     }
     mpq_t tau, v, gsum;
     mpq_inits(tau, v, gsum, (mpq_ptr)0);
     if (sparsemax_threshold(in->x, n, nf, tau) != 0) {   /* out of memory: no answer */
-        ns_ref_set_nan_all(y, n);
-        if (dx)
-            ns_ref_set_nan_all(dx, n);
+        ns_ref_set_nan_row(y, dx, n);
         mpq_clears(tau, v, gsum, (mpq_ptr)0);
         return;
     }

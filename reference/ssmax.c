@@ -36,16 +36,12 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
     size_t n = in->n;
     double s_param = in->param[SSMAX_S];
     if (!isfinite(s_param)) {
-        ns_ref_set_nan_all(y, n);
-        if (dx)
-            ns_ref_set_nan_all(dx, n);
+        ns_ref_set_nan_row(y, dx, n);
         return;
     }
     size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : argmin_unmasked(in->x, n);
     if (k == n) {
-        ns_ref_set_zero_all(y, n);
-        if (dx)
-            ns_ref_set_zero_all(dx, n);
+        ns_ref_set_zero_row(y, dx, n);
         return;
     }
     mpfi_t a, s, t;

@@ -22,9 +22,7 @@ static void mpfi_softmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_
 {
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     if (k == n) {
-        ns_ref_set_zero_all(y, n);
-        if (dx)
-            ns_ref_set_zero_all(dx, n);
+        ns_ref_set_zero_row(y, dx, n);
         return;
     }
     mpfi_t s, t;
