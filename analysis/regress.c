@@ -11,8 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "file.h"
+#include "../util/file.h"
 #include "report.h"
+#include "../util/clock.h"
+#include "../util/escape.h"
 
 /* A full report's results.json is a few megabytes; docs/input.md. */
 #define BASELINE_MAX_BYTES ((size_t)1 << 30)
@@ -359,13 +361,6 @@ static int add_change(ns_regress_result *r, size_t *cap, ns_regress_change c)
     return 0;
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Compares entry e with summary s of target t. */
 static int compare(const ns_regress_entry *e, const ns_target *t, const ns_summary *s,
                    ns_regress_result *r, size_t *cap)
@@ -409,7 +404,7 @@ int ns_regress_check(const ns_regress_baseline *b, const ns_regress_opts *o,
                      ns_regress_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
-    double start = now();
+    double start = ns_clock_monotonic();
     size_t ncases, ntargets;
     ns_case *cases = ns_suite_standard(b->size, b->seed, &ncases);
     ns_target *targets = ns_targets_make(NULL, NULL, 0, &ntargets);
@@ -480,7 +475,7 @@ int ns_regress_check(const ns_regress_baseline *b, const ns_regress_opts *o,
     free(r->changes);
     r->changes = sorted;
     r->ntargets = ntargets;
-    r->seconds = now() - start;
+    r->seconds = ns_clock_monotonic() - start;
     rc = 0;
     goto out;
 oom:
@@ -534,42 +529,6 @@ static size_t algorithms_of(const ns_regress_target_ref *t, size_t n, size_t *fi
     return k;
 }
 
-/* A name from outside (a baseline's, a plugin's, a path) in Markdown: a code
- * span, with '|' escaped for tables (GFM); a name with a backtick or a
- * control character, which a span cannot hold, as escaped text instead. */
-static void md_name(FILE *f, const char *s)
-{
-    bool span = true;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p == '`' || *p < 0x20 || *p == 0x7f)
-            span = false;
-    if (span) {
-        fputc('`', f);
-        for (; *s; s++) {
-            if (*s == '|')
-                fputc('\\', f);
-            fputc(*s, f);
-        }
-        fputc('`', f);
-        return;
-    }
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        switch (*p) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '|': case '`': case '*': case '_': case '[': case ']': case '\\':
-            fputc('\\', f);
-            fputc(*p, f);
-            break;
-        default:
-            if (*p < 0x20 || *p == 0x7f)
-                fprintf(f, "\\x%02x", *p);
-            else
-                fputc(*p, f);
-        }
-}
-
 static int write_targets(FILE *f, const char *title, const ns_regress_target_ref *t, size_t n, int md)
 {
     if (n == 0)
@@ -589,10 +548,10 @@ static int write_targets(FILE *f, const char *title, const ns_regress_target_ref
             snprintf(plugin, sizeof plugin, " [plugin %s]", r->plugin);
         if (md) {
             fputs("- ", f);
-            md_name(f, r->normalizer);
+            ns_md_name(f, r->normalizer);
             if (r->plugin) {
                 fputs(" (plugin ", f);
-                md_name(f, r->plugin);
+                ns_md_name(f, r->plugin);
                 fputc(')', f);
             }
             fprintf(f, ": %zu target%s\n", count[j], count[j] == 1 ? "" : "s");
@@ -703,10 +662,10 @@ static int md_by_algorithm(const ns_regress_result *r, FILE *f)
             }
         }
         fputs("| ", f);
-        md_name(f, c0->normalizer);
+        ns_md_name(f, c0->normalizer);
         if (c0->plugin) {
             fputs(" (plugin ", f);
-            md_name(f, c0->plugin);
+            ns_md_name(f, c0->plugin);
             fputc(')', f);
         }
         fprintf(f, " | %zu | %zu | %s |\n", worse, better, *metrics ? metrics : "-");
@@ -721,7 +680,7 @@ int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r
     headline(head, sizeof head, r);
     fprintf(f, "### normstab regress: %s\n\n", ns_regress_failed(r) ? "failed" : "passed");
     fprintf(f, "%s against ", head);
-    md_name(f, b->path);
+    ns_md_name(f, b->path);
     fprintf(f, " (suite %s, seed %llu). Tolerances: docs/regress.md.\n", ns_suite_size_name(b->size),
             (unsigned long long)b->seed);
     if (r->nchanges && md_by_algorithm(r, f) != 0)
@@ -745,10 +704,10 @@ int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r
             if (regression)
                 show_allowed(allowed, sizeof allowed, c);
             fputs("| ", f);
-            md_name(f, c->normalizer);
+            ns_md_name(f, c->normalizer);
             if (c->plugin) {
                 fputs(" (plugin ", f);
-                md_name(f, c->plugin);
+                ns_md_name(f, c->plugin);
                 fputc(')', f);
             }
             /* policy and sum: those of a target measured now, known names */

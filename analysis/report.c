@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "../util/clock.h"
+#include "../util/path.h"
 
 
 const char *const ns_report_length_policies[] = { "fp16", "bf16", "fp16-acc32", "bf16-acc32", "fp32", NULL };
@@ -477,55 +479,6 @@ static void data_free(ns_report_data *d)
 
 /* ---- files ---- */
 
-/* Removes a report directory tree (files and one level of subdirectories,
- * as the report writes them). */
-static int remove_tree(const char *path)
-{
-    DIR *dir = opendir(path);
-    if (!dir)
-        return errno == ENOENT ? 0 : -1;
-    struct dirent *e;
-    int rc = 0;
-    while ((e = readdir(dir))) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-            continue;
-        size_t len = strlen(path) + strlen(e->d_name) + 2;
-        char *p = malloc(len);
-        if (!p) {
-            rc = -1;
-            break;
-        }
-        snprintf(p, len, "%s/%s", path, e->d_name);
-        struct stat st;
-        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-            rc |= remove_tree(p);
-        else if (unlink(p) != 0)
-            rc = -1;
-        free(p);
-    }
-    closedir(dir);
-    return rmdir(path) == 0 ? rc : -1;
-}
-
-static int mkdir_parents(const char *path)
-{
-    char buf[4096];
-    if (strlen(path) >= sizeof buf) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    strcpy(buf, path);
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return 0;
-}
-
 typedef int (*writer)(const ns_report_data *d, FILE *f);
 
 static int write_file(const char *dir, const char *name, writer w, const ns_report_data *d,
@@ -556,13 +509,6 @@ static void stamp(char *buf, size_t len)
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* The report's own entries in its directory; everything else there (make
@@ -621,7 +567,7 @@ static int move_into(const char *pending, const char *out, char *err, size_t err
     snprintf(aside, sizeof aside, "%s/plots.old", pending);
     struct stat st;
     if (lstat(from, &st) == 0) {
-        remove_tree(aside);
+        ns_remove_tree(aside);
         rename(to, aside);
         if (rename(from, to) != 0) {
             set_err(err, errlen, "cannot move the new plots into %s: %s", to, strerror(errno));
@@ -638,7 +584,7 @@ static int move_into(const char *pending, const char *out, char *err, size_t err
             return -1;
         }
     }
-    return remove_tree(pending) == 0 ? 0 : (set_err(err, errlen, "cannot remove %s: %s", pending,
+    return ns_remove_tree(pending) == 0 ? 0 : (set_err(err, errlen, "cannot remove %s: %s", pending,
                                                     strerror(errno)), -1);
 }
 
@@ -688,7 +634,7 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     int exists = replaceable(out, err, errlen);
     if (exists < 0)
         return -1;
-    if (mkdir_parents(out) != 0) {
+    if (ns_mkdir_parents(out) != 0) {
         set_err(err, errlen, "cannot create the parents of %s: %s", out, strerror(errno));
         return -1;
     }
@@ -698,9 +644,9 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     stamp(d.generated, sizeof d.generated);
     ns_checkpoint ck;
     memset(&ck, 0, sizeof ck);
-    double t0 = seconds_now();
+    double t0 = ns_clock_monotonic();
     int rc = measure(&d, &ck, out, err, errlen);
-    d.seconds = seconds_now() - t0;
+    d.seconds = ns_clock_monotonic() - t0;
     if (rc != 0) {
         data_free(&d);
         return rc;
@@ -744,7 +690,7 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         rc = NS_REPORT_INTERRUPTED;
     }
     if (rc != 0) {
-        remove_tree(tmp);
+        ns_remove_tree(tmp);
         return rc;
     }
 
@@ -754,10 +700,10 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
      * survives.  A kill in between leaves it to finish_moves. */
     char pending[4200];
     pending_dir(pending, sizeof pending, out);
-    remove_tree(pending);
+    ns_remove_tree(pending);
     if (rename(tmp, pending) != 0) {
         set_err(err, errlen, "cannot move the new report into %s: %s", pending, strerror(errno));
-        remove_tree(tmp);
+        ns_remove_tree(tmp);
         return -1;
     }
     bool moved;

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "file.h"
+#include "../util/file.h"
 
 /* The real rows' metrics are the largest file (77 MB in a quick report);
  * one beyond this is not one of ours. */

@@ -51,9 +51,6 @@ typedef struct ns_report_data {
 extern const char *const ns_report_length_policies[];
 extern const char *const ns_report_real_policies[];
 
-/* s as HTML text: & < > " ' escaped (report_html.c). */
-void ns_report_html_escape(FILE *f, const char *s);
-
 /* Index of target (alg, policy, sum) in the suite, or d->ntargets. */
 size_t ns_report_target(const ns_report_data *d, const char *alg, const char *policy, ns_sum_order sum);
 /* The same among the real-row targets. */

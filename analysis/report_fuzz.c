@@ -1,6 +1,6 @@
 #include "report_fuzz.h"
 
-#include "file.h"
+#include "../util/file.h"
 #include "report_data.h"
 
 #include <cjson/cJSON.h>
@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "../util/escape.h"
 
 #define MAX_ENGINES 8
 #define MAX_SHOWN 20
@@ -125,7 +126,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
     fputs("<section id=\"fuzzing\"><h2>Fuzzing</h2>\n", f);
     if (s.problem) {
         fputs("<p>No fuzzing results: ", f);
-        ns_report_html_escape(f, s.problem);
+        ns_html_escape(f, s.problem);
         fputs(".</p></section>\n", f);
         cJSON_Delete(s.root);
         return;
@@ -140,7 +141,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
     for (size_t k = 0; k < s.nengines; k++) {
         const engine_total *e = &s.engine[k];
         fputs("<tr><td>", f);
-        ns_report_html_escape(f, e->name);
+        ns_html_escape(f, e->name);
         fprintf(f, "</td><td>%zu</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n",
                 e->runs, e->executions, e->seconds > 0 ? e->executions / e->seconds : 0, e->findings,
                 e->broken, e->crashes);
@@ -160,7 +161,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
             fputs("<tr>", f);
             for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
                 fputs("<td>", f);
-                ns_report_html_escape(f, cells[c]);
+                ns_html_escape(f, cells[c]);
                 fputs("</td>", f);
             }
             fputs("</tr>\n", f);

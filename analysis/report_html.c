@@ -8,21 +8,9 @@
 #include <string.h>
 
 #include "verdict.h"
+#include "../util/escape.h"
 
-void ns_report_html_escape(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
-static void esc(FILE *f, const char *s) { ns_report_html_escape(f, s); }
+static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }
 
 /* An id attribute value: letters, digits, '-', '_', '.' kept, the rest '-'. */
 static void id_of(FILE *f, const char *s)

@@ -6,46 +6,7 @@
 #include <string.h>
 
 #include "verdict.h"
-
-/* A string from outside (a file name, a plugin's algorithm name) as
- * Markdown text: HTML and table syntax escaped. */
-static void md_text(FILE *f, const char *s)
-{
-    for (; *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '|': fputs("\\|", f); break;
-        case '`': case '*': case '_': case '[': case ']': case '\\':
-            fputc('\\', f);
-            fputc(*s, f);
-            break;
-        default: fputc(*s, f);
-        }
-}
-
-/* A string from outside as a code span: fenced by one backtick more than the
- * longest run of backticks in it (CommonMark), so nothing in it ends the
- * span, and inside a span nothing is markup. */
-static void md_code(FILE *f, const char *s)
-{
-    size_t longest = 0, run = 0;
-    for (const char *p = s; *p; p++) {
-        run = *p == '`' ? run + 1 : 0;
-        if (run > longest)
-            longest = run;
-    }
-    size_t len = strlen(s);
-    int pad = len && (s[0] == '`' || s[len - 1] == '`');
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', f);
-    fputs(pad ? " " : "", f);
-    fputs(s, f);
-    fputs(pad ? " " : "", f);
-    for (size_t i = 0; i <= longest; i++)
-        fputc('`', f);
-}
+#include "../util/escape.h"
 
 static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
 {
@@ -88,11 +49,11 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
     for (const ns_family *const *fam = ns_families(); *fam; fam++)
         if ((*fam)->plugin) {           /* results from outside the catalogue */
             fputs("From a plugin: family ", f);
-            md_text(f, (*fam)->name);
+            ns_md_text(f, (*fam)->name);
             fputs(" (plugin ", f);
-            md_text(f, (*fam)->plugin->name);
+            ns_md_text(f, (*fam)->plugin->name);
             fputs("; ", f);
-            md_text(f, (*fam)->plugin->reference);
+            ns_md_text(f, (*fam)->plugin->reference);
             fputs(").\n\n", f);
         }
 
@@ -106,7 +67,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) == d->ntargets)
                 continue;
             fputs("| ", f);
-            md_text(f, a->name);
+            ns_md_text(f, a->name);
             fputs(" |", f);
             for (size_t p = 0; ns_policies[p]; p++)
                 if (!ns_policy_is_ref(ns_policies[p]))
@@ -123,7 +84,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             if (!ns_report_envelope(d, a, ns_policy_find("fp16")))
                 continue;
             fputs("| ", f);
-            md_text(f, a->name);
+            ns_md_text(f, a->name);
             fputs(" |", f);
             for (size_t p = 0; ns_policies[p]; p++) {
                 const ns_envelope *e = ns_report_envelope(d, a, ns_policies[p]);
@@ -147,7 +108,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
 
     if (d->nreal) {
         fputs("\n## Real logits (", f);
-        md_text(f, d->opts->real->label);
+        ns_md_text(f, d->opts->real->label);
         fprintf(f, ", %zu rows)\n\n", d->nreal);
         fprintf(f, "| normalizer | policy | sum overflows | NaN/inf rows | error/u mean | error/u max | "
                    "\\|sum y - sum y_ref\\| mean | max |\n|---|---|---|---|---|---|---|---|\n");
@@ -163,7 +124,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             ns_fmt_sci(c, sizeof c, st.sum_dev_mean);
             ns_fmt_sci(e, sizeof e, st.sum_dev_max);
             fputs("| ", f);
-            md_text(f, d->real_targets[t].alg->name);
+            ns_md_text(f, d->real_targets[t].alg->name);
             fprintf(f, " | %s | %zu | %zu | %s | %s | %s | %s |\n", pol,
                     st.overflow_rows, st.nonfinite_rows, a, b, c, e);
         }
@@ -194,15 +155,15 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             ns_case_describe(&d->cases[best_c], desc, sizeof desc);
             ns_fmt_bits(b, sizeof b, m->max_bits);
             fputs("- **", f);
-            md_text(f, a->name);
+            ns_md_text(f, a->name);
             fprintf(f, "** in %s on %s: %s bits%s\n  ", d->targets[best_t].policy->name, desc, b,
                     m->nan_count ? " (NaN)" : m->inf_count ? " (inf)" : "");
             /* A name with markup characters (a plugin's) is shown as
              * escaped text: a code span would keep it raw in the file. */
             if (strpbrk(cmd, "<>&`"))
-                md_text(f, cmd);
+                ns_md_text(f, cmd);
             else
-                md_code(f, cmd);
+                ns_md_code(f, cmd, false);
             fputc('\n', f);
         }
     fputc('\n', f);

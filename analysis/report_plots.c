@@ -2,7 +2,7 @@
  * by gnuplot (one process per plot, so that one bad plot spoils nothing
  * else; as many processes at a time as the report has threads), then read
  * back to be inlined into the page. */
-#include "file.h"
+#include "../util/file.h"
 #include "report_data.h"
 
 #include <errno.h>

@@ -13,11 +13,10 @@
 
 #include <stddef.h>
 
-/* Seconds on a monotonic clock (wall time), and CPU seconds of this
- * process (for long single-threaded runs on a shared machine, where another
- * process's load would otherwise count). */
-double bench_now(void);
-double bench_cpu_now(void);
+/* Wall time is ns_clock_monotonic(); long single-threaded runs on a shared
+ * machine, where another process's load would otherwise count, take
+ * ns_clock_cpu(). */
+#include "../util/clock.h"
 
 /* Records a figure.  aim: "<= 1.5", ">= 50000", "0.9..1.1" or NULL (no
  * aim); the figure is then marked met or missed.  why_missed (may be NULL)

@@ -55,9 +55,9 @@ static double children_cpu(void)
  * or 1 (1: search and check report findings so). */
 static double timed_cpu(const char *cmd, double *cpu)
 {
-    double c0 = children_cpu(), t0 = bench_now();
+    double c0 = children_cpu(), t0 = ns_clock_monotonic();
     int st = system(cmd);
-    double t = bench_now() - t0;
+    double t = ns_clock_monotonic() - t0;
     if (cpu)
         *cpu = children_cpu() - c0;
     if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) > 1)

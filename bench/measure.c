@@ -61,19 +61,19 @@ void bench_softmax_emulation(void)
         xf[i] = (float)xr[i];
     double emu = INFINITY, native = INFINITY;
     int trials = 0;
-    for (double start = bench_now(); trials < MIN_TRIALS || bench_now() < start + TRIAL_SECONDS; trials++) {
-        double t0 = bench_now();
+    for (double start = ns_clock_monotonic(); trials < MIN_TRIALS || ns_clock_monotonic() < start + TRIAL_SECONDS; trials++) {
+        double t0 = ns_clock_monotonic();
         for (int r = 0; r < 20; r++)
             ns_job_forward(&job, xr, y, SOFTMAX_N, NULL);
-        double e = (bench_now() - t0) / 20;
+        double e = (ns_clock_monotonic() - t0) / 20;
         emu = fmin(emu, e);
         sink = y[0];
-        t0 = bench_now();
+        t0 = ns_clock_monotonic();
         for (int r = 0; r < 200; r++) {
             softmax_float(xf, yf, SOFTMAX_N);
             __asm__ volatile("" : : "r"(yf) : "memory");
         }
-        native = fmin(native, (bench_now() - t0) / 200);
+        native = fmin(native, (ns_clock_monotonic() - t0) / 200);
         sink = yf[0];
     }
     ns_job_free(&job);
@@ -124,19 +124,19 @@ void bench_reference_floor(void)
     double ref = INFINITY, tiered = INFINITY, floor = INFINITY, m = x[ns_ref_argmax(x, n)];
     for (int t = 0; t < FLOOR_TRIALS; t++) {
         ns_ref_set_fast_tier(0);
-        double t0 = bench_cpu_now();
+        double t0 = ns_clock_cpu();
         ns_ref_eval(r, NULL, x, NULL, n, y, NULL, NULL);
-        ref = fmin(ref, bench_cpu_now() - t0);
+        ref = fmin(ref, ns_clock_cpu() - t0);
         ns_ref_set_fast_tier(1);
-        t0 = bench_cpu_now();
+        t0 = ns_clock_cpu();
         ns_ref_eval(r, NULL, x, NULL, n, y, NULL, NULL);
-        tiered = fmin(tiered, bench_cpu_now() - t0);
-        t0 = bench_cpu_now();
+        tiered = fmin(tiered, ns_clock_cpu() - t0);
+        t0 = ns_clock_cpu();
         for (size_t i = 0; i < n; i++) {
             mpfr_set_d(v, x[i] - m, MPFR_RNDN);
             mpfr_exp(e, v, MPFR_RNDD);
         }
-        floor = fmin(floor, bench_cpu_now() - t0);
+        floor = fmin(floor, ns_clock_cpu() - t0);
     }
     mpfr_clears(v, e, (mpfr_ptr)0);
     free(x);
@@ -202,15 +202,15 @@ static int time_suite(const ns_case *cases, size_t ncases, suite_times *st, size
             ns_case_input(&cases[c], fp64, x);
             ns_gen_gradient(cases[c].seed, n, g);
             ns_ref_set_fast_tier(0);
-            double t0 = bench_cpu_now();
+            double t0 = ns_clock_cpu();
             ns_ref_eval(r, param, x, g, n, yr, dxr, NULL);
-            st->mpfr += bench_cpu_now() - t0;
+            st->mpfr += ns_clock_cpu() - t0;
             ns_ref_set_fast_tier(1);
             double best = INFINITY;
             for (int t = 0; t < 5; t++) {
-                t0 = bench_cpu_now();
+                t0 = ns_clock_cpu();
                 ns_ref_eval(r, param, x, g, n, y, dx, NULL);
-                double d = bench_cpu_now() - t0;
+                double d = ns_clock_cpu() - t0;
                 st->tiered_first += t == 0 ? d : 0;
                 best = fmin(best, d);
             }
@@ -220,10 +220,10 @@ static int time_suite(const ns_case *cases, size_t ncases, suite_times *st, size
                                memcmp(&dx[i], &dxr[i], sizeof dx[i]) != 0;
             best = INFINITY;
             for (int t = 0; t < 20; t++) {
-                t0 = bench_cpu_now();
+                t0 = ns_clock_cpu();
                 ns_job_forward(&job, x, y, n, NULL);
                 ns_job_backward(&job, x, y, g, dx, n, NULL);
-                best = fmin(best, bench_cpu_now() - t0);
+                best = fmin(best, ns_clock_cpu() - t0);
             }
             sink = y[0] + dx[0] + yr[0] + dxr[0];
             st->fp64 += best;
@@ -306,10 +306,10 @@ void bench_scaling(void)
         int reps = e <= 12 ? 1 << (13 - e) : 1;
         double best = INFINITY;
         for (int t = 0; t < (e <= 12 ? 3 : 1); t++) {
-            double t0 = bench_cpu_now();
+            double t0 = ns_clock_cpu();
             for (int r = 0; r < reps; r++)
                 ns_run(all, nt, &c, 1, &o, m);
-            best = fmin(best, (bench_cpu_now() - t0) / reps);
+            best = fmin(best, (ns_clock_cpu() - t0) / reps);
         }
         lx[k] = e * log(2.0);
         ly[k] = log(best);

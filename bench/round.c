@@ -29,6 +29,7 @@
 
 #include "../formats/emulate.h"
 #include "../formats/format.h"
+#include "../util/clock.h"
 
 #define N 4096
 #define TRIALS 15
@@ -42,13 +43,6 @@ static float in_f[N];
 static double in_d[N];
 static double out[N];
 static volatile double sink;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void consume(void)
 {
@@ -241,10 +235,10 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < NKERNELS; k++) {
             kernel *K = &kernels[k];
             K->run();                            /* warm */
-            double t0 = now();
+            double t0 = ns_clock_monotonic();
             for (int r = 0; r < K->reps; r++)
                 K->run();
-            double ns = (now() - t0) * 1e9 / ((double)K->reps * N);
+            double ns = (ns_clock_monotonic() - t0) * 1e9 / ((double)K->reps * N);
             consume();
             if (ns < K->best)
                 K->best = ns;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "../fuzz/search.h"
+#include "../util/clock.h"
 
 typedef struct hazard {
     const char *name;
@@ -62,13 +63,6 @@ static unsigned nseeds = 3;
 static const char *fuzz_build = "build/fuzz";
 static const char *out_dir = "reports/latest";
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- the built-in search ------------------------------------------------ */
 
 typedef struct stop_at {
@@ -82,7 +76,7 @@ static int on_new(const ns_finding *f, void *ctx)
 {
     stop_at *s = ctx;
     if (f->kind == s->kind && (s->cause < 0 || (int)f->cause == s->cause)) {
-        s->found = now() - s->t0;
+        s->found = ns_clock_monotonic() - s->t0;
         return 1;
     }
     return 0;
@@ -98,7 +92,7 @@ static double run_search(const hazard *h, ns_strategy strategy, uint64_t seed)
     }
     ns_finder fd;
     ns_finder_init(&fd, &t, ns_strategy_name(strategy), seed);
-    stop_at s = { .kind = h->kind, .cause = h->cause, .found = -1, .t0 = now() };
+    stop_at s = { .kind = h->kind, .cause = h->cause, .found = -1, .t0 = ns_clock_monotonic() };
     fd.on_new = on_new;
     fd.ctx = &s;
     ns_search_opts o = { .strategy = strategy, .seconds = budget, .seed = seed };
@@ -142,7 +136,7 @@ static int file_has(const char *path, const hazard *h)
 static double run_child(const hazard *h, char *const argv[], const char *findings, const char *extra_env)
 {
     unlink(findings);
-    double t0 = now();
+    double t0 = ns_clock_monotonic();
     pid_t pid = fork();
     if (pid < 0)
         return -1;
@@ -173,9 +167,9 @@ static double run_child(const hazard *h, char *const argv[], const char *finding
     setpgid(pid, pid);
     double found = -1;
     int status, done = 0;
-    while (now() - t0 < budget + 5) {
+    while (ns_clock_monotonic() - t0 < budget + 5) {
         if (file_has(findings, h)) {
-            found = now() - t0;
+            found = ns_clock_monotonic() - t0;
             break;
         }
         if (!done && waitpid(pid, &status, WNOHANG) == pid)

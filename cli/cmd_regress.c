@@ -15,6 +15,8 @@
 #include "../analysis/report.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
+#include "../util/clock.h"
+#include "../util/path.h"
 
 #define DEFAULT_BASELINE "reports/baseline/results.json"
 
@@ -41,13 +43,6 @@ static const char regress_help[] =
     "Exit status: 0 no regression, 1 a regression or a baseline target no longer\n"
     "measured, 2 a usage error or a bad baseline (named with line and column).\n";
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 typedef struct progress {
     int on;
     double last;
@@ -56,7 +51,7 @@ typedef struct progress {
 static void show_progress(void *ctx, size_t done, size_t total)
 {
     progress *p = ctx;
-    double t = now();
+    double t = ns_clock_monotonic();
     if (!p->on || (done < total && t - p->last < 0.2))
         return;
     p->last = t;
@@ -69,7 +64,7 @@ static void show_progress(void *ctx, size_t done, size_t total)
 static void show_stage(void *ctx, const char *stage, size_t done, size_t total)
 {
     progress *p = ctx;
-    double t = now();
+    double t = ns_clock_monotonic();
     if (!p->on || (done < total && t - p->last < 0.2))
         return;
     p->last = t;
@@ -113,45 +108,6 @@ static mode_t current_umask(void)
     return m;
 }
 
-/* mkdir -p */
-static int make_dirs(const char *dir)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-            return -1;
-        *p = '/';
-    }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* rm -r of a directory this command made. */
-static void remove_tree(const char *path)
-{
-    DIR *d = opendir(path);
-    if (d) {
-        struct dirent *e;
-        while ((e = readdir(d))) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[PATH_MAX];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            struct stat st;
-            if (lstat(sub, &st) == 0 && S_ISDIR(st.st_mode))
-                remove_tree(sub);
-            else
-                unlink(sub);
-        }
-        closedir(d);
-    }
-    rmdir(path);
-}
-
 /* The Markdown summary written beside a baseline: report.md beside
  * results.json, else FILE.md for FILE.json. */
 static void md_beside(const char *baseline, char *out, size_t len)
@@ -183,7 +139,7 @@ static int update(const char *baseline, ns_suite_size size, uint64_t seed, int t
         ns_die("regress: --update: %s is a directory", baseline);
     if (stat(md, &st) == 0 && S_ISDIR(st.st_mode))
         ns_die("regress: --update: %s is a directory", md);
-    if (make_dirs(dir) != 0)
+    if (ns_mkdir_p(dir) != 0)
         ns_die("regress: cannot create the directory %s (%s)", dir, strerror(errno));
     if (snprintf(scratch, sizeof scratch, "%s/.regress-update-XXXXXX", dir) >= (int)sizeof scratch ||
         !mkdtemp(scratch))
@@ -192,10 +148,10 @@ static int update(const char *baseline, ns_suite_size size, uint64_t seed, int t
     progress p = { isatty(2), 0 };
     ns_report_opts o = { .out = out, .size = size, .seed = seed, .threads = threads,
                          .progress = show_stage, .progress_ctx = &p, .warn = no_warning };
-    double start = now();
+    double start = ns_clock_monotonic();
     char err[1024];
     if (ns_report_run(&o, err, sizeof err) != 0) {
-        remove_tree(scratch);
+        ns_remove_tree(scratch);
         ns_die("regress: --update: %s", err);
     }
     snprintf(from, sizeof from, "%s/report.md", out);
@@ -204,11 +160,11 @@ static int update(const char *baseline, ns_suite_size size, uint64_t seed, int t
     if (!bad)
         bad = rename(from, baseline) != 0;
     int saved = errno;
-    remove_tree(scratch);
+    ns_remove_tree(scratch);
     if (bad)
         ns_die("regress: --update: cannot move the new baseline into place at %s (%s)", baseline, strerror(saved));
     printf("regress: baseline %s rewritten (suite %s, seed %llu) with %s, in %.0f s\n", baseline,
-           ns_suite_size_name(size), (unsigned long long)seed, md, now() - start);
+           ns_suite_size_name(size), (unsigned long long)seed, md, ns_clock_monotonic() - start);
     return ns_finish_output();
 }
 

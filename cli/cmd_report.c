@@ -12,6 +12,7 @@
 #include "../analysis/report.h"
 #include "cli.h"
 #include "rows.h"
+#include "../util/clock.h"
 
 #define DEFAULT_DATA "data/lenet-mnist-presoftmax.txt"
 
@@ -49,19 +50,12 @@ typedef struct progress {
     const char *stage;
 } progress;
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void show_progress(void *ctx, const char *stage, size_t done, size_t total)
 {
     progress *p = ctx;
     if (!p->on)
         return;
-    double t = now();
+    double t = ns_clock_monotonic();
     if (p->stage == stage && done < total && t - p->last < 0.2)
         return;
     p->stage = stage;
@@ -182,7 +176,7 @@ int cmd_report(int argc, char **argv)
             o.real = &real;
     }
 
-    progress p = { isatty(2), now(), 0, NULL };
+    progress p = { isatty(2), ns_clock_monotonic(), 0, NULL };
     o.progress = show_progress;
     o.progress_ctx = &p;
     o.stop = &ns_stop_signal;
@@ -199,6 +193,6 @@ int cmd_report(int argc, char **argv)
     }
     if (rc != 0)
         ns_die("report: %s", err);
-    printf("report written to %s (index.html, report.md, results.json, plots/) in %.0f s\n", o.out, now() - p.start);
+    printf("report written to %s (index.html, report.md, results.json, plots/) in %.0f s\n", o.out, ns_clock_monotonic() - p.start);
     return ns_finish_output();
 }

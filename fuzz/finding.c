@@ -9,26 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../analysis/file.h"
+#include "../util/clock.h"
+#include "../util/file.h"
+#include "../util/path.h"
 
 /* Candidates of one (kind, cause) that MPFR rejected before the finder
  * starts confirming only one in SKIP_PERIOD of them. */
 #define TRUSTED_FAILURES 8
 #define SKIP_PERIOD 64
-
-double ns_fuzz_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double unix_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- findings and sets ---------------------------------------------------- */
 
@@ -472,7 +460,7 @@ void ns_finder_init(ns_finder *fd, ns_fuzz_target *t, const char *engine, uint64
     fd->t = t;
     fd->engine = engine;
     fd->seed = seed;
-    fd->t0 = ns_fuzz_now();
+    fd->t0 = ns_clock_monotonic();
     fd->minimize_budget = 400;
     ns_finding_set_init(&fd->set);
 }
@@ -490,7 +478,7 @@ int ns_finder_consider(ns_finder *fd, const ns_row *row, const ns_fuzz_eval *e, 
         return 0;
     ns_fuzz_target *t = fd->t;
     uint64_t found_at = t->evals;
-    double seconds = ns_fuzz_now() - fd->t0;
+    double seconds = ns_clock_monotonic() - fd->t0;
     for (int k = 0; k < NS_KIND_COUNT; k++) {
         if (!(e->broken & (1u << k)))
             continue;
@@ -600,7 +588,7 @@ cJSON *ns_finding_to_json(const ns_finding *f)
     cJSON_AddNumberToObject(o, "seed", (double)f->seed);
     cJSON_AddNumberToObject(o, "evals", (double)f->evals);
     cJSON_AddNumberToObject(o, "seconds", f->seconds);
-    cJSON_AddNumberToObject(o, "unix_time", unix_now());
+    cJSON_AddNumberToObject(o, "unix_time", ns_clock_unix());
     return o;
 }
 
@@ -832,21 +820,6 @@ int ns_findings_read(const char *path, ns_finding_set *into, bool dedupe, char *
     return rc;
 }
 
-static int mkdir_p(const char *dir)
-{
-    char buf[4096];
-    if (snprintf(buf, sizeof buf, "%s", dir) >= (int)sizeof buf)
-        return -1;
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
 static int write_row_file(const char *path, const double *v, size_t n)
 {
     char tmp[4200];
@@ -875,7 +848,7 @@ int ns_findings_store(const ns_finding_set *s, const char *dir, ns_finding_json_
 {
     if (!to_json)
         to_json = plain_json;
-    if (mkdir_p(dir) != 0) {
+    if (ns_mkdir_p(dir) != 0) {
         snprintf(err, errlen, "%s: cannot create the directory: %s", dir, strerror(errno));
         return -1;
     }

@@ -90,7 +90,7 @@ typedef struct ns_finder {
     ns_finding_set set;
     const char *engine;
     uint64_t seed;
-    double t0;                  /* start, ns_fuzz_now() */
+    double t0;                  /* start, ns_clock_monotonic() */
     size_t minimize_budget;
     unsigned failed[NS_KIND_COUNT][NS_CAUSE_COUNT];   /* candidates MPFR rejected */
     /* Called with each new finding; a nonzero return asks the engine to stop. */
@@ -105,9 +105,6 @@ void ns_finder_free(ns_finder *fd);
  * NULL) gets bit k when the row breaks promise k for a cause already found
  * before: a search should look elsewhere. */
 int ns_finder_consider(ns_finder *fd, const ns_row *row, const ns_fuzz_eval *e, unsigned *known);
-
-/* Seconds on a monotonic clock. */
-double ns_fuzz_now(void);
 
 /* JSON (cJSON): one object per finding; fields of SPEC section 4
  * (normalizer, policy, kind, value, x as %a strings, g, confirmed) and

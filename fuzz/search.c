@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/clock.h"
+
 #define POPULATION NS_SEARCH_POPULATION
 #define TOURNAMENT 3
 /* Evaluations without a better best score before a restart. */
@@ -31,7 +33,7 @@ typedef struct search {
     const ns_search_opts *o;
     ns_search_stats *st;
     ns_search_state state;   /* everything a checkpoint keeps */
-    double start;            /* ns_fuzz_now() at the start, less the time spent before a resume */
+    double start;            /* ns_clock_monotonic() at the start, less the time spent before a resume */
     bool stop;               /* on_new asked to stop */
     bool interrupted;        /* *o->stop was set */
     uint64_t evals0;         /* the target's evaluations before the search */
@@ -57,7 +59,7 @@ static bool out_of_budget(search *s)
         return true;
     /* The clock is read once in a while: it is the only thing that is not
      * reproducible. */
-    if (s->o->seconds > 0 && (evals_done(s) & 63) == 0 && ns_fuzz_now() - s->start >= s->o->seconds)
+    if (s->o->seconds > 0 && (evals_done(s) & 63) == 0 && ns_clock_monotonic() - s->start >= s->o->seconds)
         return true;
     return false;
 }
@@ -68,7 +70,7 @@ static int save(search *s)
     ns_search_state *ss = &s->state;
     ss->evals = evals_done(s);
     ss->exact_evals = s->t->exact_evals - s->exact0;
-    ss->seconds = ns_fuzz_now() - s->start;
+    ss->seconds = ns_clock_monotonic() - s->start;
     ss->restarts = s->st->restarts;
     uint64_t gain = ss->last_gain;
     ss->last_gain = gain - s->evals0;
@@ -289,7 +291,7 @@ int ns_search_run(ns_finder *fd, const ns_search_opts *o, ns_search_stats *st)
     *s = (search){ .fd = fd, .t = fd->t, .o = o, .st = st };
     ns_search_state *ss = &s->state;
     ns_rng_seed(&ss->rng, o->seed);
-    s->start = ns_fuzz_now();
+    s->start = ns_clock_monotonic();
     ss->objective = fd->t->objective == NS_OBJECTIVE_ALL ? NS_KIND_NAN : fd->t->objective;
     s->findings_seen = fd->set.count;
     s->evals0 = fd->t->evals;
@@ -309,7 +311,7 @@ int ns_search_run(ns_finder *fd, const ns_search_opts *o, ns_search_stats *st)
     st->interrupted = s->interrupted;
     st->evals = evals_done(s);
     st->exact_evals = fd->t->exact_evals - s->exact0;
-    st->seconds = ns_fuzz_now() - s->start;
+    st->seconds = ns_clock_monotonic() - s->start;
     for (size_t i = 0; i < POPULATION; i++)
         ns_row_free(&ss->pop[i]);
     free(s);

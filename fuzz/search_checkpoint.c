@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../analysis/file.h"
+#include "../util/file.h"
 
 #define LAYOUT "normstab search 1"
 /* Far more than any checkpoint holds (a population of 24 rows of at most

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../analysis/file.h"
+#include "../util/file.h"
 
 /* Writes n bytes of a pattern (byte i = i * 7 mod 251, NULs included) to a
  * fresh temporary file; returns its name (static). */

@@ -34,7 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../analysis/file.h"
+#include "../../util/escape.h"
+#include "../../util/file.h"
 #include "../replay.h"
 
 #define MAX_RUNS 4096
@@ -356,18 +357,6 @@ static void remove_stale_rows(const book *b, const earlier *e, const char *dir)
     }
 }
 
-static const char *md_escape(const char *s, char *buf, size_t len)
-{
-    size_t k = 0;
-    for (; *s && k + 2 < len; s++) {
-        if (*s == '|' || *s == '*' || *s == '_' || *s == '`' || *s == '<' || *s == '>')
-            buf[k++] = '\\';
-        buf[k++] = *s;
-    }
-    buf[k] = '\0';
-    return buf;
-}
-
 /* ---- replaying --------------------------------------------------------------- */
 
 /* Replays the findings of an earlier run: those that reproduce go to
@@ -608,7 +597,6 @@ int main(int argc, char **argv)
             fprintf(md, "| %s | %zu | %.0f | - | - | %zu | %zu | %ld |\n", runs[i].engine, nr, sec,
                     fi, br, cr);
     }
-    char esc[900], esc2[900];
     if (broken) {
         fprintf(md, "\n## Broken promises\n\n");
         for (size_t i = 0; i < all.set.count; i++) {
@@ -617,11 +605,14 @@ int main(int argc, char **argv)
                 continue;
             char slug[160];
             ns_finding_slug(f, slug, sizeof slug);
-            fprintf(md, "- **%s %s %s** (%s): %s; %s.%s Replay: `normstab eval -n %s -p %s -i %s/%s.x`\n",
-                    f->normalizer, f->policy, ns_kind_name(f->kind), ns_cause_name(f->cause),
-                    md_escape(f->detail, esc, sizeof esc), md_escape(f->why, esc2, sizeof esc2),
-                    all.m[i].carried ? " First found in an earlier run." : "",
-                    f->normalizer, f->policy, dir, slug);
+            fprintf(md, "- **%s %s %s** (%s): ", f->normalizer, f->policy, ns_kind_name(f->kind),
+                    ns_cause_name(f->cause));
+            ns_md_text(md, f->detail);
+            fputs("; ", md);
+            ns_md_text(md, f->why);
+            fprintf(md, ".%s Replay: `normstab eval -n %s -p %s -i %s/%s.x`\n",
+                    all.m[i].carried ? " First found in an earlier run." : "", f->normalizer, f->policy,
+                    dir, slug);
         }
     }
     fprintf(md, "\n## Findings\n\n| normalizer | policy | kind | cause | verdict | n | found by | why |\n"
@@ -629,10 +620,12 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < all.set.count; i++) {
         const ns_finding *f = &all.set.items[i];
         const meta *m = &all.m[i];
-        fprintf(md, "| %s | %s | %s | %s | %s | %zu | %s%s%s | %s |\n", f->normalizer, f->policy,
+        fprintf(md, "| %s | %s | %s | %s | %s | %zu | %s%s%s | ", f->normalizer, f->policy,
                 ns_kind_name(f->kind), ns_cause_name(f->cause), f->expected ? "expected" : "**broken**",
                 f->row.n, m->engines, m->carried && m->engines[0] ? ", " : "",
-                m->carried ? "an earlier run" : "", md_escape(f->why, esc, sizeof esc));
+                m->carried ? "an earlier run" : "");
+        ns_md_text(md, f->why);
+        fputs(" |\n", md);
     }
     if (fixed.set.count) {
         fprintf(md, "\n## No longer reproduce\n\nFindings of earlier runs that the current code and "
