@@ -30,6 +30,9 @@ UNIT   = $(BUILD)/unit-tests
 all: $(BIN)
 
 # Missing Debian packages are installed (as root) or named (otherwise).
+# Every goal names the stamp of each group it needs (mk/deps.sh lists the
+# groups) before the first step that needs it; mk/deps.sh takes a lock, so
+# that two stamps made at once under -j2 do not race for apt.
 deps: $(BUILD)/.deps-build
 $(BUILD)/.deps-%: mk/deps.sh
 	@mkdir -p $(BUILD)
@@ -76,7 +79,10 @@ $(BIN): $(CLI_OBJ) $(LIB)
 $(UNIT): $(TEST_OBJ) $(LIB) | $(BUILD)/.deps-test
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) -lcriterion $(LDLIBS_ALL)
 
-$(BUILD)/obj/tests/%.o: | $(BUILD)/.deps-test
+# Named targets, not a pattern: a pattern rule without a recipe adds no
+# prerequisite to the generic rule above, and the tests would compile before
+# Criterion is installed.
+$(TEST_OBJ): | $(BUILD)/.deps-test
 
 # Every test: unit tests (Criterion) and the command-line tests.
 test: $(BIN) $(UNIT)
@@ -128,6 +134,7 @@ help:
 	@echo "make regress-update  rewrite the baseline deliberately (commit it with the change)"
 	@echo "make plugins     build the example plugins (examples/plugin/) into BUILD/examples/"
 	@echo "make test-valgrind  the command-line tests under valgrind (tens of minutes)"
+	@echo "make check-fresh  make test, make report, make fuzz in a pristine Debian 12 root (mmdebstrap; root; ~10 min)"
 	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"
 	@echo "make clean       remove build/"
 	@echo "variables: CC=gcc|clang  BUILD=dir  OPT=-O2  TIER_FMA=-mfma|'' (default: -mfma where the CPU has it)"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Makes sure the Debian packages a goal needs are installed: installs the
 # missing ones through apt-get when run as root, otherwise prints the exact
-# command and fails.  Usage: mk/deps.sh GROUP...   (build test report browser clang fuzz valgrind)
+# command and fails.  Usage: mk/deps.sh GROUP...
+# (build test report browser clang fuzz valgrind fresh)
 set -u
 
 need() {  # need PACKAGE...: adds those not installed to $missing
@@ -21,6 +22,7 @@ for group in "$@"; do
     clang)   need clang libclang-rt-14-dev libomp-dev ;;
     fuzz)    need clang libclang-rt-14-dev libomp-dev afl++ ;;
     valgrind) need valgrind ;;
+    fresh)   need mmdebstrap ;;
     *)
         echo "mk/deps.sh: unknown group '$group'" >&2
         exit 2
@@ -30,6 +32,12 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    # One install at a time: make -j2 may ask for two groups at once, and
+    # apt takes its locks without waiting.  The second waits, then finds
+    # what the first installed.
+    if [ -z "${NS_DEPS_LOCKED:-}" ] && command -v flock >/dev/null 2>&1; then
+        NS_DEPS_LOCKED=1 exec flock /var/lock/normstab-deps.lock sh "$0" "$@"
+    fi
     echo "installing:$missing" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2 && apt-get install -y -qq $missing >&2 && exit 0

@@ -40,7 +40,7 @@ fuzz-readers-build: $(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%)
 # and race on the same generated headers.
 $(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o: fuzz-readers-lib ;
 .PHONY: fuzz-readers-lib
-fuzz-readers-lib:
+fuzz-readers-lib: $(BUILD)/.deps-clang
 	+@$(FUZZ_READERS_SUB) $(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o
 
 # Which objects of cli/ each target takes besides the library.

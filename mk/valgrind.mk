@@ -16,6 +16,5 @@ VALGRIND_TESTS ?= $(filter-out $(VALGRIND_SKIP),$(wildcard tests/cli/*.sh))
 VALGRIND_FLAGS ?= -q --error-exitcode=99 --track-origins=yes
 
 .PHONY: test-valgrind
-test-valgrind: $(BIN) plugins $(BUILD)/.deps-report
-	@command -v valgrind > /dev/null || sh mk/deps.sh valgrind
+test-valgrind: $(BIN) plugins $(BUILD)/.deps-report $(BUILD)/.deps-valgrind
 	@sh tests/valgrind.sh $(BUILD) "$(VALGRIND_FLAGS)" $(filter-out tests/cli/lib.sh,$(VALGRIND_TESTS))
