@@ -122,7 +122,7 @@ help:
 	@echo "make test        run every test (unit and command line); what .ci/run calls"
 	@echo "make sanitize    run the tests under ASan+UBSan (build/sanitize)"
 	@echo "make exhaustive  exhaustive checks of the formats against MPFR (minutes)"
-	@echo "make check-tiers  the reference's fast tiers against MPFR alone, bit for bit (TIERCHECK_SECONDS=40 a family)"
+	@echo "make check-tiers  the reference's fast tiers against MPFR alone, bit for bit, and both at 4000 bits (TIERCHECK_SECONDS=40 a family)"
 	@echo "make bench       benchmarks, as ratios against baselines measured in the same run"
 	@echo "make report      the stability report into reports/latest (report-quick: the CI suite)"
 	@echo "make test-browser  the report page in headless Chromium (installs chromium)"

@@ -12,9 +12,11 @@
  * bf16 or fp32; integers and small-denominator rationals (exact ties);
  * equal values; one spike among tiny values; spreads around the thresholds
  * the tiers use (|x| near 600, 745, 1000, 2^450, differences near 2^-900,
- * subnormal logits, huge offsets); masked -inf entries (some rows all
- * masked); and rows mixing all of these entry by entry.  Lengths 1, 2, 3,
- * powers of two and log-uniform up to 4096, the first --long rows 2^16.
+ * subnormal logits, huge offsets); tiny rows (every |x| between 2^-1074
+ * and 2^-890, where softpick's denominator is eps alone); masked -inf
+ * entries (some rows all masked); and rows mixing all of these entry by
+ * entry.  Lengths 1, 2, 3, powers of two and log-uniform up to 4096, the
+ * first --long rows 2^16.
  * Gradients random, constant, integer, zero, huge, tiny, fp16, one-hot or
  * of mixed magnitudes; every fourth row is also evaluated without one.
  *
@@ -27,15 +29,25 @@
  * settled rows can differ.  Each mismatch is then replayed serially through
  * ns_ref_eval itself, with ns_ref_set_fast_tier(0) and (1).
  *
+ * Both sides are also held to evaluations at a much higher precision
+ * (reference/highprec.h), on every row of at most --highprec-n entries:
+ * the family's definition in plain MPFR at 3000 and 4000 bits (all but
+ * entmax at alpha other than 2 and 1.5), and the reference's own enclosure
+ * at 2048 bits.  A result either rejects is a high-precision mismatch: the
+ * agreement of tier and MPFR alone does not show that either is right.
+ *
  * Usage: tiercheck [--seconds S] [--rows N] [--seed S] [--family A,B,...]
  *                  [--threads T] [--long N] [--slow S] [--settled-only]
+ *                  [--highprec-n N]
  *        tiercheck --family NAME --seed S --row K     (replay one row)
  *   --seconds S    time budget per family (default 40; 0: no limit)
  *   --rows N       at most N rows per family (default 0: no limit)
  *   --long N       the first N rows of each family have length 2^16 (3)
  *   --slow S       an MPFR evaluation longer than S seconds is listed (2)
  *   --settled-only skip MPFR on the rows the tier leaves open (they cannot
- *                  differ; only their timing is lost) */
+ *                  differ; only their timing is lost)
+ *   --highprec-n N the high-precision check on rows of at most N entries
+ *                  (16; 0: none) */
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
@@ -49,6 +61,7 @@
 
 #include "../formats/format.h"
 #include "../normalizers/catalogue.h"
+#include "../reference/highprec.h"
 #include "../reference/ref.h"
 #include "../reference/tier.h"
 
@@ -59,6 +72,7 @@
 #define MAX_PSETS 4
 #define PRINT_FULL_N 4096 /* longer rows are written to a file instead */
 #define DEFAULT_LONG 3    /* rows of 2^16 at the start of each family */
+#define DEFAULT_HIGHPREC_N 16
 
 /* ---- random numbers: splitmix64, one stream per row ---- */
 
@@ -100,10 +114,10 @@ static rng rng_for(uint64_t seed, uint64_t family, uint64_t stream)
 
 /* ---- rows ---- */
 
-typedef enum { K_NORMAL, K_FORMAT, K_INTEGER, K_RATIONAL, K_EQUAL, K_SPIKE, K_THRESHOLD, K_MASKED,
-               K_MIXED, NKINDS } row_kind;
+typedef enum { K_NORMAL, K_FORMAT, K_INTEGER, K_RATIONAL, K_EQUAL, K_SPIKE, K_THRESHOLD, K_TINY,
+               K_MASKED, K_MIXED, NKINDS } row_kind;
 static const char *const kind_names[NKINDS] = { "normal", "format", "integer", "rational", "equal",
-                                                "spike", "threshold", "masked", "mixed" };
+                                                "spike", "threshold", "tiny", "masked", "mixed" };
 
 typedef enum { G_NORMAL, G_CONST, G_INTEGER, G_ZERO, G_HUGE, G_TINY, G_FP16, G_ONEHOT, G_MIXED,
                NGKINDS } grad_kind;
@@ -122,6 +136,7 @@ typedef struct {
     int thr;                   /* which threshold (entry_threshold) */
     double base, delta;
     int e;
+    int tiny_e;                /* binade of the tiny rows */
     double mask_p;
 } row_ctx;
 
@@ -195,6 +210,10 @@ static double entry(rng *r, const row_ctx *c, row_kind k, size_t i)
         return i == c->spike_at ? c->spike : c->tiny * rng_normal(r);
     case K_THRESHOLD:
         return entry_threshold(r, c);
+    case K_TINY:                /* one in eight zero, else +-[1, 2) 2^(tiny_e + 0..3) */
+        if (rng_below(r, 8) == 0)
+            return 0;
+        return rng_sign(r) * ldexp(1 + rng_uniform(r), c->tiny_e + (int)rng_below(r, 4));
     default:
         return 0;
     }
@@ -223,6 +242,7 @@ static void make_ctx(rng *r, row_ctx *c, row_kind kind)
     c->spike = rng_sign(r) * spikes[rng_below(r, sizeof spikes / sizeof *spikes)];
     c->tiny = tinies[rng_below(r, sizeof tinies / sizeof *tinies)];
     c->thr = (int)rng_below(r, 5);
+    c->tiny_e = -1074 + (int)rng_below(r, 181);          /* -1074 .. -894 */
     c->e = binades[rng_below(r, sizeof binades / sizeof *binades)];
     c->delta = rng_pow10(r, -15, 1);
     if (c->thr == 0)
@@ -380,6 +400,22 @@ typedef struct {
     int settled;
 } slow_row;
 
+/* A result the high-precision check rejected: the first entry of one
+ * route against one side. */
+typedef struct {
+    uint64_t id;
+    int with_g, pset;
+    row_kind kind;
+    grad_kind gkind;
+    size_t n;
+    double *x, *g;              /* copies */
+    const char *route, *side;
+    size_t entry, nbad;
+    int is_dx;
+    double got;
+    ns_hp_bounds want, other;   /* the route's bounds, the other route's */
+} hp_mismatch;
+
 typedef struct {
     unsigned long long rows, with_g, settled, mismatches, uncertain, mpfr_rows, slow;
     unsigned long long kind_rows[NKINDS], kind_settled[NKINDS];
@@ -391,6 +427,9 @@ typedef struct {
     int nslow;
     slow_row uncertain_list[NSLOWLIST];   /* rows MPFR left uncertain at its cap */
     int nuncertain;
+    unsigned long long hp_rows, hp_plain_rows, hp_undecided, hp_mismatches;
+    hp_mismatch hp_first[NFIRST];
+    int nhp_first;
 } tally;
 
 typedef struct {
@@ -437,7 +476,71 @@ static double *copy_of(const double *v, size_t n)
 typedef struct {
     int settled_only;
     double slow_after;
+    size_t highprec_n;
 } check_opts;
+
+/* ---- the high-precision check (reference/highprec.h) ---- */
+
+/* Entries of y (and dx) that the bounds reject; *first the first of them
+ * (n + j for dx_j). */
+static size_t hp_rejected(const ns_hp_bounds *by, const ns_hp_bounds *bdx, const double *y, const double *dx,
+                          size_t n, int with_g, size_t *first)
+{
+    size_t bad = 0;
+    *first = 2 * n;
+    for (size_t i = 0; i < 2 * n; i++) {
+        int is_dx = i >= n;
+        if (is_dx && !with_g)
+            break;
+        size_t j = is_dx ? i - n : i;
+        if (!ns_hp_allows(is_dx ? bdx[j] : by[j], is_dx ? dx[j] : y[j]) && !bad++)
+            *first = i;
+    }
+    return bad;
+}
+
+/* The row's results, MPFR alone (y1, dx1) and the tier's when it settled
+ * (y2, dx2), against both routes; the plain route counts the entries it
+ * leaves undecided. */
+static void check_highprec(const family *fa, const row *rw, int with_g, const buffers *b, int settled, tally *t)
+{
+    size_t n = rw->n;
+    const double *g = with_g ? rw->g : NULL;
+    ns_hp_bounds *hb = malloc(4 * n * sizeof *hb);
+    int plain = hb ? ns_hp_plain(fa->ref, rw->param, rw->x, g, n, hb, hb + n) : -1;
+    if (plain < 0 || ns_hp_enclosure(fa->ref, rw->param, rw->x, g, n, NS_HP_ENCLOSURE_PREC, hb + 2 * n, hb + 3 * n) < 0) {
+        fprintf(stderr, "tiercheck: out of memory in the high-precision check\n");
+        exit(2);
+    }
+    t->hp_rows++;
+    t->hp_plain_rows += plain;
+    for (size_t i = 0; plain && i < (with_g ? 2 * n : n); i++)
+        t->hp_undecided += !ns_hp_decided(hb[i]);
+    const struct { const char *name; const ns_hp_bounds *y, *dx, *other; } routes[2] = {
+        { "plain MPFR", hb, hb + n, hb + 2 * n }, { "enclosure", hb + 2 * n, hb + 3 * n, hb } };
+    const struct { const char *name; const double *y, *dx; } sides[2] = {
+        { "MPFR alone", b->y1, b->dx1 }, { "tier", b->y2, b->dx2 } };
+    int rejected = 0;
+    for (int r = plain ? 0 : 1; r < 2; r++)
+        for (int s = 0; s < 1 + settled; s++) {
+            size_t first, bad = hp_rejected(routes[r].y, routes[r].dx, sides[s].y, sides[s].dx, n, with_g, &first);
+            if (!bad)
+                continue;
+            rejected = 1;
+            if (t->nhp_first == NFIRST)
+                continue;
+            int is_dx = first >= n;
+            size_t j = is_dx ? first - n : first;
+            const ns_hp_bounds *other = routes[r].other + (is_dx ? n : 0);
+            t->hp_first[t->nhp_first++] = (hp_mismatch){
+                rw->id, with_g, rw->pset, rw->kind, rw->gkind, n, copy_of(rw->x, n), copy_of(rw->g, n),
+                routes[r].name, sides[s].name, j, bad, is_dx, is_dx ? sides[s].dx[j] : sides[s].y[j],
+                is_dx ? routes[r].dx[j] : routes[r].y[j],
+                plain ? other[j] : (ns_hp_bounds){ NAN, NAN } };
+        }
+    t->hp_mismatches += rejected;
+    free(hb);
+}
 
 /* Evaluates the row with or without its gradient, both ways, into t. */
 static void check_eval(const family *fa, const row *rw, int with_g, buffers *b, const check_opts *o,
@@ -478,6 +581,8 @@ static void check_eval(const family *fa, const row *rw, int with_g, buffers *b, 
         if (t->nslow < NSLOWLIST)
             t->slow_list[t->nslow++] = s;
     }
+    if (n <= o->highprec_n)
+        check_highprec(fa, rw, with_g, b, settled, t);
     if (!settled)
         return;             /* ns_ref_eval would have run this very MPFR code */
     size_t first;
@@ -530,6 +635,18 @@ static void merge(tally *into, tally *from)
         into->slow_list[into->nslow++] = from->slow_list[i];
     for (int i = 0; i < from->nuncertain && into->nuncertain < NSLOWLIST; i++)
         into->uncertain_list[into->nuncertain++] = from->uncertain_list[i];
+    into->hp_rows += from->hp_rows;
+    into->hp_plain_rows += from->hp_plain_rows;
+    into->hp_undecided += from->hp_undecided;
+    into->hp_mismatches += from->hp_mismatches;
+    for (int i = 0; i < from->nhp_first; i++) {
+        if (into->nhp_first < NFIRST)
+            into->hp_first[into->nhp_first++] = from->hp_first[i];
+        else {
+            free(from->hp_first[i].x);
+            free(from->hp_first[i].g);
+        }
+    }
 }
 
 static void run_family(const family *fa, int index, int count, const run_opts *o, tally *total)
@@ -559,7 +676,7 @@ static void run_family(const family *fa, int index, int count, const run_opts *o
             row rw = { .x = b.x, .g = b.g };
             make_row(o->seed, fa->hash, id, o->nlong, fa->npsets, &rw);
             rw.param = fa->param[rw.pset];
-            unsigned long long before_s = t.settled, before_m = t.mismatches, before_r = t.rows;
+            unsigned long long before_s = t.settled, before_m = t.mismatches + t.hp_mismatches, before_r = t.rows;
             check_eval(fa, &rw, 1, &b, &o->check, &t);
             if (id % 4 == 0)
                 check_eval(fa, &rw, 0, &b, &o->check, &t);
@@ -568,7 +685,7 @@ static void run_family(const family *fa, int index, int count, const run_opts *o
 #pragma omp atomic
             settled += t.settled - before_s;
 #pragma omp atomic
-            mism += t.mismatches - before_m;
+            mism += t.mismatches + t.hp_mismatches - before_m;
             if (omp_get_thread_num() == 0 && now - last_progress >= 2) {
                 last_progress = now;
                 unsigned long long d, s, m;
@@ -592,7 +709,8 @@ static void run_family(const family *fa, int index, int count, const run_opts *o
         exit(2);
     }
     fprintf(stderr, "\r[%d/%d] %-14s %6.0fs  rows %llu  settled %llu  mismatches %llu   \n", index + 1,
-            count, fa->f->name, omp_get_wtime() - start, total->rows, total->settled, total->mismatches);
+            count, fa->f->name, omp_get_wtime() - start, total->rows, total->settled,
+            total->mismatches + total->hp_mismatches);
 }
 
 /* ---- reports ---- */
@@ -672,6 +790,39 @@ static void print_mismatch(FILE *out, const family *fa, const mismatch *m, uint6
     free(b.x);
 }
 
+static void print_bounds(FILE *out, ns_hp_bounds b)
+{
+    if (b.lo == b.hi || (isnan(b.lo) && isnan(b.hi)))
+        fprintf(out, "%a", b.lo);
+    else
+        fprintf(out, "[%a, %a]", b.lo, b.hi);
+}
+
+/* The row in full and the first entry the route rejected. */
+static void print_hp_mismatch(FILE *out, const family *fa, const hp_mismatch *m, uint64_t seed, size_t nlong)
+{
+    fprintf(out, "  HIGH-PRECISION MISMATCH %s row %" PRIu64 " (%s, gradient %s), n = %zu, %s gradient: "
+                 "%s rejects %zu entries of %s\n",
+            fa->f->name, m->id, kind_names[m->kind], grad_names[m->gkind], m->n, m->with_g ? "with" : "without",
+            m->route, m->nbad, m->side);
+    fprintf(out, "  params: ");
+    print_params(out, fa, fa->param[m->pset]);
+    fprintf(out, "\n  replay: tiercheck --family %s --seed 0x%" PRIx64 " --row %" PRIu64, fa->f->name, seed, m->id);
+    if (nlong != DEFAULT_LONG)
+        fprintf(out, " --long %zu", nlong);
+    fprintf(out, "\n");
+    print_vector(out, "x", m->x, m->n);
+    if (m->with_g)
+        print_vector(out, "g", m->g, m->n);
+    fprintf(out, "    entry %zu %s: %s %a, %s ", m->entry, m->is_dx ? "dx" : "y", m->side, m->got, m->route);
+    print_bounds(out, m->want);
+    if (!isnan(m->other.lo)) {
+        fprintf(out, ", the other route ");
+        print_bounds(out, m->other);
+    }
+    fprintf(out, "\n");
+}
+
 static void print_rows(const char *what, const slow_row *list, int n)
 {
     printf("  %s:", what);
@@ -702,14 +853,20 @@ static void print_summary(const family *fa, const tally *t, uint64_t seed, const
     }
     if (t->uncertain)
         print_rows("rows MPFR left uncertain at its precision cap", t->uncertain_list, t->nuncertain);
+    if (t->hp_rows)
+        printf("  high precision: %llu rows of n <= %zu, %llu through the plain formula (%llu entries left "
+               "undecided), %llu rejected\n",
+               t->hp_rows, o->check.highprec_n, t->hp_plain_rows, t->hp_undecided, t->hp_mismatches);
     for (int i = 0; i < t->nfirst; i++)
         print_mismatch(stdout, fa, &t->first[i], seed, o->nlong);
+    for (int i = 0; i < t->nhp_first; i++)
+        print_hp_mismatch(stdout, fa, &t->hp_first[i], seed, o->nlong);
     fflush(stdout);
 }
 
 /* ---- replay of one row ---- */
 
-static int replay(const family *fa, uint64_t seed, uint64_t id, size_t nlong)
+static int replay(const family *fa, uint64_t seed, uint64_t id, size_t nlong, size_t highprec_n)
 {
     buffers b;
     if (buffers_init(&b) != 0)
@@ -749,6 +906,21 @@ static int replay(const family *fa, uint64_t seed, uint64_t id, size_t nlong)
                 printf("  entry %zu dx: MPFR %a  tier %a\n", i, dx1[i], dx2[i]);
         }
         status |= bad > 0;
+        if (rw.n > highprec_n)
+            continue;
+        tally t;
+        memset(&t, 0, sizeof t);
+        buffers views = { b.x, b.g, y, dx1, y2, dx2 };
+        check_highprec(fa, &rw, with_g, &views, st1.prec == 0, &t);
+        printf("%s gradient, high precision: %s, %llu entries left undecided by the plain formula, %s\n",
+               with_g ? "with" : "without", t.hp_plain_rows ? "plain formula and enclosure" : "enclosure only",
+               t.hp_undecided, t.hp_mismatches ? "REJECTED" : "agrees");
+        for (int i = 0; i < t.nhp_first; i++) {
+            print_hp_mismatch(stdout, fa, &t.hp_first[i], seed, nlong);
+            free(t.hp_first[i].x);
+            free(t.hp_first[i].g);
+        }
+        status |= t.hp_mismatches > 0;
     }
     free(y);
     free(b.x);
@@ -803,7 +975,7 @@ static int wanted(const char *list, const char *name)
 int main(int argc, char **argv)
 {
     run_opts o = { .seconds = 40, .max_rows = 0, .nlong = DEFAULT_LONG, .threads = omp_get_max_threads(),
-                   .check = { .settled_only = 0, .slow_after = 2 } };
+                   .check = { .settled_only = 0, .slow_after = 2, .highprec_n = DEFAULT_HIGHPREC_N } };
     o.seed = (uint64_t)time(NULL) * UINT64_C(0x9e3779b97f4a7c15);
     const char *families_arg = NULL;
     int replay_row = 0;
@@ -828,6 +1000,8 @@ int main(int argc, char **argv)
             row_id = parse_u64(a, v), replay_row = 1, i++;
         else if (strcmp(a, "--settled-only") == 0)
             o.check.settled_only = 1;
+        else if (strcmp(a, "--highprec-n") == 0)
+            o.check.highprec_n = parse_u64(a, v), i++;
         else
             usage_error("unknown option", a);
     }
@@ -859,7 +1033,7 @@ int main(int argc, char **argv)
     if (replay_row) {
         if (nfam != 1)
             usage_error("--row needs exactly one family in --family, not", families_arg);
-        return replay(&fams[0], o.seed, row_id, o.nlong);
+        return replay(&fams[0], o.seed, row_id, o.nlong, o.check.highprec_n);
     }
 
     printf("tiercheck: seed 0x%" PRIx64 ", %d threads, %g s and %llu rows per family (0: no limit), "
@@ -877,7 +1051,7 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
 
-    unsigned long long rows = 0, settled = 0, mismatches = 0;
+    unsigned long long rows = 0, settled = 0, mismatches = 0, hp_mismatches = 0;
     double start = omp_get_wtime();
     for (int f = 0; f < nfam; f++) {
         tally t;
@@ -887,13 +1061,18 @@ int main(int argc, char **argv)
         rows += t.rows;
         settled += t.settled;
         mismatches += t.mismatches;
+        hp_mismatches += t.hp_mismatches;
         for (int i = 0; i < t.nfirst; i++) {
             free(t.first[i].x);
             free(t.first[i].g);
         }
+        for (int i = 0; i < t.nhp_first; i++) {
+            free(t.hp_first[i].x);
+            free(t.hp_first[i].g);
+        }
     }
-    printf("tiercheck: %d families, %llu rows, %llu settled by the tiers, %llu mismatches, %.0f s "
-           "(seed 0x%" PRIx64 ")\n",
-           nfam, rows, settled, mismatches, omp_get_wtime() - start, o.seed);
-    return mismatches ? 1 : 0;
+    printf("tiercheck: %d families, %llu rows, %llu settled by the tiers, %llu mismatches, "
+           "%llu high-precision mismatches, %.0f s (seed 0x%" PRIx64 ")\n",
+           nfam, rows, settled, mismatches, hp_mismatches, omp_get_wtime() - start, o.seed);
+    return mismatches || hp_mismatches ? 1 : 0;
 }

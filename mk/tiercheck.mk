@@ -1,13 +1,16 @@
 # make check-tiers: the fast tiers of the reference against MPFR alone, bit
-# for bit, on random rows of every awkward kind (bench/tiercheck.c); fails on
-# any mismatch and prints the first rows that differ in hex-float.
+# for bit, on random rows of every awkward kind (bench/tiercheck.c), and both
+# against the definition in plain MPFR at 4000 bits and the enclosure at 2048
+# (reference/highprec.h) on rows of at most 16 entries; fails on any mismatch
+# and prints the first rows that differ in hex-float.
 #
 #   make check-tiers [TIERCHECK_SECONDS=40] [TIERCHECK_ROWS=0] [TIERCHECK_SEED=]
 #                    [TIERCHECK_FAMILIES=softmax,sigmoid] [TIERCHECK_ARGS=...]
 #
 # SECONDS and ROWS bound each family (0: no bound); an empty SEED draws one
 # from the clock (printed, and in every replay line).  TIERCHECK_ARGS passes
-# more options (--threads, --long, --slow, --settled-only; see the program).
+# more options (--threads, --long, --slow, --settled-only, --highprec-n; see
+# the program).
 TIERCHECK_SECONDS  ?= 40
 TIERCHECK_ROWS     ?= 0
 TIERCHECK_SEED     ?=

@@ -1,5 +1,7 @@
 /* Reference for softpick: with a_i = e^{x_i} - 1 and
- * D = sum_j |a_j| + eps (eps = param[0]),
+ * D = sum_j |a_j| + eps (eps = param[0], the binary64 value itself: the
+ * default 1e-8 is 10^-8 (1 + 2.09e-17), which shows where D is eps alone,
+ * docs/semantics.md),
  *     y_i  = relu(a_i) / D,
  *     dx_j = e^{x_j} / D * ([x_j > 0] g_j - sign(x_j) <g, y>).
  * The gradient is the Jacobian of the definition: d relu(a_i) / dx_j =

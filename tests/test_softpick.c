@@ -137,6 +137,34 @@ Test(softpick_reference, huge_logits)
     cr_expect(yn[0] == 0);
 }
 
+/* Logits near 2^-997 leave eps alone in the denominator: dx_0 is g_0 / eps
+ * to a relative 2^-960, a value that depends on eps's last bit.  eps is the
+ * binary64 parameter, 1e-8 = 0x1.5798ee2308c3ap-27, which is 10^-8 (1 +
+ * 2.09e-17): with it dx_0 lies 0.463 ulp above 0x1.c903b4c5b7c74p+21, with
+ * the decimal 10^-8 0.632 ulp above, so an evaluation at the decimal value
+ * rounds up (dx_2 too, to ...83ap-943).  Expected values: the definition in
+ * Python's mpmath at 4000 bits, rounded by float(Fraction) (exact for
+ * dx_0: g_0 / eps in rationals is 0.4634 ulp above it, and the neglected
+ * terms are below 2^-960 of it).  Both the fast tier and MPFR alone. */
+Test(softpick_reference, tiny_logits_round_with_the_binary64_eps)
+{
+    const double x[3] = { 0x1.56e1fc2f8f359p-997, 0x1.56e1fc2f8f359p-996, -0x1.56e1fc2f8f359p-997 };
+    const double g[3] = { 0x1.32b27d441dec0p-5, -0x1.a0ecd3f1b5586p-1, -0x1.fe5cd9d3865e0p-3 };
+    const double want_y[3] = { 0x1.feef63f97d79cp-971, 0x1.feef63f97d79cp-970, 0 };
+    const double want_dx[3] = { 0x1.c903b4c5b7c74p+21, -0x1.36a22756a497p+26, -0x1.2edc810a40839p-943 };
+    cr_assert_eq(1e-8, 0x1.5798ee2308c3ap-27);
+    for (int tier = 0; tier < 2; tier++) {
+        double y[3], dx[3];
+        ns_ref_set_fast_tier(tier);
+        reference(1e-8, x, g, y, dx, 3);
+        for (int i = 0; i < 3; i++) {
+            cr_expect_eq(y[i], want_y[i], "tier %d: y[%d] = %a, want %a", tier, i, y[i], want_y[i]);
+            cr_expect_eq(dx[i], want_dx[i], "tier %d: dx[%d] = %a, want %a", tier, i, dx[i], want_dx[i]);
+        }
+    }
+    ns_ref_set_fast_tier(1);
+}
+
 /* The Jacobian is not ratio(h)'s: a negative entry has a nonzero gradient
  * e^{x_j} <g, y> / D through the denominator's |e^{x_j} - 1|. */
 Test(softpick_reference, gradient_matches_finite_differences)
