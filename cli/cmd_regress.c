@@ -1,4 +1,4 @@
-/* normstab regress: compare with a baseline (analysis/regress.h), or
+/* normstab regress: compare with a baseline (report/regress.h), or
  * rewrite the baseline with --update. */
 #include <errno.h>
 #include <getopt.h>
@@ -11,8 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../analysis/regress.h"
-#include "../analysis/report.h"
+#include "../report/regress.h"
+#include "../report/report.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
 #include "../util/clock.h"

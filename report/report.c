@@ -1,7 +1,7 @@
 /* The report: measurements, then the files, written into a fresh directory
  * that replaces the previous report only when everything is written. */
-#include "report_data.h"
-#include "report_checkpoint.h"
+#include "data.h"
+#include "checkpoint.h"
 
 #include <dirent.h>
 #include <errno.h>

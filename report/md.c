@@ -1,11 +1,11 @@
 /* report.md: the summary a CI job posts (GitHub-flavoured Markdown). */
-#include "report_data.h"
-#include "report_fuzz.h"
+#include "data.h"
+#include "fuzz.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "verdict.h"
+#include "../analysis/verdict.h"
 #include "../util/escape.h"
 
 static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)

@@ -4,10 +4,10 @@
 
 #include <stdio.h>
 
-#include "envelope.h"
+#include "../analysis/envelope.h"
 #include "report.h"
-#include "suite.h"
-#include "sweep.h"
+#include "../analysis/suite.h"
+#include "../analysis/sweep.h"
 
 typedef struct ns_report_plot {
     char name[96];               /* file stem in plots/ */

@@ -3,7 +3,7 @@
  * else; as many processes at a time as the report has threads), then read
  * back to be inlined into the page. */
 #include "../util/file.h"
-#include "report_data.h"
+#include "data.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,13 +1,13 @@
 /* index.html: one self-contained page (inline CSS and SVG, no scripts, no
  * external resources).  Every string that does not come from this file
  * (names, definitions, paths, generated descriptions) goes through esc(). */
-#include "report_data.h"
-#include "report_fuzz.h"
+#include "data.h"
+#include "fuzz.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "verdict.h"
+#include "../analysis/verdict.h"
 #include "../util/escape.h"
 
 static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }

@@ -1,7 +1,7 @@
-#include "report_fuzz.h"
+#include "fuzz.h"
 
 #include "../util/file.h"
-#include "report_data.h"
+#include "data.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
