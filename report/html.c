@@ -445,7 +445,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
           "low-precision sums lose accuracy as rows grow, while pairwise sums and fp32 accumulators stay flat. As measured "
           "here:</p>\n<ul class=\"findings\">\n", f);
     char lines[16][NS_REPORT_LINE];
-    size_t nl = ns_report_findings(d, lines, 16);
+    size_t nl = ns_report_published(d, lines, 16);
     for (size_t i = 0; i < nl; i++) {
         fputs("<li>", f);
         esc(f, lines[i]);

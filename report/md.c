@@ -99,7 +99,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
         }
 
     char lines[16][NS_REPORT_LINE];
-    size_t nl = ns_report_findings(d, lines, 16);
+    size_t nl = ns_report_published(d, lines, 16);
     if (nl) {
         fprintf(f, "\n## The published picture\n\n");
         for (size_t i = 0; i < nl; i++)

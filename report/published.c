@@ -142,7 +142,7 @@ static void scale_sentences(const ns_report_data *d, char (*out)[NS_REPORT_LINE]
     }
 }
 
-size_t ns_report_findings(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max)
+size_t ns_report_published(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max)
 {
     size_t k = 0;
     if (d->nreal)
