@@ -197,16 +197,13 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     }
 
     /* The files go into a fresh directory, swapped in when all are written. */
-    char tmp[4096 + 32];
-    snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", out);
-    if (!mkdtemp(tmp)) {
+    char prefix[4096 + 16], tmp[4096 + 32];
+    snprintf(prefix, sizeof prefix, "%s.tmp-", out);
+    if (ns_mkdtemp(tmp, sizeof tmp, prefix) != 0) {
         set_err(err, errlen, "cannot create a directory next to %s: %s", out, strerror(errno));
         ns_report_data_free(&d);
         return -1;
     }
-    mode_t mask = umask(0);                  /* mkdtemp made it 0700: give it the usual mode */
-    umask(mask);
-    chmod(tmp, 0777 & ~mask);
 
     char plots[4096 + 64];
     snprintf(plots, sizeof plots, "%s/plots", tmp);
