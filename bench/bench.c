@@ -13,102 +13,22 @@
  * bad argument or when the file cannot be written. */
 #include "bench.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-static cJSON *figures, *notes;
-
-/* Whether v meets "<= A", ">= A" or "A..B". */
-static int aim_met(const char *aim, double v)
+/* /proc/loadavg as one line, or "" where there is none. */
+static void load_average(char *buf, size_t len)
 {
-    double a, b;
-    if (sscanf(aim, "<= %lf", &a) == 1)
-        return v <= a;
-    if (sscanf(aim, ">= %lf", &a) == 1)
-        return v >= a;
-    if (sscanf(aim, "%lf..%lf", &a, &b) == 2)
-        return v >= a && v <= b;
-    return 0;
-}
-
-void bench_figure(const char *name, double value, const char *aim, const char *why_missed)
-{
-    if (!isfinite(value)) {
-        bench_note(name, "not measured: the measurement gave %g", value);
-        printf("%-34s %14s\n", name, "-");
+    buf[0] = '\0';
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (!la)
         return;
-    }
-    cJSON_AddNumberToObject(figures, name, value);
-    if (!aim) {
-        printf("%-34s %14.4g\n", name, value);
-        return;
-    }
-    int met = aim_met(aim, value);
-    printf("%-34s %14.4g   aim %-12s %s\n", name, value, aim, met ? "met" : "MISSED");
-    char key[128];
-    snprintf(key, sizeof key, "aim_%s", name);
-    bench_note(key, "%s: %s", aim, met ? "met" : "missed");
-    if (!met && why_missed) {
-        snprintf(key, sizeof key, "why_%s", name);
-        bench_note(key, "%s", why_missed);
-    }
-}
-
-void bench_note(const char *name, const char *fmt, ...)
-{
-    char text[4096];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    cJSON_DeleteItemFromObjectCaseSensitive(notes, name);
-    cJSON_AddStringToObject(notes, name, text);
-}
-
-static void mkdir_parents(const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return;
-    *slash = 0;
-    for (char *p = dir + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            mkdir(dir, 0755);
-            *p = '/';
-        }
-    mkdir(dir, 0755);
-}
-
-/* Atomically: a temporary file next to path, then rename. */
-static int write_json(const char *path, const cJSON *root)
-{
-    char *text = cJSON_Print(root);
-    if (!text)
-        return -1;
-    mkdir_parents(path);
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *fp = fopen(tmp, "w");
-    int ok = fp && fputs(text, fp) >= 0 && fputc('\n', fp) != EOF;
-    if (fp && fclose(fp) != 0)
-        ok = 0;
-    free(text);
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return -1;
-    }
-    return 0;
+    if (!fgets(buf, (int)len, la))
+        buf[0] = '\0';
+    fclose(la);
+    buf[strcspn(buf, "\n")] = '\0';
 }
 
 static int wanted(const char *only, const char *group)
@@ -147,17 +67,9 @@ int main(int argc, char **argv)
         *dst = argv[++i];
     }
 
-    cJSON *root = cJSON_CreateObject();
-    figures = cJSON_AddObjectToObject(root, "figures");
-    notes = cJSON_AddObjectToObject(root, "notes");
-    char load[128] = "";
-    FILE *la = fopen("/proc/loadavg", "r");
-    if (la) {
-        if (!fgets(load, sizeof load, la))
-            load[0] = 0;
-        fclose(la);
-        load[strcspn(load, "\n")] = 0;
-    }
+    bench_figures_start();
+    char load[128];
+    load_average(load, sizeof load);
     printf("%-34s %14s\n", "figure", "value");
     if (wanted(only, "round"))
         bench_round(round_json);
@@ -175,27 +87,18 @@ int main(int argc, char **argv)
         bench_libfuzzer(fuzzer);
     if (wanted(only, "report"))
         bench_report(normstab);
-    char load_end[128] = "";
-    la = fopen("/proc/loadavg", "r");
-    if (la) {
-        if (!fgets(load_end, sizeof load_end, la))
-            load_end[0] = 0;
-        fclose(la);
-        load_end[strcspn(load_end, "\n")] = 0;
-    }
+    char load_end[128];
+    load_average(load_end, sizeof load_end);
     bench_note("load_average", "/proc/loadavg at the start: %s; at the end: %s (2 cores: "
                "above 2, other processes competed for the CPUs)", load, load_end);
     bench_note("compiler", "%s", __VERSION__);
     bench_note("machine", "%ld online CPUs; every figure is a ratio or rate measured in this run",
                sysconf(_SC_NPROCESSORS_ONLN));
 
-    int rc = 0;
-    if (write_json(out, root) != 0) {
+    if (bench_figures_save(out) != 0) {
         fprintf(stderr, "bench-suite: cannot write %s: %s\n", out, strerror(errno));
-        rc = 2;
-    } else {
-        printf("figures written to %s\n", out);
+        return 2;
     }
-    cJSON_Delete(root);
-    return rc;
+    printf("figures written to %s\n", out);
+    return 0;
 }

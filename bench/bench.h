@@ -2,12 +2,10 @@
  * as a ratio or a rate against a baseline timed in the same run (the
  * machine is shared and noisy: each timing is the minimum over repetitions).
  *
- * bench/bench.c collects the figures into reports/latest/bench.json,
- *   {"figures": {NAME: number, ...}, "notes": {NAME: text, ...}}
- * and a table on stdout; bench/measure.c times what runs in this process
- * (emulation, reference, analysis), bench/commands.c what runs as a command
- * (search, libFuzzer, report).  A figure that could not be measured is left
- * out of "figures" and explained in "notes". */
+ * bench/bench.c runs them all: bench/measure.c times what runs in this
+ * process (emulation, reference, analysis), bench/commands.c what runs as a
+ * command (search, libFuzzer, report); each records its figures and notes
+ * (figures.h), which bench.c writes into reports/latest/bench.json. */
 #ifndef NS_BENCH_H
 #define NS_BENCH_H
 
@@ -17,16 +15,8 @@
  * machine, where another process's load would otherwise count, take
  * ns_clock_cpu(). */
 #include "../util/clock.h"
-
-/* Records a figure.  aim: "<= 1.5", ">= 50000", "0.9..1.1" or NULL (no
- * aim); the figure is then marked met or missed.  why_missed (may be NULL)
- * is the note kept when the aim is missed: where the time goes and what
- * would close the gap. */
-void bench_figure(const char *name, double value, const char *aim, const char *why_missed);
-
-/* A note (what a figure measures, or why it is missing); copied. */
-void bench_note(const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+/* Every benchmark records its figures and notes there. */
+#include "figures.h"
 
 /* In-process figures (measure.c). */
 void bench_softmax_emulation(void);

@@ -1,4 +1,4 @@
-/* normstab regress: compare with a baseline (analysis/regress.h), or
+/* normstab regress: compare with a baseline (report/regress.h), or
  * rewrite the baseline with --update. */
 #include <errno.h>
 #include <getopt.h>
@@ -6,16 +6,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "../analysis/regress.h"
-#include "../analysis/report.h"
+#include "../report/regress.h"
+#include "../report/report.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
 #include "../util/clock.h"
+#include "../util/file.h"
 #include "../util/path.h"
 
 #define DEFAULT_BASELINE "reports/baseline/results.json"
@@ -101,13 +100,6 @@ static void dir_of(const char *path, char *dir, size_t len)
         snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
-static mode_t current_umask(void)
-{
-    mode_t m = umask(0);
-    umask(m);
-    return m;
-}
-
 /* The Markdown summary written beside a baseline: report.md beside
  * results.json, else FILE.md for FILE.json. */
 static void md_beside(const char *baseline, char *out, size_t len)
@@ -130,7 +122,8 @@ static void md_beside(const char *baseline, char *out, size_t len)
  * a failure before it leaves the old baseline as it was. */
 static int update(const char *baseline, ns_suite_size size, uint64_t seed, int threads)
 {
-    char dir[PATH_MAX], scratch[PATH_MAX + 32], out[PATH_MAX + 64], from[PATH_MAX + 96], md[PATH_MAX + 16];
+    char dir[PATH_MAX], prefix[PATH_MAX + 24], scratch[PATH_MAX + 32], out[PATH_MAX + 64], from[PATH_MAX + 96],
+         md[PATH_MAX + 16];
     dir_of(baseline, dir, sizeof dir);
     md_beside(baseline, md, sizeof md);
     /* What cannot be replaced is said before minutes of measuring. */
@@ -141,8 +134,8 @@ static int update(const char *baseline, ns_suite_size size, uint64_t seed, int t
         ns_die("regress: --update: %s is a directory", md);
     if (ns_mkdir_p(dir) != 0)
         ns_die("regress: cannot create the directory %s (%s)", dir, strerror(errno));
-    if (snprintf(scratch, sizeof scratch, "%s/.regress-update-XXXXXX", dir) >= (int)sizeof scratch ||
-        !mkdtemp(scratch))
+    snprintf(prefix, sizeof prefix, "%s/.regress-update-", dir);
+    if (ns_mkdtemp(scratch, sizeof scratch, prefix) != 0)
         ns_die("regress: cannot create a scratch directory in %s (%s)", dir, strerror(errno));
     snprintf(out, sizeof out, "%s/report", scratch);
     progress p = { isatty(2), 0 };
@@ -263,21 +256,11 @@ int cmd_regress(int argc, char **argv)
             ns_regress_baseline_free(&b);
             ns_die("regress: cannot write %s (it is a directory)", markdown);
         }
-        int fd = -1;
-        if (snprintf(md_tmp, sizeof md_tmp, "%s.tmp-XXXXXX", markdown) < (int)sizeof md_tmp)
-            fd = mkstemp(md_tmp);
-        else
-            errno = ENAMETOOLONG;
-        if (fd < 0 || !(md = fdopen(fd, "w"))) {
+        if (!(md = ns_file_begin(markdown, md_tmp, sizeof md_tmp))) {
             int saved = errno;
-            if (fd >= 0) {
-                close(fd);
-                unlink(md_tmp);
-            }
             ns_regress_baseline_free(&b);
             ns_die("regress: cannot write %s (%s)", markdown, strerror(saved));
         }
-        fchmod(fd, 0666 & ~current_umask());
     }
     progress p = { isatty(2), 0 };
     ns_regress_opts o = { .threads = threads, .only = only, .nonly = nonly,
@@ -285,10 +268,8 @@ int cmd_regress(int argc, char **argv)
     ns_regress_result r;
     if (ns_regress_check(&b, &o, &r, err, sizeof err) != 0) {
         ns_regress_baseline_free(&b);
-        if (md) {
-            fclose(md);
-            unlink(md_tmp);
-        }
+        if (md)
+            ns_file_commit(md, md_tmp, markdown, false, false);
         ns_die("regress: %s", err);
     }
     int failed = ns_regress_failed(&r);
@@ -298,16 +279,11 @@ int cmd_regress(int argc, char **argv)
     if (markdown) {
         FILE *f = md ? md : stdout;
         write_error |= ns_regress_write_md(&b, &r, f) != 0;
-        if (md) {
-            int bad = fflush(md) != 0 || ferror(md) || fsync(fileno(md)) != 0;
-            bad |= fclose(md) != 0;
-            if (bad || rename(md_tmp, markdown) != 0) {
-                int saved = errno;
-                unlink(md_tmp);
-                ns_regress_result_free(&r);
-                ns_regress_baseline_free(&b);
-                ns_die("regress: cannot write %s (%s)", markdown, strerror(saved ? saved : EIO));
-            }
+        if (md && ns_file_commit(md, md_tmp, markdown, true, true) != 0) {
+            int saved = errno;
+            ns_regress_result_free(&r);
+            ns_regress_baseline_free(&b);
+            ns_die("regress: cannot write %s (%s)", markdown, strerror(saved ? saved : EIO));
         }
     }
     ns_regress_result_free(&r);

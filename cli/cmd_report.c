@@ -1,5 +1,5 @@
 /* normstab report: measure every normalizer in every policy and write the
- * report (analysis/report.h). */
+ * report (report/report.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../analysis/report.h"
+#include "../report/report.h"
 #include "cli.h"
 #include "rows.h"
 #include "../util/clock.h"

@@ -12,6 +12,7 @@
 #include "../util/clock.h"
 #include "../util/file.h"
 #include "../util/path.h"
+#include "json_keys.h"
 
 /* Candidates of one (kind, cause) that MPFR rejected before the finder
  * starts confirming only one in SKIP_PERIOD of them. */
@@ -564,31 +565,31 @@ cJSON *ns_finding_to_json(const ns_finding *f)
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    cJSON_AddStringToObject(o, "normalizer", f->normalizer);
-    cJSON_AddStringToObject(o, "policy", f->policy);
-    cJSON_AddStringToObject(o, "sum", ns_sum_order_name(f->sum));
+    cJSON_AddStringToObject(o, NS_FJ_NORMALIZER, f->normalizer);
+    cJSON_AddStringToObject(o, NS_FJ_POLICY, f->policy);
+    cJSON_AddStringToObject(o, NS_FJ_SUM, ns_sum_order_name(f->sum));
     const ns_family *fam = NULL;
     if (ns_algorithm_find(f->normalizer, &fam) && ns_family_nparams(fam) > 0) {
-        cJSON *p = cJSON_AddObjectToObject(o, "param");
+        cJSON *p = cJSON_AddObjectToObject(o, NS_FJ_PARAM);
         for (size_t k = 0; p && k < ns_family_nparams(fam); k++)
             add_number(p, fam->params[k].key, f->param[k]);
     }
-    cJSON_AddStringToObject(o, "kind", ns_kind_name(f->kind));
-    cJSON_AddStringToObject(o, "cause", ns_cause_name(f->cause));
-    add_number(o, "value", f->value);
-    cJSON_AddNumberToObject(o, "n", (double)f->row.n);
-    cJSON_AddItemToObject(o, "x", double_array(f->row.x, f->row.n));
+    cJSON_AddStringToObject(o, NS_FJ_KIND, ns_kind_name(f->kind));
+    cJSON_AddStringToObject(o, NS_FJ_CAUSE, ns_cause_name(f->cause));
+    add_number(o, NS_FJ_VALUE, f->value);
+    cJSON_AddNumberToObject(o, NS_FJ_N, (double)f->row.n);
+    cJSON_AddItemToObject(o, NS_FJ_X, double_array(f->row.x, f->row.n));
     if (f->has_g)
-        cJSON_AddItemToObject(o, "g", double_array(f->row.g, f->row.n));
-    cJSON_AddBoolToObject(o, "confirmed", f->confirmed);
-    cJSON_AddStringToObject(o, "verdict", f->expected ? "expected" : "broken");
-    cJSON_AddStringToObject(o, "why", f->why);
-    cJSON_AddStringToObject(o, "detail", f->detail);
-    cJSON_AddStringToObject(o, "engine", f->engine);
-    cJSON_AddNumberToObject(o, "seed", (double)f->seed);
-    cJSON_AddNumberToObject(o, "evals", (double)f->evals);
-    cJSON_AddNumberToObject(o, "seconds", f->seconds);
-    cJSON_AddNumberToObject(o, "unix_time", ns_clock_unix());
+        cJSON_AddItemToObject(o, NS_FJ_G, double_array(f->row.g, f->row.n));
+    cJSON_AddBoolToObject(o, NS_FJ_CONFIRMED, f->confirmed);
+    cJSON_AddStringToObject(o, NS_FJ_VERDICT, f->expected ? NS_FJ_VERDICT_EXPECTED : NS_FJ_VERDICT_BROKEN);
+    cJSON_AddStringToObject(o, NS_FJ_WHY, f->why);
+    cJSON_AddStringToObject(o, NS_FJ_DETAIL, f->detail);
+    cJSON_AddStringToObject(o, NS_FJ_ENGINE, f->engine);
+    cJSON_AddNumberToObject(o, NS_FJ_SEED, (double)f->seed);
+    cJSON_AddNumberToObject(o, NS_FJ_EVALS, (double)f->evals);
+    cJSON_AddNumberToObject(o, NS_FJ_SECONDS, f->seconds);
+    cJSON_AddNumberToObject(o, NS_FJ_UNIX_TIME, ns_clock_unix());
     return o;
 }
 
@@ -673,9 +674,9 @@ static int read_count(const cJSON *j, const char *key, uint64_t *out, char *err,
 
 int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen)
 {
-    const char *name = get_string(j, "normalizer"), *policy = get_string(j, "policy");
-    const char *kind = get_string(j, "kind"), *cause = get_string(j, "cause");
-    const char *sum = get_string(j, "sum");
+    const char *name = get_string(j, NS_FJ_NORMALIZER), *policy = get_string(j, NS_FJ_POLICY);
+    const char *kind = get_string(j, NS_FJ_KIND), *cause = get_string(j, NS_FJ_CAUSE);
+    const char *sum = get_string(j, NS_FJ_SUM);
     if (!name || !policy || !kind) {
         snprintf(err, errlen, "a finding needs 'normalizer', 'policy' and 'kind'");
         return -1;
@@ -709,7 +710,7 @@ int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen
         return -1;
     }
     ns_params_default(fam, f->param);
-    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(j, "param"), *pv;
+    const cJSON *pa = cJSON_GetObjectItemCaseSensitive(j, NS_FJ_PARAM), *pv;
     cJSON_ArrayForEach(pv, pa) {
         char kv[160], why[160];
         snprintf(kv, sizeof kv, "%s=%.17g", pv->string ? pv->string : "",
@@ -721,12 +722,12 @@ int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen
     }
     double *x = NULL, *g = NULL;
     size_t n = 0, gn = 0;
-    if (read_array(cJSON_GetObjectItemCaseSensitive(j, "x"), &x, &n) != 0) {
+    if (read_array(cJSON_GetObjectItemCaseSensitive(j, NS_FJ_X), &x, &n) != 0) {
         snprintf(err, errlen, "field 'x': expected an array of 1 to %d numbers (%%a strings)",
                  NS_FUZZ_MAX_N);
         return -1;
     }
-    const cJSON *ga = cJSON_GetObjectItemCaseSensitive(j, "g");
+    const cJSON *ga = cJSON_GetObjectItemCaseSensitive(j, NS_FJ_G);
     if (ga && (read_array(ga, &g, &gn) != 0 || gn != n)) {
         free(x);
         free(g);
@@ -741,25 +742,25 @@ int ns_finding_from_json(const cJSON *j, ns_finding *f, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, NS_FJ_VALUE);
     f->value = cJSON_IsNumber(v) ? v->valuedouble : NAN;
     if (cJSON_IsString(v))
         parse_double(v->valuestring, &f->value);
-    f->confirmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "confirmed"));
-    const char *verdict = get_string(j, "verdict");
-    f->expected = verdict && strcmp(verdict, "expected") == 0;
+    f->confirmed = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, NS_FJ_CONFIRMED));
+    const char *verdict = get_string(j, NS_FJ_VERDICT);
+    f->expected = verdict && strcmp(verdict, NS_FJ_VERDICT_EXPECTED) == 0;
     const char *s;
-    if ((s = get_string(j, "why")))
+    if ((s = get_string(j, NS_FJ_WHY)))
         snprintf(f->why, sizeof f->why, "%s", s);
-    if ((s = get_string(j, "detail")))
+    if ((s = get_string(j, NS_FJ_DETAIL)))
         snprintf(f->detail, sizeof f->detail, "%s", s);
-    if ((s = get_string(j, "engine")))
+    if ((s = get_string(j, NS_FJ_ENGINE)))
         snprintf(f->engine, sizeof f->engine, "%s", s);
-    if (read_count(j, "seed", &f->seed, err, errlen) != 0 ||
-        read_count(j, "evals", &f->evals, err, errlen) != 0)
+    if (read_count(j, NS_FJ_SEED, &f->seed, err, errlen) != 0 ||
+        read_count(j, NS_FJ_EVALS, &f->evals, err, errlen) != 0)
         return -1;
     const cJSON *num;
-    if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, "seconds")))
+    if (cJSON_IsNumber(num = cJSON_GetObjectItemCaseSensitive(j, NS_FJ_SECONDS)))
         f->seconds = num->valuedouble;
     return 0;
 }
@@ -790,8 +791,8 @@ int ns_findings_read(const char *path, ns_finding_set *into, bool dedupe, char *
             rc = -1;
             break;
         }
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "summary")) ||
-            !cJSON_GetObjectItemCaseSensitive(j, "kind")) {
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, NS_FJ_SUMMARY)) ||
+            !cJSON_GetObjectItemCaseSensitive(j, NS_FJ_KIND)) {
             cJSON_Delete(j);                   /* a summary or another record */
             continue;
         }
@@ -879,8 +880,8 @@ int ns_findings_store(const ns_finding_set *s, const char *dir, ns_finding_json_
                  f->has_g ? " -g " : "", f->has_g ? gpath : "");
         cJSON *o = to_json(f, i, ctx);
         if (o) {
-            cJSON_AddStringToObject(o, "file", xpath);
-            cJSON_AddStringToObject(o, "command", command);
+            cJSON_AddStringToObject(o, NS_FJ_FILE, xpath);
+            cJSON_AddStringToObject(o, NS_FJ_COMMAND, command);
         }
         char *line = o ? cJSON_PrintUnformatted(o) : NULL;
         cJSON_Delete(o);

@@ -7,7 +7,8 @@
 # figure says "not measured" otherwise).
 BENCH_OUT    ?= reports/latest/bench.json
 BENCH_FUZZER ?= $(BUILD)/fuzz/libfuzzer/normstab-fuzz
-BENCH_OBJ     = $(BUILD)/obj/bench/bench.o $(BUILD)/obj/bench/measure.o $(BUILD)/obj/bench/commands.o
+BENCH_OBJ     = $(BUILD)/obj/bench/bench.o $(BUILD)/obj/bench/measure.o $(BUILD)/obj/bench/commands.o \
+                $(BUILD)/obj/bench/figures.o
 
 .PHONY: bench
 bench: $(BUILD)/bench-round $(BUILD)/bench-suite $(BIN)

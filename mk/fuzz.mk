@@ -33,7 +33,7 @@ FUZZ_COV      = -fno-sanitize-coverage=trace-cmp,indirect-calls
 # Objects of the library with edge coverage (see FUZZ_COVERAGE_ONLY below).
 FUZZ_COVERED ?=
 # The engines' builds of the library: OpenMP off (the pragmas of analysis/
-# then read as unknown ones).
+# and report/ then read as unknown ones).
 FUZZ_SUBMAKE  = $(MAKE) --no-print-directory OPENMP= CFLAGS=-Wno-unknown-pragmas
 FUZZ_CFLAGS   = $(CPPFLAGS_ALL) $(CFLAGS_STRICT) -Wno-unknown-pragmas -O2 -g
 FUZZ_HARNESS  = fuzz/targets/harness.c fuzz/targets/harness.h

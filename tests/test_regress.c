@@ -1,4 +1,4 @@
-/* Regression checks (analysis/regress.h): the rules name metrics that
+/* Regression checks (report/regress.h): the rules name metrics that
  * results.json holds, a baseline's JSON problems are named with their
  * place, and targets that are gone are counted as missing. */
 #include <criterion/criterion.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../analysis/regress.h"
+#include "../report/regress.h"
 #include "testlib.h"
 
 #define COMMITTED "reports/baseline/results.json"

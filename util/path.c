@@ -47,6 +47,19 @@ int ns_mkdir_parents(const char *path)
     return copy_path(buf, path) != 0 ? -1 : make_prefixes(buf, 0);
 }
 
+int ns_mkdtemp(char *buf, size_t len, const char *prefix)
+{
+    if (snprintf(buf, len, "%sXXXXXX", prefix) >= (int)len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (!mkdtemp(buf))
+        return -1;
+    mode_t mask = umask(0);
+    umask(mask);
+    return chmod(buf, 0777 & ~mask);
+}
+
 int ns_remove_tree(const char *path)
 {
     struct stat st;

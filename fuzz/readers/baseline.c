@@ -1,4 +1,4 @@
-/* libFuzzer target: the reader of regression baselines (analysis/regress.h,
+/* libFuzzer target: the reader of regression baselines (report/regress.h,
  * ns_regress_load: JSON as `normstab report` writes it), on the input as a
  * file.  A baseline it accepts is then written out as the text report of
  * an empty comparison.  Any crash, leak or undefined behaviour is the
@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../analysis/regress.h"
+#include "../../report/regress.h"
 
 static int fd = -1;
 static char path[64];

@@ -34,9 +34,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../util/clock.h"
 #include "../../util/escape.h"
 #include "../../util/file.h"
+#include "../json_keys.h"
 #include "../replay.h"
+#include "../results.h"
 
 #define MAX_RUNS 4096
 
@@ -74,13 +77,6 @@ static int read_runs(const char *path)
     }
     fclose(in);
     return 0;
-}
-
-static double unix_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- books: deduplicated findings and what collect knows beyond them ---- */
@@ -228,7 +224,7 @@ static int read_earlier(const char *path, earlier *e)
     char *line = NULL;
     size_t cap = 0, lineno = 0, damaged = 0;
     int rc = 0;
-    double now = unix_now();
+    double now = ns_clock_unix();
     ns_finding f;
     ns_finding_init(&f);
     while (rc == 0 && getline(&line, &cap, in) != -1) {
@@ -250,8 +246,8 @@ static int read_earlier(const char *path, earlier *e)
                 rc = -1;
             } else {
                 earlier_note *k = &e->note[e->set.count - 1];
-                k->first_found = number_or(j, "first_found", number_or(j, "unix_time", now));
-                k->fixed_at = number_or(j, "fixed_at", now);
+                k->first_found = number_or(j, NS_FJ_FIRST_FOUND, number_or(j, NS_FJ_UNIX_TIME, now));
+                k->fixed_at = number_or(j, NS_FJ_FIXED_AT, now);
                 k->line = lineno;
                 ns_finding_slug(&f, k->slug, sizeof k->slug);
             }
@@ -302,14 +298,14 @@ static cJSON *finding_json(const ns_finding *f, const meta *m, bool fixed)
     cJSON *o = ns_finding_to_json(f);
     if (!o)
         return NULL;
-    cJSON_AddStringToObject(o, "engines", m->engines);
-    add_time(o, "first_found", m->first_found);
+    cJSON_AddStringToObject(o, NS_FJ_ENGINES, m->engines);
+    add_time(o, NS_FJ_FIRST_FOUND, m->first_found);
     if (fixed) {
-        cJSON_AddStringToObject(o, "no_longer", m->now);
-        add_time(o, "fixed_at", m->fixed_at);
-        cJSON_AddBoolToObject(o, "newly", m->newly);
+        cJSON_AddStringToObject(o, NS_FJ_NO_LONGER, m->now);
+        add_time(o, NS_FJ_FIXED_AT, m->fixed_at);
+        cJSON_AddBoolToObject(o, NS_FJ_NEWLY, m->newly);
     } else {
-        cJSON_AddBoolToObject(o, "carried", m->carried);
+        cJSON_AddBoolToObject(o, NS_FJ_CARRIED, m->carried);
     }
     return o;
 }
@@ -390,7 +386,7 @@ static int carry(earlier *e, bool from_findings, book *found, book *fixed)
             at = book_put(found, &rr.now, &m);
         } else {
             m.newly = from_findings;
-            m.fixed_at = from_findings ? unix_now() : m.fixed_at;
+            m.fixed_at = from_findings ? ns_clock_unix() : m.fixed_at;
             m.row_found = m.fixed_at;
             snprintf(m.now, sizeof m.now, "%s", rr.verdict == NS_REPLAY_EXPECTED
                      ? "a hazard of the contract" : ns_replay_verdict_name(rr.verdict));
@@ -431,7 +427,7 @@ int main(int argc, char **argv)
 
     size_t problems = 0, crashes = 0;
     char err[512];
-    double now = unix_now();
+    double now = ns_clock_unix();
     for (size_t i = 0; i < nruns; i++) {
         run *r = &runs[i];
         crashes += r->crashes > 0 ? (size_t)r->crashes : 0;
@@ -501,41 +497,41 @@ int main(int argc, char **argv)
 
     /* fuzz.json */
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddNumberToObject(root, "schema", 1);
-    cJSON *jr = cJSON_AddArrayToObject(root, "runs");
+    cJSON_AddNumberToObject(root, NS_FJ_SCHEMA, 1);
+    cJSON *jr = cJSON_AddArrayToObject(root, NS_FJ_RUNS);
     double total_seconds = 0;
     for (size_t i = 0; i < nruns; i++) {
         const run *r = &runs[i];
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "engine", r->engine);
-        cJSON_AddStringToObject(o, "normalizer", r->normalizer);
-        cJSON_AddStringToObject(o, "policy", r->policy);
-        cJSON_AddNumberToObject(o, "seconds", r->seconds);
+        cJSON_AddStringToObject(o, NS_FJ_ENGINE, r->engine);
+        cJSON_AddStringToObject(o, NS_FJ_NORMALIZER, r->normalizer);
+        cJSON_AddStringToObject(o, NS_FJ_POLICY, r->policy);
+        cJSON_AddNumberToObject(o, NS_FJ_SECONDS, r->seconds);
         if (r->executions >= 0) {
-            cJSON_AddNumberToObject(o, "executions", r->executions);
-            cJSON_AddNumberToObject(o, "executions_per_second",
+            cJSON_AddNumberToObject(o, NS_FJ_EXECUTIONS, r->executions);
+            cJSON_AddNumberToObject(o, NS_FJ_EXECUTIONS_PER_SECOND,
                                     r->seconds > 0 ? r->executions / r->seconds : 0);
         }
-        cJSON_AddNumberToObject(o, "findings", (double)r->findings);
-        cJSON_AddNumberToObject(o, "broken", (double)r->broken);
-        cJSON_AddNumberToObject(o, "crashes", (double)r->crashes);
-        cJSON_AddStringToObject(o, "status", r->status);
+        cJSON_AddNumberToObject(o, NS_FJ_FINDINGS, (double)r->findings);
+        cJSON_AddNumberToObject(o, NS_FJ_BROKEN, (double)r->broken);
+        cJSON_AddNumberToObject(o, NS_FJ_CRASHES, (double)r->crashes);
+        cJSON_AddStringToObject(o, NS_FJ_STATUS, r->status);
         cJSON_AddItemToArray(jr, o);
         total_seconds += r->seconds;
     }
-    cJSON *jf = cJSON_AddArrayToObject(root, "findings");
+    cJSON *jf = cJSON_AddArrayToObject(root, NS_FJ_FINDINGS);
     for (size_t i = 0; i < all.set.count; i++)
         cJSON_AddItemToArray(jf, finding_json(&all.set.items[i], &all.m[i], false));
-    cJSON *jx = cJSON_AddArrayToObject(root, "no_longer_reproduces");
+    cJSON *jx = cJSON_AddArrayToObject(root, NS_FJ_NO_LONGER_REPRODUCES);
     for (size_t i = 0; i < fixed.set.count; i++)
         cJSON_AddItemToArray(jx, finding_json(&fixed.set.items[i], &fixed.m[i], true));
-    cJSON_AddNumberToObject(root, "broken", (double)broken);
-    cJSON_AddNumberToObject(root, "carried", (double)ncarried);
-    cJSON_AddNumberToObject(root, "crashes", (double)crashes);
-    cJSON_AddNumberToObject(root, "engine_seconds", total_seconds);
-    cJSON_AddBoolToObject(root, "interrupted", stopped_by != NULL);
+    cJSON_AddNumberToObject(root, NS_FJ_BROKEN, (double)broken);
+    cJSON_AddNumberToObject(root, NS_FJ_CARRIED, (double)ncarried);
+    cJSON_AddNumberToObject(root, NS_FJ_CRASHES, (double)crashes);
+    cJSON_AddNumberToObject(root, NS_FJ_ENGINE_SECONDS, total_seconds);
+    cJSON_AddBoolToObject(root, NS_FJ_INTERRUPTED, stopped_by != NULL);
     if (stopped_by)
-        cJSON_AddStringToObject(root, "stopped_by", stopped_by);
+        cJSON_AddStringToObject(root, NS_FJ_STOPPED_BY, stopped_by);
     snprintf(path, sizeof path, "%s/fuzz.json", out);
     FILE *fj = ns_file_begin(path, tmp, sizeof tmp);
     char *text = cJSON_Print(root);
@@ -546,7 +542,6 @@ int main(int argc, char **argv)
     if (commit(fj, tmp, path, text && fprintf(fj, "%s\n", text) >= 0) != 0)
         return 2;
     cJSON_free(text);
-    cJSON_Delete(root);
 
     /* fuzz.md */
     snprintf(path, sizeof path, "%s/fuzz.md", out);
@@ -563,40 +558,8 @@ int main(int argc, char **argv)
         fprintf(md, "**Interrupted** by %s: the runs below are those made before it (the last one "
                 "cut short) and the findings theirs and those of earlier runs; the corpora are kept "
                 "for the next run.\n\n", stopped_by);
-    fprintf(md, "## Engines\n\n| engine | runs | seconds | executions | executions/s | findings | broken | crashes |\n"
-                "|---|---:|---:|---:|---:|---:|---:|---:|\n");
-    const char *seen[16];
-    size_t nseen = 0;
-    for (size_t i = 0; i < nruns; i++) {
-        size_t j = 0;
-        while (j < nseen && strcmp(seen[j], runs[i].engine) != 0)
-            j++;
-        if (j < nseen || nseen == 16)
-            continue;
-        seen[nseen++] = runs[i].engine;
-        double sec = 0, ex = 0;
-        size_t nr = 0, fi = 0, br = 0;
-        long cr = 0;
-        bool counted = true;
-        for (size_t k = 0; k < nruns; k++)
-            if (strcmp(runs[k].engine, runs[i].engine) == 0) {
-                nr++;
-                sec += runs[k].seconds;
-                if (runs[k].executions >= 0)
-                    ex += runs[k].executions;
-                else
-                    counted = false;
-                fi += runs[k].findings;
-                br += runs[k].broken;
-                cr += runs[k].crashes;
-            }
-        if (counted)
-            fprintf(md, "| %s | %zu | %.0f | %.0f | %.0f | %zu | %zu | %ld |\n", runs[i].engine, nr,
-                    sec, ex, sec > 0 ? ex / sec : 0, fi, br, cr);
-        else
-            fprintf(md, "| %s | %zu | %.0f | - | - | %zu | %zu | %ld |\n", runs[i].engine, nr, sec,
-                    fi, br, cr);
-    }
+    fputs("## Engines\n\n", md);
+    ns_fuzz_md_engines(md, root);
     if (broken) {
         fprintf(md, "\n## Broken promises\n\n");
         for (size_t i = 0; i < all.set.count; i++) {
@@ -615,18 +578,9 @@ int main(int argc, char **argv)
                     dir, slug);
         }
     }
-    fprintf(md, "\n## Findings\n\n| normalizer | policy | kind | cause | verdict | n | found by | why |\n"
-                "|---|---|---|---|---|---:|---|---|\n");
-    for (size_t i = 0; i < all.set.count; i++) {
-        const ns_finding *f = &all.set.items[i];
-        const meta *m = &all.m[i];
-        fprintf(md, "| %s | %s | %s | %s | %s | %zu | %s%s%s | ", f->normalizer, f->policy,
-                ns_kind_name(f->kind), ns_cause_name(f->cause), f->expected ? "expected" : "**broken**",
-                f->row.n, m->engines, m->carried && m->engines[0] ? ", " : "",
-                m->carried ? "an earlier run" : "");
-        ns_md_text(md, f->why);
-        fputs(" |\n", md);
-    }
+    fputs("\n## Findings\n\n", md);
+    ns_fuzz_md_findings(md, root);
+    cJSON_Delete(root);
     if (fixed.set.count) {
         fprintf(md, "\n## No longer reproduce\n\nFindings of earlier runs that the current code and "
                     "contracts no longer fail, kept under `%s/`.\n\n"

@@ -75,7 +75,8 @@ grep -q "fuzz.json is malformed" "$T/latest/report.md" || fail "a malformed fuzz
 cat > "$T/latest/fuzz.json" <<'JSON'
 {"schema": 1, "broken": 1, "crashes": 0,
  "runs": [{"engine": "search", "executions": 300, "seconds": 2, "findings": 2, "broken": 1, "crashes": 0},
-          {"engine": "search", "executions": 100, "seconds": 2, "findings": 0, "broken": 0, "crashes": 0}],
+          {"engine": "search", "executions": 100, "seconds": 2, "findings": 0, "broken": 0, "crashes": 0},
+          {"engine": "afl++", "seconds": 3, "findings": 0, "broken": 0, "crashes": 0}],
  "findings": [{"normalizer": "softmax.shifted", "policy": "fp16", "kind": "nan", "cause": "<x>",
                "verdict": "broken", "why": "a & b"},
               {"normalizer": "softmax.naive", "policy": "fp16", "kind": "nan", "cause": "overflow",
@@ -84,7 +85,9 @@ JSON
 $B report --tiny --out "$T/latest" 2>/dev/null || fail "report with fuzz.json failed"
 grep -q '2 distinct findings (1 first found by an earlier run), \*\*1 breaking a contract\*\*' \
     "$T/latest/report.md" || fail "fuzz totals"
-grep -q '| search | 2 | 400 | 100 | 2 | 1 | 0 |' "$T/latest/report.md" || fail "fuzz engine row"
+grep -q '| search | 2 | 4 | 400 | 100 | 2 | 1 | 0 |' "$T/latest/report.md" || fail "fuzz engine row"
+grep -q '| afl++ | 1 | 3 | - | - | 0 | 0 | 0 |' "$T/latest/report.md" ||
+    fail "an engine that did not count its executions shows a count"
 grep -q '<td>&lt;x&gt;</td><td>broken</td><td>a &amp; b</td>' "$T/latest/index.html" || fail "fuzz finding row"
 echo x > "$T/file"
 expect_error 2 "is not a directory" $B report --tiny --out "$T/file"

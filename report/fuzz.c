@@ -1,43 +1,26 @@
-#include "report_fuzz.h"
-
-#include "../util/file.h"
-#include "report_data.h"
+/* The fuzz section of the report (fuzz.h), from fuzz.json as
+ * fuzz/results.h sums it up. */
+#include "fuzz.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "../util/escape.h"
 
-#define MAX_ENGINES 8
+#include "../fuzz/json_keys.h"
+#include "../fuzz/results.h"
+#include "../util/escape.h"
+#include "../util/file.h"
+
 #define MAX_SHOWN 20
 #define FUZZ_JSON_MAX_BYTES ((size_t)1 << 28)   /* a night of findings is a few MB */
 
-typedef struct engine_total {
-    char name[32];
-    size_t runs;
-    double executions, seconds, findings, broken, crashes;
-} engine_total;
-
 typedef struct fuzz_summary {
     const char *problem;        /* why there is nothing to show, or NULL */
-    engine_total engine[MAX_ENGINES];
+    ns_fuzz_engine_total engine[NS_FUZZ_MAX_ENGINES];
     size_t nengines, nfindings, carried, broken, crashes;
-    cJSON *root;                /* owns the findings shown */
+    cJSON *root;                /* fuzz.json, for the findings shown */
 } fuzz_summary;
-
-static double number(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? v->valuedouble : 0;
-}
-
-static const char *text(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
 
 static void load(fuzz_summary *s, const char *dir)
 {
@@ -52,44 +35,25 @@ static void load(fuzz_summary *s, const char *dir)
     }
     s->root = cJSON_Parse(json);
     free(json);
-    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(s->root, "runs");
-    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s->root, "findings");
+    const cJSON *runs = cJSON_GetObjectItemCaseSensitive(s->root, NS_FJ_RUNS);
+    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s->root, NS_FJ_FINDINGS);
     if (!cJSON_IsArray(runs) || !cJSON_IsArray(findings)) {
         s->problem = "fuzz.json is malformed (no runs or findings array): run `make fuzz` again";
         return;
     }
-    const cJSON *r;
-    cJSON_ArrayForEach(r, runs) {
-        const char *name = text(r, "engine");
-        size_t k = 0;
-        while (k < s->nengines && strcmp(s->engine[k].name, name) != 0)
-            k++;
-        if (k == s->nengines) {
-            if (k == MAX_ENGINES)
-                continue;
-            snprintf(s->engine[k].name, sizeof s->engine[k].name, "%s", name);
-            s->nengines++;
-        }
-        engine_total *e = &s->engine[k];
-        e->runs++;
-        e->executions += number(r, "executions");
-        e->seconds += number(r, "seconds");
-        e->findings += number(r, "findings");
-        e->broken += number(r, "broken");
-        e->crashes += number(r, "crashes");
-    }
+    s->nengines = ns_fuzz_engine_totals(s->root, s->engine, NS_FUZZ_MAX_ENGINES);
     s->nfindings = (size_t)cJSON_GetArraySize(findings);
     const cJSON *fd;
     cJSON_ArrayForEach(fd, findings)             /* kept from an earlier run */
-        s->carried += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fd, "carried"));
-    s->broken = (size_t)number(s->root, "broken");
-    s->crashes = (size_t)number(s->root, "crashes");
+        s->carried += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fd, NS_FJ_CARRIED));
+    s->broken = (size_t)ns_fuzz_number(s->root, NS_FJ_BROKEN);
+    s->crashes = (size_t)ns_fuzz_number(s->root, NS_FJ_CRASHES);
 }
 
 /* Findings that break a contract first, then the expected ones. */
 static int shown(const cJSON *fd, int broken_pass)
 {
-    int broken = strcmp(text(fd, "verdict"), "expected") != 0;
+    int broken = strcmp(ns_fuzz_text(fd, NS_FJ_VERDICT), NS_FJ_VERDICT_EXPECTED) != 0;
     return broken == broken_pass;
 }
 
@@ -107,14 +71,7 @@ void ns_report_fuzz_md(FILE *f, const char *dir)
     if (s.carried)
         fprintf(f, " (%zu first found by an earlier run)", s.carried);
     fprintf(f, ", **%zu breaking a contract**, %zu crashes.\n\n", s.broken, s.crashes);
-    fputs("| engine | targets run | executions | executions/s | findings | broken | crashes |\n"
-          "|---|---|---|---|---|---|---|\n", f);
-    for (size_t k = 0; k < s.nengines; k++) {
-        const engine_total *e = &s.engine[k];
-        fprintf(f, "| %s | %zu | %.0f | %.0f | %.0f | %.0f | %.0f |\n", e->name, e->runs,
-                e->executions, e->seconds > 0 ? e->executions / e->seconds : 0, e->findings,
-                e->broken, e->crashes);
-    }
+    ns_fuzz_md_engines(f, s.root);
     fputc('\n', f);
     cJSON_Delete(s.root);
 }
@@ -136,18 +93,22 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
     if (s.carried)
         fprintf(f, " (%zu first found by an earlier run)", s.carried);
     fprintf(f, ", <strong>%zu breaking a contract</strong>, %zu crashes.</p>\n", s.broken, s.crashes);
-    fputs("<table><tr><th>engine</th><th>targets run</th><th>executions</th><th>executions/s</th>"
+    fputs("<table><tr><th>engine</th><th>runs</th><th>seconds</th><th>executions</th><th>executions/s</th>"
           "<th>findings</th><th>broken</th><th>crashes</th></tr>\n", f);
     for (size_t k = 0; k < s.nengines; k++) {
-        const engine_total *e = &s.engine[k];
+        const ns_fuzz_engine_total *e = &s.engine[k];
         fputs("<tr><td>", f);
         ns_html_escape(f, e->name);
-        fprintf(f, "</td><td>%zu</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n",
-                e->runs, e->executions, e->seconds > 0 ? e->executions / e->seconds : 0, e->findings,
-                e->broken, e->crashes);
+        fprintf(f, "</td><td>%zu</td><td>%.0f</td>", e->runs, e->seconds);
+        if (e->counted)
+            fprintf(f, "<td>%.0f</td><td>%.0f</td>", e->executions,
+                    e->seconds > 0 ? e->executions / e->seconds : 0);
+        else
+            fputs("<td>-</td><td>-</td>", f);
+        fprintf(f, "<td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n", e->findings, e->broken, e->crashes);
     }
     fputs("</table>\n", f);
-    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s.root, "findings");
+    const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s.root, NS_FJ_FINDINGS);
     size_t count = 0;
     fputs("<table><tr><th>normalizer</th><th>policy</th><th>kind</th><th>cause</th><th>verdict</th>"
           "<th>why</th></tr>\n", f);
@@ -156,8 +117,9 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
         cJSON_ArrayForEach(fd, findings) {
             if (count == MAX_SHOWN || !shown(fd, pass))
                 continue;
-            const char *cells[] = { text(fd, "normalizer"), text(fd, "policy"), text(fd, "kind"),
-                                    text(fd, "cause"), text(fd, "verdict"), text(fd, "why") };
+            const char *cells[] = { ns_fuzz_text(fd, NS_FJ_NORMALIZER), ns_fuzz_text(fd, NS_FJ_POLICY),
+                                    ns_fuzz_text(fd, NS_FJ_KIND), ns_fuzz_text(fd, NS_FJ_CAUSE),
+                                    ns_fuzz_text(fd, NS_FJ_VERDICT), ns_fuzz_text(fd, NS_FJ_WHY) };
             fputs("<tr>", f);
             for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
                 fputs("<td>", f);

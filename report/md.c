@@ -1,11 +1,11 @@
 /* report.md: the summary a CI job posts (GitHub-flavoured Markdown). */
-#include "report_data.h"
-#include "report_fuzz.h"
+#include "data.h"
+#include "fuzz.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "verdict.h"
+#include "../analysis/verdict.h"
 #include "../util/escape.h"
 
 static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
@@ -99,7 +99,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
         }
 
     char lines[16][NS_REPORT_LINE];
-    size_t nl = ns_report_findings(d, lines, 16);
+    size_t nl = ns_report_published(d, lines, 16);
     if (nl) {
         fprintf(f, "\n## The published picture\n\n");
         for (size_t i = 0; i < nl; i++)

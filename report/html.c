@@ -1,13 +1,13 @@
 /* index.html: one self-contained page (inline CSS and SVG, no scripts, no
  * external resources).  Every string that does not come from this file
  * (names, definitions, paths, generated descriptions) goes through esc(). */
-#include "report_data.h"
-#include "report_fuzz.h"
+#include "data.h"
+#include "fuzz.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "verdict.h"
+#include "../analysis/verdict.h"
 #include "../util/escape.h"
 
 static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }
@@ -445,7 +445,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
           "low-precision sums lose accuracy as rows grow, while pairwise sums and fp32 accumulators stay flat. As measured "
           "here:</p>\n<ul class=\"findings\">\n", f);
     char lines[16][NS_REPORT_LINE];
-    size_t nl = ns_report_findings(d, lines, 16);
+    size_t nl = ns_report_published(d, lines, 16);
     for (size_t i = 0; i < nl; i++) {
         fputs("<li>", f);
         esc(f, lines[i]);

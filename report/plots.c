@@ -3,7 +3,7 @@
  * else; as many processes at a time as the report has threads), then read
  * back to be inlined into the page. */
 #include "../util/file.h"
-#include "report_data.h"
+#include "data.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,8 +80,6 @@ static void point_add(series *s, double x, double y)
     }
 }
 
-/* gnuplot strings are written between double quotes: keep only what cannot
- * end or escape them. */
 /* A string literal for gnuplot, in single quotes: gnuplot substitutes
  * `commands` in double-quoted strings, never in single-quoted ones, where
  * '' stands for one quote and nothing else is special.  Control characters

@@ -4,7 +4,7 @@
  * Numer. Anal. 41(4), 2021: shifted and unshifted softmax about equally
  * accurate, the division-free form less accurate and not summing to one in
  * low precision; and sequential low-precision sums degrading with n). */
-#include "report_data.h"
+#include "data.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -142,7 +142,7 @@ static void scale_sentences(const ns_report_data *d, char (*out)[NS_REPORT_LINE]
     }
 }
 
-size_t ns_report_findings(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max)
+size_t ns_report_published(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max)
 {
     size_t k = 0;
     if (d->nreal)

@@ -4,10 +4,10 @@
 
 #include <stdio.h>
 
-#include "envelope.h"
+#include "../analysis/envelope.h"
 #include "report.h"
-#include "suite.h"
-#include "sweep.h"
+#include "../analysis/suite.h"
+#include "../analysis/sweep.h"
 
 typedef struct ns_report_plot {
     char name[96];               /* file stem in plots/ */
@@ -80,7 +80,7 @@ void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s);
 
 /* Sentences stating the published picture as measured (plain text). */
 #define NS_REPORT_LINE 600
-size_t ns_report_findings(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max);
+size_t ns_report_published(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max);
 
 /* The writers; each returns 0 or -1 (errno set). */
 int ns_report_plots(ns_report_data *d, const char *plots_dir);

@@ -1,13 +1,13 @@
 /* results.json: the schema of SPEC section 4 with the measurements of every
  * target over the standard suite, the envelopes and the real rows.  The
  * same seed gives the same file but for "generated". */
-#include "report_data.h"
+#include "data.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-#include "json.h"
-#include "verdict.h"
+#include "../analysis/json.h"
+#include "../analysis/verdict.h"
 
 static cJSON *summary_json(const ns_summary *s)
 {

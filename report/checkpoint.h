@@ -15,8 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "envelope.h"
-#include "sweep.h"
+#include "../analysis/envelope.h"
+#include "../analysis/sweep.h"
 
 typedef struct ns_checkpoint {
     char dir[4096 + 16];         /* OUT.partial */

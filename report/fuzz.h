@@ -1,5 +1,6 @@
 /* The fuzz section of the report: what the last `make fuzz` found, read
- * from DIR/fuzz.json (written by fuzz/run.sh next to the report). */
+ * from DIR/fuzz.json (written next to the report by fuzz/tools/collect.c,
+ * the last step of `make fuzz`). */
 #ifndef NS_REPORT_FUZZ_H
 #define NS_REPORT_FUZZ_H
 

@@ -1,5 +1,5 @@
-/* The report's checkpoint (see report_checkpoint.h). */
-#include "report_checkpoint.h"
+/* The report's checkpoint (see checkpoint.h). */
+#include "checkpoint.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -353,7 +353,7 @@ int ns_checkpoint_save_envelopes(const ns_checkpoint *c, const ns_envelope *env,
     char *names = NULL;
     if (t && plain) {
         for (size_t i = 0; i < count; i++) {
-            /* Field by field (every field of ns_envelope, envelope.h) into
+            /* Field by field (every field of ns_envelope, analysis/envelope.h) into
              * a zeroed record: its padding and the bytes after each
              * string's end stay 0, so that the file is the same for the
              * same measurements. */

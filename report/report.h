@@ -1,8 +1,9 @@
 /* The stability report (SPEC section 4): `normstab report [--out DIR] [--quick]`.
  *
- * Runs the standard suite (suite.h) on every algorithm in every policy and
- * summation order, the sweeps against scale and row length (sweep.h), the
- * envelopes (envelope.h) and, when given, the real logits; then writes
+ * Runs the standard suite (analysis/suite.h) on every algorithm in every
+ * policy and summation order, the sweeps against scale and row length
+ * (analysis/sweep.h), the envelopes (analysis/envelope.h) and, when given,
+ * the real logits; then writes
  *   DIR/index.html    one self-contained page (inline SVG, no scripts)
  *   DIR/report.md     a summary for CI
  *   DIR/results.json  {"schema", "seed", "generated", "suite", "results": [...], ...}
@@ -17,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "suite.h"
+#include "../analysis/suite.h"
 
 #define NS_REPORT_SCHEMA 1
 
@@ -43,7 +44,7 @@ typedef struct ns_report_opts {
     void (*warn)(void *ctx, const char *message);
     /* Interruption: when *stop becomes non-zero (a signal handler sets it),
      * the run stops at the end of the piece of work in progress, keeping the
-     * pieces done in OUT.partial/ (report_checkpoint.h); NULL: never. */
+     * pieces done in OUT.partial/ (checkpoint.h); NULL: never. */
     volatile sig_atomic_t *stop;
     bool resume;                 /* continue from OUT.partial/ rather than start afresh */
 } ns_report_opts;

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "suite.h"
+#include "../analysis/suite.h"
 
 /* How a metric is judged. */
 typedef enum { NS_WORSE_HIGHER, NS_WORSE_LOWER } ns_regress_direction;

@@ -1,0 +1,96 @@
+/* fuzz.json summed per engine and rendered as Markdown (results.h). */
+#include "results.h"
+
+#include <cjson/cJSON.h>
+#include <string.h>
+
+#include "../util/escape.h"
+#include "json_keys.h"
+
+double ns_fuzz_number(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+const char *ns_fuzz_text(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+size_t ns_fuzz_engine_totals(const cJSON *fuzz_json, ns_fuzz_engine_total *out, size_t max)
+{
+    size_t count = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(fuzz_json, NS_FJ_RUNS)) {
+        const char *name = ns_fuzz_text(r, NS_FJ_ENGINE);
+        size_t k = 0;
+        while (k < count && strcmp(out[k].name, name) != 0)
+            k++;
+        if (k == count) {
+            if (k == max)
+                continue;
+            memset(&out[k], 0, sizeof out[k]);
+            snprintf(out[k].name, sizeof out[k].name, "%s", name);
+            out[k].counted = true;
+            count++;
+        }
+        ns_fuzz_engine_total *e = &out[k];
+        const cJSON *ex = cJSON_GetObjectItemCaseSensitive(r, NS_FJ_EXECUTIONS);
+        e->runs++;
+        e->seconds += ns_fuzz_number(r, NS_FJ_SECONDS);
+        e->counted &= cJSON_IsNumber(ex);
+        e->executions += ns_fuzz_number(r, NS_FJ_EXECUTIONS);
+        e->findings += ns_fuzz_number(r, NS_FJ_FINDINGS);
+        e->broken += ns_fuzz_number(r, NS_FJ_BROKEN);
+        e->crashes += ns_fuzz_number(r, NS_FJ_CRASHES);
+    }
+    return count;
+}
+
+int ns_fuzz_md_engines(FILE *f, const cJSON *fuzz_json)
+{
+    ns_fuzz_engine_total e[NS_FUZZ_MAX_ENGINES];
+    size_t n = ns_fuzz_engine_totals(fuzz_json, e, NS_FUZZ_MAX_ENGINES);
+    fputs("| engine | runs | seconds | executions | executions/s | findings | broken | crashes |\n"
+          "|---|---:|---:|---:|---:|---:|---:|---:|\n", f);
+    for (size_t k = 0; k < n; k++) {
+        fputs("| ", f);
+        ns_md_text(f, e[k].name);
+        fprintf(f, " | %zu | %.0f | ", e[k].runs, e[k].seconds);
+        if (e[k].counted)
+            fprintf(f, "%.0f | %.0f", e[k].executions, e[k].seconds > 0 ? e[k].executions / e[k].seconds : 0);
+        else
+            fputs("- | -", f);
+        fprintf(f, " | %.0f | %.0f | %.0f |\n", e[k].findings, e[k].broken, e[k].crashes);
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+int ns_fuzz_md_findings(FILE *f, const cJSON *fuzz_json)
+{
+    fputs("| normalizer | policy | kind | cause | verdict | n | found by | why |\n"
+          "|---|---|---|---|---|---:|---|---|\n", f);
+    const cJSON *fd;
+    cJSON_ArrayForEach(fd, cJSON_GetObjectItemCaseSensitive(fuzz_json, NS_FJ_FINDINGS)) {
+        const char *cells[] = { ns_fuzz_text(fd, NS_FJ_NORMALIZER), ns_fuzz_text(fd, NS_FJ_POLICY),
+                                ns_fuzz_text(fd, NS_FJ_KIND), ns_fuzz_text(fd, NS_FJ_CAUSE) };
+        fputs("|", f);
+        for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
+            fputc(' ', f);
+            ns_md_text(f, cells[c]);
+            fputs(" |", f);
+        }
+        bool expected = strcmp(ns_fuzz_text(fd, NS_FJ_VERDICT), NS_FJ_VERDICT_EXPECTED) == 0;
+        const char *engines = ns_fuzz_text(fd, NS_FJ_ENGINES);
+        bool carried = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fd, NS_FJ_CARRIED));
+        fprintf(f, " %s | %.0f | ", expected ? NS_FJ_VERDICT_EXPECTED : "**" NS_FJ_VERDICT_BROKEN "**",
+                ns_fuzz_number(fd, NS_FJ_N));
+        ns_md_text(f, engines);
+        fprintf(f, "%s%s | ", carried && engines[0] ? ", " : "", carried ? "an earlier run" : "");
+        ns_md_text(f, ns_fuzz_text(fd, NS_FJ_WHY));
+        fputs(" |\n", f);
+    }
+    return ferror(f) ? -1 : 0;
+}
