@@ -4,7 +4,7 @@
 #include "../reference/ref.h"
 #include "cli.h"
 #include "opts.h"
-#include "rows.h"
+#include "../input/rows.h"
 
 static const char eval_help[] =
     "usage: normstab eval -n NAME -p POLICY [--sum ORDER] [--param KEY=VALUE]...\n"

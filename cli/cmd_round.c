@@ -4,7 +4,7 @@
 
 #include "../formats/format.h"
 #include "cli.h"
-#include "rows.h"
+#include "../input/rows.h"
 
 static const char round_help[] =
     "usage: normstab round -f FORMAT [-i FILE]\n\n"

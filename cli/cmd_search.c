@@ -10,7 +10,7 @@
 
 #include "../fuzz/search.h"
 #include "cli.h"
-#include "rows.h"
+#include "../input/rows.h"
 
 static const char search_help[] =
     "usage: normstab search -n NAME -p POLICY --objective OBJECTIVE [--sum ORDER]\n"

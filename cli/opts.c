@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "rows.h"
+#include "../input/rows.h"
 
 /* An option given twice is an error, not a silent override. */
 static void set_once(const char **slot, const char *value, const char *cmd, const char *opt)
