@@ -1,10 +1,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../input/rows.h"
 #include "../reference/ref.h"
 #include "cli.h"
 #include "opts.h"
-#include "../input/rows.h"
 
 static const char eval_help[] =
     "usage: normstab eval -n NAME -p POLICY [--sum ORDER] [--param KEY=VALUE]...\n"
