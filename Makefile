@@ -104,9 +104,9 @@ sanitize:
 # landing changes to formats/).
 exhaustive: $(BUILD)/exhaustive
 	$(BUILD)/exhaustive
-$(BUILD)/exhaustive: $(BUILD)/obj/bench/exhaustive.o $(LIB)
+$(BUILD)/exhaustive: $(BUILD)/obj/checks/exhaustive.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -fopenmp -o $@ $^ $(LDLIBS_ALL)
-$(BUILD)/obj/bench/exhaustive.o: CFLAGS_ALL += -fopenmp
+$(BUILD)/obj/checks/exhaustive.o: CFLAGS_ALL += -fopenmp
 
 # bench: mk/bench.mk
 

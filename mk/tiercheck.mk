@@ -1,5 +1,5 @@
 # make check-tiers: the fast tiers of the reference against MPFR alone, bit
-# for bit, on random rows of every awkward kind (bench/tiercheck.c); fails on
+# for bit, on random rows of every awkward kind (checks/tiercheck.c); fails on
 # any mismatch and prints the first rows that differ in hex-float.
 #
 #   make check-tiers [TIERCHECK_SECONDS=40] [TIERCHECK_ROWS=0] [TIERCHECK_SEED=]
@@ -20,5 +20,5 @@ check-tiers: $(BUILD)/tiercheck
 	  $(if $(TIERCHECK_SEED),--seed $(TIERCHECK_SEED)) \
 	  $(if $(TIERCHECK_FAMILIES),--family $(TIERCHECK_FAMILIES)) $(TIERCHECK_ARGS)
 
-$(BUILD)/tiercheck: $(BUILD)/obj/bench/tiercheck.o $(LIB)
+$(BUILD)/tiercheck: $(BUILD)/obj/checks/tiercheck.o $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)
