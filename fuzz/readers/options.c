@@ -5,7 +5,7 @@
  * subcommand without rows and with options of its own, as search does.  A
  * usage error must come with a message; the message may hold what the user
  * typed, control characters included (the command's ns_die prints those
- * escaped, cli/main.c).  Any crash or undefined behaviour is the finding. */
+ * escaped, cli/output.c).  Any crash or undefined behaviour is the finding. */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
