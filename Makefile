@@ -12,7 +12,7 @@ OPENMP        ?= -fopenmp
 CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(OPENMP) $(SANITIZE) $(CFLAGS)
 LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm -ldl $(LDLIBS)
 
-LIB_DIRS  = util formats normalizers reference analysis fuzz report
+LIB_DIRS  = util formats normalizers reference plugins input analysis fuzz report
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/*.c)
@@ -104,9 +104,9 @@ sanitize:
 # landing changes to formats/).
 exhaustive: $(BUILD)/exhaustive
 	$(BUILD)/exhaustive
-$(BUILD)/exhaustive: $(BUILD)/obj/bench/exhaustive.o $(LIB)
+$(BUILD)/exhaustive: $(BUILD)/obj/checks/exhaustive.o $(LIB)
 	$(CC) $(CFLAGS_ALL) -fopenmp -o $@ $^ $(LDLIBS_ALL)
-$(BUILD)/obj/bench/exhaustive.o: CFLAGS_ALL += -fopenmp
+$(BUILD)/obj/checks/exhaustive.o: CFLAGS_ALL += -fopenmp
 
 # bench: mk/bench.mk
 

@@ -14,7 +14,7 @@
 #include "../analysis/verdict.h"
 #include "cli.h"
 #include "opts.h"
-#include "rows.h"
+#include "../input/rows.h"
 
 static const char check_help[] =
     "usage: normstab check -n NAME -p POLICY [--sum ORDER] [--param KEY=VALUE]...\n"

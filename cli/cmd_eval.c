@@ -1,20 +1,44 @@
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../analysis/json.h"
+#include "../input/rows.h"
 #include "../reference/ref.h"
 #include "cli.h"
 #include "opts.h"
-#include "rows.h"
 
 static const char eval_help[] =
     "usage: normstab eval -n NAME -p POLICY [--sum ORDER] [--param KEY=VALUE]...\n"
-    "                     [-i FILE] [-g GRADFILE]\n\n"
+    "                     [-i FILE] [-g GRADFILE] [--json]\n\n"
     "For each input row, one line with the n outputs of normalizer NAME run in\n"
     "POLICY (inputs first rounded into the policy's input format), as C99 %a.\n"
     "With -g (rows of upstream gradients, same shape) each output line is\n"
     "followed by one line with dx = J^T g.  -p ref prints the MPFR reference\n"
     "correctly rounded to binary64.  ORDER: seq (default), pairwise, kahan.\n"
+    "With --json, one JSON object per row instead: normalizer, policy, sum, input\n"
+    "(where the row came from), y and, with -g, dx, the numbers as %a strings.\n"
     "Input: standard input when no FILE is given.\n";
+
+/* One row's outputs (and dx when not NULL) as one JSON object. */
+static void print_json(const ns_target_opts *o, const char *where, const double *y, const double *dx,
+                       size_t n)
+{
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "normalizer", o->alg->name);
+    cJSON_AddStringToObject(j, "policy", o->policy->name);
+    cJSON_AddStringToObject(j, "sum", ns_sum_order_name(o->sum));
+    cJSON_AddStringToObject(j, "input", where);
+    cJSON_AddItemToObject(j, "y", ns_json_exact_array(y, n));
+    if (dx)
+        cJSON_AddItemToObject(j, "dx", ns_json_exact_array(dx, n));
+    char *text = cJSON_PrintUnformatted(j);
+    if (!text)
+        ns_die("eval: out of memory");
+    puts(text);
+    cJSON_free(text);
+    cJSON_Delete(j);
+}
 
 int cmd_eval(int argc, char **argv)
 {
@@ -90,9 +114,13 @@ int cmd_eval(int argc, char **argv)
                     ns_die("eval: out of memory");
             }
         }
-        ns_print_row(stdout, y, n);
-        if (o.grad)
-            ns_print_row(stdout, dx, n);
+        if (o.json) {
+            print_json(&o, ns_rows_where(&rows, where[0], sizeof where[0]), y, o.grad ? dx : NULL, n);
+        } else {
+            ns_print_row(stdout, y, n);
+            if (o.grad)
+                ns_print_row(stdout, dx, n);
+        }
     }
     if (r == 0 && o.grad && (r = ns_rows_next(&grads, &g, &gn, &gcap, err, sizeof err)) > 0) {
         snprintf(err, sizeof err, "%s: a gradient row after the last row of %s",

@@ -11,7 +11,7 @@
 
 #include "../report/report.h"
 #include "cli.h"
-#include "rows.h"
+#include "../input/rows.h"
 #include "../util/clock.h"
 
 #define DEFAULT_DATA "data/lenet-mnist-presoftmax.txt"

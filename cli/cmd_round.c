@@ -3,8 +3,8 @@
 #include <string.h>
 
 #include "../formats/format.h"
+#include "../input/rows.h"
 #include "cli.h"
-#include "rows.h"
 
 static const char round_help[] =
     "usage: normstab round -f FORMAT [-i FILE]\n\n"

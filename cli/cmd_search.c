@@ -1,6 +1,5 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -9,8 +8,9 @@
 #include <unistd.h>
 
 #include "../fuzz/search.h"
+#include "../input/rows.h"
 #include "cli.h"
-#include "rows.h"
+#include "opts.h"
 
 static const char search_help[] =
     "usage: normstab search -n NAME -p POLICY --objective OBJECTIVE [--sum ORDER]\n"
@@ -53,13 +53,6 @@ typedef struct search_cli {
     char key[1024];             /* the options a checkpoint must agree on */
 } search_cli;
 
-static void set_once(const char **slot, const char *value, const char *opt)
-{
-    if (*slot)
-        ns_die("search: option %s given twice", opt);
-    *slot = value;
-}
-
 static double parse_nonneg(const char *opt, const char *s)
 {
     double v;
@@ -95,88 +88,37 @@ static void checkpoint_key(search_cli *c)
 
 static void parse(search_cli *c, int argc, char **argv)
 {
-    enum { O_SUM = 256, O_PARAM, O_OBJ, O_SEC, O_EVALS, O_SEED, O_STRAT, O_FINITE, O_MAXN, O_JSON,
-           O_CKPT, O_EVERY, O_RESUME };
-    static const struct option longopts[] = {
-        { "name", required_argument, NULL, 'n' },
-        { "policy", required_argument, NULL, 'p' },
-        { "sum", required_argument, NULL, O_SUM },
-        { "param", required_argument, NULL, O_PARAM },
-        { "objective", required_argument, NULL, O_OBJ },
-        { "seconds", required_argument, NULL, O_SEC },
-        { "evals", required_argument, NULL, O_EVALS },
-        { "seed", required_argument, NULL, O_SEED },
-        { "strategy", required_argument, NULL, O_STRAT },
-        { "finite", no_argument, NULL, O_FINITE },
-        { "max-n", required_argument, NULL, O_MAXN },
-        { "json", no_argument, NULL, O_JSON },
-        { "checkpoint", required_argument, NULL, O_CKPT },
-        { "checkpoint-every", required_argument, NULL, O_EVERY },
-        { "resume", no_argument, NULL, O_RESUME },
-        { "help", no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 },
+    const char *objective, *seconds, *evals, *seed, *strategy, *maxn, *every;
+    const ns_option extra[] = {
+        { "objective", &objective, NULL },
+        { "seconds", &seconds, NULL },
+        { "evals", &evals, NULL },
+        { "seed", &seed, NULL },
+        { "strategy", &strategy, NULL },
+        { "finite", NULL, &c->spec.finite_only },
+        { "max-n", &maxn, NULL },
+        { "checkpoint", &c->opts.checkpoint, NULL },
+        { "checkpoint-every", &every, NULL },
+        { "resume", NULL, &c->opts.resume },
+        { NULL, NULL, NULL },
     };
-    const char *name = NULL, *policy = NULL, *sum = NULL, *objective = NULL, *seconds = NULL;
-    const char *evals = NULL, *seed = NULL, *strategy = NULL, *maxn = NULL, *every = NULL;
-    const char *params[NS_MAX_PARAMS * 4];
-    size_t nparams = 0;
-    int ch;
-    opterr = 0;
-    optind = 1;
-    while ((ch = getopt_long(argc, argv, ":n:p:h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'n': set_once(&name, optarg, "-n"); break;
-        case 'p': set_once(&policy, optarg, "-p"); break;
-        case O_SUM: set_once(&sum, optarg, "--sum"); break;
-        case O_PARAM:
-            if (nparams == sizeof params / sizeof params[0])
-                ns_die("search: too many --param options");
-            params[nparams++] = optarg;
-            break;
-        case O_OBJ: set_once(&objective, optarg, "--objective"); break;
-        case O_SEC: set_once(&seconds, optarg, "--seconds"); break;
-        case O_EVALS: set_once(&evals, optarg, "--evals"); break;
-        case O_SEED: set_once(&seed, optarg, "--seed"); break;
-        case O_STRAT: set_once(&strategy, optarg, "--strategy"); break;
-        case O_FINITE: c->spec.finite_only = true; break;
-        case O_MAXN: set_once(&maxn, optarg, "--max-n"); break;
-        case O_JSON: c->json = 1; break;
-        case O_CKPT: set_once(&c->opts.checkpoint, optarg, "--checkpoint"); break;
-        case O_EVERY: set_once(&every, optarg, "--checkpoint-every"); break;
-        case O_RESUME: c->opts.resume = true; break;
-        case 'h': fputs(search_help, stdout); exit(ns_finish_output());
-        case ':': ns_die("search: option '%s' needs a value", argv[optind - 1]);
-        default: ns_die("search: unknown option '%s' (see 'normstab search --help')", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        ns_die("search: unexpected argument '%s'", argv[optind]);
-    if (!name)
-        ns_die("search: -n NAME is required (see 'normstab list normalizers')");
-    if (!policy)
-        ns_die("search: -p POLICY is required (see 'normstab list policies')");
+    ns_target_opts o = { .cmd = "search", .without_rows = true, .extra = extra };
+    ns_target_opts_parse(&o, argc, argv, search_help);
     if (!objective)
         ns_die("search: --objective is required (nan, inf, error, sum, denominator, gradient, all)");
-    c->spec.alg = ns_algorithm_find(name, &c->spec.family);
-    if (!c->spec.alg)
-        ns_die("search: unknown normalizer '%s' (see 'normstab list normalizers')", name);
-    c->spec.policy = ns_policy_find(policy);
-    if (!c->spec.policy)
-        ns_die("search: unknown policy '%s' (see 'normstab list policies')", policy);
-    if (ns_policy_is_ref(c->spec.policy))
+    if (ns_policy_is_ref(o.policy))
         ns_die("search: policy 'ref' is the reference itself; choose a floating-point policy");
-    if (sum && ns_sum_order_find(sum, &c->spec.sum) != 0)
-        ns_die("search: unknown summation order '%s' (known: seq, pairwise, kahan)", sum);
-    int o = ns_objective_find(objective);
-    if (o < 0)
+    int obj = ns_objective_find(objective);
+    if (obj < 0)
         ns_die("search: unknown objective '%s' (known: nan, inf, error, sum, denominator, "
                "gradient, all)", objective);
-    c->spec.objective = (ns_kind)o;
-    ns_params_default(c->spec.family, c->param);
-    char err[256];
-    for (size_t k = 0; k < nparams; k++)
-        if (ns_params_set(c->spec.family, c->param, params[k], err, sizeof err) != 0)
-            ns_die("search: %s", err);
+    c->spec.objective = (ns_kind)obj;
+    c->spec.family = o.family;
+    c->spec.alg = o.alg;
+    c->spec.policy = o.policy;
+    c->spec.sum = o.sum;
+    memcpy(c->param, o.param, sizeof c->param);
+    c->json = o.json;
     c->spec.param = c->param;
     if (strategy) {
         int s = ns_strategy_find(strategy);

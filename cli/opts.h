@@ -1,24 +1,13 @@
-/* The options that eval, check and search share:
- *   -n NAME  -p POLICY  --sum ORDER  --param KEY=VALUE...  -i FILE  -g GRADFILE */
+/* The options that eval, check and search share (input/options.h), for the
+ * command: a usage error is printed and exits 2, --help prints the
+ * subcommand's help and exits 0. */
 #ifndef NS_OPTS_H
 #define NS_OPTS_H
 
-#include "../normalizers/catalogue.h"
+#include "../input/options.h"
 
-typedef struct ns_target_opts {
-    const char *cmd;                /* for messages */
-    const ns_family *family;
-    const ns_algorithm *alg;
-    const ns_policy *policy;
-    ns_sum_order sum;
-    double param[NS_MAX_PARAMS];
-    const char *input, *grad;
-    int json;
-} ns_target_opts;
-
-/* Parses argv; extra long options of the subcommand (flag-only ones, such as
- * --json) are the known ones below.  Exits 2 on a usage error and 0 after
- * printing help. */
+/* Parses argv into o (o->cmd, and o->without_rows, o->extra when the
+ * subcommand has them, set by the caller). */
 void ns_target_opts_parse(ns_target_opts *o, int argc, char **argv, const char *help);
 
 /* A job for the target (not for policy ref). */

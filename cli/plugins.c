@@ -1,10 +1,10 @@
 /* --plugin PATH.so and NORMSTAB_PLUGINS: plugins load before any command
  * runs, so every command sees their normalizers as it sees the built-in
- * ones (normalizers/plugin.h). */
+ * ones (plugins/loader.h). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "../normalizers/plugin.h"
+#include "../plugins/loader.h"
 #include "cli.h"
 
 static void load(const char *path)

@@ -23,9 +23,8 @@ FUZZ_READER_CLANG   ?= clang
 FUZZ_READER_SAN      = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_READER_CFLAGS   = $(CPPFLAGS_ALL) $(CFLAGS_STRICT) -Wno-unknown-pragmas -O1 -g
 
-# The library and the readers of cli/ compiled for the fuzzers (OpenMP off).
+# The library, readers included, compiled for the fuzzers (OpenMP off).
 FUZZ_READERS_LIB = $(FUZZ_READERS_BUILD)/lib/libnormstab.a
-FUZZ_READERS_CLI = $(FUZZ_READERS_BUILD)/lib/obj/cli/rows.o $(FUZZ_READERS_BUILD)/lib/obj/cli/npy.o
 FUZZ_READERS_SUB = $(MAKE) --no-print-directory BUILD=$(FUZZ_READERS_BUILD)/lib CC=$(FUZZ_READER_CLANG) \
   OPENMP= CFLAGS=-Wno-unknown-pragmas OPT=-O1 SANITIZE="-fsanitize=fuzzer-no-link $(FUZZ_READER_SAN)"
 
@@ -36,20 +35,12 @@ fuzz-readers: fuzz-readers-build
 
 fuzz-readers-build: $(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%)
 
-# One sub-make for all of them: separate ones would run in parallel under -j
-# and race on the same generated headers.
-$(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o: fuzz-readers-lib ;
+# One sub-make builds it for every target, with the fuzzers' compiler and flags.
+$(FUZZ_READERS_LIB): fuzz-readers-lib ;
 .PHONY: fuzz-readers-lib
 fuzz-readers-lib: $(BUILD)/.deps-clang
-	+@$(FUZZ_READERS_SUB) $(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o
+	+@$(FUZZ_READERS_SUB) $(FUZZ_READERS_LIB)
 
-# Which objects of cli/ each target takes besides the library.
-FUZZ_READER_OBJ_rows     = $(FUZZ_READERS_CLI)
-FUZZ_READER_OBJ_npy      = $(FUZZ_READERS_CLI)
-FUZZ_READER_OBJ_options  = $(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o $(FUZZ_READERS_CLI)
-FUZZ_READER_FLAGS_options = -Wl,--wrap=exit
-
-$(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%): $(FUZZ_READERS_BUILD)/%: fuzz/readers/%.c $(FUZZ_READERS_LIB) $(FUZZ_READERS_CLI) \
-		$(FUZZ_READERS_BUILD)/lib/obj/cli/opts.o
+$(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%): $(FUZZ_READERS_BUILD)/%: fuzz/readers/%.c $(FUZZ_READERS_LIB)
 	$(FUZZ_READER_CLANG) $(FUZZ_READER_CFLAGS) -fsanitize=fuzzer $(FUZZ_READER_SAN) \
-	  $(FUZZ_READER_FLAGS_$*) -o $@ $< $(FUZZ_READER_OBJ_$*) $(FUZZ_READERS_LIB) $(LDLIBS_ALL)
+	  -o $@ $< $(FUZZ_READERS_LIB) $(LDLIBS_ALL)

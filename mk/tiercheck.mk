@@ -1,5 +1,5 @@
 # make check-tiers: the fast tiers of the reference against MPFR alone, bit
-# for bit, on random rows of every awkward kind (bench/tiercheck.c), and both
+# for bit, on random rows of every awkward kind (checks/tiercheck.c), and both
 # against the definition in plain MPFR at 4000 bits and the enclosure at 2048
 # (reference/highprec.h) on rows of at most 16 entries; fails on any mismatch
 # and prints the first rows that differ in hex-float.
@@ -23,5 +23,5 @@ check-tiers: $(BUILD)/tiercheck
 	  $(if $(TIERCHECK_SEED),--seed $(TIERCHECK_SEED)) \
 	  $(if $(TIERCHECK_FAMILIES),--family $(TIERCHECK_FAMILIES)) $(TIERCHECK_ARGS)
 
-$(BUILD)/tiercheck: $(BUILD)/obj/bench/tiercheck.o $(LIB)
+$(BUILD)/tiercheck: $(BUILD)/obj/checks/tiercheck.o $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $^ $(LDLIBS_ALL)

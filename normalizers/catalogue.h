@@ -38,7 +38,7 @@ typedef struct ns_algorithm {
 
 #define NS_MAX_PARAMS 4
 
-/* Where a family loaded at run time comes from (normalizers/plugin.h). */
+/* Where a family loaded at run time comes from (plugins/loader.h). */
 typedef struct ns_plugin_origin {
     const char *path;        /* the shared library, as given */
     const char *name;        /* the plugin's own name */
@@ -61,7 +61,7 @@ typedef struct ns_family {
  * NULL-terminated. */
 const ns_family *const *ns_families(void);
 
-/* Adds a family at run time (a plugin's, normalizers/plugin.h), after the
+/* Adds a family at run time (a plugin's, plugins/loader.h), after the
  * families of equal or lower .order.  Call it before any command runs and
  * before threads start: the list is not locked.  The caller has checked
  * that its names are new.  0, or -1 when out of memory. */

@@ -41,7 +41,7 @@ typedef struct ns_reference {
 
 const ns_reference *ns_reference_find(const char *family);
 
-/* Adds a reference at run time (a plugin's, reference/plugin.h), found by
+/* Adds a reference at run time (a plugin's, plugins/reference.h), found by
  * ns_reference_find after the built-ins.  Call it before threads start.
  * 0, or -1 when out of memory. */
 int ns_reference_add(const ns_reference *r);

@@ -1,13 +1,13 @@
 /* formats/arith.h: every operation of fp16, bf16 and fp32 is the exact
  * result rounded once, checked against MPFR twice over (formats/emulate.c and
- * the manual's own emulation in tests/arith_check.h): all 65,536 inputs of
+ * the manual's own emulation in checks/arith_check.h): all 65,536 inputs of
  * the unary operations in fp16 and bf16, 10^5 random operand pairs per
  * binary operation, all pairs of special values, fp32 operands whose result
  * falls near an fp16 or bf16 midpoint (10^5 per operation), and fp32 results.  `make exhaustive`
  * runs the same checks on 10^7 cases per operation. */
 #include <criterion/criterion.h>
 
-#include "arith_check.h"
+#include "../checks/arith_check.h"
 #include "testlib.h"
 
 #define SHOWN 5

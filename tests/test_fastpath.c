@@ -12,7 +12,7 @@
  * Every fp16 input of exp (the table) is checked by test_arith.c. */
 #include <criterion/criterion.h>
 
-#include "arith_check.h"
+#include "../checks/arith_check.h"
 #include "testlib.h"
 
 #define SHOWN 5

@@ -4,9 +4,9 @@
 #include <float.h>
 #include <math.h>
 
+#include "../checks/arith_check.h"
 #include "../formats/emulate.h"
 #include "../formats/policy.h"
-#include "arith_check.h"
 #include "testlib.h"
 
 static int same(double a, double b)

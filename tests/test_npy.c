@@ -1,4 +1,4 @@
-/* cli/npy.c: the binary16 conversion on all 65,536 patterns against MPFR,
+/* input/npy.c: the binary16 conversion on all 65,536 patterns against MPFR,
  * hand-assembled .npy files read back value by value, and malformed files
  * rejected with the byte offset where they go wrong.  Offsets are found in
  * the test's own header text (with strstr), not taken from the reader. */
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../cli/npy.h"
+#include "../input/npy.h"
 #include "../formats/format.h"
 
 static uint64_t bits_of(double d)

@@ -6,8 +6,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "../normalizers/plugin.h"
-#include "../reference/plugin.h"
+#include "../plugins/loader.h"
+#include "../plugins/reference.h"
 #include "testlib.h"
 
 #ifndef NS_TEST_PLUGIN_DIR

@@ -1,4 +1,4 @@
-/* cli/rows.c: text rows as SPEC section 4 writes them and .npy files through
+/* input/rows.c: text rows as SPEC section 4 writes them and .npy files through
  * the same reader, from memory streams (as standard input would be) and from
  * regular files; every malformed input rejected with the place it goes
  * wrong.  Expected values are written by hand. */
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../cli/rows.h"
+#include "../input/rows.h"
 
 static uint64_t bits_of(double d)
 {

@@ -4,7 +4,7 @@
  * an empty comparison.  Any crash, leak or undefined behaviour is the
  * finding; a refusal must say something (names quoted in it may hold
  * control characters, as cJSON takes them in strings: the command prints
- * them escaped, cli/main.c). */
+ * them escaped, cli/output.c). */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>

@@ -9,7 +9,7 @@
  * cause or summation order, a row of 0 or more than NS_FUZZ_MAX_N entries,
  * two findings with one key in a deduplicated set).  Names quoted in a
  * message may hold control characters: the command prints them escaped
- * (cli/main.c). */
+ * (cli/output.c). */
 #define _GNU_SOURCE
 #include <stdint.h>
 #include <stdio.h>

@@ -1,12 +1,12 @@
-/* libFuzzer target: the .npy parser (cli/npy.h) on a whole file in memory,
+/* libFuzzer target: the .npy parser (input/npy.h) on a whole file in memory,
  * then every row converted.  Any crash, out-of-bounds read or undefined
  * behaviour is the finding. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cli/npy.h"
-#include "../../cli/rows.h"
+#include "../../input/npy.h"
+#include "../../input/rows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

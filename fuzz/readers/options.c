@@ -1,66 +1,50 @@
-/* libFuzzer target: the options eval, check and search share (cli/opts.c:
- * -n, -p, --sum, --param KEY=VALUE, -i, -g, --json, --help), fed an argv
- * made of the input's NUL-separated pieces.  The parser reports a usage
- * error through ns_die and help through exit; here both return to the
- * harness (ns_die is this file's, exit is wrapped: -Wl,--wrap=exit).  The
- * message may hold what the user typed, control characters included: the
- * command's ns_die prints those escaped (cli/main.c).  Any crash or undefined
- * behaviour is the finding. */
+/* libFuzzer target: the options eval, check and search share
+ * (input/options.h: -n, -p, --sum, --param KEY=VALUE, -i, -g, --json,
+ * --help, and options a subcommand adds), fed an argv made of the input's
+ * NUL-separated pieces, parsed twice: as eval parses it, and as a
+ * subcommand without rows and with options of its own, as search does.  A
+ * usage error must come with a message; the message may hold what the user
+ * typed, control characters included (the command's ns_die prints those
+ * escaped, cli/output.c).  Any crash or undefined behaviour is the finding. */
 #include <getopt.h>
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cli/cli.h"
-#include "../../cli/opts.h"
-
-static jmp_buf back;
-static int parsing;
-
-void ns_die(const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (!parsing || msg[0] == '\0')
-        abort();                  /* a usage error says something */
-    longjmp(back, 1);
-}
-
-int ns_finish_output(void)
-{
-    return 0;
-}
-
-void __real_exit(int status) __attribute__((noreturn));
-void __wrap_exit(int status) __attribute__((noreturn));
-void __wrap_exit(int status)
-{
-    if (parsing)
-        longjmp(back, 2);
-    __real_exit(status);
-}
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    (void)argc;
-    (void)argv;
-    /* --help prints to stdout: keep the fuzzer's output readable. */
-    if (!freopen("/dev/null", "w", stdout))
-        abort();
-    return 0;
-}
+#include "../../input/options.h"
 
 #define MAX_ARGS 64
 
+/* One parse of argv; aborts on a broken promise of ns_target_opts_read. */
+static void parse(ns_target_opts *o, int argc, char **argv)
+{
+    /* getopt keeps its place in the previous argv between calls: start it
+     * afresh, as a new process would. */
+    char *reset[] = { "reset", NULL };
+    optind = 0;
+    opterr = 0;
+    getopt(1, reset, "");
+
+    char err[4096] = "";
+    switch (ns_target_opts_read(o, argc, argv, err, sizeof err)) {
+    case NS_OPTIONS_OK:
+        if (!o->family || !o->alg || !o->policy)
+            abort();              /* accepted: the pieces must be real */
+        break;
+    case NS_OPTIONS_ERROR:
+        if (err[0] == '\0')
+            abort();              /* a usage error says something */
+        break;
+    case NS_OPTIONS_HELP:
+        break;
+    default:
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* The arguments: the input split at NUL bytes, after "eval". */
+    /* The arguments: the input split at NUL bytes, after the subcommand. */
     char *copy = malloc(size + 1);
     if (!copy)
         return 0;
@@ -73,24 +57,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         argv[argc++] = copy + at;
     argv[argc] = NULL;
 
-    /* getopt keeps its place in the previous argv between calls: start it
-     * afresh, as a new process would. */
-    char *reset[] = { "reset", NULL };
-    optind = 0;
-    opterr = 0;
-    getopt(1, reset, "");
+    ns_target_opts eval = { .cmd = "eval" };
+    parse(&eval, argc, argv);
 
-    ns_target_opts o;
-    memset(&o, 0, sizeof o);
-    o.cmd = "eval";
-    parsing = 1;
-    if (setjmp(back) == 0) {
-        ns_target_opts_parse(&o, argc, argv, "usage: fuzz\n");
-        /* Accepted: the pieces must be real. */
-        if (!o.family || !o.alg || !o.policy)
-            abort();
-    }
-    parsing = 0;
+    /* getopt_long permutes argv: the second parse sees the pieces reordered,
+     * which is one more argv to try. */
+    const char *objective;
+    bool finite;
+    const ns_option extra[] = {
+        { "objective", &objective, NULL },
+        { "finite", NULL, &finite },
+        { NULL, NULL, NULL },
+    };
+    ns_target_opts search = { .cmd = "search", .without_rows = true, .extra = extra };
+    argv[0] = "search";
+    parse(&search, argc, argv);
     free(copy);
     return 0;
 }

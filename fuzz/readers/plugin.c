@@ -1,5 +1,5 @@
 /* libFuzzer target: the checks a plugin's descriptor passes before anything
- * of it is used (normalizers/plugin.h, ns_plugin_check), on descriptors
+ * of it is used (plugins/loader.h, ns_plugin_check), on descriptors
  * built from the input: names of any bytes, missing or NULL, lists of any
  * length (terminated, as C declares them), passes present or not, fallbacks
  * named or not.  No library is loaded.  Any crash, out-of-bounds read or
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "../../include/normstab/plugin.h"
-#include "../../normalizers/plugin.h"
+#include "../../plugins/loader.h"
 
 typedef struct bytes {
     const uint8_t *p;

@@ -1,5 +1,5 @@
 /* libFuzzer target: text rows and .npy through the one entry the commands
- * use (cli/rows.h): the bytes as a stream, every row read to the end.  A
+ * use (input/rows.h): the bytes as a stream, every row read to the end.  A
  * reader must stop with 0 rows or an error message; a crash, a hang, a read
  * out of bounds or undefined behaviour is the finding. */
 #define _GNU_SOURCE
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cli/rows.h"
+#include "../../input/rows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,5 +1,5 @@
 /* Checks of formats/ against references that do not share its code, used by
- * tests/test_arith.c (samples, in `make test`) and bench/exhaustive.c (every
+ * tests/test_arith.c (samples, in `make test`) and checks/exhaustive.c (every
  * input, or 10^7 random ones, in `make exhaustive`).
  *
  * The references:

@@ -6,7 +6,7 @@
  *
  *  1. ns_round of all 2^32 float32 bit patterns into fp16 and bf16 (the
  *     inline path of ns_round and the format's own function), against the
- *     integer reference of tests/arith_check.h, MPFR (the format's exponent
+ *     integer reference of arith_check.h, MPFR (the format's exponent
  *     range, precision p, mpfr_subnormalize), the F16C conversion for fp16
  *     and the AVX512-BF16 one for bf16 on normal inputs (it flushes
  *     subnormal inputs), where the CPU has them.  Measured before writing
@@ -38,7 +38,7 @@
 #include <omp.h>
 #include <stdlib.h>
 
-#include "../tests/arith_check.h"
+#include "arith_check.h"
 
 #define NFIRST 5
 #define SEED UINT64_C(0x6e6f726d73746162)

@@ -1,8 +1,8 @@
 /* References of plugin families: the plugin's MPFR reference or the
  * fallback (its algorithm through nsp_ops in MPFR), made into intervals for
- * the driver by evaluating at two precisions (plugin.h says why that is not
+ * the driver by evaluating at two precisions (reference.h says why that is not
  * a certificate). */
-#include "plugin.h"
+#include "reference.h"
 
 #include <math.h>
 #include <stdio.h>

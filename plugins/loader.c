@@ -1,6 +1,6 @@
 /* The plugin loader and the adapters that make a plugin algorithm an
- * ns_algorithm (plugin.h). */
-#include "plugin.h"
+ * ns_algorithm (loader.h). */
+#include "loader.h"
 
 #include <ctype.h>
 #include <dlfcn.h>
@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "../include/normstab/plugin.h"
-#include "../reference/plugin.h"
-#include "catalogue.h"
+#include "../normalizers/catalogue.h"
+#include "reference.h"
 
 _Static_assert(NSP_MAX_PARAMS == NS_MAX_PARAMS, "plugin and catalogue parameter counts differ");
 

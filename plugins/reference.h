@@ -15,11 +15,11 @@
  * nothing: an evaluation that converges to a wrong value (a formula that is
  * not the function, a cancellation the precision does not outgrow) passes.
  * Listings and reports therefore carry the label this module writes. */
-#ifndef NS_REF_PLUGIN_H
-#define NS_REF_PLUGIN_H
+#ifndef NS_PLUGIN_REFERENCE_H
+#define NS_PLUGIN_REFERENCE_H
 
 #include "../include/normstab/plugin.h"
-#include "ref.h"
+#include "../reference/ref.h"
 
 /* References of plugin families that can be loaded in one process. */
 #define NS_REF_PLUGIN_MAX 32

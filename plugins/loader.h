@@ -13,8 +13,8 @@
  * is bound to one of NS_PLUGIN_MAX_ALGORITHMS adapter functions that know
  * their slot; that is the limit on plugin algorithms in one run.  A plugin
  * is never unloaded. */
-#ifndef NS_PLUGIN_H
-#define NS_PLUGIN_H
+#ifndef NS_PLUGIN_LOADER_H
+#define NS_PLUGIN_LOADER_H
 
 #include <stddef.h>
 
