@@ -5,7 +5,7 @@
  *
  * Nothing here prints or exits: a usage error is one line in err, which the
  * command prints and exits 2 on (cli/opts.c), and which the reader fuzzer
- * (fuzz/readers/options.c) only checks.  The line may hold what the user
+ * (fuzz-readers/options.c) only checks.  The line may hold what the user
  * typed, control characters included. */
 #ifndef NS_OPTIONS_H
 #define NS_OPTIONS_H

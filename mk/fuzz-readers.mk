@@ -1,5 +1,5 @@
 # make fuzz-readers: one libFuzzer target per reader of outside input
-# (fuzz/readers/: text rows, .npy, the shared command-line options and
+# (fuzz-readers/: text rows, .npy, the shared command-line options and
 # --param, regression baselines, plugin descriptors, finding files, search
 # checkpoints), built with clang under
 # ASan+UBSan and run for a bounded number of executions each.  Fails on the
@@ -12,7 +12,7 @@
 #
 # FUZZ_READER_SECONDS > 0 bounds each target by time instead (-max_total_time).
 # The corpora (FUZZ_READERS_OUT/<target>/corpus) start from the seeds in
-# fuzz/readers/seeds/<target>/ and grow from run to run.
+# fuzz-readers/seeds/<target>/ and grow from run to run.
 
 FUZZ_READERS        ?= checkpoint finding baseline plugin rows options npy
 FUZZ_READER_RUNS    ?= 1000000
@@ -30,7 +30,7 @@ FUZZ_READERS_SUB = $(MAKE) --no-print-directory BUILD=$(FUZZ_READERS_BUILD)/lib 
 
 .PHONY: fuzz-readers fuzz-readers-build
 fuzz-readers: fuzz-readers-build
-	@sh fuzz/readers/run.sh "$(FUZZ_READERS_BUILD)" "$(FUZZ_READERS_OUT)" "$(FUZZ_READER_RUNS)" \
+	@sh fuzz-readers/run.sh "$(FUZZ_READERS_BUILD)" "$(FUZZ_READERS_OUT)" "$(FUZZ_READER_RUNS)" \
 	  "$(FUZZ_READER_SECONDS)" $(FUZZ_READERS)
 
 fuzz-readers-build: $(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%)
@@ -41,6 +41,6 @@ $(FUZZ_READERS_LIB): fuzz-readers-lib ;
 fuzz-readers-lib: $(BUILD)/.deps-clang
 	+@$(FUZZ_READERS_SUB) $(FUZZ_READERS_LIB)
 
-$(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%): $(FUZZ_READERS_BUILD)/%: fuzz/readers/%.c $(FUZZ_READERS_LIB)
+$(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%): $(FUZZ_READERS_BUILD)/%: fuzz-readers/%.c $(FUZZ_READERS_LIB)
 	$(FUZZ_READER_CLANG) $(FUZZ_READER_CFLAGS) -fsanitize=fuzzer $(FUZZ_READER_SAN) \
 	  -o $@ $< $(FUZZ_READERS_LIB) $(LDLIBS_ALL)

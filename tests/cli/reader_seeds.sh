@@ -1,14 +1,14 @@
 # The seeds of the reader fuzzers that are the program's own output
-# (fuzz/readers/README.md) are still files it takes: finding files replay,
+# (fuzz-readers/README.md) are still files it takes: finding files replay,
 # and search checkpoints resume (each run is stopped by SIGINT once resumed).
 . tests/cli/lib.sh
 
-for f in fuzz/readers/seeds/finding/*; do
+for f in fuzz-readers/seeds/finding/*; do
     $B replay "$f" > "$T/out" 2> "$T/err" || fail "replay $f exited $? ($(cat "$T/err"))"
     grep -q '^[0-9]* findings replayed, 0 breaking a contract$' "$T/out" || fail "replay $f: $(tail -n 1 "$T/out")"
 done
 
-# The run fuzz/readers/checkpoint.c builds the key of.
+# The run fuzz-readers/checkpoint.c builds the key of.
 pids=
 run="search -n ssmax -p fp16 --objective all --evals 1000000 --max-n 4 --json"
 # Each resumed run writes its checkpoint after every evaluation: once the
@@ -16,7 +16,7 @@ run="search -n ssmax -p fp16 --objective all --evals 1000000 --max-n 4 --json"
 # is not enough on a loaded machine, where a signal sent before the handler
 # is installed ends the run, or is ignored in a background job).
 i=0
-for f in fuzz/readers/seeds/checkpoint/*.json; do
+for f in fuzz-readers/seeds/checkpoint/*.json; do
     i=$((i + 1))
     cp "$f" "$T/ck$i"
     # $B unquoted: it may be a command line (valgrind ...).
@@ -24,7 +24,7 @@ for f in fuzz/readers/seeds/checkpoint/*.json; do
     pids="$pids $!"
 done
 i=0
-for f in fuzz/readers/seeds/checkpoint/*.json; do
+for f in fuzz-readers/seeds/checkpoint/*.json; do
     i=$((i + 1))
     pid=$(echo $pids | cut -d' ' -f$i)
     t=0
@@ -38,7 +38,7 @@ for f in fuzz/readers/seeds/checkpoint/*.json; do
 done
 wait
 i=0
-for f in fuzz/readers/seeds/checkpoint/*.json; do
+for f in fuzz-readers/seeds/checkpoint/*.json; do
     i=$((i + 1))
     grep -q 'interrupted after' "$T/err$i" || fail "resume from $f: $(cat "$T/err$i")"
     evals=$(sed -n 's/.*"evals":"\([0-9]*\)".*/\1/p' "$f")

@@ -13,7 +13,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../report/regress.h"
+#include "../report/regress.h"
 
 static int fd = -1;
 static char path[64];

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../input/options.h"
+#include "../input/options.h"
 
 #define MAX_ARGS 64
 

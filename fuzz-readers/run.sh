@@ -1,9 +1,9 @@
 #!/bin/sh
 # Runs the readers' libFuzzer targets (mk/fuzz-readers.mk), as many at a time
 # as there are CPUs (FUZZ_READER_JOBS), each on one core:
-#   fuzz/readers/run.sh BUILD OUT RUNS SECONDS TARGET...
+#   fuzz-readers/run.sh BUILD OUT RUNS SECONDS TARGET...
 # Each runs RUNS executions (or SECONDS seconds when SECONDS > 0) from its
-# corpus OUT/TARGET/corpus and the seeds fuzz/readers/seeds/TARGET; prints
+# corpus OUT/TARGET/corpus and the seeds fuzz-readers/seeds/TARGET; prints
 # one line per target (executions, executions per second, corpus size) and
 # OUT/summary.txt, in the order given; exits 1 when any target found a
 # crash, a leak, a hang or a sanitizer report (the input is left in
@@ -14,7 +14,7 @@ run_one() {
     t=$1
     dir="$out/$t"
     mkdir -p "$dir/corpus"
-    seeds="fuzz/readers/seeds/$t"
+    seeds="fuzz-readers/seeds/$t"
     [ -d "$seeds" ] || seeds=
     if [ "$seconds" -gt 0 ] 2>/dev/null; then
         bound="-max_total_time=$seconds"

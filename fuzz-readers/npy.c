@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../input/npy.h"
-#include "../../input/rows.h"
+#include "../input/npy.h"
+#include "../input/rows.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -23,8 +23,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../fuzz/search.h"
-#include "../../fuzz/search_checkpoint.h"
+#include "../fuzz/search.h"
+#include "../fuzz/search_checkpoint.h"
 
 #define NAME "ssmax"
 #define POLICY "fp16"

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../include/normstab/plugin.h"
-#include "../../plugins/loader.h"
+#include "../include/normstab/plugin.h"
+#include "../plugins/loader.h"
 
 typedef struct bytes {
     const uint8_t *p;
