@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../analysis/verdict.h"
 #include "../util/clock.h"
 #include "../util/file.h"
 #include "../util/path.h"
@@ -128,83 +129,46 @@ size_t ns_finding_set_broken(const ns_finding_set *s)
     return k;
 }
 
-/* ---- classification, confirmation, minimization ------------------------------ */
+/* ---- classification ---------------------------------------------------------- */
 
-static bool breaks(const ns_fuzz_eval *e, ns_kind kind)
-{
-    return e->in_domain && (e->broken & (1u << kind));
-}
+/* The evaluations a classification asks for (analysis/cause.h), made by the
+ * target's own oracles: the exact one when the row's evaluation was exact. */
+typedef struct fuzz_recheck {
+    ns_fuzz_target *t;
+    const ns_row *row;
+    int mode;
+    ns_row variant;
+} fuzz_recheck;
 
-static bool masks_matter(ns_fuzz_target *t, const ns_row *row, ns_kind kind, int mode)
+static int broken_again(void *ctx, ns_recheck_kind which, const double *x, const double *g, size_t n)
 {
-    ns_row v;
-    ns_row_init(&v);
-    bool matter = true;
-    for (int variant = 0; variant < 2 && matter; variant++) {
-        if (ns_row_copy(&v, row) != 0)
-            break;
-        size_t k = 0;
-        for (size_t i = 0; i < row->n; i++) {
-            if (row->x[i] == -INFINITY && variant == 0)
-                continue;
-            v.x[k] = row->x[i] == -INFINITY ? -t->job.policy->io->max_finite : row->x[i];
-            v.g[k] = row->g[i];
-            k++;
-        }
-        v.n = k;
-        ns_fuzz_eval ev;
-        if (k > 0 && ns_fuzz_eval_row(t, &v, mode, &ev) == 0 && breaks(&ev, kind))
-            matter = false;
-    }
-    ns_row_free(&v);
-    return matter;
+    fuzz_recheck *c = ctx;
+    ns_fuzz_eval e;
+    int rc;
+    if (which == NS_RECHECK_WIDE_ABOVE || which == NS_RECHECK_WIDE_BELOW)
+        rc = ns_fuzz_eval_wide(c->t, c->row, which == NS_RECHECK_WIDE_ABOVE ? NS_WIDE_ABOVE : NS_WIDE_BELOW,
+                               c->mode, &e);
+    else
+        rc = ns_row_set(&c->variant, x, g, n) == 0 ? ns_fuzz_eval_row(c->t, &c->variant, c->mode, &e) : -1;
+    return rc == 0 && e.in_domain ? (int)e.promises.broken : -1;
 }
 
 ns_cause ns_fuzz_classify(ns_fuzz_target *t, const ns_row *row, const ns_fuzz_eval *e, ns_kind kind)
 {
-    size_t n = row->n, masked = 0;
-    double maxabs = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (row->x[i] == -INFINITY)
-            masked++;
-        else if (fabs(row->x[i]) > maxabs)
-            maxabs = fabs(row->x[i]);
-    }
-    if (masked == n)
-        return NS_CAUSE_ALL_MASKED;
-    /* The format's range or its precision?  The same formats with a wider
-     * exponent range tell. */
-    int mode = e->exact ? NS_EVAL_EXACT : NS_EVAL_FAST;
-    ns_fuzz_eval w;
-    if (ns_fuzz_eval_wide(t, row, NS_WIDE_ABOVE, mode, &w) == 0 && w.in_domain && !breaks(&w, kind))
-        return NS_CAUSE_OVERFLOW;
-    if (ns_fuzz_eval_wide(t, row, NS_WIDE_BELOW, mode, &w) == 0 && w.in_domain && !breaks(&w, kind))
-        return NS_CAUSE_UNDERFLOW;
-    /* Do the masks matter?  Not if the failure stays when the masked
-     * entries are removed (they weigh nothing), or when they are replaced
-     * by the most negative finite value (for the families whose function
-     * depends on n). */
-    if (masked && masks_matter(t, row, kind, mode))
-        return NS_CAUSE_MASKED;
-    switch (e->m.denominator_class) {
-    case NS_DEN_ZERO: return NS_CAUSE_ZERO_DENOMINATOR;
-    case NS_DEN_NONFINITE: return NS_CAUSE_OVERFLOW;
-    case NS_DEN_SUBNORMAL: return NS_CAUSE_SUBNORMAL_DENOMINATOR;
-    default: break;
-    }
-    if (e->inf || e->grad_nonfinite)
-        return NS_CAUSE_OVERFLOW;
-    if (e->underflows)
-        return NS_CAUSE_UNDERFLOW;
-    if (maxabs >= 16)
-        return NS_CAUSE_LARGE_LOGITS;
-    if (n > 64)
-        return NS_CAUSE_LONG_ROW;
-    if (maxabs < 0x1p-6)
-        return NS_CAUSE_TINY_LOGITS;
-    return NS_CAUSE_ORDINARY;
+    fuzz_recheck c = { .t = t, .row = row, .mode = e->exact ? NS_EVAL_EXACT : NS_EVAL_FAST };
+    ns_row_init(&c.variant);
+    ns_recheck r = { broken_again, &c };
+    ns_cause cause = ns_cause_of(&r, t->job.policy, row->x, row->g, row->n, &e->m, &e->promises, kind);
+    ns_row_free(&c.variant);
+    return cause;
 }
 
+/* ---- confirmation and minimization --------------------------------------------- */
+
+static bool breaks(const ns_fuzz_eval *e, ns_kind kind)
+{
+    return e->in_domain && (e->promises.broken & (1u << kind));
+}
 static bool still_fails(ns_fuzz_target *t, const ns_row *row, ns_kind kind, ns_cause cause,
                         int mode, ns_fuzz_eval *e)
 {
@@ -360,75 +324,7 @@ void ns_fuzz_minimize(ns_fuzz_target *t, ns_row *row, ns_kind kind, ns_cause cau
     ns_row_free(&mz.cand);
 }
 
-/* ---- verdicts -------------------------------------------------------------- */
-
-static void describe_bound(char *buf, size_t len, const ns_bound *b)
-{
-    char extra[96] = "";
-    if (b->cnx != 0)
-        snprintf(extra, sizeof extra, " + %g n max|x|", b->cnx);
-    if (b->cq != 0)
-        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " + %g n^2 (1 + max|x|)", b->cq);
-    if (b->ck != 0)
-        snprintf(extra + strlen(extra), sizeof extra - strlen(extra), " + %g kappa_i", b->ck);
-    snprintf(buf, len, "(%g + %g n + %g spread + %g max|x|%s) u", b->c0, b->cn, b->cs, b->cx, extra);
-}
-
-static void promise_text(char *buf, size_t len, const ns_promise *p, ns_kind kind)
-{
-    char b[128];
-    switch (kind) {
-    case NS_KIND_NAN: snprintf(buf, len, "the contract promises no NaN on its domain"); break;
-    case NS_KIND_INF: snprintf(buf, len, "the contract promises no infinite output where the reference is finite"); break;
-    case NS_KIND_ERROR:
-        describe_bound(b, sizeof b, &p->error);
-        snprintf(buf, len, "the contract promises errors within %s", b);
-        break;
-    case NS_KIND_SUM:
-        describe_bound(b, sizeof b, &p->sum);
-        snprintf(buf, len, "the contract promises sums within %s of the reference's", b);
-        break;
-    case NS_KIND_DENOMINATOR:
-        snprintf(buf, len, "the contract promises %s denominators",
-                 p->denominator == NS_DEN_PROMISE_NORMAL ? "finite, normal" : "finite, nonzero");
-        break;
-    case NS_KIND_GRADIENT:
-        describe_bound(b, sizeof b, &p->gradient);
-        snprintf(buf, len, "the contract promises finite gradients within %s", b);
-        break;
-    default: snprintf(buf, len, "the contract promises no negative weight"); break;
-    }
-}
-
-static void detail_text(char *buf, size_t len, const ns_fuzz_eval *e, ns_kind kind)
-{
-    const ns_metrics *m = &e->m;
-    switch (kind) {
-    case NS_KIND_NAN: snprintf(buf, len, "%zu NaN entries where the reference is a number", e->nan); break;
-    case NS_KIND_INF: snprintf(buf, len, "%zu infinite outputs where the reference is finite", e->inf); break;
-    case NS_KIND_ERROR:
-        snprintf(buf, len, "%.2f bits of error (%.4g ulps) above the bound of %.4g ulps",
-                 e->value[NS_KIND_ERROR], e->err_ulps, e->err_bound);
-        break;
-    case NS_KIND_SUM:
-        snprintf(buf, len, "sum %.17g against %.17g: %.4g u above the bound of %.4g u",
-                 m->sum, m->sum_ref, e->sum_rel, e->sum_bound);
-        break;
-    case NS_KIND_DENOMINATOR:
-        snprintf(buf, len, "smallest denominator %a (%s)", m->min_denominator,
-                 ns_den_class_name(m->denominator_class));
-        break;
-    case NS_KIND_GRADIENT:
-        snprintf(buf, len, "gradient error %.4g u (bound %.4g u), gain %.4g (true %.4g), "
-                 "%zu infinite entries", e->grad_err, e->grad_bound, e->gain, m->grad_gain_ref,
-                 e->grad_nonfinite);
-        break;
-    default:
-        snprintf(buf, len, "%zu negative outputs, the most negative %a", m->negatives,
-                 e->value[NS_KIND_NEGATIVE]);
-        break;
-    }
-}
+/* ---- findings -------------------------------------------------------------- */
 
 int ns_finding_fill(ns_finding *f, const ns_fuzz_target *t, const ns_row *row,
                     const ns_fuzz_eval *e, ns_kind kind, ns_cause cause)
@@ -447,8 +343,8 @@ int ns_finding_fill(ns_finding *f, const ns_fuzz_target *t, const ns_row *row,
     if (h)
         snprintf(f->why, sizeof f->why, "%s", h->why);
     else
-        promise_text(f->why, sizeof f->why, t->promise, kind);
-    detail_text(f->detail, sizeof f->detail, e, kind);
+        ns_promise_describe(t->promise, kind, f->why, sizeof f->why);
+    ns_promise_detail(&e->m, &e->promises, kind, f->detail, sizeof f->detail);
     return ns_row_copy(&f->row, row);
 }
 
@@ -474,13 +370,13 @@ int ns_finder_consider(ns_finder *fd, const ns_row *row, const ns_fuzz_eval *e, 
 {
     if (known)
         *known = 0;
-    if (!e->in_domain || !e->broken)
+    if (!e->in_domain || !e->promises.broken)
         return 0;
     ns_fuzz_target *t = fd->t;
     uint64_t found_at = t->evals;
     double seconds = ns_clock_monotonic() - fd->t0;
     for (int k = 0; k < NS_KIND_COUNT; k++) {
-        if (!(e->broken & (1u << k)))
+        if (!(e->promises.broken & (1u << k)))
             continue;
         ns_kind kind = (ns_kind)k;
         ns_cause cause = ns_fuzz_classify(t, row, e, kind);

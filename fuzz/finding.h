@@ -2,14 +2,15 @@
  *
  * Every engine hands each evaluation that breaks a promise to a finder
  * (ns_finder_consider), which
- *   1. classifies why it fails (ns_cause, contract.h) and drops it when a
+ *   1. classifies why it fails (analysis/cause.h) and drops it when a
  *      finding with the same (algorithm, policy, kind, cause) is known;
  *   2. confirms it with the MPFR reference (a fast oracle may be wrong);
  *   3. minimizes it: fewer logits, simpler values (0, +-1, short
  *      significands, powers of two), a simpler gradient, with the same kind
  *      and cause and, at the end, confirmed again;
- *   4. gives it a verdict: "expected" when the contract lists it as a hazard
- *      (with the hazard's explanation), "broken" otherwise.
+ *   4. gives it the verdict (analysis/verdict.h): "expected" when the
+ *      contract declares it as a hazard (with the hazard's explanation),
+ *      "broken" otherwise.
  * Findings travel as JSON Lines (SPEC section 4) and are stored as text rows
  * that `normstab eval` reads back. */
 #ifndef NS_FUZZ_FINDING_H

@@ -27,10 +27,10 @@ static unsigned evaluate(ns_fuzz_target *t, const double *x, size_t n, ns_kind k
     ns_fuzz_eval e;
     cr_assert_eq(ns_fuzz_eval_row(t, &r, NS_EVAL_EXACT, &e), 0);
     cr_assert(e.in_domain);
-    if (cause && (e.broken & (1u << kind)))
+    if (cause && (e.promises.broken & (1u << kind)))
         *cause = ns_fuzz_classify(t, &r, &e, kind);
     ns_row_free(&r);
-    return e.broken;
+    return e.promises.broken;
 }
 
 Test(fuzz_target, the_documented_hazards_and_their_causes)
