@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../fuzz/finding_json.h"
 #include "../fuzz/search.h"
 #include "cli.h"
 #include "rows.h"

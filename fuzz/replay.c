@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "finder.h"
+
 const char *ns_replay_verdict_name(ns_replay_verdict v)
 {
     static const char *const names[] = { "broken", "expected", "fixed", "outside the domain" };

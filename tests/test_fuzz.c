@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../fuzz/finding_json.h"
 #include "../fuzz/replay.h"
 #include "../fuzz/search.h"
 #include "testlib.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../analysis/judge.h"
-#include "../fuzz/finding.h"
+#include "../fuzz/finder.h"
 #include "testlib.h"
 
 /* The verdict of job on x (n entries; gradient N(0, 1) from seed 1), with

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../finding.h"
+#include "../finder.h"
 #include "harness.h"
 
 static int replay_file(const char *path)

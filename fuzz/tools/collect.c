@@ -36,6 +36,7 @@
 
 #include "../../util/escape.h"
 #include "../../util/file.h"
+#include "../finding_json.h"
 #include "../replay.h"
 
 #define MAX_RUNS 4096
