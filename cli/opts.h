@@ -1,5 +1,5 @@
-/* The options that eval, check and search share:
- *   -n NAME  -p POLICY  --sum ORDER  --param KEY=VALUE...  -i FILE  -g GRADFILE */
+/* The options that eval and check share:
+ *   -n NAME  -p POLICY  --sum ORDER  --param KEY=VALUE...  -i FILE  -g GRADFILE  --json */
 #ifndef NS_OPTS_H
 #define NS_OPTS_H
 
@@ -16,9 +16,8 @@ typedef struct ns_target_opts {
     int json;
 } ns_target_opts;
 
-/* Parses argv; extra long options of the subcommand (flag-only ones, such as
- * --json) are the known ones below.  Exits 2 on a usage error and 0 after
- * printing help. */
+/* Parses argv: the options above (also as --name, --policy, --input, --grad)
+ * and --help.  Exits 2 on a usage error and 0 after printing help. */
 void ns_target_opts_parse(ns_target_opts *o, int argc, char **argv, const char *help);
 
 /* A job for the target (not for policy ref). */
