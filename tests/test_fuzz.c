@@ -101,16 +101,6 @@ Test(fuzz_target, masks_that_matter_are_told_apart)
     ns_fuzz_target_free(&t);
 }
 
-/* A shifted softmax that forgets the shift, under the shifted contract. */
-static void forgot_shift(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_exp(op, x[i]);
-    double s = ns_denominator(op, ns_sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, y[i], s);
-}
-
 static int count_broken(const ns_finding *f, void *ctx)
 {
     if (!f->expected)
@@ -121,11 +111,8 @@ static int count_broken(const ns_finding *f, void *ctx)
 Test(fuzz_search, a_broken_promise_is_found)
 {
     const ns_family *fam;
-    const ns_algorithm *shifted = ns_algorithm_find("softmax.shifted", &fam);
-    ns_algorithm broken = *shifted;
-    broken.forward = forgot_shift;
-    broken.contract = ns_contract_of(shifted);
-    ns_fuzz_spec spec = { .alg = &broken, .family = fam, .policy = ns_policy_find("fp16"),
+    const ns_algorithm *broken = ns_test_softmax_forgot_shift(&fam);
+    ns_fuzz_spec spec = { .alg = broken, .family = fam, .policy = ns_policy_find("fp16"),
                           .objective = NS_KIND_NAN, .finite_only = true };
     ns_fuzz_target t;
     char err[256];

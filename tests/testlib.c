@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../analysis/error.h"
+#include "../normalizers/contract.h"
 #include "../reference/tier.h"
 
 uint64_t ns_test_seed(void)
@@ -52,6 +53,26 @@ void ns_test_reference(const char *family, const double *param, const double *x,
     ns_ref_stats st;
     cr_assert_eq(ns_ref_eval(r, param ? param : defaults, x, g, n, y, dx, &st), 0);
     cr_expect_eq(st.uncertain, 0, "%s: %zu entries uncertain", family, st.uncertain);
+}
+
+static void forgot_shift(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, x[i]);
+    double s = ns_denominator(op, ns_sum(op, y, n));
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_div(op, y[i], s);
+}
+
+const ns_algorithm *ns_test_softmax_forgot_shift(const ns_family **family)
+{
+    static ns_algorithm broken;
+    const ns_algorithm *shifted = ns_algorithm_find("softmax.shifted", family);
+    cr_assert(shifted != NULL);
+    broken = *shifted;
+    broken.forward = forgot_shift;
+    broken.contract = ns_contract_of(shifted);
+    return &broken;
 }
 
 /* phi = <g, y(x)> at precision prec, as the midpoint of its enclosure. */

@@ -45,6 +45,12 @@ void ns_test_forward(const char *alg, const char *policy, const double *x, doubl
 void ns_test_reference(const char *family, const double *param, const double *x, const double *g,
                        double *y, double *dx, size_t n);
 
+/* softmax.shifted that forgets the shift (e^x overflows fp16 from 11.09
+ * on: inf / inf = NaN), held to the contract of softmax.shifted, which
+ * promises no NaN: an algorithm that breaks its contract.  *family (may be
+ * NULL) gets the softmax family. */
+const ns_algorithm *ns_test_softmax_forgot_shift(const ns_family **family);
+
 /* Distance in units of the ulp of b, in binary64 (0 when both NaN). */
 double ns_test_ulps64(double a, double b);
 
