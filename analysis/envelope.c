@@ -10,8 +10,8 @@
 #endif
 
 #include "../reference/ref.h"
+#include "judge.h"
 #include "suite.h"
-#include "verdict.h"
 
 #ifdef _OPENMP
 #define NS_OMP(directive) _Pragma(directive)
@@ -53,6 +53,7 @@ typedef struct task_ctx {
     const double *param;        /* the family's parameters (defaults) */
     memo memo;
     ns_metrics_scratch scratch;
+    ns_judge judge;
     double *x;
     size_t xcap;
 } task_ctx;
@@ -104,8 +105,26 @@ static const memo_entry *reference_at(task_ctx *c, int kind, double point, size_
     return &c->memo.e[c->memo.count - 1];
 }
 
-/* 1 when every seed is within the contract at this point, 0 when one is not
- * (why says what broke), -1 on an allocation failure. */
+/* What broke, in a few words: "NaN", "inf", "7.3 bits", or the promise. */
+static void describe_break(const ns_metrics *m, const ns_promise_eval *e, char *why, size_t whylen)
+{
+    if (m->nan_count)
+        snprintf(why, whylen, "NaN");
+    else if (m->inf_count)
+        snprintf(why, whylen, "inf");
+    else if (e->broken & (1u << NS_KIND_ERROR))
+        snprintf(why, whylen, "%.1f bits", m->max_bits);
+    else
+        for (int k = 0; k < NS_KIND_COUNT; k++)
+            if (e->broken & (1u << k)) {
+                snprintf(why, whylen, "%s", ns_kind_name((ns_kind)k));
+                break;
+            }
+}
+
+/* 1 when the contract is kept on every seed at this point (an expected
+ * failure is outside the envelope too), 0 when not (why says what broke),
+ * -1 on an allocation failure. */
 static int within_at(task_ctx *c, ns_job *job, ns_envelope *env, int kind, double point,
                      char *why, size_t whylen)
 {
@@ -113,18 +132,16 @@ static int within_at(task_ctx *c, ns_job *job, ns_envelope *env, int kind, doubl
     for (size_t k = 0; k < seeds; k++) {
         const memo_entry *e = reference_at(c, kind, point, k);
         ns_metrics m;
+        bool promised;
+        ns_promise_eval pe;
         if (!e || ns_metrics_compare(job, e->xr, NULL, e->n, e->y, NULL, NULL, false,
-                                     &c->scratch, &m) != 0)
+                                     &c->scratch, &m) != 0 ||
+            ns_judge_promises(&c->judge, job, e->xr, NULL, e->n, &c->scratch, &m, &promised, &pe) != 0)
             return -1;
         env->evaluations++;
-        if (ns_within_contract(&m))
+        if (!pe.broken)
             continue;
-        if (m.nan_count)
-            snprintf(why, whylen, "NaN");
-        else if (m.inf_count)
-            snprintf(why, whylen, "inf");
-        else
-            snprintf(why, whylen, "%.1f bits", m.max_bits);
+        describe_break(&m, &pe, why, whylen);
         return 0;
     }
     return 1;
@@ -247,6 +264,7 @@ ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size
         memset(&c, 0, sizeof c);
         c.eo = eo;
         ns_metrics_scratch_init(&c.scratch);
+        ns_judge_init(&c.judge);
         for (size_t i = 0; i < nt; i++) {
             int stop;
             NS_OMP("omp atomic read")
@@ -268,6 +286,7 @@ ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size
         free(c.memo.e);
         free(c.x);
         ns_metrics_scratch_free(&c.scratch);
+        ns_judge_free(&c.judge);
         size_t now;
         NS_OMP("omp atomic capture")
         now = ++done;

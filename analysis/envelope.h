@@ -1,7 +1,7 @@
 /* The safe envelope of each algorithm in each policy: the largest logit
- * scale and the longest row it handles within its contract (no NaN or
- * infinite output, error within the contract's bound: verdict.h), found by
- * bisection.
+ * scale and the longest row on which it keeps its contract (every promise
+ * of the forward pass held, an expected failure counting as a failure:
+ * verdict.h), found by bisection.
  *
  * Scale: rows of scale_n entries from normal(sigma), `seeds` rows per sigma;
  * the search runs over log2 sigma in [scale_lo, scale_hi], capped where the

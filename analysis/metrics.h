@@ -105,12 +105,11 @@ typedef struct ns_metrics {
     bool kappa_exact;        /* every row of the Jacobian (else a sampled lower bound) */
     double stability;        /* max_i ulps_i / (1 + kappa_i) */
 
-    /* The algorithm's contract (normalizers/contract.h) on this row: its
-     * first-order error bound in ulps of the output format, 1 + bound u_work
-     * / u_io (inf when it promises none; kappa enters when computed), and
-     * whether the forward pass kept it: no NaN, no inf where the reference
-     * is finite, max_ulps within the bound.  Set by ns_metrics_compare and
-     * ns_metrics_eval; ns_metrics_outputs has no algorithm: inf there. */
+    /* The verdict of the algorithm's contract on this row, recorded by the
+     * judge (judge.h): the error bound in ulps of the output format that
+     * the worst output was held to (inf when it promises none), and whether
+     * the contract is kept or failed only as it declares (not broken).
+     * Until judged: inf and true. */
     double contract_ulps;
     bool within_contract;
 } ns_metrics;

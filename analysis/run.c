@@ -9,6 +9,7 @@
 #endif
 
 #include "../reference/ref.h"
+#include "judge.h"
 
 /* OpenMP pragmas that vanish in a build without OpenMP (one thread). */
 #ifdef _OPENMP
@@ -161,6 +162,8 @@ int ns_run(const ns_target *targets, size_t ntargets, const ns_case *cases, size
     {
         ns_metrics_scratch scratch;
         ns_metrics_scratch_init(&scratch);
+        ns_judge judge;
+        ns_judge_init(&judge);
         double *x = malloc(nmax * sizeof *x), *g = malloc(nmax * sizeof *g);
         if (!x || !g) {
             NS_OMP("omp atomic write")
@@ -186,6 +189,10 @@ int ns_run(const ns_target *targets, size_t ntargets, const ns_case *cases, size
                 int rc = ns_job_init(&job, t->alg->name, t->policy, t->sum);
                 if (rc == 0)
                     rc = ns_metrics_eval(&job, x, c->grad ? g : NULL, c->n, flags, &scratch, m);
+                ns_verdict v;
+                if (rc == 0)
+                    rc = ns_judge_verdict(&judge, &job, scratch.xr, c->grad ? scratch.gr : NULL, c->n,
+                                          &scratch, m, &v);
                 ns_job_free(&job);
                 if (rc != 0) {
                     NS_OMP("omp atomic write")
@@ -204,6 +211,7 @@ int ns_run(const ns_target *targets, size_t ntargets, const ns_case *cases, size
         free(x);
         free(g);
         ns_metrics_scratch_free(&scratch);
+        ns_judge_free(&judge);
     }
     free(order);
     free(tasks);

@@ -5,8 +5,9 @@
  * case for one family and one group of policies that see the same rounded
  * input (those sharing an input format; for a generator whose row depends on
  * the policy, one policy).  Tasks run under OpenMP; each thread keeps one
- * ns_metrics_scratch.  Results land at fixed places, so they do not depend
- * on the number of threads or the order in which tasks finish. */
+ * ns_metrics_scratch and one judge (judge.h), which records the contract's
+ * verdict in each ns_metrics.  Results land at fixed places, so they do not
+ * depend on the number of threads or the order in which tasks finish. */
 #ifndef NS_RUN_H
 #define NS_RUN_H
 
@@ -53,8 +54,8 @@ typedef struct ns_run_opts {
 /* The input row of case c for policy p (x must hold c->n doubles). */
 void ns_case_input(const ns_case *c, const ns_policy *p, double *x);
 
-/* out[t * ncases + c] = metrics of target t on case c.  Returns 0, or -1
- * when out of memory (out is then partly filled). */
+/* out[t * ncases + c] = metrics of target t on case c, judged.  Returns 0,
+ * or -1 when out of memory (out is then partly filled). */
 int ns_run(const ns_target *targets, size_t ntargets, const ns_case *cases, size_t ncases,
            const ns_run_opts *o, ns_metrics *out);
 

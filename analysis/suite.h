@@ -47,7 +47,7 @@ typedef struct ns_summary {
     double max_grad_gain, max_grad_gain_ref;   /* over cases with finite gains */
     double max_normwise_err;
     size_t negatives, support_errors, argmax_changes;   /* cases with at least one */
-    size_t contract_breaks;   /* cases outside the contract (verdict.h) */
+    size_t contract_breaks;   /* cases that break the contract (verdict.h; not expected ones) */
     double max_kappa;         /* over cases where kappa was computed */
     double max_stability;     /* the same, cases with finite outputs */
     size_t worst[NS_SUMMARY_WORST];    /* case indices, worst first */

@@ -1,7 +1,7 @@
 /* normstab check: the full comparison of each input row with the reference
- * (errors, flags, denominators, gradient, conditioning), in words or as one
- * JSON object per row.  Exit status 1 when a row is outside the
- * algorithm's contract (analysis/verdict.h). */
+ * (errors, flags, denominators, gradient, conditioning) and the contract's
+ * verdict (analysis/verdict.h), in words or as one JSON object per row.
+ * Exit status 1 when a row breaks the algorithm's contract. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 #include "../analysis/error.h"
 #include "../analysis/generators.h"
 #include "../analysis/json.h"
+#include "../analysis/judge.h"
 #include "../analysis/metrics.h"
 #include "../analysis/verdict.h"
 #include "cli.h"
@@ -33,9 +34,12 @@ static const char check_help[] =
     "  --seed K         seed of the generated row and, without -g, of the upstream\n"
     "                   gradient: N(0,1) from seed K + r for the r-th row (r from 0)\n"
     "  --json           one JSON object per row instead of words\n\n"
-    "Exit status 1 when a row breaks the algorithm's contract: a NaN output, an\n"
-    "infinite one where the reference is finite, or an error beyond the contract's\n"
-    "first-order bound for the row (normalizers/contract.h).\n";
+    "The contract's verdict on each row (normalizers/contract.h): kept (every\n"
+    "promise held: no NaN, no infinity where the reference is finite, errors, sums\n"
+    "and gradients within its first-order bounds for the row, denominators as\n"
+    "promised), expected (each promise broken for a cause the contract declares\n"
+    "as a hazard, which is named), or BROKEN.  Exit status 1 when a row breaks\n"
+    "the contract.\n";
 
 /* The options only check has: taken out of argv before the shared parser. */
 typedef struct check_extra {
@@ -101,7 +105,7 @@ static void fmt_exact(char *buf, size_t len, double v)
         snprintf(buf, len, "%a", v);
 }
 
-static const char *verdict(const ns_metrics *m)
+static const char *stability_words(const ns_metrics *m)
 {
     if (isnan(m->stability))
         return "";
@@ -110,8 +114,39 @@ static const char *verdict(const ns_metrics *m)
     return ": beyond (n + 2)(1 + kappa) ulps, the algorithm is unstable here";
 }
 
+/* Why promise k failed: its hazard's explanation, or what the promise says. */
+static void why_failed(const ns_target_opts *o, const ns_verdict *v, ns_kind k, char *buf, size_t len)
+{
+    if (v->hazard[k])
+        snprintf(buf, len, "%s", v->hazard[k]->why);
+    else
+        ns_promise_describe(ns_contract_promise(ns_contract_of(o->alg), o->policy), k, buf, len);
+}
+
+/* The verdict, then each promise that failed with what was measured. */
+static void print_verdict(const ns_target_opts *o, const ns_metrics *m, const ns_verdict *v)
+{
+    char bound[160], why[512], detail[256];
+    if (v->kind == NS_VERDICT_KEPT) {
+        ns_bound_describe(&ns_contract_promise(ns_contract_of(o->alg), o->policy)->error, bound,
+                          sizeof bound);
+        printf("  contract: kept (every promise held; error at most %.4g ulps here: %s)\n",
+               m->contract_ulps, bound);
+        return;
+    }
+    why_failed(o, v, v->what, why, sizeof why);
+    printf("  contract: %s: %s (%s): %s\n", v->kind == NS_VERDICT_EXPECTED ? "expected" : "BROKEN",
+           ns_kind_name(v->what), ns_cause_name(v->cause[v->what]), why);
+    for (int k = 0; k < NS_KIND_COUNT; k++)
+        if (v->e.broken & (1u << k)) {
+            ns_promise_detail(m, &v->e, (ns_kind)k, detail, sizeof detail);
+            printf("    %s (%s): %s: %s\n", ns_kind_name((ns_kind)k), ns_cause_name(v->cause[k]), detail,
+                   v->hazard[k] ? "expected" : "BROKEN");
+        }
+}
+
 static void print_words(const ns_target_opts *o, const char *where, const ns_metrics_scratch *s,
-                        const ns_metrics *m, bool ok)
+                        const ns_metrics *m, const ns_verdict *v)
 {
     const ns_format *io = o->policy->io;
     size_t n = m->n;
@@ -157,15 +192,33 @@ static void print_words(const ns_target_opts *o, const char *where, const ns_met
     if (!isnan(m->kappa))
         printf("  conditioning: kappa %.4g (%s); stability ulps/(1 + kappa) %.3g%s\n", m->kappa,
                m->kappa_exact ? "every row of the Jacobian" : "sampled rows: a lower bound",
-               m->stability, verdict(m));
-    char bound[96];
-    ns_bound_describe(&ns_contract_promise(ns_contract_of(o->alg), o->policy)->error, bound, sizeof bound);
-    printf("  contract: %s (no NaN/inf, error at most %.4g ulps here: %s)\n", ok ? "kept" : "BROKEN",
-           m->contract_ulps, bound);
+               m->stability, stability_words(m));
+    print_verdict(o, m, v);
+}
+
+/* Each promise that failed: kind, cause, verdict, why and what was measured. */
+static cJSON *failed_json(const ns_target_opts *o, const ns_metrics *m, const ns_verdict *v)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int k = 0; a && k < NS_KIND_COUNT; k++) {
+        if (!(v->e.broken & (1u << k)))
+            continue;
+        char why[512], detail[256];
+        why_failed(o, v, (ns_kind)k, why, sizeof why);
+        ns_promise_detail(m, &v->e, (ns_kind)k, detail, sizeof detail);
+        cJSON *f = cJSON_CreateObject();
+        cJSON_AddStringToObject(f, "kind", ns_kind_name((ns_kind)k));
+        cJSON_AddStringToObject(f, "cause", ns_cause_name(v->cause[k]));
+        cJSON_AddStringToObject(f, "verdict", v->hazard[k] ? "expected" : "broken");
+        cJSON_AddStringToObject(f, "why", why);
+        cJSON_AddStringToObject(f, "detail", detail);
+        cJSON_AddItemToArray(a, f);
+    }
+    return a;
 }
 
 static void print_json(const ns_target_opts *o, const char *where, uint64_t gseed, bool grad_file,
-                       const ns_metrics_scratch *s, const ns_metrics *m, bool ok)
+                       const ns_metrics_scratch *s, const ns_metrics *m, const ns_verdict *v)
 {
     size_t n = m->n;
     cJSON *j = cJSON_CreateObject();
@@ -186,8 +239,10 @@ static void print_json(const ns_target_opts *o, const char *where, uint64_t gsee
     }
     if (s->kappa_i)
         cJSON_AddItemToObject(j, "kappa_i", ns_json_number_array(s->kappa_i, n));
+    cJSON_AddStringToObject(j, "verdict", ns_verdict_name(v->kind));
+    cJSON_AddItemToObject(j, "failed", failed_json(o, m, v));
     cJSON_AddItemToObject(j, "metrics", ns_metrics_json(m));
-    cJSON_AddBoolToObject(j, "within_contract", ok);
+    cJSON_AddBoolToObject(j, "within_contract", v->kind != NS_VERDICT_BROKEN);
     char *text = cJSON_PrintUnformatted(j);
     if (!text)
         ns_die("check: out of memory");
@@ -226,6 +281,8 @@ int cmd_check(int argc, char **argv)
     ns_target_job(&o, &job);
     ns_metrics_scratch s;
     ns_metrics_scratch_init(&s);
+    ns_judge judge;
+    ns_judge_init(&judge);
     ns_rows rows, grads;
     if (!gen && ns_rows_open(&rows, o.input, err, sizeof err) != 0)
         ns_die("%s", err);
@@ -284,14 +341,15 @@ int cmd_check(int argc, char **argv)
             ns_gen_gradient(seed + k, n, g);
         }
         ns_metrics m;
-        if (ns_metrics_eval(&job, x, g, n, NS_METRICS_KAPPA, &s, &m) != 0)
+        ns_verdict v;
+        if (ns_metrics_eval(&job, x, g, n, NS_METRICS_KAPPA, &s, &m) != 0 ||
+            ns_judge_verdict(&judge, &job, s.xr, s.gr, n, &s, &m, &v) != 0)
             ns_die("check: out of memory (or no reference for '%s')", o.family->name);
-        bool ok = ns_within_contract(&m);
         if (o.json)
-            print_json(&o, where, seed + k, o.grad != NULL, &s, &m, ok);
+            print_json(&o, where, seed + k, o.grad != NULL, &s, &m, &v);
         else
-            print_words(&o, where, &s, &m, ok);
-        if (!ok && status == NS_EXIT_OK)
+            print_words(&o, where, &s, &m, &v);
+        if (v.kind == NS_VERDICT_BROKEN && status == NS_EXIT_OK)
             status = NS_EXIT_FAIL;
     }
     if (status == NS_EXIT_USAGE) {
@@ -305,6 +363,7 @@ int cmd_check(int argc, char **argv)
     if (o.grad)
         ns_rows_close(&grads);
     ns_metrics_scratch_free(&s);
+    ns_judge_free(&judge);
     ns_job_free(&job);
     int out = ns_finish_output();
     return status != NS_EXIT_OK ? status : out;

@@ -1,6 +1,7 @@
 #include <cjson/cJSON.h>
 #include <string.h>
 
+#include "../fuzz/finding_json.h"
 #include "../fuzz/replay.h"
 #include "cli.h"
 

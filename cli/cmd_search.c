@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../fuzz/finding_json.h"
 #include "../fuzz/search.h"
 #include "../input/rows.h"
 #include "cli.h"

@@ -4,8 +4,9 @@
  * An algorithm sees only an ns_ops: elementwise operations round into
  * op->elem, accumulations (sums, dot products, running sums) into op->acc,
  * in the summation order op->sum.  Inputs are rounded into op->io before the
- * algorithm runs and its outputs after (normalizers/run.c): that is the one
- * place where storage formats are applied. */
+ * algorithm runs and its outputs after (ns_job_round_inputs, ns_job_forward
+ * and ns_job_backward in normalizers/catalogue.c): that is the one place
+ * where storage formats are applied. */
 #ifndef NS_POLICY_H
 #define NS_POLICY_H
 

@@ -18,7 +18,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../fuzz/finding.h"
+#include "../fuzz/finding_json.h"
 
 static int fd = -1;
 static char path[64];

@@ -1,6 +1,9 @@
 #include "replay.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "finder.h"
 
 const char *ns_replay_verdict_name(ns_replay_verdict v)
 {
@@ -47,7 +50,7 @@ int ns_replay(const ns_finding *f, ns_replay_result *r, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
     } else if (!e.in_domain) {
         r->verdict = NS_REPLAY_OUTSIDE;
-    } else if (!(e.broken & (1u << f->kind))) {
+    } else if (!(e.promises.broken & (1u << f->kind))) {
         r->verdict = NS_REPLAY_FIXED;
     } else {
         ns_fuzz_eval keep = e;

@@ -23,7 +23,7 @@
 
 #include <signal.h>
 
-#include "finding.h"
+#include "finder.h"
 
 typedef enum { NS_STRATEGY_EVOLVE, NS_STRATEGY_RANDOM } ns_strategy;
 

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "../util/file.h"
+#include "finding_json.h"
 
 #define LAYOUT "normstab search 1"
 /* Far more than any checkpoint holds (a population of 24 rows of at most

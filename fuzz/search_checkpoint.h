@@ -11,7 +11,7 @@
 #ifndef NS_FUZZ_SEARCH_CHECKPOINT_H
 #define NS_FUZZ_SEARCH_CHECKPOINT_H
 
-#include "finding.h"
+#include "finder.h"
 
 #define NS_SEARCH_POPULATION 24
 

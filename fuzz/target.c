@@ -44,44 +44,6 @@ static bool fp64_throughout(const ns_policy *p)
     return p->io->p >= 53 && p->elem->p >= 53 && p->acc->p >= 53;
 }
 
-/* f with its exponent range widened: emax 1000 (inside binary64's, so that
- * the rounding functions keep working) or emin -1022, binary64's own (a
- * narrower one, -1000, left e^-704 subnormal and a row with it could not be
- * told from a precision failure; ns_round_binary's magic constant
- * 1.5 * 2^(emin+53-p) stays normal for every p <= 51); fp64 is left as it is. */
-static void widen(ns_format *w, const ns_format *f, int which)
-{
-    *w = *f;
-    if (f->p >= 53)
-        return;
-    w->name = which == NS_WIDE_ABOVE ? "wide above" : "wide below";
-    w->round = ns_round_binary;
-    if (which == NS_WIDE_ABOVE) {
-        w->emax = 1000;
-        w->max_finite = ldexp(2.0 - ldexp(1.0, 1 - f->p), 1000);
-    } else {
-        w->emin = -1022;
-    }
-}
-
-static void widen_policy(ns_fuzz_target *t, const ns_policy *p, int which)
-{
-    const ns_format *src[3] = { p->io, p->elem, p->acc };
-    const ns_format *dst[3];
-    for (int k = 0; k < 3; k++) {
-        dst[k] = &t->wide_format[which][k];
-        for (int j = 0; j < k; j++)
-            if (src[j] == src[k])
-                dst[k] = dst[j];
-        if (dst[k] == &t->wide_format[which][k])
-            widen(&t->wide_format[which][k], src[k], which);
-    }
-    t->wide_policy[which] = *p;              /* same name: the same promises */
-    t->wide_policy[which].io = dst[0];
-    t->wide_policy[which].elem = dst[1];
-    t->wide_policy[which].acc = dst[2];
-}
-
 int ns_fuzz_target_init(ns_fuzz_target *t, const ns_fuzz_spec *s, char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
@@ -106,15 +68,15 @@ int ns_fuzz_target_init(ns_fuzz_target *t, const ns_fuzz_spec *s, char *err, siz
     t->fast_oracle = !fp64_throughout(s->policy);
     ns_mutator_init(&t->mut, s->policy, &t->domain, s->max_n ? s->max_n : NS_FUZZ_MAX_N);
     ns_metrics_scratch_init(&t->scratch);
-    widen_policy(t, s->policy, NS_WIDE_ABOVE);
-    widen_policy(t, s->policy, NS_WIDE_BELOW);
+    ns_policy_widen(&t->wide[NS_WIDE_ABOVE], s->policy, NS_WIDE_ABOVE);
+    ns_policy_widen(&t->wide[NS_WIDE_BELOW], s->policy, NS_WIDE_BELOW);
     return 0;
 }
 
 int ns_fuzz_eval_wide(ns_fuzz_target *t, const ns_row *row, int which, int mode, ns_fuzz_eval *e)
 {
     const ns_policy *keep = t->job.policy;
-    t->job.policy = &t->wide_policy[which];
+    t->job.policy = &t->wide[which].policy;
     int rc = ns_fuzz_eval_row(t, row, mode, e);
     t->job.policy = keep;
     return rc;
@@ -150,7 +112,7 @@ void ns_fuzz_target_free(ns_fuzz_target *t)
     ns_job_free(&t->oracle);
     ns_metrics_scratch_free(&t->scratch);
     free(t->xr); free(t->gr); free(t->yo); free(t->dxo); free(t->kappa);
-    free(t->unit); free(t->jrow); free(t->jtg);
+    ns_jacobian_free(&t->jacobian);
     memset(t, 0, sizeof *t);
 }
 
@@ -163,15 +125,13 @@ static int reserve(ns_fuzz_target *t, size_t n)
 {
     if (n <= t->cap)
         return 0;
-    double **v[] = { &t->xr, &t->gr, &t->yo, &t->dxo, &t->kappa, &t->unit, &t->jrow, &t->jtg };
+    double **v[] = { &t->xr, &t->gr, &t->yo, &t->dxo, &t->kappa };
     for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
         double *p = realloc(*v[k], n * sizeof *p);
         if (!p)
             return -1;
         *v[k] = p;
     }
-    for (size_t i = 0; i < n; i++)
-        t->unit[i] = 0;
     t->cap = n;
     return 0;
 }
@@ -201,53 +161,6 @@ static bool fast_oracle(ns_fuzz_target *t, size_t n)
         for (size_t i = 0; i < n; i++)
             if (!isfinite(t->dxo[i]))
                 return false;
-    }
-    return true;
-}
-
-static double inf_norm(const double *v, size_t n)
-{
-    double r = 0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(v[i]) > r)
-            r = fabs(v[i]);
-    return r;
-}
-
-/* Rows of the Jacobian J_ij = dy_i/dx_j at xr, from fp64 backward passes
- * with g = e_i (yo must hold the outputs at xr), for rows of at most
- * FAST_JACOBIAN_MAX_N logits.  They give
- *   kappa_i = sum_j |J_ij| |x_j| / |y_i| (analysis/metrics.h), when kappa,
- *   || |J|^T |g| ||_inf, the scale of the gradient's error, when *gscale.
- * false when the row is too long or a pass is not finite. */
-#define FAST_JACOBIAN_MAX_N 64
-static bool jacobian_rows(ns_fuzz_target *t, size_t n, double *kappa, double *gscale)
-{
-    if (n > FAST_JACOBIAN_MAX_N)
-        return false;
-    for (size_t j = 0; j < n; j++)
-        t->jtg[j] = 0;
-    for (size_t i = 0; i < n; i++) {
-        t->unit[i] = 1;
-        int rc = ns_job_backward(&t->oracle, t->xr, t->yo, t->unit, t->jrow, n, NULL);
-        t->unit[i] = 0;
-        if (rc != 0)
-            return false;
-        double num = 0;
-        for (size_t j = 0; j < n; j++) {
-            if (!isfinite(t->jrow[j]))
-                return false;
-            if (isfinite(t->xr[j]))
-                num += fabs(t->jrow[j]) * fabs(t->xr[j]);
-            t->jtg[j] += fabs(t->jrow[j]) * fabs(t->gr[i]);
-        }
-        if (kappa)
-            kappa[i] = num == 0 ? 0 : t->yo[i] == 0 ? INFINITY : num / fabs(t->yo[i]);
-    }
-    if (gscale) {
-        *gscale = 0;
-        for (size_t j = 0; j < n; j++)
-            *gscale = t->jtg[j] > *gscale ? t->jtg[j] : *gscale;
     }
     return true;
 }
@@ -284,25 +197,25 @@ static double denominator_extremeness(const ns_fuzz_eval *e, const ns_format *ac
 static void score(const ns_fuzz_target *t, ns_fuzz_eval *e)
 {
     const ns_metrics *m = &e->m;
-    const ns_format *io = t->job.policy->io, *acc = t->job.policy->acc;
-    double near = denominator_extremeness(e, acc);
+    const ns_promise_eval *pe = &e->promises;
+    double near = denominator_extremeness(e, t->job.policy->acc);
     /* A bound that promises nothing still guides the search, on a scale
      * where it is never broken. */
     double big = 0x1p30;
 
-    e->value[NS_KIND_NAN] = (double)e->nan;
-    e->score[NS_KIND_NAN] = e->nan ? 1000 + (double)e->nan : near;
+    e->value[NS_KIND_NAN] = (double)pe->nan;
+    e->score[NS_KIND_NAN] = pe->nan ? 1000 + (double)pe->nan : near;
 
-    e->value[NS_KIND_INF] = (double)e->inf;
-    e->score[NS_KIND_INF] = e->inf ? 1000 + (double)e->inf : near;
+    e->value[NS_KIND_INF] = (double)pe->inf;
+    e->score[NS_KIND_INF] = pe->inf ? 1000 + (double)pe->inf : near;
 
-    e->value[NS_KIND_ERROR] = ns_error_bits(io, e->err_ulps);
-    e->score[NS_KIND_ERROR] = log2_ratio(e->err_ulps, isinf(e->err_bound) ? big : e->err_bound);
+    e->value[NS_KIND_ERROR] = pe->err_bits;
+    e->score[NS_KIND_ERROR] = log2_ratio(pe->err_ulps, isinf(pe->err_bound) ? big : pe->err_bound);
 
     e->value[NS_KIND_SUM] = fabs(m->sum_err);
     /* A sum that is not finite is a NaN or inf finding, not a sum one. */
     e->score[NS_KIND_SUM] = isfinite(m->sum_err)
-        ? log2_ratio(e->sum_rel, isinf(e->sum_bound) ? big : e->sum_bound) : -64;
+        ? log2_ratio(pe->sum_rel, isinf(pe->sum_bound) ? big : pe->sum_bound) : -64;
 
     e->value[NS_KIND_DENOMINATOR] = m->min_denominator;
     if (m->denominators == 0)
@@ -312,83 +225,47 @@ static void score(const ns_fuzz_target *t, ns_fuzz_eval *e)
     else
         e->score[NS_KIND_DENOMINATOR] = -log2(m->min_denominator_rel);
 
-    e->value[NS_KIND_GRADIENT] = e->grad_err;
+    e->value[NS_KIND_GRADIENT] = pe->grad_err;
     double gs = -64;
     if (m->has_grad) {
-        gs = e->grad_nonfinite ? 64 : log2_ratio(e->grad_err, isinf(e->grad_bound) ? big : e->grad_bound);
+        gs = pe->grad_nonfinite ? 64
+           : log2_ratio(pe->grad_err, isinf(pe->grad_bound) ? big : pe->grad_bound);
         double gain_limit = t->promise->max_gain > 0 ? t->promise->max_gain : big;
-        double g2 = log2_ratio(e->gain, gain_limit);
+        double g2 = log2_ratio(pe->gain, gain_limit);
         gs = g2 > gs ? g2 : gs;
     }
     e->score[NS_KIND_GRADIENT] = gs;
 
-    double most_negative = 0;
-    for (size_t i = 0; i < m->n; i++)
-        if (t->scratch.y[i] < most_negative && t->scratch.y_ref[i] >= 0)
-            most_negative = t->scratch.y[i];
-    e->value[NS_KIND_NEGATIVE] = most_negative;
+    e->value[NS_KIND_NEGATIVE] = pe->most_negative;
     e->score[NS_KIND_NEGATIVE] = m->negatives ? 1000 + (double)m->negatives : near;
 }
 
-static void check_promises(const ns_fuzz_target *t, ns_fuzz_eval *e)
+/* The conditioning of the row being evaluated, when the promises ask for
+ * it: kappa_i from the reference's Jacobian when the oracle was exact, from
+ * the fp64 oracle's otherwise (rows of at most NS_JACOBIAN_MAX_N); the
+ * scale of the gradient's error from the fp64 oracle's. */
+typedef struct fuzz_conditioning {
+    ns_fuzz_target *t;
+    size_t n;
+    bool exact;
+} fuzz_conditioning;
+
+static const double *kappa_of(void *ctx)
 {
-    const ns_promise *p = t->promise;
-    const ns_metrics *m = &e->m;
-    unsigned b = 0;
-    if (p->no_nan && e->nan)
-        b |= 1u << NS_KIND_NAN;
-    if (p->no_inf && e->inf)
-        b |= 1u << NS_KIND_INF;
-    if (e->err_ulps > e->err_bound)
-        b |= 1u << NS_KIND_ERROR;
-    if (isfinite(m->sum_err) && e->sum_rel > e->sum_bound)
-        b |= 1u << NS_KIND_SUM;
-    bool den_lost = m->denominator_class == NS_DEN_ZERO || m->denominator_class == NS_DEN_NONFINITE;
-    if ((p->denominator == NS_DEN_PROMISE_NORMAL &&
-         (den_lost || m->denominator_class == NS_DEN_SUBNORMAL)) ||
-        (p->denominator == NS_DEN_PROMISE_NONZERO && den_lost))
-        b |= 1u << NS_KIND_DENOMINATOR;
-    if (m->has_grad && ((p->finite_gradient && e->grad_nonfinite) || e->grad_err > e->grad_bound ||
-                        (p->max_gain > 0 && e->gain > p->max_gain)))
-        b |= 1u << NS_KIND_GRADIENT;
-    if (p->no_negative && m->negatives)
-        b |= 1u << NS_KIND_NEGATIVE;
-    e->broken = b;
+    fuzz_conditioning *c = ctx;
+    ns_fuzz_target *t = c->t;
+    bool ok = c->exact ? ns_metrics_kappa(t->job.family, t->job.param, t->xr, t->yo, c->n,
+                                          &t->scratch, t->kappa) >= 0
+                       : ns_jacobian_fp64(&t->jacobian, &t->oracle, t->xr, t->yo, t->gr, c->n,
+                                          t->kappa, NULL);
+    return ok ? t->kappa : NULL;
 }
 
-/* The worst ratio of an output's error to its bound, with kappa_i where
- * the contract counts the conditioning (kappa may be NULL); sets err_ulps
- * and err_bound to those of that output. */
-static double worst_error(const ns_fuzz_target *t, ns_fuzz_eval *e, size_t n, const double *kappa)
+static bool grad_scale_of(void *ctx, double *scale)
 {
-    const ns_policy *p = t->job.policy;
-    const ns_format *io = p->io;
-    const ns_bound *eb = &t->promise->error;
-    const double *y = t->scratch.y;
-    double u_io = ns_unit_roundoff(io), u_work = ns_policy_u_work(p);
-    double base = ns_bound_eval(eb, p, t->xr, n, 0), floor = t->promise->error_floor;
-    double worst = -1;
-    e->err_ulps = 0;
-    e->err_bound = base >= 1 ? INFINITY : 1 + base / u_io;
-    for (size_t i = 0; i < n; i++) {
-        if (!isfinite(y[i]))
-            continue;                        /* NaN and inf are findings of their own */
-        double rel = base + (kappa ? eb->ck * kappa[i] * u_work : 0);
-        /* A first-order bound of 1 or more promises nothing. */
-        double bound = rel >= 1 ? INFINITY : 1 + rel / u_io;
-        double ulps = t->scratch.ulps[i];
-        if (floor > 0 && fabs(t->yo[i]) < floor && isfinite(t->yo[i]))
-            ulps = y[i] == t->yo[i] ? 0 : fabs(y[i] - t->yo[i]) / ns_ulp(io, floor);
-        double ratio = ulps / bound;
-        if (isnan(ratio))
-            ratio = 0;                       /* an infinite kappa_i excuses any error */
-        if (ratio > worst) {
-            worst = ratio;
-            e->err_ulps = ulps;
-            e->err_bound = bound;
-        }
-    }
-    return worst;
+    fuzz_conditioning *c = ctx;
+    ns_fuzz_target *t = c->t;
+    return ns_jacobian_fp64(&t->jacobian, &t->oracle, t->xr, t->yo, t->gr, c->n, NULL, scale);
 }
 
 int ns_fuzz_eval_row(ns_fuzz_target *t, const ns_row *row, int mode, ns_fuzz_eval *e)
@@ -398,7 +275,6 @@ int ns_fuzz_eval_row(ns_fuzz_target *t, const ns_row *row, int mode, ns_fuzz_eva
     if (n == 0 || reserve(t, n) != 0)
         return n == 0 ? 0 : -1;
     const ns_policy *p = t->job.policy;
-    const ns_format *io = p->io;
     ns_job_round_inputs(&t->job, row->x, t->xr, n);
     ns_job_round_inputs(&t->job, row->g, t->gr, n);
     if (!ns_domain_contains(&t->domain, t->xr, n))
@@ -422,68 +298,10 @@ int ns_fuzz_eval_row(ns_fuzz_target *t, const ns_row *row, int mode, ns_fuzz_eva
     e->in_domain = true;
     e->exact = exact;
 
-    const double *y = t->scratch.y, *dx = t->scratch.dx;
-    double u_io = ns_unit_roundoff(io);
-    for (size_t i = 0; i < n; i++) {
-        if (y[i] == 0 && ns_round(io, t->yo[i]) != 0)
-            e->underflows++;
-        if (isnan(y[i]))
-            e->nan++;
-        else if (isinf(y[i]) && isfinite(ns_round(io, t->yo[i])))
-            e->inf++;
-    }
-    /* The conditioning is computed only where an error exceeds the bound
-     * without it (it can only widen the bound). */
-    if (worst_error(t, e, n, NULL) > 1 && t->promise->error.ck != 0) {
-        int k = exact ? ns_metrics_kappa(t->job.family, t->job.param, t->xr, t->yo, n,
-                                         &t->scratch, t->kappa)
-                      : jacobian_rows(t, n, t->kappa, NULL) ? 1 : -1;
-        if (k >= 0)
-            worst_error(t, e, n, t->kappa);
-    }
-    double rs = ns_bound_eval(&t->promise->sum, p, t->xr, n, NAN);
-    double rg = ns_bound_eval(&t->promise->gradient, p, t->xr, n, NAN);
-    e->sum_bound = rs >= 1 ? INFINITY : 1 + rs / u_io;
-    e->grad_bound = rg >= 1 ? INFINITY : 1 + rg / u_io;
-    /* Each output is rounded into io: besides its relative error u_io, one
-     * that underflows may lose up to half the smallest subnormal, which no
-     * algorithm can help.  That much of the sum error is forgiven. */
-    double sref = fabs(m->sum_ref);
-    double excess = fabs(m->sum_err) - 0.5 * (double)n * ns_format_min_positive(io);
-    if (!(excess > 0))
-        excess = isnan(excess) ? excess : 0;
-    e->sum_rel = sref > 0 ? excess / sref / u_io : (excess != 0 ? INFINITY : 0);
-    if (m->has_grad) {
-        double num = 0;
-        for (size_t i = 0; i < n; i++) {
-            if (dx[i] == 0 && ns_round(io, t->dxo[i]) != 0)
-                e->underflows++;
-            if (isnan(dx[i]))
-                e->nan++;
-            else if (isinf(dx[i]) && isfinite(ns_round(io, t->dxo[i])))
-                e->grad_nonfinite++;
-            else if (isfinite(dx[i]) && fabs(dx[i] - t->dxo[i]) > num)
-                num = fabs(dx[i] - t->dxo[i]);
-        }
-        /* The scale of dx: the true one, or ||g|| ||y|| where it cancels
-         * (a constant g has dx = 0), or || |J|^T |g| || (computed only when
-         * the others leave the error above its bound), and never below the
-         * smallest normal of the output format times max(1, ||g||): below
-         * it gradients lose relative precision by underflow (of dx itself,
-         * or of the outputs y stored in io that the backward pass reads)
-         * whatever the algorithm. */
-        double gnorm = inf_norm(t->gr, n);
-        double scale = inf_norm(t->dxo, n), alt = gnorm * inf_norm(t->yo, n);
-        double floor = ldexp(1.0, io->emin) * (gnorm > 1 ? gnorm : 1);
-        scale = alt > scale ? alt : scale;
-        scale = floor > scale ? floor : scale;
-        e->grad_err = num == 0 ? 0 : scale > 0 ? num / scale / u_io : INFINITY;
-        double jt_scale;
-        if (e->grad_err > e->grad_bound && jacobian_rows(t, n, NULL, &jt_scale) && jt_scale > scale)
-            e->grad_err = num / jt_scale / u_io;
-        e->gain = m->grad_gain;
-    }
-    check_promises(t, e);
+    fuzz_conditioning c = { t, n, exact };
+    ns_conditioning cond = { kappa_of, grad_scale_of, &c };
+    ns_promise_input in = { p, t->promise, t->xr, t->with_grad ? t->gr : NULL, n, &t->scratch, m };
+    ns_promises_measure(&in, &cond, &e->promises);
     score(t, e);
     return 0;
 }
@@ -534,16 +352,17 @@ size_t ns_fuzz_features(const ns_fuzz_eval *e, uint16_t *feature)
     double nb = log2((double)m->n);
     uint16_t f[NS_FEATURE_GROUPS] = {
         bucket(e->value[NS_KIND_ERROR], 0, 4),                        /* bits, quarter steps */
-        bucket(squeeze_log2(e->sum_rel), -128, 1),
+        bucket(squeeze_log2(e->promises.sum_rel), -128, 1),
         bucket(squeeze_log2(m->min_denominator), -128, 1),
-        bucket(squeeze_log2(e->grad_err), -128, 1),
-        bucket(squeeze_log2(e->gain), -128, 1),
+        bucket(squeeze_log2(e->promises.grad_err), -128, 1),
+        bucket(squeeze_log2(e->promises.gain), -128, 1),
         /* failures by count class, with the denominator class */
-        (uint16_t)((e->nan ? 1 : 0) | (e->inf ? 2 : 0) | (e->grad_nonfinite ? 4 : 0) |
+        (uint16_t)((e->promises.nan ? 1 : 0) | (e->promises.inf ? 2 : 0) |
+                   (e->promises.grad_nonfinite ? 4 : 0) |
                    (m->negatives ? 8 : 0) | (uint16_t)(m->denominator_class << 4)),
         /* the error of long rows apart from that of short ones */
         bucket(floor(nb) * 16 + floor(e->value[NS_KIND_ERROR] / 4), 0, 1),
-        bucket(e->broken, 0, 1),
+        bucket(e->promises.broken, 0, 1),
     };
     for (size_t g = 0; g < NS_FEATURE_GROUPS; g++)
         feature[k++] = (uint16_t)(g * NS_FEATURE_BUCKETS + f[g]);

@@ -2,7 +2,8 @@
  * contract, and the evaluation every engine runs on a row.
  *
  * An evaluation compares the algorithm with an oracle through
- * analysis/metrics.h and checks each promise of the contract.  Two oracles:
+ * analysis/metrics.h and measures each promise of the contract as the
+ * verdict does (analysis/promises.h).  Two oracles:
  *   - fast: the same algorithm in fp64 on the same rounded inputs.  It is
  *     used only where it can be trusted: no NaN, inf or tiny denominator in
  *     its own run, and the contract's own error bound for fp64 at most 1/8
@@ -11,8 +12,9 @@
  *     catches an algorithm whose fp64 run is wrong in a way no bound
  *     describes;
  *     Rows of the Jacobian from n fp64 backward passes (rows of at most 64
- *     logits) give kappa_i, where the contract's error bound has a
- *     conditioning term, and the scale |J|^T |g| of the gradient's error;
+ *     logits: analysis/jacobian.h) give kappa_i, where the contract's error
+ *     bound has a conditioning term, and the scale |J|^T |g| of the
+ *     gradient's error;
  *   - exact: the MPFR reference (reference/ref.h), for everything else, for
  *     policies that are fp64 throughout, and to confirm every finding before
  *     it is reported.
@@ -26,7 +28,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../analysis/cause.h"
+#include "../analysis/jacobian.h"
 #include "../analysis/metrics.h"
+#include "../analysis/promises.h"
 #include "../reference/ref.h"
 #include "mutate.h"
 
@@ -51,9 +56,9 @@ typedef struct ns_fuzz_target {
     ns_metrics_scratch scratch;
     /* The policy with the exponent range of its formats widened above
      * (no overflow) or below (no underflow): ns_fuzz_eval_wide. */
-    ns_format wide_format[2][3];
-    ns_policy wide_policy[2];
-    double *xr, *gr, *yo, *dxo, *kappa, *unit, *jrow, *jtg;
+    ns_wide_policy wide[2];
+    ns_jacobian jacobian;
+    double *xr, *gr, *yo, *dxo, *kappa;
     size_t cap;
     uint64_t evals, exact_evals;
 } ns_fuzz_target;
@@ -85,17 +90,7 @@ typedef struct ns_fuzz_eval {
     bool in_domain;             /* false: nothing below is meaningful */
     bool exact;                 /* the oracle was the MPFR reference */
     ns_metrics m;
-    size_t nan, inf;            /* NaN entries of y and dx; infinite y where the
-                                   reference rounded into io is finite */
-    size_t grad_nonfinite;      /* infinite dx where the reference is finite in io */
-    size_t underflows;          /* zero entries of y or dx where the reference
-                                   rounded into io is not zero */
-    double err_ulps, err_bound; /* ulps and promised ulps of the finite output
-                                   closest to (or furthest beyond) its bound */
-    double sum_rel, sum_bound;  /* |sum y - sum y_ref| / |sum y_ref|, in u_io */
-    double grad_err, grad_bound;/* scaled gradient error (contract.h), in u_io */
-    double gain;                /* ||dx||_2 / ||g||_2 */
-    unsigned broken;            /* bit k: the promise of kind k is broken */
+    ns_promise_eval promises;   /* each promise measured; .broken: bit k, kind k broken */
     double value[NS_KIND_COUNT];/* what was reached, per kind (reported) */
     double score[NS_KIND_COUNT];/* closeness to breaking, per kind (> 0: broken) */
 } ns_fuzz_eval;
@@ -105,9 +100,8 @@ int ns_fuzz_eval_row(ns_fuzz_target *t, const ns_row *row, int mode, ns_fuzz_eva
 
 /* The same evaluation with the policy's formats given a wider exponent
  * range (same precisions): above (NS_WIDE_ABOVE: nothing overflows) or below
- * (NS_WIDE_BELOW: nothing underflows).  A failure that goes away there is a
- * failure of the format's range, not of its precision. */
-enum { NS_WIDE_ABOVE = 0, NS_WIDE_BELOW = 1 };
+ * (NS_WIDE_BELOW: nothing underflows; analysis/cause.h).  A failure that
+ * goes away there is a failure of the format's range, not of its precision. */
 int ns_fuzz_eval_wide(ns_fuzz_target *t, const ns_row *row, int which, int mode, ns_fuzz_eval *e);
 
 /* The search fitness of an evaluation for an objective (a kind). */

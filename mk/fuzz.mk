@@ -74,9 +74,9 @@ fuzz-tools: $(FUZZ_BUILD)/replay $(FUZZ_BUILD)/collect
 # tests/cli/interrupt_fuzz.sh runs fuzz/run.sh, which collects with it.
 test test-cli: $(FUZZ_BUILD)/collect
 
-$(FUZZ_BUILD)/replay: fuzz/targets/replay.c $(FUZZ_HARNESS) $(LIB)
+$(FUZZ_BUILD)/replay: fuzz/targets/replay_main.c $(FUZZ_HARNESS) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ fuzz/targets/replay.c fuzz/targets/harness.c $(LIB) $(LDLIBS_ALL)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -o $@ fuzz/targets/replay_main.c fuzz/targets/harness.c $(LIB) $(LDLIBS_ALL)
 
 $(FUZZ_BUILD)/collect: fuzz/tools/collect.c $(LIB)
 	@mkdir -p $(@D)

@@ -55,7 +55,7 @@ const char *ns_kind_name(ns_kind k);          /* "nan", "inf", ...; "any" */
 int ns_kind_find(const char *name);           /* the kind, or -1 */
 
 /* Why a finding happens, as classified from the input and the evaluation
- * (fuzz/finding.c), in this order of precedence: the first that applies.
+ * (analysis/cause.c), in this order of precedence: the first that applies.
  * Overflow and underflow are told apart from the precision by evaluating
  * again with the same formats given a wider exponent range. */
 typedef enum ns_cause {

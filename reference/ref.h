@@ -70,16 +70,15 @@ int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
 void ns_ref_set_fast_tier(int on);
 
 /* Rounds an enclosure to binary64: 1 with *out set when both ends round to
- * the same double, or to NaN when the enclosure is NaN (a family returns NaN
- * where its definition is undefined, e.g. spherical at -inf: a NaN there
- * does not shrink with precision) (for a zero, the sign of the interval, +0 when it straddles
- * zero: the sign of a zero result is not certified); 0 when they differ. */
+ * the same double (a zero takes the sign of the interval, +0 when it
+ * straddles zero: the sign of a zero result is not certified), or to NaN
+ * when the enclosure is NaN (a family returns NaN where its definition is
+ * undefined, e.g. spherical at -inf: a NaN there does not shrink with
+ * precision); 0 when the ends round to different doubles. */
 int ns_ref_round(mpfi_srcptr v, double *out);
 
-/* Helpers shared by the families' enclosures. */
-
-/* v = e^{a - b} - 1 ... are written by families themselves; these are the
- * small pieces every family needs: */
+/* Small pieces that every family's enclosure needs (the enclosures
+ * themselves, such as v = e^{a - b} - 1, each family writes). */
 void ns_ref_set_zero_all(mpfi_ptr v, size_t n);           /* v[i] = [0, 0] */
 void ns_ref_set_nan_all(mpfi_ptr v, size_t n);            /* v[i] = NaN: no value */
 /* The same for a row's outputs and, when dx is not NULL, its gradient: the

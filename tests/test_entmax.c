@@ -26,46 +26,26 @@ static void params(double *param, double alpha)
     param[0] = alpha;
 }
 
+/* The reference at alpha, the other parameters at their defaults. */
 static void reference_alpha(double alpha, const double *x, const double *g, double *y, double *dx,
                             size_t n)
 {
     double param[NS_MAX_PARAMS];
     params(param, alpha);
-    ns_ref_stats st;
-    cr_assert_eq(ns_ref_eval(ns_reference_find("entmax"), param, x, g, n, y, dx, &st), 0);
-    cr_expect_eq(st.uncertain, 0, "alpha %g: %zu entries uncertain", alpha, st.uncertain);
+    ns_test_reference("entmax", param, x, g, y, dx, n);
 }
 
-static void reference(const double *x, const double *g, double *y, double *dx, size_t n)
-{
-    reference_alpha(1.5, x, g, y, dx, n);
-}
-
-/* Forward (and backward when g) of algorithm alg with alpha, inputs
- * rounded as the policy receives them. */
+/* Forward (and backward when g) of algorithm alg with alpha set as
+ * --param alpha=A sets it, inputs rounded as the policy receives them. */
 static void run_alpha(const char *alg, double alpha, const char *policy, const double *x,
                       const double *g, double *y, double *dx, size_t n)
 {
-    ns_job job;
-    double xr[64], gr[64];
+    double param[NS_MAX_PARAMS];
     char err[128], kv[64];
-    cr_assert(n <= 64);
-    cr_assert_eq(ns_job_init(&job, alg, ns_policy_find(policy), NS_SUM_SEQ), 0);
+    ns_params_default(entmax(), param);
     snprintf(kv, sizeof kv, "alpha=%a", alpha);
-    cr_assert_eq(ns_params_set(job.family, job.param, kv, err, sizeof err), 0, "%s", err);
-    ns_job_round_inputs(&job, x, xr, n);
-    cr_assert_eq(ns_job_forward(&job, xr, y, n, NULL), 0);
-    if (g) {
-        ns_job_round_inputs(&job, g, gr, n);
-        cr_assert_eq(ns_job_backward(&job, xr, y, gr, dx, n, NULL), 0);
-    }
-    ns_job_free(&job);
-}
-
-static void run(const char *alg, const char *policy, const double *x, const double *g, double *y,
-                double *dx, size_t n)
-{
-    run_alpha(alg, 1.5, policy, x, g, y, dx, n);
+    cr_assert_eq(ns_params_set(entmax(), param, kv, err, sizeof err), 0, "%s", err);
+    ns_test_run(alg, policy, NS_SUM_SEQ, param, x, g, y, dx, n, NULL);
 }
 
 static void expect_row(const double *got, const double *want, size_t n, const char *what)
@@ -97,7 +77,7 @@ Test(entmax_reference, two_equal_logits_give_one_half)
     const double xs[] = { 0, 3.25, -1e300, 1e300, 0x1p-1074, -0x1.fffffffffffffp1023 };
     double y[2];
     for (size_t i = 0; i < sizeof xs / sizeof xs[0]; i++) {
-        reference((double[]){ xs[i], xs[i] }, NULL, y, NULL, 2);
+        ns_test_reference("entmax", NULL, (double[]){ xs[i], xs[i] }, NULL, y, NULL, 2);
         expect_row(y, (double[]){ 0.5, 0.5 }, 2, "tie");
     }
 }
@@ -108,7 +88,7 @@ Test(entmax_reference, uniform_rows_give_one_over_n)
     for (size_t n = 1; n <= 7; n++) {
         for (size_t i = 0; i < n; i++)
             x[i] = -0.375;
-        reference(x, NULL, y, NULL, n);
+        ns_test_reference("entmax", NULL, x, NULL, y, NULL, n);
         for (size_t i = 0; i < n; i++)
             cr_expect_eq(y[i], 1.0 / (double)n, "n=%zu: %a", n, y[i]);
     }
@@ -122,9 +102,9 @@ Test(entmax_reference, two_entry_support_solves_a_quadratic)
      * [1000, 999, 998, 997] has the same u for its first two entries; the
      * third has u = -1 and u + t = (sqrt 7 - 3)/4 < 0: out. */
     double yp = four_plus_sqrt7_over_8(1), ym = four_plus_sqrt7_over_8(-1), y[4];
-    reference((double[]){ 0, -1 }, NULL, y, NULL, 2);
+    ns_test_reference("entmax", NULL, (double[]){ 0, -1 }, NULL, y, NULL, 2);
     expect_row(y, (double[]){ yp, ym }, 2, "[0, -1]");
-    reference((double[]){ 1000, 999, 998, 997 }, NULL, y, NULL, 4);
+    ns_test_reference("entmax", NULL, (double[]){ 1000, 999, 998, 997 }, NULL, y, NULL, 4);
     expect_row(y, (double[]){ yp, ym, 0, 0 }, 4, "[1000, ..., 997]");
 }
 
@@ -135,10 +115,10 @@ Test(entmax_reference, an_entry_exactly_at_the_threshold_is_zero)
      * exactly, and the gradient of a one-hot row is 0 (h = (1, 0),
      * dx_0 = g_0 - g_0). */
     double y[3], dx[3];
-    reference((double[]){ 0, -2 }, (double[]){ 0.25, 3 }, y, dx, 2);
+    ns_test_reference("entmax", NULL, (double[]){ 0, -2 }, (double[]){ 0.25, 3 }, y, dx, 2);
     expect_row(y, (double[]){ 1, 0 }, 2, "y");
     expect_row(dx, (double[]){ 0, 0 }, 2, "dx");
-    reference((double[]){ 7, 5, 1 }, (double[]){ 1, 2, 3 }, y, dx, 3);
+    ns_test_reference("entmax", NULL, (double[]){ 7, 5, 1 }, (double[]){ 1, 2, 3 }, y, dx, 3);
     expect_row(y, (double[]){ 1, 0, 0 }, 3, "y, gap 2");
     expect_row(dx, (double[]){ 0, 0, 0 }, 3, "dx, gap 2");
 }
@@ -149,28 +129,29 @@ Test(entmax_reference, gradient_by_hand)
      * <h, g>/sum h = 2, dx = h (g - 2) = (-1/sqrt 2, 1/sqrt 2); sqrt(0.5) is
      * correctly rounded by IEEE 754. */
     double y[3], dx[3];
-    reference((double[]){ 0, 0 }, (double[]){ 1, 3 }, y, dx, 2);
+    ns_test_reference("entmax", NULL, (double[]){ 0, 0 }, (double[]){ 1, 3 }, y, dx, 2);
     expect_row(dx, (double[]){ -sqrt(0.5), sqrt(0.5) }, 2, "dx");
     /* g constant on the support ([0, -1] in, -5 out): exactly zero. */
-    reference((double[]){ 0, -1, -5 }, (double[]){ 2, 2, 9 }, y, dx, 3);
+    ns_test_reference("entmax", NULL, (double[]){ 0, -1, -5 }, (double[]){ 2, 2, 9 }, y, dx, 3);
     expect_row(dx, (double[]){ 0, 0, 0 }, 3, "constant on the support");
 }
 
 Test(entmax_reference, huge_tiny_and_masked)
 {
     double y[4], dx[4];
-    reference((double[]){ 1e300, -1e300, 0 }, NULL, y, NULL, 3);
+    ns_test_reference("entmax", NULL, (double[]){ 1e300, -1e300, 0 }, NULL, y, NULL, 3);
     expect_row(y, (double[]){ 1, 0, 0 }, 3, "1e300");
     /* u = (0, -1e-300): y = t^2 and (t - 1e-300)^2 with t = 1/sqrt 2 +
      * O(1e-300): both round to 1/2. */
-    reference((double[]){ 1e-300, -1e-300 }, NULL, y, NULL, 2);
+    ns_test_reference("entmax", NULL, (double[]){ 1e-300, -1e-300 }, NULL, y, NULL, 2);
     expect_row(y, (double[]){ 0.5, 0.5 }, 2, "1e-300");
-    reference((double[]){ 0x1p-1074, 0 }, NULL, y, NULL, 2);
+    ns_test_reference("entmax", NULL, (double[]){ 0x1p-1074, 0 }, NULL, y, NULL, 2);
     expect_row(y, (double[]){ 0.5, 0.5 }, 2, "subnormal");
-    reference((double[]){ -INFINITY, 0, 0, -INFINITY }, (double[]){ 5, 1, 3, 5 }, y, dx, 4);
+    ns_test_reference("entmax", NULL, (double[]){ -INFINITY, 0, 0, -INFINITY },
+                      (double[]){ 5, 1, 3, 5 }, y, dx, 4);
     expect_row(y, (double[]){ 0, 0.5, 0.5, 0 }, 4, "masked y");
     expect_row(dx, (double[]){ 0, -sqrt(0.5), sqrt(0.5), 0 }, 4, "masked dx");
-    reference((double[]){ -INFINITY, -INFINITY }, (double[]){ 1, 2 }, y, dx, 2);
+    ns_test_reference("entmax", NULL, (double[]){ -INFINITY, -INFINITY }, (double[]){ 1, 2 }, y, dx, 2);
     expect_row(y, (double[]){ 0, 0 }, 2, "all masked y");
     expect_row(dx, (double[]){ 0, 0 }, 2, "all masked dx");
 }
@@ -282,7 +263,7 @@ Test(entmax_algorithm, entmax15_in_every_precision_on_a_known_row)
     const char *policies[] = { "fp16", "fp32", "fp64" };
     const double ulp1[] = { 0x1p-11, 0x1p-24, 0x1p-53 };   /* ulp at [1/2, 1) */
     for (int p = 0; p < 3; p++) {
-        run("entmax15", policies[p], (double[]){ 1000, 999, 998, 997 }, NULL, y, NULL, 4);
+        ns_test_forward("entmax15", policies[p], (double[]){ 1000, 999, 998, 997 }, y, 4);
         cr_expect(fabs(y[0] - yp) <= 4 * ulp1[p], "%s: %a vs %a", policies[p], y[0], yp);
         cr_expect(fabs(y[1] - ym) <= 4 * ulp1[p], "%s: %a vs %a", policies[p], y[1], ym);
         cr_expect(y[2] == 0 && y[3] == 0, "%s: support", policies[p]);
@@ -302,15 +283,15 @@ Test(entmax_algorithm, bisect_in_fp16_stalls_at_large_logits)
      * ((4 + sqrt 7)/8, (4 - sqrt 7)/8) = (0.8307, 0.1693): an error of 0.031,
      * about 63 ulps of fp16, that the normalization hides from the sum. */
     double x[4] = { 1000, 999, 998, 997 }, y[4], yr[4];
-    reference(x, NULL, yr, NULL, 4);
-    run("entmax.bisect", "fp16", x, NULL, y, NULL, 4);
+    ns_test_reference("entmax", NULL, x, NULL, yr, NULL, 4);
+    ns_test_forward("entmax.bisect", "fp16", x, y, 4);
     expect_row(y, (double[]){ ns_round(&ns_fp16, 0.8), ns_round(&ns_fp16, 0.2), 0, 0 }, 4, "fp16");
     cr_expect(fabs(y[0] - yr[0]) > 60 * 0x1p-11, "error %a", fabs(y[0] - yr[0]));
     cr_expect(fabs(y[0] + y[1] - 1) <= 0x1p-10, "the sum stays near 1");
     /* entmax15 shifts before it solves: fine in fp16 (previous test); and
      * the bisection itself is fine where tau is small: the same row shifted
      * to 0. */
-    run("entmax.bisect", "fp16", (double[]){ 3, 2, 1, 0 }, NULL, y, NULL, 4);
+    ns_test_forward("entmax.bisect", "fp16", (double[]){ 3, 2, 1, 0 }, y, 4);
     cr_expect(fabs(y[0] - yr[0]) <= 4 * 0x1p-11, "shifted row: %a vs %a", y[0], yr[0]);
 }
 
@@ -319,9 +300,9 @@ Test(entmax_algorithm, bisect_loses_its_bracket_once_one_is_below_the_spacing)
     /* At 1e300 in fp64, m - 1 == m: tau_lo = tau_hi = max z, every p is
      * 0^2 = 0 and the final division is 0/0.  (entmax15 shifts first.) */
     double x[3] = { 1e300, -1e300, 0 }, y[3];
-    run("entmax.bisect", "fp64", x, NULL, y, NULL, 3);
+    ns_test_forward("entmax.bisect", "fp64", x, y, 3);
     cr_expect(isnan(y[0]) && isnan(y[1]) && isnan(y[2]));
-    run("entmax15", "fp64", x, NULL, y, NULL, 3);
+    ns_test_forward("entmax15", "fp64", x, y, 3);
     expect_row(y, (double[]){ 1, 0, 0 }, 3, "entmax15");
 }
 
@@ -331,9 +312,9 @@ Test(entmax_algorithm, masked_entries)
      * the tie, so p / (p + p) = 1/2 exactly; entmax15 squares a rounded
      * sqrt(1/2). */
     double x[4] = { -INFINITY, 0, 0, -INFINITY }, y[4];
-    run("entmax.bisect", "fp32", x, NULL, y, NULL, 4);
+    ns_test_forward("entmax.bisect", "fp32", x, y, 4);
     expect_row(y, (double[]){ 0, 0.5, 0.5, 0 }, 4, "bisect");
-    run("entmax15", "fp32", x, NULL, y, NULL, 4);
+    ns_test_forward("entmax15", "fp32", x, y, 4);
     cr_expect(y[0] == 0 && y[3] == 0);
     cr_expect(fabs(y[1] - 0.5) <= 0x1p-24 && fabs(y[2] - 0.5) <= 0x1p-24, "%a %a", y[1], y[2]);
 }
@@ -358,8 +339,8 @@ Test(entmax_algorithm, entmax15_and_bisect_agree_in_fp64)
     for (int rep = 0; rep < 100; rep++) {
         size_t n = 1 + (size_t)(ns_test_rng_uniform(&rng) * 40);
         random_row(&rng, x, g, n);
-        run("entmax15", "fp64", x, g, y15, dx15, n);
-        run("entmax.bisect", "fp64", x, g, yb, dxb, n);
+        ns_test_run("entmax15", "fp64", NS_SUM_SEQ, NULL, x, g, y15, dx15, n, NULL);
+        ns_test_run("entmax.bisect", "fp64", NS_SUM_SEQ, NULL, x, g, yb, dxb, n, NULL);
         for (size_t i = 0; i < n; i++) {
             cr_expect(fabs(y15[i] - yb[i]) <= 0x1p-40, "n=%zu y[%zu]: %a vs %a (seed %llu)", n, i,
                       y15[i], yb[i], (unsigned long long)seed);

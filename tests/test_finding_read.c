@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../fuzz/finding.h"
+#include "../fuzz/finding_json.h"
 #include "testlib.h"
 
 /* Reads the lines into s; returns ns_findings_read's status, err its message. */

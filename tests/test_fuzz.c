@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../fuzz/finding_json.h"
 #include "../fuzz/replay.h"
 #include "../fuzz/search.h"
 #include "testlib.h"
@@ -27,10 +28,10 @@ static unsigned evaluate(ns_fuzz_target *t, const double *x, size_t n, ns_kind k
     ns_fuzz_eval e;
     cr_assert_eq(ns_fuzz_eval_row(t, &r, NS_EVAL_EXACT, &e), 0);
     cr_assert(e.in_domain);
-    if (cause && (e.broken & (1u << kind)))
+    if (cause && (e.promises.broken & (1u << kind)))
         *cause = ns_fuzz_classify(t, &r, &e, kind);
     ns_row_free(&r);
-    return e.broken;
+    return e.promises.broken;
 }
 
 Test(fuzz_target, the_documented_hazards_and_their_causes)
@@ -100,16 +101,6 @@ Test(fuzz_target, masks_that_matter_are_told_apart)
     ns_fuzz_target_free(&t);
 }
 
-/* A shifted softmax that forgets the shift, under the shifted contract. */
-static void forgot_shift(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_exp(op, x[i]);
-    double s = ns_denominator(op, ns_sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, y[i], s);
-}
-
 static int count_broken(const ns_finding *f, void *ctx)
 {
     if (!f->expected)
@@ -120,11 +111,8 @@ static int count_broken(const ns_finding *f, void *ctx)
 Test(fuzz_search, a_broken_promise_is_found)
 {
     const ns_family *fam;
-    const ns_algorithm *shifted = ns_algorithm_find("softmax.shifted", &fam);
-    ns_algorithm broken = *shifted;
-    broken.forward = forgot_shift;
-    broken.contract = ns_contract_of(shifted);
-    ns_fuzz_spec spec = { .alg = &broken, .family = fam, .policy = ns_policy_find("fp16"),
+    const ns_algorithm *broken = ns_test_softmax_forgot_shift(&fam);
+    ns_fuzz_spec spec = { .alg = broken, .family = fam, .policy = ns_policy_find("fp16"),
                           .objective = NS_KIND_NAN, .finite_only = true };
     ns_fuzz_target t;
     char err[256];

@@ -286,30 +286,6 @@ Test(metrics, undefined_reference)
     ns_metrics_scratch_free(&s);
 }
 
-/* The contract's bound on a row: softmax.shifted promises
- * (8 + 2n + 2 spread) u_work (normalizers/softmax.c); in fp16
- * u_work = u_io = 2^-11, so on four zeros (spread 0) the bound is
- * 1 + 8 + 8 = 17 ulps; in fp16-io u_work = 2^-24 and the bound is
- * 1 + 16 * 2^-13 ulps of fp16. */
-Test(metrics, contract_bound_of_the_row)
-{
-    if (ns_contract_of(ns_algorithm_find("softmax.shifted", NULL))->promises->error.cs != 2)
-        cr_skip_test("the contract of softmax.shifted changed");
-    ns_metrics_scratch s;
-    ns_metrics_scratch_init(&s);
-    ns_metrics m;
-    double x[4] = { 0, 0, 0, 0 };
-    eval("softmax.shifted", "fp16", x, NULL, 4, &s, &m);
-    cr_expect_eq(m.contract_ulps, 17.0);
-    cr_expect(m.within_contract);
-    eval("softmax.shifted", "fp16-io", x, NULL, 4, &s, &m);
-    cr_expect_eq(m.contract_ulps, 1 + 16 * 0x1p-13);
-    double masked[2] = { -INFINITY, -INFINITY };
-    eval("softmax.shifted", "fp16", masked, NULL, 2, &s, &m);
-    cr_expect(!m.within_contract, "NaN on an all-masked row");
-    ns_metrics_scratch_free(&s);
-}
-
 /* A masked entry of logsoftmax is -inf in the reference too: not an
  * infinite output where the reference is finite. */
 Test(metrics, infinite_reference_is_no_inf_finding)

@@ -26,28 +26,6 @@ static void load_examples(void)
     load(NS_TEST_PLUGIN_DIR "/clipped_softmax.so");
 }
 
-static void run(const char *alg, const char *policy, const double *param, const double *x,
-                double *y, size_t n, ns_probe *probe)
-{
-    ns_job job;
-    cr_assert_eq(ns_job_init(&job, alg, ns_policy_find(policy), NS_SUM_SEQ), 0, "%s", alg);
-    if (param)
-        memcpy(job.param, param, 2 * sizeof *param);
-    double xr[16];
-    cr_assert(n <= 16);
-    ns_job_round_inputs(&job, x, xr, n);
-    cr_assert_eq(ns_job_forward(&job, xr, y, n, probe), 0);
-    ns_job_free(&job);
-}
-
-static void reference(const char *family, const double *param, const double *x, const double *g,
-                      double *y, double *dx, size_t n)
-{
-    const ns_reference *r = ns_reference_find(family);
-    cr_assert(r != NULL, "no reference for %s", family);
-    cr_assert_eq(ns_ref_eval(r, param, x, g, n, y, dx, NULL), 0);
-}
-
 Test(plugin_load, families_join_the_catalogue_with_their_origin)
 {
     load_examples();
@@ -94,7 +72,7 @@ Test(plugin_adapter, poly4_in_fp16_rounds_as_the_policy_says)
     double x[2] = { 1, 2 }, y[2];
     ns_probe probe;
     ns_probe_reset(&probe);
-    run("poly4.naive", "fp16", NULL, x, y, 2, &probe);
+    ns_test_run("poly4.naive", "fp16", NS_SUM_SEQ, NULL, x, NULL, y, NULL, 2, &probe);
     cr_expect(y[0] == 0x1.e2p-5 && y[1] == 0x1.e2p-1, "%a %a", y[0], y[1]);
     cr_expect(probe.count == 1 && probe.min_abs == 17, "%zu %a", probe.count, probe.min_abs);
 }
@@ -106,9 +84,9 @@ Test(plugin_adapter, naive_overflows_and_scaled_does_not)
      * Scaled: t = (1, 1/16), t^4 = (1, 2^-16), S = 1 + 2^-16 -> 1 in fp16
      * (ulp 2^-10), y = (1, 2^-16), both exact. */
     double x[2] = { 16, 1 }, y[2];
-    run("poly4.naive", "fp16", NULL, x, y, 2, NULL);
+    ns_test_forward("poly4.naive", "fp16", x, y, 2);
     cr_expect(isnan(y[0]) && y[1] == 0, "%a %a", y[0], y[1]);
-    run("poly4.scaled", "fp16", NULL, x, y, 2, NULL);
+    ns_test_forward("poly4.scaled", "fp16", x, y, 2);
     cr_expect(y[0] == 1 && y[1] == 0x1p-16, "%a %a", y[0], y[1]);
 }
 
@@ -119,9 +97,9 @@ Test(plugin_adapter, sums_round_into_the_accumulator_format)
      * overflows fp16 (y = 50624/inf = 0) but not an fp32 accumulator
      * (y = 50624/101248 = 1/2 exactly). */
     double x[2] = { 15, 15 }, y[2];
-    run("poly4.naive", "fp16", NULL, x, y, 2, NULL);
+    ns_test_forward("poly4.naive", "fp16", x, y, 2);
     cr_expect(y[0] == 0 && y[1] == 0, "%a %a", y[0], y[1]);
-    run("poly4.naive", "fp16-acc32", NULL, x, y, 2, NULL);
+    ns_test_forward("poly4.naive", "fp16-acc32", x, y, 2);
     cr_expect(y[0] == 0.5 && y[1] == 0.5, "%a %a", y[0], y[1]);
 }
 
@@ -131,11 +109,11 @@ Test(plugin_adapter, parameters_reach_the_plugin)
     /* zeta = 1, gamma = 0: z = 1 * s + 0 is s exactly, so clipsoftmax is
      * shifted softmax bit for bit; the default gamma = -0.03 is not. */
     double x[4] = { 0.5, -1.25, 2, 0.125 }, y[4], s[4];
-    run("softmax.shifted", "fp16", NULL, x, s, 4, NULL);
-    run("clipsoftmax", "fp16", (double[]){ 1, 0 }, x, y, 4, NULL);
+    ns_test_forward("softmax.shifted", "fp16", x, s, 4);
+    ns_test_run("clipsoftmax", "fp16", NS_SUM_SEQ, (double[]){ 1, 0 }, x, NULL, y, NULL, 4, NULL);
     for (int i = 0; i < 4; i++)
         cr_expect_eq(y[i], s[i], "%d: %a vs %a", i, y[i], s[i]);
-    run("clipsoftmax", "fp16", (double[]){ 1, -0.03 }, x, y, 4, NULL);
+    ns_test_run("clipsoftmax", "fp16", NS_SUM_SEQ, (double[]){ 1, -0.03 }, x, NULL, y, NULL, 4, NULL);
     cr_expect(y[1] == 0 && y[2] != s[2], "%a %a", y[1], y[2]);
 }
 
@@ -147,16 +125,16 @@ Test(plugin_reference, poly4_exact_rationals)
     /* [1, 3, -2]: S = 1 + 81 + 16 = 98; g = (1, 2, 3): <g, y> = 211/98;
      * dx_j = 4 x_j^3 / 98 (g_j - 211/98) = (-113, -405, -664) / 2401. */
     double x[3] = { 1, 3, -2 }, g[3] = { 1, 2, 3 }, y[3], dx[3];
-    reference("poly4", NULL, x, g, y, dx, 3);
+    ns_test_reference("poly4", NULL, x, g, y, dx, 3);
     cr_expect(y[0] == 1.0 / 98 && y[1] == 81.0 / 98 && y[2] == 16.0 / 98, "%a %a %a", y[0], y[1], y[2]);
     cr_expect_eq(dx[0], -113.0 / 2401, "%a", dx[0]);
     cr_expect_eq(dx[1], -405.0 / 2401, "%a", dx[1]);
     cr_expect_eq(dx[2], -664.0 / 2401, "%a", dx[2]);
     /* Masked entries weigh 0; an all-zero row has S = 0: zeros. */
     double m[3] = { 1, -INFINITY, 2 }, z[2] = { 0, -INFINITY };
-    reference("poly4", NULL, m, NULL, y, NULL, 3);
+    ns_test_reference("poly4", NULL, m, NULL, y, NULL, 3);
     cr_expect(y[0] == 1.0 / 17 && y[1] == 0 && y[2] == 16.0 / 17);
-    reference("poly4", NULL, z, g, y, dx, 2);
+    ns_test_reference("poly4", NULL, z, g, y, dx, 2);
     cr_expect(y[0] == 0 && y[1] == 0 && dx[0] == 0 && dx[1] == 0);
 }
 
@@ -165,7 +143,7 @@ Test(plugin_reference, poly4_gradient_matches_finite_differences)
     load_examples();
     const ns_reference *r = ns_reference_find("poly4");
     double x[4] = { 0.75, -1.5, 3, 1e-3 }, g[4] = { 0.5, -2, 1, 3 }, y[4], dx[4];
-    reference("poly4", NULL, x, g, y, dx, 4);
+    ns_test_reference("poly4", NULL, x, g, y, dx, 4);
     for (size_t j = 0; j < 4; j++) {
         double fd = ns_test_fd_gradient(r, NULL, x, g, 4, j);
         cr_expect(fabs(fd - dx[j]) <= 4 * ldexp(1.0, ilogb(dx[j]) - 52), "dx[%zu] = %a, fd %a", j, dx[j], fd);
@@ -180,7 +158,7 @@ Test(plugin_fallback, clipped_softmax_of_equal_logits)
     /* s = (1/2, 1/2) exactly; z = (1 - gamma)/2 + gamma = 1/2 + gamma/2
      * exactly for the double gamma, so one rounding of that sum. */
     double gamma = -0.03, x[2] = { 0, 0 }, y[2];
-    reference("clipsoftmax", (double[]){ 1, gamma }, x, NULL, y, NULL, 2);
+    ns_test_reference("clipsoftmax", (double[]){ 1, gamma }, x, NULL, y, NULL, 2);
     cr_expect(y[0] == 0.5 + gamma / 2 && y[1] == y[0], "%a %a", y[0], y[1]);
 }
 
@@ -190,7 +168,7 @@ Test(plugin_fallback, clipped_softmax_against_mpfr)
     /* The definition evaluated here at 300 bits: s = e^x / sum e^x,
      * z = (zeta - gamma) s + gamma, clipped to [0, 1]. */
     double param[2] = { 1.0625, -0.03 }, x[4] = { 0, -10, 1, 2.5 }, y[4];
-    reference("clipsoftmax", param, x, NULL, y, NULL, 4);
+    ns_test_reference("clipsoftmax", param, x, NULL, y, NULL, 4);
     mpfr_t s, t;
     mpfr_inits2(300, s, t, (mpfr_ptr)0);
     mpfr_set_zero(s, 1);
@@ -224,7 +202,7 @@ Test(plugin_fallback, clipped_softmax_gradient_matches_finite_differences)
     const ns_reference *r = ns_reference_find("clipsoftmax");
     double param[2] = { 1, -0.03 };
     double x[4] = { 0.25, -6, 1.5, 2 }, g[4] = { 1, -0.5, 2, 0.25 }, y[4], dx[4];
-    reference("clipsoftmax", param, x, g, y, dx, 4);
+    ns_test_reference("clipsoftmax", param, x, g, y, dx, 4);
     /* x = -6 is clipped (y = 0), yet dx[1] is not 0: the unclipped weights
      * depend on x_1 through the softmax's sum. */
     cr_expect(y[1] == 0 && dx[1] != 0, "y %a dx %a", y[1], dx[1]);

@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "../analysis/envelope.h"
+#include "../analysis/judge.h"
 #include "../analysis/suite.h"
-#include "../analysis/verdict.h"
 #include "testlib.h"
 
 static size_t count_algorithms(void)
@@ -172,10 +172,10 @@ Test(run, describe_and_replay)
                           "normstab check -n softmax.lse -p bf16 --sum kahan --seed 7");
 }
 
-/* Whether every seed of the envelope search is within the contract for
- * target t on normal(sigma) rows of length n, evaluated again here. */
-static bool within_here(const ns_envelope_opts *eo, const ns_target *t, double sigma, size_t n,
-                        ns_metrics_scratch *s)
+/* Whether every seed of the envelope search keeps the contract for target
+ * t on normal(sigma) rows of length n, evaluated and judged again here. */
+static bool kept_here(const ns_envelope_opts *eo, const ns_target *t, double sigma, size_t n,
+                      ns_metrics_scratch *s, ns_judge *judge)
 {
     bool all = true;
     for (size_t k = 0; k < eo->seeds; k++) {
@@ -185,10 +185,13 @@ static bool within_here(const ns_envelope_opts *eo, const ns_target *t, double s
         ns_generate(ns_generator_find("normal"), &a, x);
         ns_job job;
         ns_metrics m;
+        bool promised;
+        ns_promise_eval e;
         cr_assert_eq(ns_job_init(&job, t->alg->name, t->policy, NS_SUM_SEQ), 0);
         cr_assert_eq(ns_metrics_eval(&job, x, NULL, n, 0, s, &m), 0);
+        cr_assert_eq(ns_judge_promises(judge, &job, s->xr, NULL, n, s, &m, &promised, &e), 0);
         ns_job_free(&job);
-        all &= ns_within_contract(&m);
+        all &= !e.broken;
     }
     return all;
 }
@@ -206,6 +209,8 @@ Test(run, envelopes_hold_at_their_edge, .timeout = 60)
     cr_assert_eq(n, count_algorithms() * 8);
     ns_metrics_scratch s;
     ns_metrics_scratch_init(&s);
+    ns_judge judge;
+    ns_judge_init(&judge);
     for (size_t i = 0; i < n; i++) {
         const ns_target *t = &e[i].target;
         const char *name = t->alg->name, *pol = t->policy->name;
@@ -215,16 +220,16 @@ Test(run, envelopes_hold_at_their_edge, .timeout = 60)
         if (e[i].scale_max > 0 && !e[i].scale_capped) {
             cr_expect_gt(e[i].scale_fail, e[i].scale_max);
             cr_expect_leq(e[i].scale_fail, e[i].scale_max * exp2(eo.scale_tol) * (1 + 1e-12));
-            cr_expect(within_here(&eo, t, e[i].scale_max, 16, &s), "%s %s within at sigma %g", name, pol,
+            cr_expect(kept_here(&eo, t, e[i].scale_max, 16, &s, &judge), "%s %s kept at sigma %g", name, pol,
                       e[i].scale_max);
-            cr_expect(!within_here(&eo, t, e[i].scale_fail, 16, &s), "%s %s broken at sigma %g", name, pol,
+            cr_expect(!kept_here(&eo, t, e[i].scale_fail, 16, &s, &judge), "%s %s broken at sigma %g", name, pol,
                       e[i].scale_fail);
         }
         if (e[i].length_max >= 2 && !e[i].length_capped) {
             cr_expect_gt(e[i].length_fail, e[i].length_max);
-            cr_expect(within_here(&eo, t, 1, e[i].length_max, &s), "%s %s within at n %zu", name, pol,
+            cr_expect(kept_here(&eo, t, 1, e[i].length_max, &s, &judge), "%s %s kept at n %zu", name, pol,
                       e[i].length_max);
-            cr_expect(!within_here(&eo, t, 1, e[i].length_fail, &s), "%s %s broken at n %zu", name, pol,
+            cr_expect(!kept_here(&eo, t, 1, e[i].length_fail, &s, &judge), "%s %s broken at n %zu", name, pol,
                       e[i].length_fail);
         }
         if (strcmp(name, "softmax.naive") == 0 && strcmp(pol, "fp16") == 0) {
@@ -234,5 +239,6 @@ Test(run, envelopes_hold_at_their_edge, .timeout = 60)
         }
     }
     ns_metrics_scratch_free(&s);
+    ns_judge_free(&judge);
     free(e);
 }

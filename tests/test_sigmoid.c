@@ -5,11 +5,6 @@
 
 #include "testlib.h"
 
-static void reference(const double *x, const double *g, double *y, double *dx, size_t n)
-{
-    cr_assert_eq(ns_ref_eval(ns_reference_find("sigmoid"), NULL, x, g, n, y, dx, NULL), 0);
-}
-
 Test(sigmoid_reference, zeros_give_one_over_n_plus_one)
 {
     /* y = sigma(-ln n) = 1 / (1 + n); dx = g y (1 - y) = g n / (n + 1)^2,
@@ -18,7 +13,7 @@ Test(sigmoid_reference, zeros_give_one_over_n_plus_one)
     for (size_t i = 0; i < 7; i++)
         g[i] = 1;
     for (size_t n = 1; n <= 7; n++) {
-        reference(x, g, y, dx, n);
+        ns_test_reference("sigmoid", NULL, x, g, y, dx, n);
         for (size_t i = 0; i < n; i++) {
             cr_expect_eq(y[i], 1.0 / (double)(n + 1), "n=%zu: %a", n, y[i]);
             cr_expect_eq(dx[i], (double)n / (double)((n + 1) * (n + 1)), "n=%zu: %a", n, dx[i]);
@@ -46,7 +41,7 @@ Test(sigmoid_reference, single_logit_is_the_logistic)
 {
     /* n = 1, ln 1 = 0: y = sigma(x).  sigma(0) = 1/2, dx = g/4. */
     double x = 0, g = -2, y, dx;
-    reference(&x, &g, &y, &dx, 1);
+    ns_test_reference("sigmoid", NULL, &x, &g, &y, &dx, 1);
     cr_expect(y == 0.5 && dx == -0.5);
 }
 
@@ -55,7 +50,7 @@ Test(sigmoid_reference, masked_entries)
     /* sigma(-inf) = 0, and its derivative 0; the others are unaffected
      * (ln n counts the masked entries: n = 3, x = 0 gives 1/4). */
     double x[3] = { -INFINITY, 0, -INFINITY }, g[3] = { 1, 1, 1 }, y[3], dx[3];
-    reference(x, g, y, dx, 3);
+    ns_test_reference("sigmoid", NULL, x, g, y, dx, 3);
     cr_expect(y[0] == 0 && y[2] == 0 && dx[0] == 0 && dx[2] == 0);
     cr_expect_eq(y[1], 0.25);
     cr_expect_eq(dx[1], 3.0 / 16);
@@ -66,7 +61,7 @@ Test(sigmoid_reference, huge_tiny_and_subnormal_logits)
     /* sigma(1e300 - ln 2) = 1 - ~e^-1e300 rounds to 1, with dx ~ 0;
      * sigma(-1e300) ~ 0. */
     double x[2] = { 1e300, -1e300 }, g[2] = { 1, 1 }, y[2], dx[2];
-    reference(x, g, y, dx, 2);
+    ns_test_reference("sigmoid", NULL, x, g, y, dx, 2);
     cr_expect(y[0] == 1 && y[1] == 0);
     cr_expect(dx[0] == 0 && dx[1] == 0);
     /* n = 1: sigma(1e-300) = 1/2 + 1e-300/4 rounds to 1/2; the same for
@@ -74,7 +69,7 @@ Test(sigmoid_reference, huge_tiny_and_subnormal_logits)
     const double tiny[] = { 1e-300, -1e-300, 0x1p-1074, -0x1p-1074 };
     for (size_t k = 0; k < 4; k++) {
         double y1;
-        reference(&tiny[k], NULL, &y1, NULL, 1);
+        ns_test_reference("sigmoid", NULL, &tiny[k], NULL, &y1, NULL, 1);
         cr_expect_eq(y1, 0.5, "x=%a: %a", tiny[k], y1);
     }
 }
@@ -85,14 +80,10 @@ Test(sigmoid_reference, huge_tiny_and_subnormal_logits)
  * derivative is sigma(20) sigma(-20) = 2.06e-9. */
 Test(sigmoid_fp32, backward_loses_the_tail)
 {
-    ns_job job;
-    cr_assert_eq(ns_job_init(&job, "sigmoid", ns_policy_find("fp32"), NS_SUM_SEQ), 0);
     double x = 20, g = 1, y, dx, yr, dxr;
-    cr_assert_eq(ns_job_forward(&job, &x, &y, 1, NULL), 0);
-    cr_assert_eq(ns_job_backward(&job, &x, &y, &g, &dx, 1, NULL), 0);
-    ns_job_free(&job);
+    ns_test_run("sigmoid", "fp32", NS_SUM_SEQ, NULL, &x, &g, &y, &dx, 1, NULL);
     cr_expect_eq(y, 1.0);
     cr_expect_eq(dx, 0.0);
-    reference(&x, &g, &yr, &dxr, 1);
+    ns_test_reference("sigmoid", NULL, &x, &g, &yr, &dxr, 1);
     cr_expect(dxr > 2.06e-9 && dxr < 2.07e-9, "%a", dxr);
 }

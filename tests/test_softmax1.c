@@ -4,28 +4,12 @@
 
 #include "testlib.h"
 
-static void run(const char *alg, const char *policy, const double *x, double *y, size_t n)
-{
-    ns_job job;
-    cr_assert_eq(ns_job_init(&job, alg, ns_policy_find(policy), NS_SUM_SEQ), 0);
-    double xr[64];
-    cr_assert(n <= 64);
-    ns_job_round_inputs(&job, x, xr, n);
-    cr_assert_eq(ns_job_forward(&job, xr, y, n, NULL), 0);
-    ns_job_free(&job);
-}
-
-static void reference(const double *x, const double *g, double *y, double *dx, size_t n)
-{
-    cr_assert_eq(ns_ref_eval(ns_reference_find("softmax1"), NULL, x, g, n, y, dx, NULL), 0);
-}
-
 Test(softmax1_reference, zeros_give_one_over_n_plus_one)
 {
     /* e^0 / (1 + n e^0) = 1 / (n + 1): one correctly rounded division. */
     double x[7] = { 0 }, y[7];
     for (size_t n = 1; n <= 7; n++) {
-        reference(x, NULL, y, NULL, n);
+        ns_test_reference("softmax1", NULL, x, NULL, y, NULL, n);
         for (size_t i = 0; i < n; i++)
             cr_expect_eq(y[i], 1.0 / (double)(n + 1), "n=%zu: %a", n, y[i]);
     }
@@ -35,13 +19,13 @@ Test(softmax1_reference, single_logit_and_its_gradient)
 {
     /* n = 1, x = 0: y = 1/2, dx = y (g - g y) = g / 4. */
     double x = 0, g = 3, y, dx;
-    reference(&x, &g, &y, &dx, 1);
+    ns_test_reference("softmax1", NULL, &x, &g, &y, &dx, 1);
     cr_expect_eq(y, 0.5);
     cr_expect_eq(dx, 0.75);
     /* Uniform zeros, n = 3, g = (1, 2, 5): y = 1/4, <g, y> = 2,
      * dx = (1/4)(g - 2) = (-1/4, 0, 3/4). */
     double z[3] = { 0, 0, 0 }, gz[3] = { 1, 2, 5 }, yz[3], dz[3];
-    reference(z, gz, yz, dz, 3);
+    ns_test_reference("softmax1", NULL, z, gz, yz, dz, 3);
     cr_expect_eq(dz[0], -0.25);
     cr_expect_eq(dz[1], 0.0);
     cr_expect_eq(dz[2], 0.75);
@@ -64,12 +48,12 @@ Test(softmax1_reference, masked_entries)
 {
     /* [-inf, 0]: y = (0, 1/2); g = (1, 2): <g, y> = 1, dx = (0, 1/2). */
     double x[2] = { -INFINITY, 0 }, g[2] = { 1, 2 }, y[2], dx[2];
-    reference(x, g, y, dx, 2);
+    ns_test_reference("softmax1", NULL, x, g, y, dx, 2);
     cr_expect(y[0] == 0 && y[1] == 0.5);
     cr_expect(dx[0] == 0 && dx[1] == 0.5);
     /* All masked: the sum is 1 (not a zero denominator), every output 0. */
     double m[3] = { -INFINITY, -INFINITY, -INFINITY }, gm[3] = { 1, 2, 3 }, ym[3], dm[3];
-    reference(m, gm, ym, dm, 3);
+    ns_test_reference("softmax1", NULL, m, gm, ym, dm, 3);
     for (int i = 0; i < 3; i++)
         cr_expect(ym[i] == 0 && dm[i] == 0);
 }
@@ -78,17 +62,17 @@ Test(softmax1_reference, huge_tiny_and_subnormal_logits)
 {
     /* 1e300 takes everything: 1 / (1 + e^-1e300 + e^-2e300) rounds to 1. */
     double x[2] = { 1e300, -1e300 }, y[2];
-    reference(x, NULL, y, NULL, 2);
+    ns_test_reference("softmax1", NULL, x, NULL, y, NULL, 2);
     cr_expect_eq(y[0], 1.0);
     cr_expect_eq(y[1], 0.0);
     /* Very negative logits: e^x / (1 + ...) ~ e^x, 0 in binary64. */
     double neg[2] = { -1e300, -1e300 }, yn[2];
-    reference(neg, NULL, yn, NULL, 2);
+    ns_test_reference("softmax1", NULL, neg, NULL, yn, NULL, 2);
     cr_expect(yn[0] == 0 && yn[1] == 0);
     /* Tiny logits: 1/3 up to far less than an ulp. */
     double t[2] = { 1e-300, -1e-300 }, s[2] = { 0x1p-1074, -0x1p-1074 }, yt[2], ys[2];
-    reference(t, NULL, yt, NULL, 2);
-    reference(s, NULL, ys, NULL, 2);
+    ns_test_reference("softmax1", NULL, t, NULL, yt, NULL, 2);
+    ns_test_reference("softmax1", NULL, s, NULL, ys, NULL, 2);
     for (int i = 0; i < 2; i++) {
         cr_expect_eq(yt[i], 1.0 / 3, "%a", yt[i]);
         cr_expect_eq(ys[i], 1.0 / 3, "%a", ys[i]);
@@ -99,7 +83,7 @@ Test(softmax1_reference, minus_twelve_against_mpfr)
 {
     /* e^-12 / (1 + 4 e^-12), computed here with MPFR at 256 bits. */
     double x[4] = { -12, -12, -12, -12 }, y[4];
-    reference(x, NULL, y, NULL, 4);
+    ns_test_reference("softmax1", NULL, x, NULL, y, NULL, 4);
     mpfr_t e, s;
     mpfr_inits2(256, e, s, (mpfr_ptr)0);
     mpfr_set_si(e, -12, MPFR_RNDN);
@@ -128,10 +112,10 @@ Test(softmax1_fp16, shifted_loses_everything_below_minus_eleven)
      * against the true 6.1441e-6 (also 103.08 * 2^-24): the true value
      * correctly rounded to fp16. */
     double x[4] = { -12, -12, -12, -12 }, y[4];
-    run("softmax1.shifted", "fp16", x, y, 4);
+    ns_test_forward("softmax1.shifted", "fp16", x, y, 4);
     for (int i = 0; i < 4; i++)
         cr_expect_eq(y[i], 0.0, "%a", y[i]);
-    run("softmax1.stable", "fp16", x, y, 4);
+    ns_test_forward("softmax1.stable", "fp16", x, y, 4);
     for (int i = 0; i < 4; i++)
         cr_expect_eq(y[i], 103 * 0x1p-24, "%a", y[i]);
 }
@@ -141,8 +125,8 @@ Test(softmax1_fp32, stable_handles_an_all_masked_row)
     /* stable: c = 0, every e^{-inf} = 0, s = 1: zeros, like the reference.
      * shifted: m = -inf, (-inf) - (-inf) = NaN. */
     double x[2] = { -INFINITY, -INFINITY }, y[2];
-    run("softmax1.stable", "fp32", x, y, 2);
+    ns_test_forward("softmax1.stable", "fp32", x, y, 2);
     cr_expect(y[0] == 0 && y[1] == 0);
-    run("softmax1.shifted", "fp32", x, y, 2);
+    ns_test_forward("softmax1.shifted", "fp32", x, y, 2);
     cr_expect(isnan(y[0]) && isnan(y[1]));
 }

@@ -10,24 +10,6 @@
 
 #define MAXN 8
 
-static void run(const char *policy, double eps, const double *x, double *y, size_t n)
-{
-    ns_job job;
-    cr_assert_eq(ns_job_init(&job, "softpick", ns_policy_find(policy), NS_SUM_SEQ), 0);
-    job.param[0] = eps;
-    double xr[MAXN];
-    cr_assert(n <= MAXN);
-    ns_job_round_inputs(&job, x, xr, n);
-    cr_assert_eq(ns_job_forward(&job, xr, y, n, NULL), 0);
-    ns_job_free(&job);
-}
-
-static void reference(double eps, const double *x, const double *g, double *y, double *dx, size_t n)
-{
-    double param[NS_MAX_PARAMS] = { eps };
-    cr_assert_eq(ns_ref_eval(ns_reference_find("softpick"), param, x, g, n, y, dx, NULL), 0);
-}
-
 /* The definition at 256 bits, rounded to binary64 (|x| small enough that
  * e^x fits MPFR's default exponent range). */
 static void definition(double eps, const double *x, double *y, size_t n)
@@ -57,7 +39,7 @@ static void definition(double eps, const double *x, double *y, size_t n)
 static void expect_reference_is_definition(double eps, const double *x, size_t n)
 {
     double y[MAXN], want[MAXN];
-    reference(eps, x, NULL, y, NULL, n);
+    ns_test_reference("softpick", (double[]){ eps }, x, NULL, y, NULL, n);
     definition(eps, x, want, n);
     for (size_t i = 0; i < n; i++)
         cr_expect_eq(y[i], want[i], "eps %g, n=%zu: y[%zu] = %a, definition %a", eps, n, i, y[i], want[i]);
@@ -88,17 +70,17 @@ Test(softpick_reference, exact_limits)
     /* eps = 0, one positive entry, the rest 0: D = e^x - 1, y = (1, 0, 0), and
      * dx_0 = e^x / D (g_0 - g_0) = 0, dx_j = 0 at x_j = 0. */
     double one[3] = { 1.75, 0, 0 }, g[3] = { 3, -1, 2 };
-    reference(0.0, one, g, y, dx, 3);
+    ns_test_reference("softpick", (double[]){ 0.0 }, one, g, y, dx, 3);
     cr_expect(y[0] == 1 && y[1] == 0 && y[2] == 0, "%a %a %a", y[0], y[1], y[2]);
     for (int i = 0; i < 3; i++)
         cr_expect(dx[i] == 0, "dx[%d] = %a", i, dx[i]);
     /* eps = 0, equal positive entries: 1/2 each. */
     double two[2] = { 0.3, 0.3 };
-    reference(0.0, two, NULL, y, NULL, 2);
+    ns_test_reference("softpick", (double[]){ 0.0 }, two, NULL, y, NULL, 2);
     cr_expect(y[0] == 0.5 && y[1] == 0.5);
     /* Uniform large logits: eps / (n (e^50 - 1)) ~ 1e-30 is below half an ulp: 1/n. */
     double big[3] = { 50, 50, 50 };
-    reference(1e-8, big, NULL, y, NULL, 3);
+    ns_test_reference("softpick", (double[]){ 1e-8 }, big, NULL, y, NULL, 3);
     for (int i = 0; i < 3; i++)
         cr_expect_eq(y[i], 1.0 / 3);
 }
@@ -108,17 +90,17 @@ Test(softpick_reference, zero_rows)
     double y[3], dx[3], g[3] = { 1, 2, 3 };
     /* No positive entry: y = 0 and <g, y> = 0, so dx = 0 (masked entries included). */
     double neg[3] = { -1, -INFINITY, -0.5 };
-    reference(1e-8, neg, g, y, dx, 3);
+    ns_test_reference("softpick", (double[]){ 1e-8 }, neg, g, y, dx, 3);
     for (int i = 0; i < 3; i++)
         cr_expect(y[i] == 0 && dx[i] == 0, "y[%d] = %a, dx %a", i, y[i], dx[i]);
     /* All masked: D = n + eps > 0, zeros. */
     double masked[3] = { -INFINITY, -INFINITY, -INFINITY };
-    reference(1e-8, masked, g, y, dx, 3);
+    ns_test_reference("softpick", (double[]){ 1e-8 }, masked, g, y, dx, 3);
     for (int i = 0; i < 3; i++)
         cr_expect(y[i] == 0 && dx[i] == 0);
     /* eps = 0 at x = 0: D = 0, the zero-denominator convention. */
     double zero[2] = { 0, -0.0 };
-    reference(0.0, zero, g, y, dx, 2);
+    ns_test_reference("softpick", (double[]){ 0.0 }, zero, g, y, dx, 2);
     for (int i = 0; i < 2; i++)
         cr_expect(y[i] == 0 && dx[i] == 0);
 }
@@ -128,12 +110,12 @@ Test(softpick_reference, huge_logits)
     /* D ~ e^{1e300}: y_0 = 1 - (2 + eps) e^{-1e300} rounds to 1; every
      * gradient entry is at most e^{-1e300} times a small factor: zero. */
     double x[3] = { 1e300, 1e-300, -1e300 }, g[3] = { 1, 2, 3 }, y[3], dx[3];
-    reference(1e-8, x, g, y, dx, 3);
+    ns_test_reference("softpick", (double[]){ 1e-8 }, x, g, y, dx, 3);
     cr_expect(y[0] == 1 && y[1] == 0 && y[2] == 0, "%a %a %a", y[0], y[1], y[2]);
     for (int i = 0; i < 3; i++)
         cr_expect(dx[i] == 0, "dx[%d] = %a", i, dx[i]);
     double n[1] = { -1e300 }, yn[1];
-    reference(1e-8, n, NULL, yn, NULL, 1);
+    ns_test_reference("softpick", (double[]){ 1e-8 }, n, NULL, yn, NULL, 1);
     cr_expect(yn[0] == 0);
 }
 
@@ -156,7 +138,7 @@ Test(softpick_reference, tiny_logits_round_with_the_binary64_eps)
     for (int tier = 0; tier < 2; tier++) {
         double y[3], dx[3];
         ns_ref_set_fast_tier(tier);
-        reference(1e-8, x, g, y, dx, 3);
+        ns_test_reference("softpick", (double[]){ 1e-8 }, x, g, y, dx, 3);
         for (int i = 0; i < 3; i++) {
             cr_expect_eq(y[i], want_y[i], "tier %d: y[%d] = %a, want %a", tier, i, y[i], want_y[i]);
             cr_expect_eq(dx[i], want_dx[i], "tier %d: dx[%d] = %a, want %a", tier, i, dx[i], want_dx[i]);
@@ -204,11 +186,11 @@ Test(softpick_kernel, computes_the_family_function_in_fp64)
     const double shifted[2] = { 20, 19.5 };
     const double masked[2] = { 1, -INFINITY };
     double y[2], want[2];
-    run("fp64", 1e-8, shifted, y, 2);
+    ns_test_run("softpick", "fp64", NS_SUM_SEQ, (double[]){ 1e-8 }, shifted, NULL, y, NULL, 2, NULL);
     definition(1e-8, shifted, want, 2);
     for (int i = 0; i < 2; i++)
         cr_expect(fabs(y[i] - want[i]) <= 0x1p-44 * want[i], "y[%d] = %a, definition %a", i, y[i], want[i]);
-    run("fp64", 1e-8, masked, y, 2);
+    ns_test_run("softpick", "fp64", NS_SUM_SEQ, (double[]){ 1e-8 }, masked, NULL, y, NULL, 2, NULL);
     definition(1e-8, masked, want, 2);
     cr_expect(fabs(y[0] - want[0]) <= 0x1p-44 * want[0], "y[0] = %a, definition %a", y[0], want[0]);
     cr_expect(y[1] == 0);
@@ -220,17 +202,17 @@ Test(softpick_kernel, fp16_negative_row_gives_zero_times_inf)
      * fp16, so eps e^{-m} = 0 * inf = NaN and every weight is NaN.  In fp32
      * nothing overflows and every weight is exactly 0, as in the reference. */
     double x[2] = { -12, -13 }, y[2], yr[2];
-    run("fp16", 1e-8, x, y, 2);
+    ns_test_run("softpick", "fp16", NS_SUM_SEQ, (double[]){ 1e-8 }, x, NULL, y, NULL, 2, NULL);
     cr_expect(isnan(y[0]) && isnan(y[1]), "%a %a", y[0], y[1]);
-    run("fp32", 1e-8, x, y, 2);
+    ns_test_run("softpick", "fp32", NS_SUM_SEQ, (double[]){ 1e-8 }, x, NULL, y, NULL, 2, NULL);
     cr_expect(y[0] == 0 && y[1] == 0);
-    reference(1e-8, x, NULL, yr, NULL, 2);
+    ns_test_reference("softpick", (double[]){ 1e-8 }, x, NULL, yr, NULL, 2);
     cr_expect(yr[0] == 0 && yr[1] == 0);
 }
 
 Test(softpick_kernel, all_masked_row_meets_inf_minus_inf)
 {
     double x[2] = { -INFINITY, -INFINITY }, y[2];
-    run("fp32", 1e-8, x, y, 2);
+    ns_test_run("softpick", "fp32", NS_SUM_SEQ, (double[]){ 1e-8 }, x, NULL, y, NULL, 2, NULL);
     cr_expect(isnan(y[0]) && isnan(y[1]));
 }

@@ -6,17 +6,6 @@
 
 #include "testlib.h"
 
-static void reference_s(double s, const double *x, const double *g, double *y, double *dx, size_t n)
-{
-    double param[NS_MAX_PARAMS] = { s };
-    cr_assert_eq(ns_ref_eval(ns_reference_find("ssmax"), param, x, g, n, y, dx, NULL), 0);
-}
-
-static void reference(const double *x, const double *g, double *y, double *dx, size_t n)
-{
-    reference_s(1.0, x, g, y, dx, n);
-}
-
 Test(ssmax_reference, default_scale_is_one)
 {
     const ns_family *f;
@@ -31,18 +20,18 @@ Test(ssmax_reference, integer_logits_give_rational_weights)
 {
     /* n = 3, x = (1, 2, 3): (3, 9, 27) / 39 = (1, 3, 9) / 13. */
     double x[3] = { 1, 2, 3 }, y[3];
-    reference(x, NULL, y, NULL, 3);
+    ns_test_reference("ssmax", NULL, x, NULL, y, NULL, 3);
     cr_expect_eq(y[0], 1.0 / 13);
     cr_expect_eq(y[1], 3.0 / 13);
     cr_expect_eq(y[2], 9.0 / 13);
     /* n = 2, x = (3, 0): (8, 1) / 9. */
     double z[2] = { 3, 0 }, yz[2];
-    reference(z, NULL, yz, NULL, 2);
+    ns_test_reference("ssmax", NULL, z, NULL, yz, NULL, 2);
     cr_expect_eq(yz[0], 8.0 / 9);
     cr_expect_eq(yz[1], 1.0 / 9);
     /* Uniform rows: 1/n. */
     double u[5] = { -0.5, -0.5, -0.5, -0.5, -0.5 }, yu[5];
-    reference(u, NULL, yu, NULL, 5);
+    ns_test_reference("ssmax", NULL, u, NULL, yu, NULL, 5);
     for (int i = 0; i < 5; i++)
         cr_expect_eq(yu[i], 0.2);
 }
@@ -51,16 +40,16 @@ Test(ssmax_reference, the_scale_parameter)
 {
     /* s = 2, n = 2, x = (1, 0): 2^{2x}: (4, 1) / 5. */
     double x[2] = { 1, 0 }, y[2];
-    reference_s(2.0, x, NULL, y, NULL, 2);
+    ns_test_reference("ssmax", (double[]){ 2.0 }, x, NULL, y, NULL, 2);
     cr_expect_eq(y[0], 0.8);
     cr_expect_eq(y[1], 0.2);
     /* s = -1: 2^{-x}: (1/2, 1) / (3/2) = (1/3, 2/3). */
-    reference_s(-1.0, x, NULL, y, NULL, 2);
+    ns_test_reference("ssmax", (double[]){ -1.0 }, x, NULL, y, NULL, 2);
     cr_expect_eq(y[0], 1.0 / 3);
     cr_expect_eq(y[1], 2.0 / 3);
     /* s = 0: uniform whatever x. */
     double w[2] = { 100, -7 };
-    reference_s(0.0, w, NULL, y, NULL, 2);
+    ns_test_reference("ssmax", (double[]){ 0.0 }, w, NULL, y, NULL, 2);
     cr_expect(y[0] == 0.5 && y[1] == 0.5);
 }
 
@@ -69,7 +58,7 @@ Test(ssmax_reference, gradient)
     /* n = 2, x = (1, 0), g = (1, 0): y = (2/3, 1/3), <g, y> = 2/3,
      * dx = ln 2 y (g - 2/3) = ln 2 (2/9, -2/9); ln 2 * 2/9 from MPFR. */
     double x[2] = { 1, 0 }, g[2] = { 1, 0 }, y[2], dx[2];
-    reference(x, g, y, dx, 2);
+    ns_test_reference("ssmax", NULL, x, g, y, dx, 2);
     mpfr_t t;
     mpfr_init2(t, 256);
     mpfr_const_log2(t, MPFR_RNDN);
@@ -81,7 +70,7 @@ Test(ssmax_reference, gradient)
     cr_expect_eq(dx[1], -want, "%a vs %a", dx[1], -want);
     /* A constant g gives exactly 0 (sum y = 1). */
     double x3[3] = { 0.3, -1.7, 2.2 }, c[3] = { 4, 4, 4 }, y3[3], d3[3];
-    reference(x3, c, y3, d3, 3);
+    ns_test_reference("ssmax", NULL, x3, c, y3, d3, 3);
     for (int i = 0; i < 3; i++)
         cr_expect_eq(d3[i], 0.0, "%a", d3[i]);
 }
@@ -113,7 +102,7 @@ Test(ssmax_reference, single_logit)
     const double xs[] = { 0, 5.5, -1e300, 1e300, 0x1p-1074 };
     for (size_t k = 0; k < sizeof xs / sizeof xs[0]; k++) {
         double y, dx, g = -3;
-        reference(&xs[k], &g, &y, &dx, 1);
+        ns_test_reference("ssmax", NULL, &xs[k], &g, &y, &dx, 1);
         cr_expect_eq(y, 1.0, "x=%a", xs[k]);
         cr_expect_eq(dx, 0.0, "x=%a", xs[k]);
     }
@@ -123,30 +112,30 @@ Test(ssmax_reference, masked_entries)
 {
     /* n = 3, x = (1, -inf, 2): 3 / (3 + 9) = 1/4 and 3/4, masked 0. */
     double x[3] = { 1, -INFINITY, 2 }, g[3] = { 1, 7, 1 }, y[3], dx[3];
-    reference(x, g, y, dx, 3);
+    ns_test_reference("ssmax", NULL, x, g, y, dx, 3);
     cr_expect(y[0] == 0.25 && y[1] == 0 && y[2] == 0.75);
     cr_expect(dx[0] == 0 && dx[1] == 0 && dx[2] == 0);   /* g constant on the support */
     /* All masked, and n = 1 masked: the zero-denominator convention. */
     double m[2] = { -INFINITY, -INFINITY }, ym[2], dm[2], gm[2] = { 1, 2 };
-    reference(m, gm, ym, dm, 2);
+    ns_test_reference("ssmax", NULL, m, gm, ym, dm, 2);
     cr_expect(ym[0] == 0 && ym[1] == 0 && dm[0] == 0 && dm[1] == 0);
-    reference(m, gm, ym, dm, 1);
+    ns_test_reference("ssmax", NULL, m, gm, ym, dm, 1);
     cr_expect(ym[0] == 0 && dm[0] == 0);
 }
 
 Test(ssmax_reference, huge_tiny_and_subnormal_logits)
 {
     double x[2] = { 1e300, -1e300 }, y[2];
-    reference(x, NULL, y, NULL, 2);
+    ns_test_reference("ssmax", NULL, x, NULL, y, NULL, 2);
     cr_expect(y[0] == 1 && y[1] == 0);
     double t[2] = { 1e-300, -1e-300 }, s[2] = { 0x1p-1074, 0 }, yt[2], ys[2];
-    reference(t, NULL, yt, NULL, 2);
-    reference(s, NULL, ys, NULL, 2);
+    ns_test_reference("ssmax", NULL, t, NULL, yt, NULL, 2);
+    ns_test_reference("ssmax", NULL, s, NULL, ys, NULL, 2);
     cr_expect(yt[0] == 0.5 && yt[1] == 0.5);
     cr_expect(ys[0] == 0.5 && ys[1] == 0.5);
     /* n = 2, x = (800, 0): 2^-800 / (1 + 2^-800) rounds to 2^-800. */
     double h[2] = { 800, 0 }, yh[2];
-    reference(h, NULL, yh, NULL, 2);
+    ns_test_reference("ssmax", NULL, h, NULL, yh, NULL, 2);
     cr_expect_eq(yh[0], 1.0);
     cr_expect_eq(yh[1], 0x1p-800, "%a", yh[1]);
 }
@@ -155,12 +144,9 @@ Test(ssmax_reference, huge_tiny_and_subnormal_logits)
  * gives 0 * -inf = NaN, where the reference takes the mask (all zeros). */
 Test(ssmax_fp16, masked_single_logit_is_nan)
 {
-    ns_job job;
-    cr_assert_eq(ns_job_init(&job, "ssmax", ns_policy_find("fp16"), NS_SUM_SEQ), 0);
     double x = -INFINITY, y;
-    cr_assert_eq(ns_job_forward(&job, &x, &y, 1, NULL), 0);
+    ns_test_forward("ssmax", "fp16", &x, &y, 1);
     cr_expect(isnan(y), "%a", y);
-    ns_job_free(&job);
 }
 
 /* The scaled logits overflow before the shift can help: fp16, n = 4,
@@ -169,12 +155,9 @@ Test(ssmax_fp16, masked_single_logit_is_nan)
  * (1, 0, 0, 0) up to e^-83000. */
 Test(ssmax_fp16, scaled_logits_overflow)
 {
-    ns_job job;
-    cr_assert_eq(ns_job_init(&job, "ssmax", ns_policy_find("fp16"), NS_SUM_SEQ), 0);
     double x[4] = { 60000, 0, 0, 0 }, y[4], yr[4];
-    cr_assert_eq(ns_job_forward(&job, x, y, 4, NULL), 0);
+    ns_test_forward("ssmax", "fp16", x, y, 4);
     cr_expect(isnan(y[0]), "%a", y[0]);
-    ns_job_free(&job);
-    reference(x, NULL, yr, NULL, 4);
+    ns_test_reference("ssmax", NULL, x, NULL, yr, NULL, 4);
     cr_expect(yr[0] == 1 && yr[1] == 0);
 }

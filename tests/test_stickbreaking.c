@@ -5,11 +5,6 @@
 
 #include "testlib.h"
 
-static void reference(const double *x, const double *g, double *y, double *dx, size_t n)
-{
-    cr_assert_eq(ns_ref_eval(ns_reference_find("stickbreaking"), NULL, x, g, n, y, dx, NULL), 0);
-}
-
 Test(stickbreaking_reference, zeros_give_powers_of_two)
 {
     /* 0-based: y_i = 2^-(n-i): the last entry 1/2, the one before 1/4, ...
@@ -19,7 +14,7 @@ Test(stickbreaking_reference, zeros_give_powers_of_two)
     for (size_t i = 0; i < 8; i++)
         g[i] = 1;
     for (size_t n = 1; n <= 8; n++) {
-        reference(x, g, y, dx, n);
+        ns_test_reference("stickbreaking", NULL, x, g, y, dx, n);
         for (size_t i = 0; i < n; i++) {
             cr_expect_eq(y[i], ldexp(1.0, -(int)(n - i)), "n=%zu y[%zu]=%a", n, i, y[i]);
             cr_expect_eq(dx[i], ldexp(1.0, -(int)(n + 1)), "n=%zu dx[%zu]=%a", n, i, dx[i]);
@@ -33,7 +28,7 @@ Test(stickbreaking_reference, long_row_of_zeros_reaches_the_subnormals)
      * smallest subnormal; i = 25 gives 2^-1075, a tie between 0 and 2^-1074
      * that rounds to even: 0. */
     static double x[1100], y[1100];
-    reference(x, NULL, y, NULL, 1100);
+    ns_test_reference("stickbreaking", NULL, x, NULL, y, NULL, 1100);
     cr_expect_eq(y[1099], 0.5);
     cr_expect_eq(y[26], 0x1p-1074, "%a", y[26]);
     cr_expect_eq(y[25], 0.0, "%a", y[25]);
@@ -44,7 +39,7 @@ Test(stickbreaking_reference, single_logit_is_the_logistic)
 {
     /* n = 1: y = sigma(x), dx = g sigma (1 - sigma); at 0: 1/2 and g/4. */
     double x = 0, g = 2, y, dx;
-    reference(&x, &g, &y, &dx, 1);
+    ns_test_reference("stickbreaking", NULL, &x, &g, &y, &dx, 1);
     cr_expect(y == 0.5 && dx == 0.5);
 }
 
@@ -54,11 +49,11 @@ Test(stickbreaking_reference, masked_entries)
      * (0, -inf, 0) gives (1/4, 0, 1/2).  g = (1, 1, 1): dx_0 = 1/4 * 1/2 = 1/8,
      * dx_1 = 0, dx_2 = 1/2 * 1/2 - 1/2 * (1/4 + 0) = 1/8. */
     double x[3] = { 0, -INFINITY, 0 }, g[3] = { 1, 1, 1 }, y[3], dx[3];
-    reference(x, g, y, dx, 3);
+    ns_test_reference("stickbreaking", NULL, x, g, y, dx, 3);
     cr_expect(y[0] == 0.25 && y[1] == 0 && y[2] == 0.5);
     cr_expect(dx[0] == 0.125 && dx[1] == 0 && dx[2] == 0.125);
     double m[2] = { -INFINITY, -INFINITY }, ym[2], dm[2];
-    reference(m, g, ym, dm, 2);
+    ns_test_reference("stickbreaking", NULL, m, g, ym, dm, 2);
     cr_expect(ym[0] == 0 && ym[1] == 0 && dm[0] == 0 && dm[1] == 0);
 }
 
@@ -66,20 +61,20 @@ Test(stickbreaking_reference, huge_tiny_and_subnormal_logits)
 {
     /* The last entry at 1e300 takes the whole stick: (0, 1). */
     double a[2] = { 0, 1e300 }, ya[2];
-    reference(a, NULL, ya, NULL, 2);
+    ns_test_reference("stickbreaking", NULL, a, NULL, ya, NULL, 2);
     cr_expect(ya[0] == 0 && ya[1] == 1);
     /* The first at 1e300 takes what is left: (1/2, 1/2). */
     double b[2] = { 1e300, 0 }, yb[2];
-    reference(b, NULL, yb, NULL, 2);
+    ns_test_reference("stickbreaking", NULL, b, NULL, yb, NULL, 2);
     cr_expect(yb[0] == 0.5 && yb[1] == 0.5);
     /* -1e300 takes nothing and passes everything on. */
     double c[2] = { 0, -1e300 }, yc[2];
-    reference(c, NULL, yc, NULL, 2);
+    ns_test_reference("stickbreaking", NULL, c, NULL, yc, NULL, 2);
     cr_expect(yc[0] == 0.5 && yc[1] == 0);
     /* Tiny logits: sigma = 1/2 + x/4, so (1/4, 1/2) up to far below an ulp. */
     double t[2] = { 1e-300, -1e-300 }, s[2] = { 0x1p-1074, -0x1p-1074 }, yt[2], ys[2];
-    reference(t, NULL, yt, NULL, 2);
-    reference(s, NULL, ys, NULL, 2);
+    ns_test_reference("stickbreaking", NULL, t, NULL, yt, NULL, 2);
+    ns_test_reference("stickbreaking", NULL, s, NULL, ys, NULL, 2);
     cr_expect(yt[0] == 0.25 && yt[1] == 0.5);
     cr_expect(ys[0] == 0.25 && ys[1] == 0.5);
 }
@@ -91,13 +86,10 @@ Test(stickbreaking_reference, huge_tiny_and_subnormal_logits)
  * makes it exactly 0. */
 Test(stickbreaking_fp16, softplus_overflow_zeroes_earlier_entries)
 {
-    ns_job job;
-    cr_assert_eq(ns_job_init(&job, "stickbreaking", ns_policy_find("fp16"), NS_SUM_SEQ), 0);
     double x[2] = { 0, 12 }, y[2], yr[2];
-    cr_assert_eq(ns_job_forward(&job, x, y, 2, NULL), 0);
-    ns_job_free(&job);
+    ns_test_forward("stickbreaking", "fp16", x, y, 2);
     cr_expect_eq(y[0], 0.0, "%a", y[0]);
-    reference(x, NULL, yr, NULL, 2);
+    ns_test_reference("stickbreaking", NULL, x, NULL, yr, NULL, 2);
     cr_expect(yr[0] > 3.07e-6 && yr[0] < 3.08e-6, "%a", yr[0]);
     cr_expect(ns_round(&ns_fp16, yr[0]) >= 51 * 0x1p-24);
 }

@@ -7,12 +7,72 @@
 #include <string.h>
 
 #include "../analysis/error.h"
+#include "../normalizers/contract.h"
 #include "../reference/tier.h"
 
 uint64_t ns_test_seed(void)
 {
     const char *s = getenv("NS_TEST_SEED");
     return s && *s ? strtoull(s, NULL, 0) : 20211001u;
+}
+
+void ns_test_run(const char *alg, const char *policy, ns_sum_order sum, const double *param,
+                 const double *x, const double *g, double *y, double *dx, size_t n, ns_probe *probe)
+{
+    ns_job job;
+    cr_assert_eq(ns_job_init(&job, alg, ns_policy_find(policy), sum), 0, "%s in %s", alg, policy);
+    if (param)
+        memcpy(job.param, param, ns_family_nparams(job.family) * sizeof *param);
+    double *xr = malloc(n * sizeof *xr), *gr = malloc(n * sizeof *gr);
+    cr_assert(xr && gr);
+    ns_job_round_inputs(&job, x, xr, n);
+    cr_assert_eq(ns_job_forward(&job, xr, y, n, probe), 0);
+    if (g) {
+        ns_job_round_inputs(&job, g, gr, n);
+        cr_assert_eq(ns_job_backward(&job, xr, y, gr, dx, n, NULL), 0);
+    }
+    free(xr);
+    free(gr);
+    ns_job_free(&job);
+}
+
+void ns_test_forward(const char *alg, const char *policy, const double *x, double *y, size_t n)
+{
+    ns_test_run(alg, policy, NS_SUM_SEQ, NULL, x, NULL, y, NULL, n, NULL);
+}
+
+void ns_test_reference(const char *family, const double *param, const double *x, const double *g,
+                       double *y, double *dx, size_t n)
+{
+    const ns_reference *r = ns_reference_find(family);
+    cr_assert(r != NULL, "no reference for %s", family);
+    double defaults[NS_MAX_PARAMS] = { 0 };
+    for (const ns_family *const *f = ns_families(); !param && *f; f++)
+        if (strcmp((*f)->name, family) == 0)
+            ns_params_default(*f, defaults);
+    ns_ref_stats st;
+    cr_assert_eq(ns_ref_eval(r, param ? param : defaults, x, g, n, y, dx, &st), 0);
+    cr_expect_eq(st.uncertain, 0, "%s: %zu entries uncertain", family, st.uncertain);
+}
+
+static void forgot_shift(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_exp(op, x[i]);
+    double s = ns_denominator(op, ns_sum(op, y, n));
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_div(op, y[i], s);
+}
+
+const ns_algorithm *ns_test_softmax_forgot_shift(const ns_family **family)
+{
+    static ns_algorithm broken;
+    const ns_algorithm *shifted = ns_algorithm_find("softmax.shifted", family);
+    cr_assert(shifted != NULL);
+    broken = *shifted;
+    broken.forward = forgot_shift;
+    broken.contract = ns_contract_of(shifted);
+    return &broken;
 }
 
 /* phi = <g, y(x)> at precision prec, as the midpoint of its enclosure. */

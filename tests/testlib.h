@@ -29,6 +29,28 @@ static inline double ns_test_rng_normal(ns_test_rng *r) { return ns_rng_normal(r
 double ns_test_fd_gradient(const ns_reference *r, const double *param,
                            const double *x, const double *g, size_t n, size_t j);
 
+/* Algorithm alg in a policy (by name) with summation order sum and the
+ * family's parameters param (NULL: its defaults), on x and g rounded into
+ * the policy's input format as a kernel receives them: y and, when g is not
+ * NULL, dx as it returns them.  probe may be NULL. */
+void ns_test_run(const char *alg, const char *policy, ns_sum_order sum, const double *param,
+                 const double *x, const double *g, double *y, double *dx, size_t n, ns_probe *probe);
+
+/* The forward pass alone, with sequential sums and the default parameters. */
+void ns_test_forward(const char *alg, const char *policy, const double *x, double *y, size_t n);
+
+/* The family's reference at x (and g when not NULL, giving dx), with the
+ * parameters param (NULL: the catalogue family's defaults, zeros for a
+ * reference without one); every entry settled below the precision cap. */
+void ns_test_reference(const char *family, const double *param, const double *x, const double *g,
+                       double *y, double *dx, size_t n);
+
+/* softmax.shifted that forgets the shift (e^x overflows fp16 from 11.09
+ * on: inf / inf = NaN), held to the contract of softmax.shifted, which
+ * promises no NaN: an algorithm that breaks its contract.  *family (may be
+ * NULL) gets the softmax family. */
+const ns_algorithm *ns_test_softmax_forgot_shift(const ns_family **family);
+
 /* Distance in units of the ulp of b, in binary64 (0 when both NaN). */
 double ns_test_ulps64(double a, double b);
 

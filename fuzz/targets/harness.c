@@ -5,7 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../finding.h"
+#include "../finder.h"
+#include "../finding_json.h"
 
 static ns_fuzz_target target;
 static ns_finder finder;

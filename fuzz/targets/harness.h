@@ -1,6 +1,6 @@
 /* The harness every external engine runs: one build for libFuzzer
  * (libfuzzer.c), one for AFL++ (../afl/harness.c), one plain replay main
- * (replay.c), all calling these functions.
+ * (replay_main.c), all calling these functions.
  *
  * The target is chosen at start-up from the environment, not by building
  * one binary per pair:

@@ -37,6 +37,7 @@
 #include "../../util/clock.h"
 #include "../../util/escape.h"
 #include "../../util/file.h"
+#include "../finding_json.h"
 #include "../json_keys.h"
 #include "../replay.h"
 #include "../results.h"

@@ -7,24 +7,48 @@ echo "$out" | grep -q "worst 0.00 bits of 16" || fail "uniform row: $out"
 echo "$out" | grep -q "contract: kept" || fail "uniform row contract: $out"
 echo "$out" | grep -q "conditioning: kappa 0 (every row of the Jacobian)" || fail "kappa of a uniform row at 0: $out"
 
-# An all-masked row: NaN where the reference is 0 (SPEC section 3): exit 1.
-echo "-inf -inf" | $B check -n softmax.shifted -p bf16 > "$T/masked" 2>&1
-[ $? -eq 1 ] || fail "all-masked row should exit 1: $(cat "$T/masked")"
+# An all-masked row: NaN where the reference is 0 (SPEC section 3), a hazard
+# the contract of softmax.shifted declares: expected, named, exit 0.
+echo "-inf -inf" | $B check -n softmax.shifted -p bf16 > "$T/masked" 2>&1 ||
+    fail "an all-masked row is an expected failure, exit 0: $(cat "$T/masked")"
 grep -q "2 NaN" "$T/masked" || fail "all-masked NaN count: $(cat "$T/masked")"
-grep -q "contract: BROKEN" "$T/masked" || fail "all-masked contract"
+grep -q "contract: expected: nan (all-masked row): an all-masked row has no finite maximum" "$T/masked" ||
+    fail "all-masked contract: $(cat "$T/masked")"
+echo "-inf -inf" | $B check -n softmax.shifted -p bf16 --json > "$T/masked.json" ||
+    fail "all-masked row --json: exit $?"
+grep -q '"verdict":"expected","failed":\[{"kind":"nan","cause":"all-masked row","verdict":"expected"' "$T/masked.json" ||
+    fail "all-masked verdict in JSON: $(cat "$T/masked.json")"
+grep -q '"within_contract":true}$' "$T/masked.json" || fail "all-masked within_contract: $(cat "$T/masked.json")"
 
 # The unshifted softmax overflows in fp16 above ln(65504) = 11.09: the sum is
-# infinite (inf / inf = NaN).
-echo "12 0" | $B check -n softmax.naive -p fp16 > "$T/ovf"
-[ $? -eq 1 ] || fail "overflow should exit 1"
+# infinite (inf / inf = NaN), as its contract declares: expected, exit 0.
+echo "12 0" | $B check -n softmax.naive -p fp16 > "$T/ovf" || fail "a declared overflow should exit 0: $(cat "$T/ovf")"
 grep -q "nonfinite" "$T/ovf" || fail "overflow denominator: $(cat "$T/ovf")"
+grep -q "contract: expected: nan (overflow): e^x overflows" "$T/ovf" || fail "overflow hazard: $(cat "$T/ovf")"
+
+# The same softmax from a plugin without a contract of its own (the default
+# one declares only the all-masked row): the overflow breaks it, exit 1, in
+# words and in JSON.
+WORSE="$BDIR/tests/plugins/edit-worse.so"
+echo "12 0" | $B --plugin "$WORSE" check -n edit.softmax -p fp16 > "$T/broken"
+[ $? -eq 1 ] || fail "an undeclared overflow should exit 1: $(cat "$T/broken")"
+grep -q "contract: BROKEN: nan (overflow): the contract promises no NaN on its domain" "$T/broken" ||
+    fail "broken contract: $(cat "$T/broken")"
+grep -q "    nan (overflow): .* NaN entries where the reference is a number: BROKEN" "$T/broken" ||
+    fail "broken promise listed: $(cat "$T/broken")"
+echo "12 0" | $B --plugin "$WORSE" check -n edit.softmax -p fp16 --json > "$T/broken.json"
+[ $? -eq 1 ] || fail "--json: an undeclared overflow should exit 1"
+grep -q '"verdict":"broken","failed":\[{"kind":"nan","cause":"overflow","verdict":"broken"' "$T/broken.json" ||
+    fail "broken verdict in JSON: $(cat "$T/broken.json")"
+grep -q '"within_contract":false}$' "$T/broken.json" || fail "broken within_contract: $(cat "$T/broken.json")"
 
 # JSON: one object per row with the fields scripts read.
 echo "1 2 3
 0.5 0.25" | $B check -n softmax.lse -p fp16 --json > "$T/json" || fail "json exit $?"
 [ "$(wc -l < "$T/json")" -eq 2 ] || fail "one JSON object per row: $(cat "$T/json")"
 for key in '"normalizer":"softmax.lse"' '"policy":"fp16"' '"sum":"seq"' '"x":\["0x1p+0","0x1p+1","0x1.8p+1"\]' \
-           '"max_bits":' '"kappa":' '"stability":' '"grad_gain":' '"contract_ulps":' '"within_contract":true}$' '"denominator_class":"normal"'; do
+           '"max_bits":' '"kappa":' '"stability":' '"grad_gain":' '"contract_ulps":' '"within_contract":true}$' '"denominator_class":"normal"' \
+           '"verdict":"kept","failed":\[\],"metrics":'; do
     head -n 1 "$T/json" | grep -q "$key" || fail "JSON lacks $key: $(head -n 1 "$T/json")"
 done
 

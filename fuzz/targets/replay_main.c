@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../finding.h"
+#include "../finder.h"
 #include "harness.h"
 
 static int replay_file(const char *path)
@@ -48,14 +48,14 @@ static int replay_file(const char *path)
             if (!e.in_domain)
                 printf("  outside the domain\n");
             for (int k = 0; e.in_domain && k < NS_KIND_COUNT; k++)
-                if (e.broken & (1u << k)) {
+                if (e.promises.broken & (1u << k)) {
                     ns_cause c = ns_fuzz_classify(t, &row, &e, (ns_kind)k);
                     const ns_hazard *h = ns_contract_hazard(t->contract, t->job.policy, (ns_kind)k, c);
                     printf("  %s (%s): %s\n", ns_kind_name((ns_kind)k), ns_cause_name(c),
                            h ? "expected" : "BROKEN");
                     rc = rc ? rc : h ? 0 : 1;
                 }
-            if (e.in_domain && !e.broken)
+            if (e.in_domain && !e.promises.broken)
                 printf("  keeps every promise\n");
         }
     }

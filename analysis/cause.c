@@ -1,0 +1,115 @@
+/* Classifying why a row breaks a promise (see cause.h). */
+#include "cause.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+/* f with its exponent range widened: emax 1000 (inside binary64's, so that
+ * the rounding functions keep working) or emin -1022, binary64's own (a
+ * narrower one, -1000, left e^-704 subnormal and a row with it could not be
+ * told from a precision failure; ns_round_binary's magic constant
+ * 1.5 * 2^(emin+53-p) stays normal for every p <= 51); fp64 is left as it is. */
+static void widen(ns_format *w, const ns_format *f, int which)
+{
+    *w = *f;
+    if (f->p >= 53)
+        return;
+    w->name = which == NS_WIDE_ABOVE ? "wide above" : "wide below";
+    w->round = ns_round_binary;
+    if (which == NS_WIDE_ABOVE) {
+        w->emax = 1000;
+        w->max_finite = ldexp(2.0 - ldexp(1.0, 1 - f->p), 1000);
+    } else {
+        w->emin = -1022;
+    }
+}
+
+void ns_policy_widen(ns_wide_policy *w, const ns_policy *p, int which)
+{
+    const ns_format *src[3] = { p->io, p->elem, p->acc };
+    const ns_format *dst[3];
+    for (int k = 0; k < 3; k++) {
+        dst[k] = &w->format[k];
+        for (int j = 0; j < k; j++)
+            if (src[j] == src[k])
+                dst[k] = dst[j];
+        if (dst[k] == &w->format[k])
+            widen(&w->format[k], src[k], which);
+    }
+    w->policy = *p;
+    w->policy.io = dst[0];
+    w->policy.elem = dst[1];
+    w->policy.acc = dst[2];
+}
+
+static bool breaks(int broken, ns_kind kind)
+{
+    return broken >= 0 && (broken & (1 << kind));
+}
+
+/* Whether the failure needs the masked entries: it goes away both without
+ * them and with them finite. */
+static bool masks_matter(const ns_recheck *r, const ns_policy *p, const double *x, const double *g,
+                         size_t n, ns_kind kind)
+{
+    double *vx = malloc(n * sizeof *vx), *vg = g ? malloc(n * sizeof *vg) : NULL;
+    bool matter = true;
+    const ns_recheck_kind variants[2] = { NS_RECHECK_UNMASKED, NS_RECHECK_MASKS_FINITE };
+    for (int v = 0; v < 2 && matter && vx && (vg || !g); v++) {
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (x[i] == -INFINITY && variants[v] == NS_RECHECK_UNMASKED)
+                continue;
+            vx[k] = x[i] == -INFINITY ? -p->io->max_finite : x[i];
+            if (g)
+                vg[k] = g[i];
+            k++;
+        }
+        if (k > 0 && breaks(r->broken(r->ctx, variants[v], vx, vg, k), kind))
+            matter = false;
+    }
+    free(vx);
+    free(vg);
+    return matter;
+}
+
+ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, const double *g,
+                     size_t n, const ns_metrics *m, const ns_promise_eval *e, ns_kind kind)
+{
+    size_t masked = 0;
+    double maxabs = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == -INFINITY)
+            masked++;
+        else if (fabs(x[i]) > maxabs)
+            maxabs = fabs(x[i]);
+    }
+    if (masked == n)
+        return NS_CAUSE_ALL_MASKED;
+    int wide = r->broken(r->ctx, NS_RECHECK_WIDE_ABOVE, x, g, n);
+    if (wide >= 0 && !breaks(wide, kind))
+        return NS_CAUSE_OVERFLOW;
+    wide = r->broken(r->ctx, NS_RECHECK_WIDE_BELOW, x, g, n);
+    if (wide >= 0 && !breaks(wide, kind))
+        return NS_CAUSE_UNDERFLOW;
+    if (masked && masks_matter(r, p, x, g, n, kind))
+        return NS_CAUSE_MASKED;
+    switch (m->denominator_class) {
+    case NS_DEN_ZERO: return NS_CAUSE_ZERO_DENOMINATOR;
+    case NS_DEN_NONFINITE: return NS_CAUSE_OVERFLOW;
+    case NS_DEN_SUBNORMAL: return NS_CAUSE_SUBNORMAL_DENOMINATOR;
+    default: break;
+    }
+    if (e->inf || e->grad_nonfinite)
+        return NS_CAUSE_OVERFLOW;
+    if (e->underflows)
+        return NS_CAUSE_UNDERFLOW;
+    if (maxabs >= 16)
+        return NS_CAUSE_LARGE_LOGITS;
+    if (n > 64)
+        return NS_CAUSE_LONG_ROW;
+    if (maxabs < 0x1p-6)
+        return NS_CAUSE_TINY_LOGITS;
+    return NS_CAUSE_ORDINARY;
+}

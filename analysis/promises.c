@@ -1,0 +1,166 @@
+/* Measuring each promise of a contract on one evaluation (see promises.h). */
+#include "promises.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "error.h"
+
+/* A relative first-order bound as ulps of io: 1 + bound / u_io, or inf for
+ * a bound of 1 or more (it promises nothing). */
+static double in_ulps(double bound, double u_io)
+{
+    return bound >= 1 ? INFINITY : 1 + bound / u_io;
+}
+
+/* The worst ratio of an output's error to its bound, with kappa_i where
+ * the contract counts the conditioning (kappa may be NULL); sets err_ulps
+ * and err_bound to those of that output. */
+static double worst_error(const ns_promise_input *in, const double *kappa, ns_promise_eval *e)
+{
+    const ns_policy *p = in->policy;
+    const ns_format *io = p->io;
+    const ns_bound *eb = &in->promise->error;
+    const double *y = in->s->y, *yo = in->s->y_ref;
+    double u_io = ns_unit_roundoff(io), u_work = ns_policy_u_work(p);
+    double base = ns_bound_eval(eb, p, in->xr, in->n, 0), floor = in->promise->error_floor;
+    double worst = -1;
+    e->err_ulps = 0;
+    e->err_bound = in_ulps(base, u_io);
+    for (size_t i = 0; i < in->n; i++) {
+        if (!isfinite(y[i]))
+            continue;                        /* NaN and inf are promises of their own */
+        double bound = in_ulps(base + (kappa ? eb->ck * kappa[i] * u_work : 0), u_io);
+        double ulps = in->s->ulps[i];
+        if (floor > 0 && fabs(yo[i]) < floor && isfinite(yo[i]))
+            ulps = y[i] == yo[i] ? 0 : fabs(y[i] - yo[i]) / ns_ulp(io, floor);
+        double ratio = ulps / bound;
+        if (isnan(ratio))
+            ratio = 0;                       /* an infinite kappa_i excuses any error */
+        if (ratio > worst) {
+            worst = ratio;
+            e->err_ulps = ulps;
+            e->err_bound = bound;
+        }
+    }
+    return worst;
+}
+
+static void measure_outputs(const ns_promise_input *in, const ns_conditioning *c, ns_promise_eval *e)
+{
+    const ns_format *io = in->policy->io;
+    const double *y = in->s->y, *yo = in->s->y_ref;
+    for (size_t i = 0; i < in->n; i++) {
+        if (y[i] == 0 && ns_round(io, yo[i]) != 0)
+            e->underflows++;
+        if (isnan(y[i]))
+            e->nan++;
+        else if (isinf(y[i]) && isfinite(ns_round(io, yo[i])))
+            e->inf++;
+        if (y[i] < e->most_negative && yo[i] >= 0)
+            e->most_negative = y[i];
+    }
+    if (worst_error(in, NULL, e) > 1 && in->promise->error.ck != 0 && c && c->kappa) {
+        const double *kappa = c->kappa(c->ctx);
+        if (kappa)
+            worst_error(in, kappa, e);
+    }
+    e->err_bits = ns_error_bits(io, e->err_ulps);
+}
+
+/* Each output is rounded into io: besides its relative error u_io, one that
+ * underflows may lose up to half the smallest subnormal, which no algorithm
+ * can help.  That much of the sum error is forgiven. */
+static void measure_sum(const ns_promise_input *in, ns_promise_eval *e)
+{
+    const ns_metrics *m = in->m;
+    const ns_format *io = in->policy->io;
+    double u_io = ns_unit_roundoff(io);
+    e->sum_bound = in_ulps(ns_bound_eval(&in->promise->sum, in->policy, in->xr, in->n, NAN), u_io);
+    double sref = fabs(m->sum_ref);
+    double excess = fabs(m->sum_err) - 0.5 * (double)in->n * ns_format_min_positive(io);
+    if (!(excess > 0))
+        excess = isnan(excess) ? excess : 0;
+    e->sum_rel = sref > 0 ? excess / sref / u_io : (excess != 0 ? INFINITY : 0);
+}
+
+static double inf_norm(const double *v, size_t n)
+{
+    double r = 0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(v[i]) > r)
+            r = fabs(v[i]);
+    return r;
+}
+
+static void measure_gradient(const ns_promise_input *in, const ns_conditioning *c, ns_promise_eval *e)
+{
+    const ns_format *io = in->policy->io;
+    const double *dx = in->s->dx, *dxo = in->s->dx_ref, *gr = in->gr;
+    size_t n = in->n;
+    double u_io = ns_unit_roundoff(io);
+    e->grad_bound = in_ulps(ns_bound_eval(&in->promise->gradient, in->policy, in->xr, n, NAN), u_io);
+    if (!in->m->has_grad)
+        return;
+    double num = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (dx[i] == 0 && ns_round(io, dxo[i]) != 0)
+            e->underflows++;
+        if (isnan(dx[i]))
+            e->nan++;
+        else if (isinf(dx[i]) && isfinite(ns_round(io, dxo[i])))
+            e->grad_nonfinite++;
+        else if (isfinite(dx[i]) && fabs(dx[i] - dxo[i]) > num)
+            num = fabs(dx[i] - dxo[i]);
+    }
+    /* The scale of dx: the true one, or ||g|| ||y|| where it cancels (a
+     * constant g has dx = 0), or || |J|^T |g| || (asked for only when the
+     * others leave the error above its bound), and never below the smallest
+     * normal of the output format times max(1, ||g||): below it gradients
+     * lose relative precision by underflow (of dx itself, or of the outputs
+     * y stored in io that the backward pass reads) whatever the algorithm. */
+    double gnorm = inf_norm(gr, n);
+    double scale = inf_norm(dxo, n), alt = gnorm * inf_norm(in->s->y_ref, n);
+    double floor = ldexp(1.0, io->emin) * (gnorm > 1 ? gnorm : 1);
+    scale = alt > scale ? alt : scale;
+    scale = floor > scale ? floor : scale;
+    e->grad_err = num == 0 ? 0 : scale > 0 ? num / scale / u_io : INFINITY;
+    double jt_scale;
+    if (e->grad_err > e->grad_bound && c && c->grad_scale && c->grad_scale(c->ctx, &jt_scale) &&
+        jt_scale > scale)
+        e->grad_err = num / jt_scale / u_io;
+    e->gain = in->m->grad_gain;
+}
+
+static unsigned broken_promises(const ns_promise *p, const ns_metrics *m, const ns_promise_eval *e)
+{
+    unsigned b = 0;
+    if (p->no_nan && e->nan)
+        b |= 1u << NS_KIND_NAN;
+    if (p->no_inf && e->inf)
+        b |= 1u << NS_KIND_INF;
+    if (e->err_ulps > e->err_bound)
+        b |= 1u << NS_KIND_ERROR;
+    if (isfinite(m->sum_err) && e->sum_rel > e->sum_bound)
+        b |= 1u << NS_KIND_SUM;
+    bool den_lost = m->denominator_class == NS_DEN_ZERO || m->denominator_class == NS_DEN_NONFINITE;
+    if ((p->denominator == NS_DEN_PROMISE_NORMAL &&
+         (den_lost || m->denominator_class == NS_DEN_SUBNORMAL)) ||
+        (p->denominator == NS_DEN_PROMISE_NONZERO && den_lost))
+        b |= 1u << NS_KIND_DENOMINATOR;
+    if (m->has_grad && ((p->finite_gradient && e->grad_nonfinite) || e->grad_err > e->grad_bound ||
+                        (p->max_gain > 0 && e->gain > p->max_gain)))
+        b |= 1u << NS_KIND_GRADIENT;
+    if (p->no_negative && m->negatives)
+        b |= 1u << NS_KIND_NEGATIVE;
+    return b;
+}
+
+void ns_promises_measure(const ns_promise_input *in, const ns_conditioning *c, ns_promise_eval *e)
+{
+    memset(e, 0, sizeof *e);
+    measure_outputs(in, c, e);
+    measure_sum(in, e);
+    measure_gradient(in, c, e);
+    e->broken = broken_promises(in->promise, in->m, e);
+}
