@@ -140,7 +140,9 @@ typedef struct ns_promise {
                               y_ref_i: an absolute accuracy near 0 (logsoftmax) */
     ns_bound sum;          /* (|sum y - sum y_ref| - n eta / 2) / |sum y_ref| <= u_io +
                               bound u_work, eta the smallest subnormal of io */
-    ns_bound gradient;     /* ||dx - dx_ref||_inf / scale <= u_io + bound u_work, where
+    ns_bound gradient;     /* ||dx - dx_ref||_inf / scale <= u_io + bound u_work (+ 3 u_io
+                              where io is coarser than work: the stored outputs the
+                              backward reads, analysis/promises.c), where
                               scale = max(||dx_ref||_inf, || |J|^T |g| ||_inf,
                               ||g||_inf ||y_ref||_inf, smallest normal of io times
                               max(1, ||g||_inf)) */
