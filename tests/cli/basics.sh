@@ -9,7 +9,15 @@ done
 expect_out "fp16
 bf16
 fp32
-fp64" sh -c "$B list formats | cut -f1"
+fp64
+e4m3
+e5m2
+e4m3fnuz
+e5m2fnuz
+e3m2
+e2m3
+e2m1
+tf32" sh -c "$B list formats | cut -f1"
 expect_out "fp16
 bf16
 fp32
