@@ -178,17 +178,24 @@ static inline bool ns_round_binary_normal(double x, int p, int emin, double max_
  * magic-constant rounding with c = +-1.5 * 2^(emin+53-p) gives it; a zero
  * result takes x's sign (RNE gives -0 for -tiny).  The normal case, first,
  * keeps the latency of a rounding low (sums are chains of them).  Overflow,
- * inf and NaN return false and leave *y alone. */
-static inline bool ns_round_binary_finite(double x, int p, int emin, double max_finite, double *y)
+ * inf and NaN return false and leave *y alone.  For a format that keeps
+ * subnormals and -0 (not +ftz, not fnuz). */
+static inline bool ns_round_binary_finite_by(double x, double magic, double min_normal,
+                                             double max_finite, double *y)
 {
-    if (ns_round_binary_normal(x, p, emin, max_finite, y))
+    if (ns_round_binary_normal_by(x, magic, min_normal, max_finite, y))
         return true;
-    double min_normal = ns_from_bits((uint64_t)(emin + 1023) << 52);
     if (!(fabs(x) < min_normal))
         return false;
-    double c = copysign(min_normal * ns_from_bits((uint64_t)(1023 + 53 - p) << 52 | UINT64_C(1) << 51), x);
+    double c = copysign(min_normal * magic, x);
     *y = copysign((x + c) - c, x);
     return true;
+}
+
+static inline bool ns_round_binary_finite(double x, int p, int emin, double max_finite, double *y)
+{
+    return ns_round_binary_finite_by(x, ns_from_bits((uint64_t)(1023 + 53 - p) << 52 | UINT64_C(1) << 51),
+                                     ns_from_bits((uint64_t)(emin + 1023) << 52), max_finite, y);
 }
 
 /* x rounded into f.  A result of fp16 or bf16 that is finite, and a normal
