@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "../analysis/generators.h"
+#include "../formats/mx.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
 
@@ -11,10 +12,13 @@ static void list_normalizers(void)
             printf("%s\t%s\n", a->name, a->summary);
 }
 
+/* The formats of arithmetic, then the MX block formats (data only). */
 static void list_formats(void)
 {
     for (size_t i = 0; ns_formats[i]; i++)
         printf("%s\t%s\n", ns_formats[i]->name, ns_formats[i]->summary);
+    for (size_t i = 0; ns_mx_formats[i]; i++)
+        printf("%s\t%s\n", ns_mx_formats[i]->name, ns_mx_formats[i]->summary);
 }
 
 static void list_policies(void)

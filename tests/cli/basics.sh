@@ -17,7 +17,13 @@ e5m2fnuz
 e3m2
 e2m3
 e2m1
-tf32" sh -c "$B list formats | cut -f1"
+tf32
+mxfp8-e4m3
+mxfp8-e5m2
+mxfp6-e3m2
+mxfp6-e2m3
+mxfp4-e2m1
+mxint8" sh -c "$B list formats | cut -f1"
 expect_out "fp16
 bf16
 fp32

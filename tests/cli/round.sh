@@ -59,6 +59,30 @@ expect_error 2 "modifier '+sat' given twice" $B round -f e4m3+sat+sat
 expect_error 2 "'fp64+sr': stochastic rounding" $B round -f fp64+sr
 expect_error 2 "seed '-1': expected a non-negative integer" $B round -f fp16 --seed -1
 
+# MX: a block of 4 e2m1 elements shares 2^(floor(log2 1000) - 2) = 2^7;
+# 1000/128 saturates to 6, 1/128 is lost; the next block's scale is 2^0.
+# Blocks restart on each line (1 alone: scale 2^-2); a NaN spoils its block,
+# not the next line's.
+expect_out "0x0p+0
+0x0p+0
+0x0p+0
+0x1.8p+9
+0x0p+0
+0x1.8p+2
+0x1p+0
+nan
+nan
+0x1p+1" sh -c "printf '1 2 3 1000 0.001 7\n1\n' | $B round -f mxfp4-e2m1 --block 4;
+                 printf '1 nan\n2\n' | $B round -f mxint8"
+# The default block is 32: 0.001 next to 1000 is lost in mxfp8-e4m3 (1000 -> 896).
+expect_out "0x1.cp+9
+0x0p+0" sh -c "printf '1000 0.001\n' | $B round -f mxfp8-e4m3"
+expect_error 2 "unknown format 'mxfp9'" $B round -f mxfp9
+expect_error 2 "takes +sr only" $B round -f mxint8+sat
+expect_error 2 "block '0': expected a block size from 1 to 65536" $B round -f mxint8 --block 0
+expect_error 2 "block '99999999999': expected a block size" $B round -f mxint8 --block 99999999999
+expect_error 2 "block applies to the MX formats, not to 'fp16'" $B round -f fp16 --block 4
+
 # Bad input: exit 2, one line naming file, line and column.
 printf '1 2\n3 4x 5\n' > "$T/bad"
 expect_error 2 "$T/bad:2:3: not a number: '4x'" $B round -f fp16 -i "$T/bad"
