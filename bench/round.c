@@ -30,6 +30,7 @@
 
 #include "../formats/emulate.h"
 #include "../formats/format.h"
+#include "../formats/mx.h"
 #include "../util/clock.h"
 
 #define N 4096
@@ -123,6 +124,15 @@ static void k_round_e4m3(void)
     }
 }
 
+/* mxfp8-e4m3: blocks of 32 sharing one scale (the time per value; the
+ * figure is per block). */
+static ns_mx mxfp8;
+
+static void k_round_mxfp8(void)
+{
+    ns_mx_round(&mxfp8, NS_MX_BLOCK, in_d, out, N);
+}
+
 /* The generic rounding called through the format's function pointer (what
  * ns_round costs for a format without an inline path). */
 static void k_round_fp16_pointer(void)
@@ -172,6 +182,7 @@ static kernel kernels[] = {
     { "round_fp16_ns", k_round_fp16, 200, INFINITY },
     { "round_bf16_ns", k_round_bf16, 200, INFINITY },
     { "round_e4m3_ns", k_round_e4m3, 200, INFINITY },
+    { "round_mxfp8_e4m3_ns", k_round_mxfp8, 100, INFINITY },
     { "round_fp16_runtime_format_ns", k_round_fp16_runtime, 200, INFINITY },
     { "round_fp16_pointer_ns", k_round_fp16_pointer, 200, INFINITY },
     { "mpfr_round_fp16_ns", k_emu_fp16, 2, INFINITY },
@@ -249,6 +260,11 @@ int main(int argc, char **argv)
         return 2;
     }
     make_inputs();
+    char err[128];
+    if (ns_mx_parse("mxfp8-e4m3", &mxfp8, err, sizeof err) != 0) {
+        fprintf(stderr, "bench-round: %s\n", err);
+        return 2;
+    }
     for (int t = 0; t < TRIALS; t++)             /* interleaved: drift hits all alike */
         for (size_t k = 0; k < NKERNELS; k++) {
             kernel *K = &kernels[k];
@@ -295,6 +311,9 @@ int main(int argc, char **argv)
     printf("\naim round_fp16_vs_f16c <= 1.5: %s (compiler %s)\n", aim_met ? "met" : "missed",
            __VERSION__);
     printf("aim round_e4m3_vs_f16c <= 1.5: %s\n", aim8_met ? "met" : "missed");
+    double block_ns = best_of("round_mxfp8_e4m3_ns") * NS_MX_BLOCK;
+    printf("%-36s %12.3f (aim < 50)\n", "round_mxfp8_e4m3_block32_ns", block_ns);
+    cJSON_AddNumberToObject(fig, "round_mxfp8_e4m3_block32_ns", block_ns);
     cJSON_AddBoolToObject(fig, "aim_round_fp16_vs_f16c_met", aim_met);
     cJSON_AddBoolToObject(fig, "aim_round_e4m3_vs_f16c_met", aim8_met);
     cJSON_AddStringToObject(notes, "what", "ns per value to round one value into a format, "
@@ -306,6 +325,8 @@ int main(int argc, char **argv)
     cJSON_AddStringToObject(notes, "round_fp16_ns", "ns_round(&ns_fp16, x), format known at compile time");
     cJSON_AddStringToObject(notes, "round_e4m3_ns", "ns_round(&ns_e4m3, x) on |x| in 2^-6..2^8: "
         "the generic ns_round_binary through the format's function");
+    cJSON_AddStringToObject(notes, "round_mxfp8_e4m3_block32_ns", "ns_mx_round of mxfp8-e4m3: "
+        "one block of 32 values (scale, then each element), on the fp16 inputs");
     cJSON_AddStringToObject(notes, "round_fp16_runtime_format_ns", "ns_round(f, x) with f = &ns_fp16 known only at run time");
     cJSON_AddStringToObject(notes, "round_fp16_pointer_ns", "f->round(f, x): the generic ns_round_binary through the function pointer");
     cJSON_AddStringToObject(notes, "mpfr_round_fp16_ns", "ns_emu_round(&ns_fp16, x): the MPFR emulation");
