@@ -363,13 +363,15 @@ static inline int sf_gap_points(const sf_table *t, size_t k, double *out)
     return n;
 }
 
-/* A format's geometry against the value set: p, emin, emax, max finite,
- * the smallest subnormal.  Returns a reason, or NULL. */
+/* A format's geometry against the value set: p, width, emin, emax, max
+ * finite, the smallest subnormal.  Returns a reason, or NULL. */
 static inline const char *sf_geometry_differs(const sf_table *t)
 {
     const ns_format *f = t->f;
     if (f->p != t->g->mbits + 1)
         return "precision";
+    if (f->width != 1 + t->g->ebits + t->g->mbits)
+        return "width of an encoding";
     if (ldexp(1.0, f->emin) != t->min_normal)
         return "smallest normal";
     if (f->max_finite != t->v[t->n - 1] || ilogb(f->max_finite) != f->emax)

@@ -90,46 +90,46 @@ static double round_fp64(const ns_format *f, double x)
 #define MAGIC(prec) (1.5 * (double)(UINT64_C(1) << (53 - (prec))))
 
 /* The IEEE formats and tf32: overflow to inf, subnormals and -0 kept. */
-#define IEEE(self, nm, text, prec, lo, min_norm, hi, max, fn)                      \
+#define IEEE(self, nm, text, bits, prec, lo, min_norm, hi, max, fn)                \
     const ns_format self = { .base = &self, .name = nm, .summary = text,           \
-        .p = prec, .emin = lo, .emax = hi, .subnormals = true, .max_finite = max,  \
-        .round = fn, .overflow = NS_OVERFLOW_INF, .neg_zero = true,                \
+        .width = bits, .p = prec, .emin = lo, .emax = hi, .subnormals = true,      \
+        .max_finite = max, .round = fn, .overflow = NS_OVERFLOW_INF, .neg_zero = true, \
         .magic = MAGIC(prec), .min_normal = min_norm }
 
-IEEE(ns_fp16, "fp16", "IEEE binary16: p=11, emax=15, max 65504, subnormals to 2^-24",
+IEEE(ns_fp16, "fp16", "IEEE binary16: p=11, emax=15, max 65504, subnormals to 2^-24", 16,
      NS_FP16_P, NS_FP16_EMIN, 0x1p-14, NS_FP16_EMAX, NS_FP16_MAX, ns_round_binary);
-IEEE(ns_bf16, "bf16", "bfloat16: p=8, emax=127, max 0x1.fep127, subnormals to 2^-133",
+IEEE(ns_bf16, "bf16", "bfloat16: p=8, emax=127, max 0x1.fep127, subnormals to 2^-133", 16,
      NS_BF16_P, NS_BF16_EMIN, 0x1p-126, NS_BF16_EMAX, NS_BF16_MAX, ns_round_binary);
-IEEE(ns_fp32, "fp32", "IEEE binary32: p=24, emax=127, max 0x1.fffffep127, subnormals to 2^-149",
+IEEE(ns_fp32, "fp32", "IEEE binary32: p=24, emax=127, max 0x1.fffffep127, subnormals to 2^-149", 32,
      24, -126, 0x1p-126, 127, FLT_MAX, round_fp32);
-IEEE(ns_fp64, "fp64", "IEEE binary64: p=53, emax=1023, max DBL_MAX, subnormals to 2^-1074",
+IEEE(ns_fp64, "fp64", "IEEE binary64: p=53, emax=1023, max DBL_MAX, subnormals to 2^-1074", 64,
      53, -1022, 0x1p-1022, 1023, DBL_MAX, round_fp64);
-IEEE(ns_tf32, "tf32", "TensorFloat-32: p=11, emax=127, max 0x1.ffcp127, subnormals to 2^-136",
+IEEE(ns_tf32, "tf32", "TensorFloat-32: p=11, emax=127, max 0x1.ffcp127, subnormals to 2^-136", 19,
      11, -126, 0x1p-126, 127, 0x1.ffcp127, ns_round_binary);
 
 /* The OCP 8-, 6- and 4-bit formats (OCP FP8 v1.0, OCP MX v1.0) and the
  * fnuz variants of FP8 (one NaN, 0x80, in place of -0; no infinities). */
-#define SMALL(self, nm, text, prec, lo, min_norm, hi, max, ovf, negz)              \
+#define SMALL(self, nm, text, bits, prec, lo, min_norm, hi, max, ovf, negz)        \
     const ns_format self = { .base = &self, .name = nm, .summary = text,           \
-        .p = prec, .emin = lo, .emax = hi, .subnormals = true, .max_finite = max,  \
-        .round = ns_round_binary, .overflow = ovf, .neg_zero = negz,               \
+        .width = bits, .p = prec, .emin = lo, .emax = hi, .subnormals = true,      \
+        .max_finite = max, .round = ns_round_binary, .overflow = ovf, .neg_zero = negz, \
         .magic = MAGIC(prec), .min_normal = min_norm }
 
 SMALL(ns_e4m3, "e4m3", "OCP FP8 E4M3: p=4, emax=8, max 448, subnormals to 2^-9, no inf, "
-      "beyond 464 NaN", NS_E4M3_P, NS_E4M3_EMIN, 0x1p-6, NS_E4M3_EMAX, NS_E4M3_MAX,
+      "beyond 464 NaN", 8, NS_E4M3_P, NS_E4M3_EMIN, 0x1p-6, NS_E4M3_EMAX, NS_E4M3_MAX,
       NS_OVERFLOW_NAN, true);
 SMALL(ns_e5m2, "e5m2", "OCP FP8 E5M2: p=3, emax=15, max 57344, subnormals to 2^-16, "
-      "inf and NaN as IEEE", 3, -14, 0x1p-14, 15, 57344, NS_OVERFLOW_INF, true);
+      "inf and NaN as IEEE", 8, 3, -14, 0x1p-14, 15, 57344, NS_OVERFLOW_INF, true);
 SMALL(ns_e4m3fnuz, "e4m3fnuz", "FP8 E4M3FNUZ: p=4, emax=7, max 240, subnormals to 2^-10, "
-      "no inf, no -0, overflow NaN", 4, -7, 0x1p-7, 7, 240, NS_OVERFLOW_NAN, false);
+      "no inf, no -0, overflow NaN", 8, 4, -7, 0x1p-7, 7, 240, NS_OVERFLOW_NAN, false);
 SMALL(ns_e5m2fnuz, "e5m2fnuz", "FP8 E5M2FNUZ: p=3, emax=15, max 57344, subnormals to 2^-17, "
-      "no inf, no -0, overflow NaN", 3, -15, 0x1p-15, 15, 57344, NS_OVERFLOW_NAN, false);
+      "no inf, no -0, overflow NaN", 8, 3, -15, 0x1p-15, 15, 57344, NS_OVERFLOW_NAN, false);
 SMALL(ns_e3m2, "e3m2", "OCP FP6 E3M2: p=3, emax=4, max 28, subnormals to 2^-4, no inf or NaN, "
-      "overflow to +-28", 3, -2, 0x1p-2, 4, 28, NS_OVERFLOW_SAT, true);
+      "overflow to +-28", 6, 3, -2, 0x1p-2, 4, 28, NS_OVERFLOW_SAT, true);
 SMALL(ns_e2m3, "e2m3", "OCP FP6 E2M3: p=4, emax=2, max 7.5, subnormals to 2^-3, no inf or NaN, "
-      "overflow to +-7.5", 4, 0, 1.0, 2, 7.5, NS_OVERFLOW_SAT, true);
+      "overflow to +-7.5", 6, 4, 0, 1.0, 2, 7.5, NS_OVERFLOW_SAT, true);
 SMALL(ns_e2m1, "e2m1", "OCP FP4 E2M1: p=2, emax=2, max 6, subnormals to 2^-1, no inf or NaN, "
-      "overflow to +-6", 2, 0, 1.0, 2, 6, NS_OVERFLOW_SAT, true);
+      "overflow to +-6", 4, 2, 0, 1.0, 2, 6, NS_OVERFLOW_SAT, true);
 
 const ns_format *const ns_formats[] = {
     &ns_fp16, &ns_bf16, &ns_fp32, &ns_fp64,

@@ -39,6 +39,7 @@ struct ns_format {
     const char *summary;    /* one line for `normstab list formats` */
     int p;                  /* precision in bits, hidden bit included */
     int emin, emax;         /* IEEE exponents: min normal 2^emin */
+    int width;              /* bits of an encoding (16 for fp16, 8 for e4m3) */
     bool subnormals;        /* false: a subnormal result becomes a zero of
                                its sign (+ftz) */
     double max_finite;      /* largest finite value */

@@ -7,7 +7,7 @@
 /* mxint8's elements k * 2^-6, |k| <= 127: the multiples of 2^-6 up to
  * 127/64 are the values of p = 7, emin = emax = 0 (subnormals below 1). */
 #define INT8_ELEMENT(self, nm, rnd, sr)                                            \
-    static const ns_format self = { .base = &self, .name = nm,                     \
+    static const ns_format self = { .base = &self, .name = nm, .width = 8,         \
         .summary = "mxint8 element: k * 2^-6, |k| <= 127", .p = 7, .emin = 0,       \
         .emax = 0, .subnormals = true, .max_finite = 127.0 / 64, .round = rnd,     \
         .overflow = NS_OVERFLOW_SAT, .neg_zero = true, .stochastic = sr,           \
@@ -15,18 +15,35 @@
 INT8_ELEMENT(int8_element, "int8", ns_round_binary, false);
 INT8_ELEMENT(int8_element_sr, "int8+sr", ns_round_stochastic, true);
 
+/* The elementwise views (mx.h): element precision, exponents widened by
+ * E8M0's +-127, saturating at the element's max times 2^127. */
+#define VIEW(self, nm, bits, prec, lo, min_norm, hi, max)                          \
+    static const ns_format self = { .base = &self, .name = nm, .width = bits,      \
+        .summary = "elementwise view of " nm, .p = prec, .emin = (lo) - 127,        \
+        .emax = (hi) + 127, .subnormals = true, .max_finite = (max) * 0x1p127,     \
+        .round = ns_round_binary, .overflow = NS_OVERFLOW_SAT, .neg_zero = true,   \
+        .magic = 1.5 * (double)(UINT64_C(1) << (53 - (prec))), .min_normal = min_norm }
+VIEW(view_e4m3, "mxfp8-e4m3", 8, 4, -6, 0x1p-133, 8, 448);
+VIEW(view_e5m2, "mxfp8-e5m2", 8, 3, -14, 0x1p-141, 15, 57344);
+VIEW(view_e3m2, "mxfp6-e3m2", 6, 3, -2, 0x1p-129, 4, 28);
+VIEW(view_e2m3, "mxfp6-e2m3", 6, 4, 0, 0x1p-127, 2, 7.5);
+VIEW(view_e2m1, "mxfp4-e2m1", 4, 2, 0, 0x1p-127, 2, 6);
+VIEW(view_int8, "mxint8", 8, 7, 0, 0x1p-127, 0, 127.0 / 64);
+
 /* The element format by name: saturating, as SPEC prescribes. */
 static const struct {
     ns_mx mx;
     const char *elem;        /* the element format's name, NULL for int8 */
 } table[] = {
-    { { "mxfp8-e4m3", "OCP MX: blocks of 32 e4m3 (saturating) sharing an E8M0 scale", NULL, 8 }, "e4m3" },
-    { { "mxfp8-e5m2", "OCP MX: blocks of 32 e5m2 (saturating) sharing an E8M0 scale", NULL, 15 }, "e5m2" },
-    { { "mxfp6-e3m2", "OCP MX: blocks of 32 e3m2 sharing an E8M0 scale", NULL, 4 }, "e3m2" },
-    { { "mxfp6-e2m3", "OCP MX: blocks of 32 e2m3 sharing an E8M0 scale", NULL, 2 }, "e2m3" },
-    { { "mxfp4-e2m1", "OCP MX: blocks of 32 e2m1 sharing an E8M0 scale", NULL, 2 }, "e2m1" },
+    { { "mxfp8-e4m3", "OCP MX: blocks of 32 e4m3 (saturating) sharing an E8M0 scale", NULL, 8,
+        &view_e4m3 }, "e4m3" },
+    { { "mxfp8-e5m2", "OCP MX: blocks of 32 e5m2 (saturating) sharing an E8M0 scale", NULL, 15,
+        &view_e5m2 }, "e5m2" },
+    { { "mxfp6-e3m2", "OCP MX: blocks of 32 e3m2 sharing an E8M0 scale", NULL, 4, &view_e3m2 }, "e3m2" },
+    { { "mxfp6-e2m3", "OCP MX: blocks of 32 e2m3 sharing an E8M0 scale", NULL, 2, &view_e2m3 }, "e2m3" },
+    { { "mxfp4-e2m1", "OCP MX: blocks of 32 e2m1 sharing an E8M0 scale", NULL, 2, &view_e2m1 }, "e2m1" },
     { { "mxint8", "OCP MX: blocks of 32 integers -127..127 times 2^-6 sharing an E8M0 scale",
-        NULL, 0 }, NULL },
+        NULL, 0, &view_int8 }, NULL },
 };
 #define NMX (sizeof table / sizeof table[0])
 

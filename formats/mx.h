@@ -30,6 +30,11 @@ typedef struct ns_mx {
     const char *summary;      /* one line for `normstab list formats` */
     const ns_format *elem;    /* the element format, saturating (+sr when asked) */
     int emax_elem;            /* the element format's emax */
+    /* The elementwise view: every value a block can hold, at the element's
+     * precision, over the element's exponents shifted by every scale
+     * (emin - 127 .. emax + 127).  Where an algorithm's inputs or outputs
+     * are MX data, errors are measured in it. */
+    const ns_format *view;
 } ns_mx;
 
 /* The MX formats without modifiers, in the order `list formats` shows them;
