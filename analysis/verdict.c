@@ -10,7 +10,7 @@ bool ns_within_contract(const ns_metrics *m)
 
 double ns_half_precision_bits(const ns_policy *p)
 {
-    return p->io->p / 2.0;
+    return p->out->p / 2.0;
 }
 
 const char *ns_verdict_summary(void)

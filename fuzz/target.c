@@ -66,9 +66,9 @@ static void widen(ns_format *w, const ns_format *f, int which)
 
 static void widen_policy(ns_fuzz_target *t, const ns_policy *p, int which)
 {
-    const ns_format *src[3] = { p->io, p->elem, p->acc };
-    const ns_format *dst[3];
-    for (int k = 0; k < 3; k++) {
+    const ns_format *src[5] = { p->io, p->elem, p->acc, p->out, p->tot };
+    const ns_format *dst[5];
+    for (int k = 0; k < 5; k++) {
         dst[k] = &t->wide_format[which][k];
         for (int j = 0; j < k; j++)
             if (src[j] == src[k])
@@ -80,6 +80,8 @@ static void widen_policy(ns_fuzz_target *t, const ns_policy *p, int which)
     t->wide_policy[which].io = dst[0];
     t->wide_policy[which].elem = dst[1];
     t->wide_policy[which].acc = dst[2];
+    t->wide_policy[which].out = dst[3];
+    t->wide_policy[which].tot = dst[4];
 }
 
 int ns_fuzz_target_init(ns_fuzz_target *t, const ns_fuzz_spec *s, char *err, size_t errlen)

@@ -51,7 +51,7 @@ typedef struct ns_fuzz_target {
     ns_metrics_scratch scratch;
     /* The policy with the exponent range of its formats widened above
      * (no overflow) or below (no underflow): ns_fuzz_eval_wide. */
-    ns_format wide_format[2][3];
+    ns_format wide_format[2][5];     /* in, work, acc, out, tot */
     ns_policy wide_policy[2];
     double *xr, *gr, *yo, *dxo, *kappa, *unit, *jrow, *jtg;
     size_t cap;
