@@ -21,10 +21,16 @@ static void list_formats(void)
         printf("%s\t%s\n", ns_mx_formats[i]->name, ns_mx_formats[i]->summary);
 }
 
+/* NAME<TAB>summary, and the expansion each name is an alias of. */
 static void list_policies(void)
 {
-    for (size_t i = 0; ns_policies[i]; i++)
-        printf("%s\t%s\n", ns_policies[i]->name, ns_policies[i]->summary);
+    for (size_t i = 0; ns_policies[i]; i++) {
+        const ns_policy *p = ns_policies[i];
+        if (p->expansion)
+            printf("%s\t%s (%s)\n", p->name, p->summary, p->expansion);
+        else
+            printf("%s\t%s\n", p->name, p->summary);
+    }
 }
 
 /* NAME<TAB>summary; the parameter (default) and the default row length. */

@@ -160,13 +160,14 @@ static void parse(search_cli *c, int argc, char **argv)
     c->spec.alg = ns_algorithm_find(name, &c->spec.family);
     if (!c->spec.alg)
         ns_die("search: unknown normalizer '%s' (see 'normstab list normalizers')", name);
-    c->spec.policy = ns_policy_find(policy);
+    char why[512];
+    c->spec.policy = ns_policy_parse(policy, why, sizeof why);
     if (!c->spec.policy)
-        ns_die("search: unknown policy '%s' (see 'normstab list policies')", policy);
+        ns_die("search: %s", why);
     if (ns_policy_is_ref(c->spec.policy))
         ns_die("search: policy 'ref' is the reference itself; choose a floating-point policy");
-    if (sum && ns_sum_order_find(sum, &c->spec.sum) != 0)
-        ns_die("search: unknown summation order '%s' (known: seq, pairwise, kahan)", sum);
+    if (sum && ns_sum_order_parse(sum, &c->spec.sum, why, sizeof why) != 0)
+        ns_die("search: %s", why);
     int o = ns_objective_find(objective);
     if (o < 0)
         ns_die("search: unknown objective '%s' (known: nan, inf, error, sum, denominator, "

@@ -98,13 +98,14 @@ void ns_target_opts_parse(ns_target_opts *o, int argc, char **argv, const char *
     o->alg = ns_algorithm_find(name, &o->family);
     if (!o->alg)
         ns_die("%s: unknown normalizer '%s' (see 'normstab list normalizers')", cmd, name);
-    o->policy = ns_policy_find(policy);
+    char why[512];
+    o->policy = ns_policy_parse(policy, why, sizeof why);
     if (!o->policy)
-        ns_die("%s: unknown policy '%s' (see 'normstab list policies')", cmd, policy);
+        ns_die("%s: %s", cmd, why);
     if (!sum)
         sum = "seq";
-    if (ns_sum_order_find(sum, &o->sum) != 0)
-        ns_die("%s: unknown summation order '%s' (known: seq, pairwise, kahan)", cmd, sum);
+    if (ns_sum_order_parse(sum, &o->sum, why, sizeof why) != 0)
+        ns_die("%s: %s", cmd, why);
     ns_params_default(o->family, o->param);
     unsigned seen = 0;
     for (size_t k = 0; k < nparams; k++)
