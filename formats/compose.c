@@ -187,11 +187,14 @@ static const ns_policy *keep(const part parts[NPARTS], ns_saved saved)
     return c ? &c->policy : NULL;
 }
 
+static const ns_policy *const *const named[] = { ns_policies, ns_kernel_policies };
+
 const ns_policy *ns_policy_parse(const char *name, char *err, size_t errlen)
 {
-    for (size_t i = 0; ns_policies[i]; i++)
-        if (strcmp(ns_policies[i]->name, name) == 0)
-            return ns_policies[i];
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; named[l][i]; i++)
+            if (strcmp(named[l][i]->name, name) == 0)
+                return named[l][i];
     if (!strchr(name, '=')) {
         snprintf(err, errlen, "unknown policy '%s' (see 'normstab list policies', or compose one: "
                  "in=FMT,work=FMT,acc=FMT,out=FMT[,tot=FMT][,p=FMT][,saved=out|work])", name);
@@ -210,9 +213,10 @@ const ns_policy *ns_policy_parse(const char *name, char *err, size_t errlen)
     ns_policy candidate;
     ns_mx mx[3];
     fill(&candidate, mx, parts, saved);
-    for (size_t i = 0; ns_policies[i]; i++)
-        if (!ns_policy_is_ref(ns_policies[i]) && same_formats(ns_policies[i], &candidate))
-            return ns_policies[i];
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; named[l][i]; i++)
+            if (!ns_policy_is_ref(named[l][i]) && same_formats(named[l][i], &candidate))
+                return named[l][i];
     const ns_policy *p = keep(parts, saved);
     if (!p)
         snprintf(err, errlen, "policy '%s': out of memory", name);

@@ -50,8 +50,13 @@ typedef struct ns_policy {
     const char *expansion;    /* "in=fp16,work=fp32,acc=fp32,out=fp16"; NULL for ref */
 } ns_policy;
 
-/* The named policies, NULL-terminated, SPEC order. */
+/* The named policies of SPEC section 2, NULL-terminated, SPEC order: what
+ * the report measures unless told otherwise. */
 extern const ns_policy *const ns_policies[];
+
+/* Named policies that mirror one kernel each (e4m3-io, e5m2-io, bf16-torch,
+ * fp16-upcast), NULL-terminated. */
+extern const ns_policy *const ns_kernel_policies[];
 
 /* A named policy, or an expansion in=FMT,work=FMT,... (an expansion that
  * spells a named policy is that policy); NULL when it is neither

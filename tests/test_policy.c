@@ -12,16 +12,25 @@
 
 Test(policy, every_named_policy_is_its_expansion)
 {
-    for (size_t i = 0; ns_policies[i]; i++) {
-        const ns_policy *p = ns_policies[i];
-        if (ns_policy_is_ref(p))
-            continue;
-        cr_assert(p->expansion, "%s has no expansion", p->name);
-        cr_expect_eq(ns_policy_find(p->expansion), p, "%s is not %s", p->expansion, p->name);
-        cr_expect_eq(p->tot, p->acc, "%s", p->name);
-        cr_expect_eq(p->out, p->io, "%s", p->name);
-    }
+    const ns_policy *const *lists[] = { ns_policies, ns_kernel_policies };
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l][i]; i++) {
+            const ns_policy *p = lists[l][i];
+            if (ns_policy_is_ref(p))
+                continue;
+            cr_assert(p->expansion, "%s has no expansion", p->name);
+            cr_expect_eq(ns_policy_find(p->expansion), p, "%s is not %s", p->expansion, p->name);
+            cr_expect_eq(ns_policy_find(p->name), p, "%s", p->name);
+            cr_expect_eq(p->p, p->io, "%s", p->name);
+        }
+    for (size_t i = 0; ns_policies[i]; i++)
+        if (!ns_policy_is_ref(ns_policies[i])) {
+            cr_expect_eq(ns_policies[i]->tot, ns_policies[i]->acc, "%s", ns_policies[i]->name);
+            cr_expect_eq(ns_policies[i]->out, ns_policies[i]->io, "%s", ns_policies[i]->name);
+        }
     cr_expect_eq(ns_policy_find("in=fp16,work=fp32,acc=fp32,out=fp16"), ns_policy_find("fp16-io"));
+    cr_expect_eq(ns_policy_find("in=fp16,work=fp32,saved=work"), ns_policy_find("fp16-upcast"));
+    cr_expect_eq(ns_policy_find("in=bf16,work=fp32,tot=bf16"), ns_policy_find("bf16-torch"));
 }
 
 Test(policy, omitted_parts_take_the_spec_defaults)
@@ -29,14 +38,14 @@ Test(policy, omitted_parts_take_the_spec_defaults)
     cr_expect_eq(ns_policy_find("in=fp16"), ns_policy_find("fp16"));
     cr_expect_eq(ns_policy_find("in=bf16,work=fp32"), ns_policy_find("bf16-io"));
     cr_expect_eq(ns_policy_find("acc=fp32,in=fp16"), ns_policy_find("fp16-acc32"));
-    const ns_policy *p = ns_policy_find("in=bf16,work=fp32,tot=bf16");
+    const ns_policy *p = ns_policy_find("in=bf16,work=fp32,tot=fp16");
     cr_assert(p);
     cr_expect_eq(p->acc, &ns_fp32);
     cr_expect_eq(p->out, &ns_bf16);
-    cr_expect_eq(p->tot, &ns_bf16);
+    cr_expect_eq(p->tot, &ns_fp16);
     cr_expect_eq(p->p, &ns_bf16);
     cr_expect_eq(p->saved, NS_SAVED_OUT);
-    cr_expect_str_eq(p->name, "in=bf16,work=fp32,acc=fp32,out=bf16,tot=bf16");
+    cr_expect_str_eq(p->name, "in=bf16,work=fp32,acc=fp32,out=bf16,tot=fp16");
 }
 
 Test(policy, one_policy_whatever_the_spelling)
@@ -98,6 +107,8 @@ Test(policy, saved_work_gives_the_upcast_wrappers_gradient)
     run("softmax.shifted", "in=fp16,work=fp32,acc=fp32,out=fp16,saved=work", x, g, y, dx, 2);
     cr_expect_eq(dx[0], 0x1.8p-16, "%a", dx[0]);
     cr_expect_eq(dx[1], -0x1.7fp-16, "%a", dx[1]);
+    run("softmax.shifted", "fp16-upcast", x, g, y, dx, 2);
+    cr_expect_eq(dx[0], 0x1.8p-16, "%a", dx[0]);
     run("softmax.shifted", "fp16-io", x, g, y, dx, 2);
     cr_expect_eq(dx[0], 0x1p-17, "%a", dx[0]);
     cr_expect_eq(dx[1], -0x1.7ep-16, "%a", dx[1]);
@@ -112,6 +123,8 @@ Test(policy, tot_stores_reductions_as_torch_bf16_does)
     const double x[4] = { 0, -5, -5, -5 };
     double y[4];
     run("logsoftmax.shifted", "in=bf16,work=fp32,acc=fp32,tot=bf16,out=bf16", x, NULL, y, NULL, 4);
+    cr_expect_eq(y[0], -0x1.7cp-6, "%a", y[0]);
+    run("logsoftmax.shifted", "bf16-torch", x, NULL, y, NULL, 4);
     cr_expect_eq(y[0], -0x1.7cp-6, "%a", y[0]);
     run("logsoftmax.shifted", "bf16-io", x, NULL, y, NULL, 4);
     cr_expect_eq(y[0], -0x1.48p-6, "%a", y[0]);

@@ -32,7 +32,11 @@ fp16-acc32
 bf16-acc32
 fp16-io
 bf16-io
-ref" sh -c "$B list policies | cut -f1"
+ref
+e4m3-io
+e5m2-io
+bf16-torch
+fp16-upcast" sh -c "$B list policies | cut -f1"
 # Every line is NAME<TAB>SUMMARY.
 $B list normalizers | grep -qv "	" && fail "list normalizers without a tab"
 expect_error 2 "unknown command 'frobnicate'" $B frobnicate

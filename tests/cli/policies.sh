@@ -5,6 +5,9 @@
 # list policies shows each alias's expansion.
 $B list policies | grep -q "^fp16-io	.*(in=fp16,work=fp32,acc=fp32,out=fp16)$" ||
     fail "list policies does not show fp16-io's expansion"
+for name in e4m3-io e5m2-io bf16-torch fp16-upcast; do
+    $B list policies | grep -q "^$name	.*(in=" || fail "list policies does not show $name's expansion"
+done
 # An expansion that spells a named policy is that policy.
 expect_out "0x1.134p-2 0x1.764p-1" sh -c "echo '1 2' | $B eval -n softmax.shifted -p in=fp16"
 
@@ -16,10 +19,14 @@ echo "1 -0.5" > "$T/g"
 expect_out "0x1p+0 0x1.fep-17
 0x1.8p-16 -0x1.7fp-16" $B eval -n softmax.shifted -p in=fp16,work=fp32,acc=fp32,out=fp16,saved=work -i "$T/x" -g "$T/g"
 expect_out "0x1p+0 0x1.fep-17
+0x1.8p-16 -0x1.7fp-16" $B eval -n softmax.shifted -p fp16-upcast -i "$T/x" -g "$T/g"
+expect_out "0x1p+0 0x1.fep-17
 0x1p-17 -0x1.7ep-16" $B eval -n softmax.shifted -p fp16-io -i "$T/x" -g "$T/g"
 # torch's native bf16 log_softmax stores its sum in bf16 (tot=bf16): y_0 = -0x1.7cp-6.
 expect_out "-0x1.7cp-6 -0x1.42p+2 -0x1.42p+2 -0x1.42p+2" \
     sh -c "echo '0 -5 -5 -5' | $B eval -n logsoftmax.shifted -p in=bf16,work=fp32,acc=fp32,tot=bf16,out=bf16"
+expect_out "-0x1.7cp-6 -0x1.42p+2 -0x1.42p+2 -0x1.42p+2" \
+    sh -c "echo '0 -5 -5 -5' | $B eval -n logsoftmax.shifted -p bf16-torch"
 # MX inputs: 1 2 3 1000 share 2^1 in mxfp8-e4m3; 1000 reaches the kernel as 896.
 $B check -n softmax.shifted -p in=mxfp8-e4m3,work=fp32 -i /dev/stdin <<EOT | grep -q "0x1.cp+9" || fail "in=mxfp8-e4m3 did not round 1000 to 896"
 1 2 3 1000
@@ -44,7 +51,7 @@ expect_error 2 "'lanes:3': K must be a power of two" $B eval -n softmax.shifted 
 expect_error 2 "'blocked:0': B must be an integer" $B search -n softmax.shifted -p fp16 --objective nan --sum blocked:0
 
 # A finding of a composed policy replays.
-$B search -n softmax.naive -p in=fp16,work=fp32,saved=work --objective nan --seconds 2 --json > "$T/f.jsonl" 2>/dev/null
-grep -q '"policy":"in=fp16,work=fp32,acc=fp32,out=fp16,saved=work"' "$T/f.jsonl" || fail "no finding named by its composed policy"
+$B search -n softmax.naive -p in=fp16,work=fp32,tot=fp16,saved=work --objective nan --seconds 2 --json > "$T/f.jsonl" 2>/dev/null
+grep -q '"policy":"in=fp16,work=fp32,acc=fp32,out=fp16,tot=fp16,saved=work"' "$T/f.jsonl" || fail "no finding named by its composed policy"
 $B replay "$T/f.jsonl" > "$T/replay" || fail "replay of a composed policy's finding failed"
 exit 0
