@@ -154,5 +154,5 @@ double ns_format_min_positive(const ns_format *f)
 
 double ns_unit_roundoff(const ns_format *f)
 {
-    return ldexp(1.0, -f->p);
+    return ldexp(1.0, f->stochastic ? 1 - f->p : -f->p);
 }

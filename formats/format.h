@@ -228,7 +228,9 @@ double ns_ulp(const ns_format *f, double x);
 /* Smallest positive value of the format (subnormal when kept, else 2^emin). */
 double ns_format_min_positive(const ns_format *f);
 
-/* Unit roundoff u = 2^-p. */
+/* Unit roundoff: u = 2^-p, the largest relative error of a rounding to
+ * nearest; 2^(1-p) for a stochastic format, whose rounding errs by up to an
+ * ulp. */
 double ns_unit_roundoff(const ns_format *f);
 
 #endif

@@ -50,6 +50,13 @@ expect_error 2 "unknown policy 'fp17'" $B search -n softmax.shifted -p fp17 --ob
 expect_error 2 "'lanes:3': K must be a power of two" $B eval -n softmax.shifted -p fp16 --sum lanes:3
 expect_error 2 "'blocked:0': B must be an integer" $B search -n softmax.shifted -p fp16 --objective nan --sum blocked:0
 
+# e4m3 has no infinity: logsoftmax outputs below -464 are NaN, which the
+# search finds and the format's hazard expects.
+$B search -n logsoftmax.shifted -p e4m3-io --objective nan --seconds 3 --json > "$T/e4m3.jsonl" 2>/dev/null
+grep -q '"kind":"nan","cause":"overflow".*"verdict":"expected"' "$T/e4m3.jsonl" ||
+    fail "no expected NaN from e4m3 overflow: $(head -c 300 "$T/e4m3.jsonl")"
+grep -q '"verdict":"broken"' "$T/e4m3.jsonl" && fail "a broken promise in e4m3-io: $(grep broken "$T/e4m3.jsonl" | head -c 300)"
+
 # A finding of a composed policy replays.
 $B search -n softmax.naive -p in=fp16,work=fp32,tot=fp16,saved=work --objective nan --seconds 2 --json > "$T/f.jsonl" 2>/dev/null
 grep -q '"policy":"in=fp16,work=fp32,acc=fp32,out=fp16,tot=fp16,saved=work"' "$T/f.jsonl" || fail "no finding named by its composed policy"
