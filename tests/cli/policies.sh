@@ -57,6 +57,17 @@ grep -q '"kind":"nan","cause":"overflow".*"verdict":"expected"' "$T/e4m3.jsonl" 
     fail "no expected NaN from e4m3 overflow: $(head -c 300 "$T/e4m3.jsonl")"
 grep -q '"verdict":"broken"' "$T/e4m3.jsonl" && fail "a broken promise in e4m3-io: $(grep broken "$T/e4m3.jsonl" | head -c 300)"
 
+# The report measures more policies and orders when asked.
+$B report --tiny --no-data --policies 'e4m3-io,bf16-torch; in=fp16,work=fp32,tot=bf16' --sums lanes:8 \
+    --out "$T/report" > /dev/null 2>&1 || fail "report --policies --sums"
+for want in '"policy":	"e4m3-io"' '"policy":	"bf16-torch"' '"policy":	"in=fp16,work=fp32,acc=fp32,out=fp16,tot=bf16"' \
+            '"sum":	"lanes:8"' '"policy":	"fp16-acc32"'; do
+    grep -q "$want" "$T/report/results.json" || fail "results.json lacks $want"
+done
+expect_error 2 "report: --policies: unknown policy 'fp17'" $B report --tiny --policies fp16,fp17
+expect_error 2 "report: --policies: 'ref' is the reference itself" $B report --tiny --policies ref
+expect_error 2 "report: --sums: summation order 'lanes:5'" $B report --tiny --sums lanes:5
+
 # A finding of a composed policy replays.
 $B search -n softmax.naive -p in=fp16,work=fp32,tot=fp16,saved=work --objective nan --seconds 2 --json > "$T/f.jsonl" 2>/dev/null
 grep -q '"policy":"in=fp16,work=fp32,acc=fp32,out=fp16,tot=fp16,saved=work"' "$T/f.jsonl" || fail "no finding named by its composed policy"
