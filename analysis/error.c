@@ -4,8 +4,10 @@
 
 int ns_format_width(const ns_format *f)
 {
-    /* The exponent field holds emax - emin + 1 normal exponents plus the
-     * codes of zero/subnormals and of inf/NaN. */
+    if (f->width)
+        return f->width;
+    /* A format made by hand: the exponent field holds emax - emin + 1
+     * normal exponents plus the codes of zero/subnormals and of inf/NaN. */
     int ebits = 0;
     while ((1 << ebits) < f->emax - f->emin + 3)
         ebits++;

@@ -131,5 +131,5 @@ const char *ns_verdict_summary(void)
 
 double ns_half_precision_bits(const ns_policy *p)
 {
-    return p->io->p / 2.0;
+    return p->out->p / 2.0;
 }

@@ -15,7 +15,9 @@ static const char eval_help[] =
     "POLICY (inputs first rounded into the policy's input format), as C99 %a.\n"
     "With -g (rows of upstream gradients, same shape) each output line is\n"
     "followed by one line with dx = J^T g.  -p ref prints the MPFR reference\n"
-    "correctly rounded to binary64.  ORDER: seq (default), pairwise, kahan.\n"
+    "correctly rounded to binary64.  ORDER: seq (default), pairwise, kahan,\n"
+    "lanes:K, blocked:B.  POLICY: a name (normstab list policies) or its parts,\n"
+    "in=FMT,work=FMT,acc=FMT,out=FMT[,tot=FMT][,p=FMT][,saved=out|work].\n"
     "With --json, one JSON object per row instead: normalizer, policy, sum, input\n"
     "(where the row came from), y and, with -g, dx, the numbers as %a strings.\n"
     "Input: standard input when no FILE is given.\n";

@@ -69,7 +69,7 @@ static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
     bool bad = s->nan_rate > 0 || s->inf_rate > 0;
     char b[32];
     ns_fmt_bits(b, sizeof b, s->max_bits_finite);
-    fprintf(f, "<td class=\"%s%s\" title=\"", bits_class(s->max_bits_finite, tol, tg->policy->io->p), bad ? " bad" : "");
+    fprintf(f, "<td class=\"%s%s\" title=\"", bits_class(s->max_bits_finite, tol, tg->policy->out->p), bad ? " bad" : "");
     esc(f, tg->alg->name);
     fprintf(f, " in %s: worst %s bits over finite outputs, mean %.2f; NaN %.0f%%, inf %.0f%% of %zu inputs; "
                "contract broken on %zu\">%s",
@@ -82,14 +82,14 @@ static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
     fputs("</td>", f);
 }
 
-static size_t policy_columns(FILE *f, const char *first)
+static size_t policy_columns(FILE *f, const ns_report_data *d, const char *first)
 {
     size_t np = 0;
     fprintf(f, "<thead><tr><th>%s</th>", first);
-    for (size_t p = 0; ns_policies[p]; p++)
-        if (!ns_policy_is_ref(ns_policies[p])) {
+    for (size_t p = 0; d->policies[p]; p++)
+        if (!ns_policy_is_ref(d->policies[p])) {
             fputs("<th>", f);
-            esc(f, ns_policies[p]->name);
+            esc(f, d->policies[p]->name);
             fputs("</th>", f);
             np++;
         }
@@ -125,7 +125,7 @@ static void alg_header(FILE *f, const ns_algorithm *a)
 static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, bool with_sum_label)
 {
     fputs("<table class=\"matrix\">", f);
-    size_t np = policy_columns(f, with_sum_label ? "normalizer, sum" : "normalizer");
+    size_t np = policy_columns(f, d, with_sum_label ? "normalizer, sum" : "normalizer");
     fputs("<tbody>\n", f);
     for (const ns_family *const *fam = ns_families(); *fam; fam++) {
         if (ns_report_target(d, (*fam)->algorithms->name, "fp16", sum) == d->ntargets)
@@ -140,9 +140,9 @@ static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, boo
             } else {
                 alg_header(f, a);
             }
-            for (size_t p = 0; ns_policies[p]; p++)
-                if (!ns_policy_is_ref(ns_policies[p]))
-                    matrix_cell(f, d, ns_report_target(d, a->name, ns_policies[p]->name, sum));
+            for (size_t p = 0; d->policies[p]; p++)
+                if (!ns_policy_is_ref(d->policies[p]))
+                    matrix_cell(f, d, ns_report_target(d, a->name, d->policies[p]->name, sum));
             fputs("</tr>\n", f);
         }
     }
@@ -187,7 +187,7 @@ static void envelope_cell(FILE *f, const ns_envelope *e)
 static void write_envelopes(FILE *f, const ns_report_data *d)
 {
     fputs("<table class=\"matrix env\">", f);
-    size_t np = policy_columns(f, "normalizer");
+    size_t np = policy_columns(f, d, "normalizer");
     fputs("<tbody>\n", f);
     for (const ns_family *const *fam = ns_families(); *fam; fam++) {
         if (!ns_report_envelope(d, (*fam)->algorithms, ns_policy_find("fp16")))
@@ -196,9 +196,9 @@ static void write_envelopes(FILE *f, const ns_report_data *d)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
             fputs("<tr>", f);
             alg_header(f, a);
-            for (size_t p = 0; ns_policies[p]; p++) {
-                const ns_envelope *e = ns_report_envelope(d, a, ns_policies[p]);
-                if (!ns_policy_is_ref(ns_policies[p]))
+            for (size_t p = 0; d->policies[p]; p++) {
+                const ns_envelope *e = ns_report_envelope(d, a, d->policies[p]);
+                if (!ns_policy_is_ref(d->policies[p]))
                     e ? envelope_cell(f, e) : (void)fputs("<td>-</td>", f);
             }
             fputs("</tr>\n", f);
@@ -355,8 +355,8 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
           "<th>max |&Sigma;y &minus; &Sigma;y<sub>ref</sub>|</th><th>min denominator</th><th>grad worst bits (finite)</th>"
           "<th>max gain (true)</th><th>max &kappa;</th><th>max stability</th><th>contract error bound</th><th>inputs breaking it</th>"
           "<th>envelope &sigma; / n</th></tr></thead><tbody>\n", f);
-    for (size_t p = 0; ns_policies[p]; p++) {
-        const ns_policy *pol = ns_policies[p];
+    for (size_t p = 0; d->policies[p]; p++) {
+        const ns_policy *pol = d->policies[p];
         size_t t = ns_report_target(d, a->name, pol->name, NS_SUM_SEQ);
         if (ns_policy_is_ref(pol) || t == d->ntargets)
             continue;
@@ -376,7 +376,7 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
         ns_bound_describe(&ns_contract_promise(contract, pol)->error, bound, sizeof bound);
         fprintf(f, "<tr><td>%s</td><td class=\"%s\">%s</td><td>%.2f</td><td>%.0f%%</td><td>%.0f%%</td><td>%s</td>"
                    "<td>%s%s</td><td>%s</td><td>%s (%s)</td><td>%s</td><td>%s</td><td>%s</td><td>%zu of %zu</td><td>",
-                pol->name, bits_class(s->max_bits_finite, ns_half_precision_bits(pol), pol->io->p), wb, s->mean_bits,
+                pol->name, bits_class(s->max_bits_finite, ns_half_precision_bits(pol), pol->out->p), wb, s->mean_bits,
                 100 * s->nan_rate, 100 * s->inf_rate, se, md,
                 s->zero_denominators ? " (zero)" : s->subnormal_denominators ? " (subnormal)" : "", gb, gg, gr, ka, st,
                 bound, s->contract_breaks, s->cases);
@@ -424,9 +424,12 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
           "<span class=\"b3\">&le; p/2 (half the precision)</span><span class=\"b4\">more than p/2</span>"
           "<span class=\"b5\">&ge; p: no correct bit</span><span class=\"bx\">no finite output</span></p>\n", f);
     write_matrix(f, d, NS_SUM_SEQ, false);
-    fputs("<details><summary>The same for pairwise and Kahan summation</summary>\n", f);
-    write_matrix(f, d, NS_SUM_PAIRWISE, true);
-    write_matrix(f, d, NS_SUM_KAHAN, true);
+    fputs("<details><summary>The same for pairwise and Kahan summation", f);
+    for (size_t k = 3; k < d->nsums; k++)
+        fprintf(f, ", %s", ns_sum_order_name(d->sums[k]));
+    fputs("</summary>\n", f);
+    for (size_t k = 1; k < d->nsums; k++)
+        write_matrix(f, d, d->sums[k], true);
     fputs("</details></section>\n", f);
 
     fputs("<section id=\"envelopes\"><h2>Safe envelopes</h2>\n<p>The largest logit scale &sigma; (rows of normal(&sigma;), "
