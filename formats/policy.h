@@ -13,9 +13,9 @@
  * An algorithm sees only an ns_ops: elementwise operations round into
  * op->elem, accumulations (sums, dot products, running sums) into op->acc,
  * in the summation order op->sum, and reductions are stored in op->tot.
- * Inputs are rounded into the policy's input format before the algorithm
- * runs and its outputs into the output format after (ns_job_forward,
- * normalizers/catalogue.c): that is the one place where storage formats are
+ * Inputs are rounded into the policy's input part before the algorithm
+ * runs and its outputs into the output part after (formats/storage.c,
+ * called by normalizers/job.c): the one place where storage formats are
  * applied. */
 #ifndef NS_POLICY_H
 #define NS_POLICY_H
