@@ -140,7 +140,7 @@ static void fill_nan(double *v, size_t n)
         v[i] = NAN;
 }
 
-static mpfi_ptr intervals_new(size_t n, mpfr_prec_t prec)
+mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec)
 {
     mpfi_ptr v = malloc((n ? n : 1) * sizeof *v);
     if (v)
@@ -149,7 +149,7 @@ static mpfi_ptr intervals_new(size_t n, mpfr_prec_t prec)
     return v;
 }
 
-static void intervals_free(mpfi_ptr v, size_t n)
+void ns_ref_intervals_free(mpfi_ptr v, size_t n)
 {
     if (!v)
         return;
@@ -245,11 +245,11 @@ int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
     mpfr_prec_t prec = 64;
     for (size_t m = n; m > 1; m >>= 1)
         prec += 2;
-    mpfi_ptr vy = intervals_new(n, prec);
-    mpfi_ptr vdx = g ? intervals_new(n, prec) : NULL;
+    mpfi_ptr vy = ns_ref_intervals(n, prec);
+    mpfi_ptr vdx = g ? ns_ref_intervals(n, prec) : NULL;
     if (!vy || (g && !vdx)) {
-        intervals_free(vy, vy ? n : 0);
-        intervals_free(vdx, vdx ? n : 0);
+        ns_ref_intervals_free(vy, vy ? n : 0);
+        ns_ref_intervals_free(vdx, vdx ? n : 0);
         return -1;
     }
 
@@ -277,7 +277,7 @@ int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
     mpfr_set_emax(old_emax);
     if (g && grad_undefined)
         fill_nan(dx, n);
-    intervals_free(vy, n);
-    intervals_free(vdx, g ? n : 0);
+    ns_ref_intervals_free(vy, n);
+    ns_ref_intervals_free(vdx, g ? n : 0);
     return 0;
 }
