@@ -63,6 +63,25 @@ int ns_ref_tier_zeros(size_t n, double *y, double *dx)
     return 1;
 }
 
+double *ns_ref_tier_sorted(const double *x, size_t n, double range, size_t extra, size_t *nf)
+{
+    double *s = malloc((n + extra) * sizeof *s);
+    if (!s)
+        return NULL;
+    *nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == -INFINITY)
+            continue;
+        if (x[i] != 0 && !(fabs(x[i]) >= 1 / range && fabs(x[i]) <= range)) {
+            free(s);
+            return NULL;
+        }
+        s[(*nf)++] = x[i];
+    }
+    ns_ref_sort_descending(s, *nf);
+    return s;
+}
+
 int ns_ref_round(mpfi_srcptr v, double *out)
 {
     if (mpfi_nan_p(v)) {            /* the family's definition is undefined here */
