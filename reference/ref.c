@@ -144,13 +144,24 @@ void ns_ref_sort_descending(double *v, size_t n)
     qsort(v, n, sizeof *v, descending);
 }
 
-size_t ns_ref_argmax(const double *x, size_t n)
+/* The first index of the largest unmasked sign * x[i]; n if all are masked. */
+static size_t arg_extreme(const double *x, size_t n, double sign)
 {
     size_t k = n;
     for (size_t i = 0; i < n; i++)
-        if (x[i] != -INFINITY && (k == n || x[i] > x[k]))
+        if (x[i] != -INFINITY && (k == n || sign * x[i] > sign * x[k]))
             k = i;
     return k;
+}
+
+size_t ns_ref_argmax(const double *x, size_t n)
+{
+    return arg_extreme(x, n, 1);
+}
+
+size_t ns_ref_argmin(const double *x, size_t n)
+{
+    return arg_extreme(x, n, -1);
 }
 
 static void fill_nan(double *v, size_t n)

@@ -94,5 +94,8 @@ void ns_ref_sort_descending(double *v, size_t n);
 /* Index of the largest finite-or-masked entry (first one on ties); n if the
  * row is all -inf. */
 size_t ns_ref_argmax(const double *x, size_t n);
+/* Index of the smallest unmasked entry (first one on ties); n if the row is
+ * all -inf. */
+size_t ns_ref_argmin(const double *x, size_t n);
 
 #endif
