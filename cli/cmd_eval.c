@@ -34,12 +34,8 @@ static void print_json(const ns_target_opts *o, const char *where, const double 
     cJSON_AddItemToObject(j, "y", ns_json_exact_array(y, n));
     if (dx)
         cJSON_AddItemToObject(j, "dx", ns_json_exact_array(dx, n));
-    char *text = cJSON_PrintUnformatted(j);
-    if (!text)
+    if (ns_print_json_line(j) != 0)
         ns_die("eval: out of memory");
-    puts(text);
-    cJSON_free(text);
-    cJSON_Delete(j);
 }
 
 int cmd_eval(int argc, char **argv)
