@@ -22,20 +22,20 @@ typedef struct report_size {
 static const report_size tiny_size = {
     -2, 10, 3, 16, 1,
     2, 8, 2, 1,
-    { .scale_n = 16, .seeds = 1, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.5,
-      .length_hi = 1u << 8, .length_tol = 1.0 / 4 },
+    { .scale_n = 16, .seeds = 1, .scale_lo = -4, .scale_hi = 16, .scale_step = 4, .scale_tol = 0.5,
+      .length_hi = 1u << 8, .length_step = 1, .length_tol = 1.0 / 4 },
 };
 static const report_size quick_size = {
     -3, 11, 1, 16, 3,
     2, 12, 1, 2,
-    { .scale_n = 16, .seeds = 3, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.125,
-      .length_hi = 1u << 12, .length_tol = 1.0 / 16, .length_seeds = 2 },
+    { .scale_n = 16, .seeds = 3, .scale_lo = -4, .scale_hi = 16, .scale_step = 1, .scale_tol = 0.125,
+      .length_hi = 1u << 12, .length_step = 0.5, .length_tol = 1.0 / 16, .length_seeds = 2 },
 };
 static const report_size full_size = {
     -4, 12, 0.5, 16, 8,
     2, 16, 1, 2,
-    { .scale_n = 16, .seeds = 6, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.0625,
-      .length_hi = 1u << 16, .length_tol = 1.0 / 32, .length_seeds = 3 },
+    { .scale_n = 16, .seeds = 6, .scale_lo = -4, .scale_hi = 16, .scale_step = 0.5, .scale_tol = 0.0625,
+      .length_hi = 1u << 16, .length_step = 0.5, .length_tol = 1.0 / 32, .length_seeds = 3 },
 };
 
 typedef struct stage_ctx {
@@ -266,7 +266,7 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         return -1;
     if (rc == 0) {
         ns_envelope_opts eo = sz->env;
-        eo.seed = ns_seed_mix(o->seed, 103);
+        eo.seed = o->seed;
         d->env = ns_envelopes(&eo, &ro, &d->nenv);
         if (!d->env)
             goto oom;
