@@ -146,8 +146,8 @@ static int within_at(task_ctx *c, ns_job *job, ns_envelope *env, int kind, doubl
         if (!v.e.broken)
             continue;
         describe_break(&m, &v.e, f->why, sizeof f->why);
-        f->row = (ns_envelope_row){ c->eo->seed + k, m.verdict, m.verdict_kind,
-                                    m.verdict_cause };
+        f->row = (ns_envelope_row){ kind == 0 ? point : 1, e->n, c->eo->seed + k, m.verdict,
+                                    m.verdict_kind, m.verdict_cause };
         return 0;
     }
     return 1;
@@ -223,7 +223,7 @@ static int search_scale(task_ctx *c, ns_job *job, ns_envelope *env)
     double top = floor(log2(c->io->max_finite / 16));
     axis a = { 0, eo->scale_lo, top < eo->scale_hi ? top : eo->scale_hi, eo->scale_step, eo->scale_tol };
     env->scale_top = exp2(a.hi);
-    failure f = { "", { 0, 0, -1, -1 } };
+    failure f = { "", { 0, 0, 0, -1, -1, -1 } };
     int r = scan_axis(c, job, env, &a, &env->scale_max, &env->scale_capped, &env->scale_fail, &f);
     memcpy(env->scale_break, f.why, sizeof f.why);
     env->scale_row = f.row;
@@ -234,7 +234,7 @@ static int search_length(task_ctx *c, ns_job *job, ns_envelope *env)
 {
     const ns_envelope_opts *eo = c->eo;
     axis a = { 1, 1, log2((double)eo->length_hi), eo->length_step, eo->length_tol };
-    failure f = { "", { 0, 0, -1, -1 } };
+    failure f = { "", { 0, 0, 0, -1, -1, -1 } };
     double max = 0, fail = 0;
     int r = scan_axis(c, job, env, &a, &max, &env->length_capped, &fail, &f);
     env->length_max = (size_t)max;

@@ -31,10 +31,12 @@ typedef struct ns_envelope_opts {
                                    SEED+K` evaluates */
 } ns_envelope_opts;
 
-/* The row of a first failure: normal(scale_fail) of scale_n entries, or
- * normal(1) of length_fail entries, from generator seed `seed`; and the
- * verdict on it, as ns_metrics records it (verdict -1 when none failed). */
+/* The row of a first failure: normal(sigma) of n entries from generator
+ * seed `seed`; and the verdict on it, as ns_metrics records it (verdict -1
+ * when none failed). */
 typedef struct ns_envelope_row {
+    double sigma;
+    size_t n;
     uint64_t seed;
     int verdict, kind, cause;
 } ns_envelope_row;

@@ -9,6 +9,7 @@
 
 #include "../analysis/verdict.h"
 #include "../util/escape.h"
+#include "verdicts.h"
 
 static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }
 
@@ -297,9 +298,9 @@ static void card_worst(FILE *f, const ns_report_data *d, const ns_algorithm *a)
     fputs("<h4>Worst inputs</h4><ol>\n", f);
     for (size_t k = 0; k < nb; k++) {
         const ns_metrics *m = &d->metrics[bt[k] * d->ncases + bc[k]];
-        char desc[256], cmd[512], b[32];
+        char desc[256], cmd[5120], b[32];
         ns_case_describe(&d->cases[bc[k]], desc, sizeof desc);
-        ns_case_replay(&d->cases[bc[k]], &d->targets[bt[k]], cmd, sizeof cmd);
+        ns_case_replay(&d->cases[bc[k]], &d->targets[bt[k]], d->program, cmd, sizeof cmd);
         ns_fmt_bits(b, sizeof b, m->max_bits);
         fprintf(f, "<li>%s, sum %s, ", d->targets[bt[k]].policy->name, ns_sum_order_name(d->targets[bt[k]].sum));
         esc(f, desc);
@@ -405,7 +406,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
                "&middot; seed %llu &middot; generated %s &middot; measured in %.0f s on %d thread%s</p>\n",
             ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated,
             d->seconds, d->threads, d->threads == 1 ? "" : "s");
-    fputs("<nav><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
+    fputs("<nav><a href=\"#verdicts\">Verdict</a><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
           "<a href=\"#plots\">Plots</a>", f);
     if (d->nreal)
         fputs("<a href=\"#real\">Real logits</a>", f);
@@ -415,6 +416,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
         esc(f, d->plots_note);
         fputs("</p>\n", f);
     }
+    ns_report_verdicts_html(d, f);
 
     fputs("<section id=\"matrix\"><h2>Worst bits of error: normalizer &times; policy</h2>\n"
           "<p>Each cell: the worst error, in bits of the output format (log<sub>2</sub>(1 + ulps)), of that algorithm in that "

@@ -8,6 +8,7 @@
 
 #include "../analysis/json.h"
 #include "../analysis/verdict.h"
+#include "verdicts.h"
 
 static cJSON *summary_json(const ns_summary *s)
 {
@@ -62,6 +63,7 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
     cJSON_AddStringToObject(root, "generated", d->generated);
     cJSON_AddStringToObject(root, "suite", ns_suite_size_name(d->opts->size));
     cJSON_AddStringToObject(root, "verdict", ns_verdict_summary());
+    cJSON_AddItemToObject(root, "verdicts", ns_report_verdicts_json(d));
 
     cJSON *cases = cJSON_AddArrayToObject(root, "cases");
     for (size_t c = 0; c < d->ncases; c++)
@@ -86,14 +88,14 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             const ns_metrics *m = &d->metrics[t * d->ncases + s->worst[k]];
             cJSON *w = cJSON_CreateObject();
             cJSON_AddNumberToObject(w, "case", (double)s->worst[k]);
-            char buf[512];
+            char buf[5120];
             ns_case_describe(c, buf, sizeof buf);
             cJSON_AddStringToObject(w, "input", buf);
             ns_json_add_number(w, "max_bits", m->max_bits);
             ns_json_add_number(w, "contract_ulps", m->contract_ulps);
             cJSON_AddBoolToObject(w, "within_contract", m->within_contract);
             cJSON_AddNumberToObject(w, "nan_count", (double)m->nan_count);
-            ns_case_replay(c, tg, buf, sizeof buf);
+            ns_case_replay(c, tg, d->program, buf, sizeof buf);
             cJSON_AddStringToObject(w, "replay", buf);
             cJSON_AddItemToArray(worst, w);
         }

@@ -312,6 +312,8 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         for (size_t t = 0; t < d->nreal_targets; t++)
             ns_summarize(&d->real_metrics[t * d->nreal], d->nreal, &d->real_summary[t]);
     }
+    if (ns_report_cells(d) != 0)
+        goto oom;
     return 0;
 oom:
     snprintf(err, errlen, "out of memory while measuring");
@@ -321,6 +323,8 @@ oom:
 void ns_report_data_free(ns_report_data *d)
 {
     ns_report_measure_wait(NULL, 0);
+    ns_report_cells_free(d);
+    ns_finding_set_free(&d->found);
     free(d->cases);
     free(d->targets);
     free(d->metrics);

@@ -8,6 +8,7 @@
  *   DIR/report.md     a summary for CI
  *   DIR/results.json  {"schema", "seed", "generated", "suite", "results": [...], ...}
  *   DIR/plots/        every plot as SVG with its data (.dat) and gnuplot script (.gp)
+ *   DIR/rows/         the rows of the fuzzing's findings, which their replay commands read
  * all into a fresh directory next to DIR, swapped in at the end: a failed
  * run leaves the previous report as it was. */
 #ifndef NS_REPORT_H
