@@ -481,6 +481,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
         fputs("</details></section>\n", f);
     }
 
+    ns_report_findings_html(d, f);
     ns_report_fuzz_html(f, d->opts->out);
 
     fputs("<section id=\"algorithms\"><h2>Algorithms</h2>\n<p>One card per algorithm: its definition and contract, its "

@@ -63,7 +63,6 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
     cJSON_AddStringToObject(root, "generated", d->generated);
     cJSON_AddStringToObject(root, "suite", ns_suite_size_name(d->opts->size));
     cJSON_AddStringToObject(root, "verdict", ns_verdict_summary());
-    cJSON_AddItemToObject(root, "verdicts", ns_report_verdicts_json(d));
 
     cJSON *cases = cJSON_AddArrayToObject(root, "cases");
     for (size_t c = 0; c < d->ncases; c++)
@@ -142,6 +141,9 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             cJSON_AddItemToArray(rr, o);
         }
     }
+
+    cJSON_AddItemToObject(root, "verdicts", ns_report_verdicts_json(d));
+    cJSON_AddItemToObject(root, "fuzzing", ns_report_findings_json(d));
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

@@ -169,6 +169,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             fputc('\n', f);
         }
     fputc('\n', f);
+    ns_report_findings_md(d, f);
     ns_report_fuzz_md(f, d->opts->out);
     fprintf(f, "The full report: index.html; the numbers: results.json.\n");
     return 0;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzing.h"
+
 /* The sizes of the tiny (tests), quick (CI) and full report. */
 typedef struct report_size {
     double scale_lo, scale_hi, scale_step;   /* log2 sigma */
@@ -273,6 +275,11 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         if (ns_checkpoint_save_envelopes(ck, d->env, d->nenv, err, errlen) != 0)
             return -1;
     }
+
+    INTERRUPTED(d, ck);
+    sc.stage = "fuzzing";
+    if (ns_report_fuzz(d, &ro, err, errlen) != 0)
+        return -1;
 
     if (o->real && o->real->count) {
         INTERRUPTED(d, ck);

@@ -2,8 +2,9 @@
  *
  * Runs the standard suite (analysis/suite.h) on every algorithm in every
  * policy and summation order, the sweeps against scale and row length
- * (analysis/sweep.h), the envelopes (analysis/envelope.h) and, when given,
- * the real logits; then writes
+ * (analysis/sweep.h), the envelopes (analysis/envelope.h), a fuzzing budget
+ * (fuzzing.h) and, when given, the real logits; then judges each normalizer
+ * x policy (cells.h) and writes
  *   DIR/index.html    one self-contained page (inline SVG, no scripts)
  *   DIR/report.md     a summary for CI
  *   DIR/results.json  {"schema", "seed", "generated", "suite", "results": [...], ...}
@@ -48,7 +49,12 @@ typedef struct ns_report_opts {
      * pieces done in OUT.partial/ (checkpoint.h); NULL: never. */
     volatile sig_atomic_t *stop;
     bool resume;                 /* continue from OUT.partial/ rather than start afresh */
+    /* The fuzzing budget (fuzzing.h), in evaluations per normalizer x
+     * policy: 0 none, NS_REPORT_FUZZ_DEFAULT the size's default. */
+    int64_t fuzz_evals;
 } ns_report_opts;
+
+#define NS_REPORT_FUZZ_DEFAULT (-1)
 
 #define NS_REPORT_INTERRUPTED (-2)
 

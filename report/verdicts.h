@@ -25,4 +25,11 @@ int ns_report_verdicts_md(const ns_report_data *d, FILE *f);
 void ns_report_advice_html(const ns_report_data *d, FILE *f);
 void ns_report_advice_md(const ns_report_data *d, FILE *f);
 
+/* The fuzzing budget's findings (fuzzing.h), grouped by cause: overflow,
+ * underflow, zero denominator, stagnation, support flip, gradient, other;
+ * each with its replay command.  JSON: results.json's "fuzzing". */
+cJSON *ns_report_findings_json(const ns_report_data *d);
+void ns_report_findings_html(const ns_report_data *d, FILE *f);
+void ns_report_findings_md(const ns_report_data *d, FILE *f);
+
 #endif
