@@ -9,8 +9,9 @@
  *                and n <= n_max, the envelope (analysis/envelope.h);
  *   unsafe       some row breaks the contract, or the envelope is empty.
  * Each cell names its cause in words and keeps the row behind it (the
- * worst failing row; for safe-within, the envelope's first failure), with a
- * command that replays it.  Gradients count as outputs do: the suite's rows
+ * failing row with the largest error, broken rows before declared ones;
+ * the envelope's first failures are among the candidates), with a command
+ * that replays it.  Gradients count as outputs do: the suite's rows
  * run the backward pass, and a gradient beyond its bound is a failure. */
 #ifndef NS_REPORT_CELLS_H
 #define NS_REPORT_CELLS_H
