@@ -150,12 +150,23 @@ static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, boo
     fputs("</tbody></table>\n", f);
 }
 
+/* The colour of an envelope: that of the shorter of its two limits (green
+ * only when neither was found in the range). */
+static const char *envelope_class(const ns_envelope *e)
+{
+    if (e->scale_max == 0 || e->length_max < 2)
+        return "e4";
+    if (e->scale_capped && e->length_capped)
+        return "e0";
+    int gs = e->scale_capped || log2(e->scale_max) >= 4 ? 1 : log2(e->scale_max) >= 0 ? 2 : 3;
+    int gn = e->length_capped || e->length_max >= 1024 ? 1 : e->length_max >= 64 ? 2 : 3;
+    static const char *const cls[] = { "e0", "e1", "e2", "e3" };
+    return cls[gs > gn ? gs : gn];
+}
+
 static void envelope_cell(FILE *f, const ns_envelope *e)
 {
-    const char *cls = e->scale_max == 0 ? "e4"
-                    : e->scale_capped && e->length_capped ? "e0"
-                    : e->scale_capped || log2(e->scale_max) >= 4 ? "e1"
-                    : log2(e->scale_max) >= 0 ? "e2" : "e3";
+    const char *cls = envelope_class(e);
     char sc[32];
     ns_fmt_scale(sc, sizeof sc, e->scale_max);
     fprintf(f, "<td class=\"%s\" title=\"", cls);
@@ -433,11 +444,12 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
 
     fputs("<section id=\"envelopes\"><h2>Safe envelopes</h2>\n<p>The largest logit scale &sigma; (rows of normal(&sigma;), "
           "n = 16) and the longest row n (normal(1)) for which every seed stays within the algorithm's contract (no NaN, no "
-          "inf, the error within the contract's bound), found by bisection "
+          "inf, the error within the contract's bound), found by a grid scan from below, then bisection "
           "(&ge;: nothing broke up to the end of the range searched, which for &sigma; stops where the inputs themselves "
           "would overflow the format). Hover a cell for what broke just beyond.</p>\n"
-          "<p class=\"legend\"><span class=\"e0\">no limit found</span><span class=\"e1\">&sigma; &ge; 2<sup>4</sup></span>"
-          "<span class=\"e2\">&sigma; &ge; 1</span><span class=\"e3\">&sigma; &lt; 1</span><span class=\"e4\">fails at the smallest &sigma;</span></p>\n", f);
+          "<p class=\"legend\"><span class=\"e0\">no limit found</span><span class=\"e1\">&sigma; &ge; 2<sup>4</sup>, n &ge; 1024</span>"
+          "<span class=\"e2\">&sigma; &ge; 1, n &ge; 64</span><span class=\"e3\">&sigma; &lt; 1 or n &lt; 64</span>"
+          "<span class=\"e4\">fails at the smallest &sigma; or n</span> (the colour of the shorter limit)</p>\n", f);
     write_envelopes(f, d);
     fputs("</section>\n", f);
 

@@ -116,6 +116,24 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
         cJSON_AddBoolToObject(o, "length_capped", e->length_capped);
         cJSON_AddNumberToObject(o, "length_fail", (double)e->length_fail);
         cJSON_AddStringToObject(o, "length_break", e->length_break);
+        /* The first failing rows: check --gen normal=SIGMA --length N --seed SEED. */
+        const ns_envelope_row *rows[2] = { &e->scale_row, &e->length_row };
+        static const char *const keys[2] = { "scale_fail_row", "length_fail_row" };
+        for (int k = 0; k < 2; k++) {
+            if (rows[k]->verdict < 0) {
+                cJSON_AddNullToObject(o, keys[k]);
+                continue;
+            }
+            cJSON *r = cJSON_AddObjectToObject(o, keys[k]);
+            cJSON_AddNumberToObject(r, "sigma", rows[k]->sigma);
+            cJSON_AddNumberToObject(r, "n", (double)rows[k]->n);
+            char seed[32];
+            snprintf(seed, sizeof seed, "%llu", (unsigned long long)rows[k]->seed);
+            cJSON_AddStringToObject(r, "seed", seed);
+            cJSON_AddStringToObject(r, "verdict", ns_verdict_name((ns_verdict_kind)rows[k]->verdict));
+            cJSON_AddStringToObject(r, "kind", ns_kind_name((ns_kind)rows[k]->kind));
+            cJSON_AddStringToObject(r, "cause", ns_cause_name((ns_cause)rows[k]->cause));
+        }
         cJSON_AddItemToArray(env, o);
     }
 

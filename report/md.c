@@ -78,8 +78,8 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
         }
 
     fprintf(f, "\n## Safe envelopes (sequential sums)\n\n"
-               "Largest logit scale sigma and longest row n within the contract, by bisection "
-               "(>= : the end of the range searched).\n\n");
+               "Largest logit scale sigma and longest row n within the contract, below the first failure "
+               "going up (a grid scan, then bisection; >= : the end of the range searched).\n\n");
     policy_header(f, "normalizer");
     for (const ns_family *const *fam = ns_families(); *fam; fam++)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
