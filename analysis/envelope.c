@@ -1,4 +1,4 @@
-/* Envelopes by bisection (see envelope.h). */
+/* Envelopes by a grid scan and bisection (see envelope.h). */
 #include "envelope.h"
 
 #include <math.h>
@@ -90,7 +90,7 @@ static const memo_entry *reference_at(task_ctx *c, int kind, double point, size_
         return NULL;
     }
     ns_gen_args a = { .param = kind == 0 ? point : 1.0, .n = n,
-                      .seed = ns_seed_mix(c->eo->seed, 7000 + k) };
+                      .seed = c->eo->seed + k };
     ns_generate(ns_generator_find("normal"), &a, c->x);
     for (size_t i = 0; i < n; i++)
         e.xr[i] = ns_round(c->io, c->x[i]);
@@ -122,114 +122,168 @@ static void describe_break(const ns_metrics *m, const ns_promise_eval *e, char *
             }
 }
 
+/* A failure seen at a point: what broke, the row, the verdict there. */
+typedef struct failure {
+    char why[40];
+    ns_envelope_row row;
+} failure;
+
 /* 1 when the contract is kept on every seed at this point (an expected
- * failure is outside the envelope too), 0 when not (why says what broke),
- * -1 on an allocation failure. */
-static int within_at(task_ctx *c, ns_job *job, ns_envelope *env, int kind, double point,
-                     char *why, size_t whylen)
+ * failure is outside the envelope too), 0 when not (f says what broke and
+ * where), -1 on an allocation failure. */
+static int within_at(task_ctx *c, ns_job *job, ns_envelope *env, int kind, double point, failure *f)
 {
     size_t seeds = kind == 1 && c->eo->length_seeds ? c->eo->length_seeds : c->eo->seeds;
     for (size_t k = 0; k < seeds; k++) {
         const memo_entry *e = reference_at(c, kind, point, k);
         ns_metrics m;
-        bool promised;
-        ns_promise_eval pe;
+        ns_verdict v;
         if (!e || ns_metrics_compare(job, e->xr, NULL, e->n, e->y, NULL, NULL, false,
                                      &c->scratch, &m) != 0 ||
-            ns_judge_promises(&c->judge, job, e->xr, NULL, e->n, &c->scratch, &m, &promised, &pe) != 0)
+            ns_judge_verdict(&c->judge, job, e->xr, NULL, e->n, &c->scratch, &m, &v) != 0)
             return -1;
         env->evaluations++;
-        if (!pe.broken)
+        if (!v.e.broken)
             continue;
-        describe_break(&m, &pe, why, whylen);
+        describe_break(&m, &v.e, f->why, sizeof f->why);
+        f->row = (ns_envelope_row){ kind == 0 ? point : 1, e->n, c->eo->seed + k, m.verdict,
+                                    m.verdict_kind, m.verdict_cause };
         return 0;
     }
     return 1;
+}
+
+/* One axis of the envelope, in log2: sigma (kind 0) or n (kind 1). */
+typedef struct axis {
+    int kind;
+    double lo, hi, step, tol;   /* tol: log2 width (scale), relative gap (length) */
+} axis;
+
+static double point_at(const axis *a, double t)
+{
+    return a->kind == 0 ? exp2(t) : nearbyint(exp2(t));
+}
+
+/* The first failing point of the axis, and the largest point within before
+ * it: a grid scan from lo up (the failures need not be monotone: a point
+ * within above a failing one does not count), then bisection between the
+ * last point within and the first failing one.  *max is 0 when lo fails;
+ * *capped when no point fails; *fail and f hold the smallest failing point
+ * seen. */
+static int scan_axis(task_ctx *c, ns_job *job, ns_envelope *env, const axis *a, double *max,
+                     bool *capped, double *fail, failure *f)
+{
+    double pass = NAN, bad = NAN, step = a->step > 0 ? a->step : a->hi - a->lo;
+    for (int i = 0; isnan(bad); i++) {
+        double t = a->lo + i * step;
+        t = t < a->hi ? t : a->hi;
+        int r = within_at(c, job, env, a->kind, point_at(a, t), f);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            bad = t;
+        else if (t >= a->hi) {
+            *max = point_at(a, t);
+            *capped = true;
+            return 0;
+        } else
+            pass = t;
+    }
+    *fail = point_at(a, bad);
+    if (isnan(pass)) {
+        *max = 0;
+        return 0;
+    }
+    failure g;
+    for (;;) {
+        double lo = point_at(a, pass), hi = point_at(a, bad);
+        if (a->kind == 0 ? bad - pass <= a->tol : hi - lo <= fmax(1, lo * a->tol))
+            break;
+        double mid = (pass + bad) / 2;
+        if (a->kind == 1 && (point_at(a, mid) <= lo || point_at(a, mid) >= hi))
+            break;
+        int r = within_at(c, job, env, a->kind, point_at(a, mid), &g);
+        if (r < 0)
+            return r;
+        if (r == 1)
+            pass = mid;
+        else {
+            bad = mid;
+            *f = g;
+            *fail = point_at(a, bad);
+        }
+    }
+    *max = point_at(a, pass);
+    return 0;
 }
 
 static int search_scale(task_ctx *c, ns_job *job, ns_envelope *env)
 {
     const ns_envelope_opts *eo = c->eo;
     double top = floor(log2(c->io->max_finite / 16));
-    double lo = eo->scale_lo, hi = top < eo->scale_hi ? top : eo->scale_hi;
-    env->scale_top = exp2(hi);
-    int r = within_at(c, job, env, 0, exp2(lo), env->scale_break, sizeof env->scale_break);
-    if (r <= 0) {
-        env->scale_max = 0;
-        env->scale_fail = exp2(lo);
-        return r;
-    }
-    char why[40];
-    r = within_at(c, job, env, 0, exp2(hi), why, sizeof why);
-    if (r < 0)
-        return r;
-    if (r == 1) {
-        env->scale_max = exp2(hi);
-        env->scale_capped = true;
-        return 0;
-    }
-    memcpy(env->scale_break, why, sizeof why);
-    env->scale_fail = exp2(hi);
-    while (hi - lo > eo->scale_tol) {
-        double mid = (lo + hi) / 2;
-        r = within_at(c, job, env, 0, exp2(mid), why, sizeof why);
-        if (r < 0)
-            return r;
-        if (r == 1)
-            lo = mid;
-        else {
-            hi = mid;
-            memcpy(env->scale_break, why, sizeof why);
-            env->scale_fail = exp2(hi);
-        }
-    }
-    env->scale_max = exp2(lo);
-    return 0;
+    axis a = { 0, eo->scale_lo, top < eo->scale_hi ? top : eo->scale_hi, eo->scale_step, eo->scale_tol };
+    env->scale_top = exp2(a.hi);
+    failure f = { "", { 0, 0, 0, -1, -1, -1 } };
+    int r = scan_axis(c, job, env, &a, &env->scale_max, &env->scale_capped, &env->scale_fail, &f);
+    memcpy(env->scale_break, f.why, sizeof f.why);
+    env->scale_row = f.row;
+    return r;
 }
 
 static int search_length(task_ctx *c, ns_job *job, ns_envelope *env)
 {
     const ns_envelope_opts *eo = c->eo;
-    size_t lo = 2, hi = eo->length_hi;
-    int r = within_at(c, job, env, 1, (double)lo, env->length_break, sizeof env->length_break);
-    if (r <= 0) {
-        env->length_max = 0;
-        env->length_fail = lo;
-        return r;
-    }
-    char why[40];
-    r = within_at(c, job, env, 1, (double)hi, why, sizeof why);
-    if (r < 0)
-        return r;
-    if (r == 1) {
-        env->length_max = hi;
-        env->length_capped = true;
-        return 0;
-    }
-    memcpy(env->length_break, why, sizeof why);
-    env->length_fail = hi;
-    for (;;) {
-        double gap = (double)lo * eo->length_tol;
-        if ((double)(hi - lo) <= (gap > 1 ? gap : 1))
-            break;
-        size_t mid = (size_t)nearbyint(sqrt((double)lo * (double)hi));   /* geometric bisection */
-        if (mid <= lo)
-            mid = lo + 1;
-        if (mid >= hi)
-            mid = hi - 1;
-        r = within_at(c, job, env, 1, (double)mid, why, sizeof why);
-        if (r < 0)
-            return r;
-        if (r == 1)
-            lo = mid;
-        else {
-            hi = mid;
-            memcpy(env->length_break, why, sizeof why);
-            env->length_fail = hi;
-        }
-    }
-    env->length_max = lo;
-    return 0;
+    axis a = { 1, 1, log2((double)eo->length_hi), eo->length_step, eo->length_tol };
+    failure f = { "", { 0, 0, 0, -1, -1, -1 } };
+    double max = 0, fail = 0;
+    int r = scan_axis(c, job, env, &a, &max, &env->length_capped, &fail, &f);
+    env->length_max = (size_t)max;
+    env->length_fail = (size_t)fail;
+    memcpy(env->length_break, f.why, sizeof f.why);
+    env->length_row = f.row;
+    return r;
+}
+
+static void task_init(task_ctx *c, const ns_envelope_opts *eo)
+{
+    memset(c, 0, sizeof *c);
+    c->eo = eo;
+    ns_metrics_scratch_init(&c->scratch);
+    ns_judge_init(&c->judge);
+}
+
+static void task_free(task_ctx *c)
+{
+    memo_clear(&c->memo);
+    free(c->memo.e);
+    free(c->x);
+    ns_metrics_scratch_free(&c->scratch);
+    ns_judge_free(&c->judge);
+}
+
+/* The envelope of env->target, with the task's references. */
+static int envelope_in(task_ctx *c, ns_envelope *env)
+{
+    ns_job job;
+    int rc = ns_job_init(&job, env->target.alg->name, env->target.policy, NS_SUM_SEQ);
+    c->family = env->target.family;
+    c->io = env->target.policy->io;
+    c->param = job.param;
+    if (rc == 0 && (search_scale(c, &job, env) != 0 || search_length(c, &job, env) != 0))
+        rc = -1;
+    ns_job_free(&job);
+    return rc;
+}
+
+int ns_envelope_of(const ns_envelope_opts *eo, const ns_target *t, ns_envelope *env)
+{
+    memset(env, 0, sizeof *env);
+    env->target = *t;
+    task_ctx c;
+    task_init(&c, eo);
+    int rc = envelope_in(&c, env);
+    task_free(&c);
+    return rc;
 }
 
 ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size_t *count)
@@ -261,32 +315,19 @@ ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size
     NS_OMP("omp parallel for schedule(dynamic, 1) num_threads(threads)")
     for (size_t k = 0; k < ntasks; k++) {
         task_ctx c;
-        memset(&c, 0, sizeof c);
-        c.eo = eo;
-        ns_metrics_scratch_init(&c.scratch);
-        ns_judge_init(&c.judge);
+        task_init(&c, eo);
         for (size_t i = 0; i < nt; i++) {
             int stop;
             NS_OMP("omp atomic read")
             stop = failed;
             if (stop || task_of[i] != k)
                 continue;
-            ns_job job;
-            int rc = ns_job_init(&job, env[i].target.alg->name, env[i].target.policy, NS_SUM_SEQ);
-            c.family = env[i].target.family;
-            c.io = env[i].target.policy->io;
-            c.param = job.param;
-            if (rc != 0 || search_scale(&c, &job, &env[i]) != 0 || search_length(&c, &job, &env[i]) != 0) {
+            if (envelope_in(&c, &env[i]) != 0) {
                 NS_OMP("omp atomic write")
                 failed = 1;
             }
-            ns_job_free(&job);
         }
-        memo_clear(&c.memo);
-        free(c.memo.e);
-        free(c.x);
-        ns_metrics_scratch_free(&c.scratch);
-        ns_judge_free(&c.judge);
+        task_free(&c);
         size_t now;
         NS_OMP("omp atomic capture")
         now = ++done;

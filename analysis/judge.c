@@ -140,5 +140,8 @@ int ns_judge_verdict(ns_judge *j, ns_job *job, const double *xr, const double *g
     }
     m->contract_ulps = v->e.err_bound;
     m->within_contract = v->kind != NS_VERDICT_BROKEN;
+    m->verdict = (int)v->kind;
+    m->verdict_kind = v->kind == NS_VERDICT_KEPT ? -1 : (int)v->what;
+    m->verdict_cause = v->kind == NS_VERDICT_KEPT ? -1 : (int)v->cause[v->what];
     return 0;
 }

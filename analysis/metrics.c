@@ -142,6 +142,8 @@ void ns_metrics_outputs(const ns_format *io, const double *y, const double *y_re
     m->stability = kappa_i ? stab : NAN;
     m->contract_ulps = INFINITY;            /* not judged yet: judge.h */
     m->within_contract = true;
+    m->verdict = 0;
+    m->verdict_kind = m->verdict_cause = -1;
 }
 
 /* Where |d| lies in format f. */

@@ -112,6 +112,10 @@ typedef struct ns_metrics {
      * Until judged: inf and true. */
     double contract_ulps;
     bool within_contract;
+    /* The verdict itself (verdict.h): its kind (ns_verdict_kind), the
+     * promise it is about (ns_kind) and that promise's cause (ns_cause);
+     * kind and cause are -1 when kept. */
+    int verdict, verdict_kind, verdict_cause;
 } ns_metrics;
 
 /* Reusable buffers.  After a call, the arrays below hold that call's values

@@ -24,13 +24,20 @@ static double worst_error(const ns_promise_input *in, const double *kappa, ns_pr
     const double *y = in->s->y, *yo = in->s->y_ref;
     double u_io = ns_unit_roundoff(io), u_work = ns_policy_u_work(p);
     double base = ns_bound_eval(eb, p, in->xr, in->n, 0), floor = in->promise->error_floor;
+    /* A bound that grows with the row (n, spread, max|x|) stops at 2^(p-1)
+     * ulps: whatever the row, an output keeps its leading bit.  The
+     * conditioning's term is not capped: an ill-conditioned output may lose
+     * every bit without the algorithm's fault. */
+    double cap = ldexp(1.0, io->p - 1), row = in_ulps(base, u_io);
+    row = row < cap ? row : cap;
     double worst = -1;
     e->err_ulps = 0;
-    e->err_bound = in_ulps(base, u_io);
+    e->err_bound = row;
     for (size_t i = 0; i < in->n; i++) {
         if (!isfinite(y[i]))
             continue;                        /* NaN and inf are promises of their own */
-        double bound = in_ulps(base + (kappa ? eb->ck * kappa[i] * u_work : 0), u_io);
+        double kterm = kappa ? eb->ck * kappa[i] * u_work : 0;
+        double bound = kterm >= 1 ? INFINITY : row + kterm / u_io;
         double ulps = in->s->ulps[i];
         if (floor > 0 && fabs(yo[i]) < floor && isfinite(yo[i]))
             ulps = y[i] == yo[i] ? 0 : fabs(y[i] - yo[i]) / ns_ulp(io, floor);

@@ -8,13 +8,15 @@
  *     negative weight where the reference is non-negative;
  *   - the error of each finite output, in ulps of the output format (of
  *     max(|y_ref_i|, error_floor) where the contract sets a floor), within
- *     1 + (bound of the row + ck kappa_i u_work) / u_io;
+ *     min(1 + bound of the row / u_io, 2^(p-1)) + ck kappa_i u_work / u_io
+ *     (a bound growing with n never lets an output lose its leading bit);
  *   - the sum, less the half of the smallest subnormal that each output may
  *     lose by underflow, within u_io + bound u_work of the reference's sum;
  *   - the denominators normal or nonzero, as promised;
  *   - the gradient's normwise error, relative to its scale (contract.h),
  *     within u_io + bound u_work, and its gain within max_gain.
- * A first-order bound of 1 or more promises nothing (an infinite bound).
+ * Elsewhere a first-order bound of 1 or more promises nothing (an infinite
+ * bound).
  *
  * The conditioning costs backward passes, so it is asked for only where an
  * error exceeds its bound without it (it can only widen the bound): kappa_i

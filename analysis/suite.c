@@ -200,7 +200,7 @@ void ns_case_describe(const ns_case *c, char *buf, size_t len)
         snprintf(buf, len, "%s n=%zu seed=%llu", c->gen->name, c->n, (unsigned long long)c->seed);
 }
 
-void ns_case_replay(const ns_case *c, const ns_target *t, char *buf, size_t len)
+void ns_case_replay(const ns_case *c, const ns_target *t, const char *program, char *buf, size_t len)
 {
     int k = 0;
     if (c->x) {
@@ -224,7 +224,7 @@ void ns_case_replay(const ns_case *c, const ns_target *t, char *buf, size_t len)
     }
     if (k < 0 || (size_t)k >= len)
         return;
-    k += snprintf(buf + k, len - (size_t)k, "normstab check -n %s -p %s --sum %s", t->alg->name,
+    k += snprintf(buf + k, len - (size_t)k, "%s check -n %s -p %s --sum %s", program, t->alg->name,
                   t->policy->name, ns_sum_order_name(t->sum));
     if (k < 0 || (size_t)k >= len)
         return;

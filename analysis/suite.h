@@ -62,9 +62,10 @@ void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s);
 /* "normal sigma=4 n=16 seed=0x1234" (or "FILE row K"). */
 void ns_case_describe(const ns_case *c, char *buf, size_t len);
 
-/* The command line that replays case c for target t:
- * "normstab check -n ALG -p POLICY --sum ORDER --gen NAME=PARAM --length N --seed K"
+/* The command line that replays case c for target t, with program the
+ * name of normstab to run ("build/normstab"):
+ * "PROGRAM check -n ALG -p POLICY --sum ORDER --gen NAME=PARAM --length N --seed K"
  * (a given row is piped in from its file). */
-void ns_case_replay(const ns_case *c, const ns_target *t, char *buf, size_t len);
+void ns_case_replay(const ns_case *c, const ns_target *t, const char *program, char *buf, size_t len);
 
 #endif

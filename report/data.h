@@ -5,6 +5,8 @@
 #include <stdio.h>
 
 #include "../analysis/envelope.h"
+#include "../fuzz/finding.h"
+#include "cells.h"
 #include "report.h"
 #include "../analysis/suite.h"
 #include "../analysis/sweep.h"
@@ -46,6 +48,11 @@ typedef struct ns_report_data {
     ns_metrics *real_metrics;
     ns_summary *real_summary;
 
+    ns_finding_set found;        /* the fuzzing budget's findings (fuzzing.h) */
+    ns_report_cell *cells;       /* the verdicts, one per envelope (cells.h) */
+    size_t ncells;
+    char program[4096];          /* how a replay command names normstab (ns_report_program) */
+
     ns_report_plot plots[NS_REPORT_MAX_PLOTS];
     size_t nplots;
     const char *plots_note;      /* why plots are missing, or NULL */
@@ -86,7 +93,25 @@ void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s);
 #define NS_REPORT_LINE 600
 size_t ns_report_published(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max);
 
-/* The writers; each returns 0 or -1 (errno set). */
+/* The verdicts of every normalizer x policy into d->cells (cells.h), from
+ * the suite, the envelopes and d->found: 0, or -1 when out of memory. */
+int ns_report_cells(ns_report_data *d);
+void ns_report_cells_free(ns_report_data *d);
+
+/* How replay commands name this program: the running binary's path made
+ * relative to the working directory (the project's, for `make report`:
+ * "build/normstab") when it lies below it, else absolute; "normstab" when
+ * it cannot be known. */
+void ns_report_program(char *buf, size_t len);
+
+/* The command that replays finding f: its row and gradient written out by
+ * printf into `check` (one shell line). */
+void ns_report_finding_replay(const ns_report_data *d, const ns_finding *f, char *buf, size_t len);
+
+/* The writers; each returns 0 or -1 (errno set).  ns_report_write_rows
+ * creates dir/rows/ and writes the findings' rows there, for their replay
+ * commands. */
+int ns_report_write_rows(const ns_report_data *d, const char *dir);
 int ns_report_plots(ns_report_data *d, const char *plots_dir);
 int ns_report_write_json(const ns_report_data *d, FILE *f);
 int ns_report_write_md(const ns_report_data *d, FILE *f);

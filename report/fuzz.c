@@ -29,7 +29,7 @@ static void load(fuzz_summary *s, const char *dir)
     snprintf(path, sizeof path, "%s/fuzz.json", dir);
     char *json = ns_file_read(path, FUZZ_JSON_MAX_BYTES, NULL);
     if (!json) {
-        s->problem = errno == ENOENT ? "no fuzz.json here: `make fuzz` writes one next to the report"
+        s->problem = errno == ENOENT ? "no fuzz.json here (make fuzz writes one next to the report)"
                                      : "fuzz.json cannot be read (unreadable, or larger than 256 MiB)";
         return;
     }
@@ -38,7 +38,7 @@ static void load(fuzz_summary *s, const char *dir)
     const cJSON *runs = cJSON_GetObjectItemCaseSensitive(s->root, NS_FJ_RUNS);
     const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s->root, NS_FJ_FINDINGS);
     if (!cJSON_IsArray(runs) || !cJSON_IsArray(findings)) {
-        s->problem = "fuzz.json is malformed (no runs or findings array): run `make fuzz` again";
+        s->problem = "fuzz.json is malformed (no runs or findings array): run make fuzz again";
         return;
     }
     s->nengines = ns_fuzz_engine_totals(s->root, s->engine, NS_FUZZ_MAX_ENGINES);

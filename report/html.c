@@ -9,6 +9,7 @@
 
 #include "../analysis/verdict.h"
 #include "../util/escape.h"
+#include "verdicts.h"
 
 static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }
 
@@ -149,12 +150,23 @@ static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, boo
     fputs("</tbody></table>\n", f);
 }
 
+/* The colour of an envelope: that of the shorter of its two limits (green
+ * only when neither was found in the range). */
+static const char *envelope_class(const ns_envelope *e)
+{
+    if (e->scale_max == 0 || e->length_max < 2)
+        return "e4";
+    if (e->scale_capped && e->length_capped)
+        return "e0";
+    int gs = e->scale_capped || log2(e->scale_max) >= 4 ? 1 : log2(e->scale_max) >= 0 ? 2 : 3;
+    int gn = e->length_capped || e->length_max >= 1024 ? 1 : e->length_max >= 64 ? 2 : 3;
+    static const char *const cls[] = { "e0", "e1", "e2", "e3" };
+    return cls[gs > gn ? gs : gn];
+}
+
 static void envelope_cell(FILE *f, const ns_envelope *e)
 {
-    const char *cls = e->scale_max == 0 ? "e4"
-                    : e->scale_capped && e->length_capped ? "e0"
-                    : e->scale_capped || log2(e->scale_max) >= 4 ? "e1"
-                    : log2(e->scale_max) >= 0 ? "e2" : "e3";
+    const char *cls = envelope_class(e);
     char sc[32];
     ns_fmt_scale(sc, sizeof sc, e->scale_max);
     fprintf(f, "<td class=\"%s\" title=\"", cls);
@@ -297,9 +309,9 @@ static void card_worst(FILE *f, const ns_report_data *d, const ns_algorithm *a)
     fputs("<h4>Worst inputs</h4><ol>\n", f);
     for (size_t k = 0; k < nb; k++) {
         const ns_metrics *m = &d->metrics[bt[k] * d->ncases + bc[k]];
-        char desc[256], cmd[512], b[32];
+        char desc[256], cmd[5120], b[32];
         ns_case_describe(&d->cases[bc[k]], desc, sizeof desc);
-        ns_case_replay(&d->cases[bc[k]], &d->targets[bt[k]], cmd, sizeof cmd);
+        ns_case_replay(&d->cases[bc[k]], &d->targets[bt[k]], d->program, cmd, sizeof cmd);
         ns_fmt_bits(b, sizeof b, m->max_bits);
         fprintf(f, "<li>%s, sum %s, ", d->targets[bt[k]].policy->name, ns_sum_order_name(d->targets[bt[k]].sum));
         esc(f, desc);
@@ -405,7 +417,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
                "&middot; seed %llu &middot; generated %s &middot; measured in %.0f s on %d thread%s</p>\n",
             ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated,
             d->seconds, d->threads, d->threads == 1 ? "" : "s");
-    fputs("<nav><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
+    fputs("<nav><a href=\"#verdicts\">Verdict</a><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
           "<a href=\"#plots\">Plots</a>", f);
     if (d->nreal)
         fputs("<a href=\"#real\">Real logits</a>", f);
@@ -415,6 +427,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
         esc(f, d->plots_note);
         fputs("</p>\n", f);
     }
+    ns_report_verdicts_html(d, f);
 
     fputs("<section id=\"matrix\"><h2>Worst bits of error: normalizer &times; policy</h2>\n"
           "<p>Each cell: the worst error, in bits of the output format (log<sub>2</sub>(1 + ulps)), of that algorithm in that "
@@ -434,11 +447,12 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
 
     fputs("<section id=\"envelopes\"><h2>Safe envelopes</h2>\n<p>The largest logit scale &sigma; (rows of normal(&sigma;), "
           "n = 16) and the longest row n (normal(1)) for which every seed stays within the algorithm's contract (no NaN, no "
-          "inf, the error within the contract's bound), found by bisection "
+          "inf, the error within the contract's bound), found by a grid scan from below, then bisection "
           "(&ge;: nothing broke up to the end of the range searched, which for &sigma; stops where the inputs themselves "
           "would overflow the format). Hover a cell for what broke just beyond.</p>\n"
-          "<p class=\"legend\"><span class=\"e0\">no limit found</span><span class=\"e1\">&sigma; &ge; 2<sup>4</sup></span>"
-          "<span class=\"e2\">&sigma; &ge; 1</span><span class=\"e3\">&sigma; &lt; 1</span><span class=\"e4\">fails at the smallest &sigma;</span></p>\n", f);
+          "<p class=\"legend\"><span class=\"e0\">no limit found</span><span class=\"e1\">&sigma; &ge; 2<sup>4</sup>, n &ge; 1024</span>"
+          "<span class=\"e2\">&sigma; &ge; 1, n &ge; 64</span><span class=\"e3\">&sigma; &lt; 1 or n &lt; 64</span>"
+          "<span class=\"e4\">fails at the smallest &sigma; or n</span> (the colour of the shorter limit)</p>\n", f);
     write_envelopes(f, d);
     fputs("</section>\n", f);
 
@@ -482,6 +496,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
         fputs("</details></section>\n", f);
     }
 
+    ns_report_findings_html(d, f);
     ns_report_fuzz_html(f, d->opts->out);
 
     fputs("<section id=\"algorithms\"><h2>Algorithms</h2>\n<p>One card per algorithm: its definition and contract, its "

@@ -8,6 +8,7 @@
 
 #include "../analysis/json.h"
 #include "../analysis/verdict.h"
+#include "verdicts.h"
 
 static cJSON *summary_json(const ns_summary *s)
 {
@@ -86,14 +87,14 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             const ns_metrics *m = &d->metrics[t * d->ncases + s->worst[k]];
             cJSON *w = cJSON_CreateObject();
             cJSON_AddNumberToObject(w, "case", (double)s->worst[k]);
-            char buf[512];
+            char buf[5120];
             ns_case_describe(c, buf, sizeof buf);
             cJSON_AddStringToObject(w, "input", buf);
             ns_json_add_number(w, "max_bits", m->max_bits);
             ns_json_add_number(w, "contract_ulps", m->contract_ulps);
             cJSON_AddBoolToObject(w, "within_contract", m->within_contract);
             cJSON_AddNumberToObject(w, "nan_count", (double)m->nan_count);
-            ns_case_replay(c, tg, buf, sizeof buf);
+            ns_case_replay(c, tg, d->program, buf, sizeof buf);
             cJSON_AddStringToObject(w, "replay", buf);
             cJSON_AddItemToArray(worst, w);
         }
@@ -115,6 +116,24 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
         cJSON_AddBoolToObject(o, "length_capped", e->length_capped);
         cJSON_AddNumberToObject(o, "length_fail", (double)e->length_fail);
         cJSON_AddStringToObject(o, "length_break", e->length_break);
+        /* The first failing rows: check --gen normal=SIGMA --length N --seed SEED. */
+        const ns_envelope_row *rows[2] = { &e->scale_row, &e->length_row };
+        static const char *const keys[2] = { "scale_fail_row", "length_fail_row" };
+        for (int k = 0; k < 2; k++) {
+            if (rows[k]->verdict < 0) {
+                cJSON_AddNullToObject(o, keys[k]);
+                continue;
+            }
+            cJSON *r = cJSON_AddObjectToObject(o, keys[k]);
+            cJSON_AddNumberToObject(r, "sigma", rows[k]->sigma);
+            cJSON_AddNumberToObject(r, "n", (double)rows[k]->n);
+            char seed[32];
+            snprintf(seed, sizeof seed, "%llu", (unsigned long long)rows[k]->seed);
+            cJSON_AddStringToObject(r, "seed", seed);
+            cJSON_AddStringToObject(r, "verdict", ns_verdict_name((ns_verdict_kind)rows[k]->verdict));
+            cJSON_AddStringToObject(r, "kind", ns_kind_name((ns_kind)rows[k]->kind));
+            cJSON_AddStringToObject(r, "cause", ns_cause_name((ns_cause)rows[k]->cause));
+        }
         cJSON_AddItemToArray(env, o);
     }
 
@@ -140,6 +159,9 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             cJSON_AddItemToArray(rr, o);
         }
     }
+
+    cJSON_AddItemToObject(root, "verdicts", ns_report_verdicts_json(d));
+    cJSON_AddItemToObject(root, "fuzzing", ns_report_findings_json(d));
 
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

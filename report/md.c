@@ -7,6 +7,7 @@
 
 #include "../analysis/verdict.h"
 #include "../util/escape.h"
+#include "verdicts.h"
 
 static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
 {
@@ -45,6 +46,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
     fprintf(f, "Suite **%s**: %zu inputs, %zu targets (algorithm x policy x summation order); seed %llu; "
                "generated %s.\n\n", ns_suite_size_name(d->opts->size), d->ncases, d->ntargets,
             (unsigned long long)d->opts->seed, d->generated);
+    ns_report_verdicts_md(d, f);
     fprintf(f, "Verdicts: %s.\n\n", ns_verdict_summary());
     for (const ns_family *const *fam = ns_families(); *fam; fam++)
         if ((*fam)->plugin) {           /* results from outside the catalogue */
@@ -76,8 +78,8 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
         }
 
     fprintf(f, "\n## Safe envelopes (sequential sums)\n\n"
-               "Largest logit scale sigma and longest row n within the contract, by bisection "
-               "(>= : the end of the range searched).\n\n");
+               "Largest logit scale sigma and longest row n within the contract, below the first failure "
+               "going up (a grid scan, then bisection; >= : the end of the range searched).\n\n");
     policy_header(f, d, "normalizer");
     for (const ns_family *const *fam = ns_families(); *fam; fam++)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
@@ -150,8 +152,8 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             if (best_t == d->ntargets)
                 continue;
             const ns_metrics *m = &d->metrics[best_t * d->ncases + best_c];
-            char cmd[512], desc[256], b[32];
-            ns_case_replay(&d->cases[best_c], &d->targets[best_t], cmd, sizeof cmd);
+            char cmd[5120], desc[256], b[32];
+            ns_case_replay(&d->cases[best_c], &d->targets[best_t], d->program, cmd, sizeof cmd);
             ns_case_describe(&d->cases[best_c], desc, sizeof desc);
             ns_fmt_bits(b, sizeof b, m->max_bits);
             fputs("- **", f);
@@ -167,6 +169,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             fputc('\n', f);
         }
     fputc('\n', f);
+    ns_report_findings_md(d, f);
     ns_report_fuzz_md(f, d->opts->out);
     fprintf(f, "The full report: index.html; the numbers: results.json.\n");
     return 0;

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzzing.h"
+
 /* The sizes of the tiny (tests), quick (CI) and full report. */
 typedef struct report_size {
     double scale_lo, scale_hi, scale_step;   /* log2 sigma */
@@ -22,20 +24,20 @@ typedef struct report_size {
 static const report_size tiny_size = {
     -2, 10, 3, 16, 1,
     2, 8, 2, 1,
-    { .scale_n = 16, .seeds = 1, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.5,
-      .length_hi = 1u << 8, .length_tol = 1.0 / 4 },
+    { .scale_n = 16, .seeds = 1, .scale_lo = -4, .scale_hi = 16, .scale_step = 4, .scale_tol = 0.5,
+      .length_hi = 1u << 8, .length_step = 1, .length_tol = 1.0 / 4 },
 };
 static const report_size quick_size = {
     -3, 11, 1, 16, 3,
     2, 12, 1, 2,
-    { .scale_n = 16, .seeds = 3, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.125,
-      .length_hi = 1u << 12, .length_tol = 1.0 / 16, .length_seeds = 2 },
+    { .scale_n = 16, .seeds = 3, .scale_lo = -4, .scale_hi = 16, .scale_step = 1, .scale_tol = 0.125,
+      .length_hi = 1u << 12, .length_step = 0.5, .length_tol = 1.0 / 16, .length_seeds = 2 },
 };
 static const report_size full_size = {
     -4, 12, 0.5, 16, 8,
     2, 16, 1, 2,
-    { .scale_n = 16, .seeds = 6, .scale_lo = -4, .scale_hi = 16, .scale_tol = 0.0625,
-      .length_hi = 1u << 16, .length_tol = 1.0 / 32, .length_seeds = 3 },
+    { .scale_n = 16, .seeds = 6, .scale_lo = -4, .scale_hi = 16, .scale_step = 0.5, .scale_tol = 0.0625,
+      .length_hi = 1u << 16, .length_step = 0.5, .length_tol = 1.0 / 32, .length_seeds = 3 },
 };
 
 typedef struct stage_ctx {
@@ -304,7 +306,7 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         return -1;
     if (rc == 0) {
         ns_envelope_opts eo = sz->env;
-        eo.seed = ns_seed_mix(o->seed, 103);
+        eo.seed = o->seed;
         eo.policies = d->policies;
         d->env = ns_envelopes(&eo, &ro, &d->nenv);
         if (!d->env)
@@ -312,6 +314,11 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         if (ns_checkpoint_save_envelopes(ck, d->env, d->nenv, err, errlen) != 0)
             return -1;
     }
+
+    INTERRUPTED(d, ck);
+    sc.stage = "fuzzing";
+    if (ns_report_fuzz(d, &ro, err, errlen) != 0)
+        return -1;
 
     if (o->real && o->real->count) {
         INTERRUPTED(d, ck);
@@ -351,6 +358,8 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         for (size_t t = 0; t < d->nreal_targets; t++)
             ns_summarize(&d->real_metrics[t * d->nreal], d->nreal, &d->real_summary[t]);
     }
+    if (ns_report_cells(d) != 0)
+        goto oom;
     return 0;
 oom:
     snprintf(err, errlen, "out of memory while measuring");
@@ -362,6 +371,8 @@ void ns_report_data_free(ns_report_data *d)
     ns_report_measure_wait(NULL, 0);
     free(d->policies);
     free(d->sums);
+    ns_report_cells_free(d);
+    ns_finding_set_free(&d->found);
     free(d->cases);
     free(d->targets);
     free(d->metrics);

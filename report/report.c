@@ -58,6 +58,8 @@ static void stamp(char *buf, size_t len)
 /* The report's own entries in its directory; everything else there (make
  * fuzz's fuzz.json and findings/, make bench's bench.json) is left alone. */
 static const char *const report_files[] = { "report.md", "index.html", "results.json" };
+/* Its directories, each swapped whole: the plots and the findings' rows. */
+static const char *const report_dirs[] = { "plots", "rows" };
 
 /* 1 when path is a directory the report may write into, 0 when it does not
  * exist, -1 (with a message) otherwise.  A directory holding a report is
@@ -100,22 +102,24 @@ static void pending_dir(char *buf, size_t len, const char *out)
 
 /* Moves what is left of the finished report in pending into the existing
  * directory out, file by file: each rename is whole or not at all, and the
- * other tools' files in out stay.  plots/ is swapped as a directory (the
- * old one set aside in pending), results.json moves last.  Run again after
+ * other tools' files in out stay.  plots/ and rows/ are swapped as
+ * directories (the old ones set aside in pending), results.json moves last.  Run again after
  * a kill, it moves only what the killed run had not moved. */
 static int move_into(const char *pending, const char *out, char *err, size_t errlen)
 {
     char from[4400], to[4400], aside[4400];
-    snprintf(from, sizeof from, "%s/plots", pending);
-    snprintf(to, sizeof to, "%s/plots", out);
-    snprintf(aside, sizeof aside, "%s/plots.old", pending);
     struct stat st;
-    if (lstat(from, &st) == 0) {
-        ns_remove_tree(aside);
-        rename(to, aside);
-        if (rename(from, to) != 0) {
-            set_err(err, errlen, "cannot move the new plots into %s: %s", to, strerror(errno));
-            return -1;
+    for (size_t i = 0; i < sizeof report_dirs / sizeof report_dirs[0]; i++) {
+        snprintf(from, sizeof from, "%s/%s", pending, report_dirs[i]);
+        snprintf(to, sizeof to, "%s/%s", out, report_dirs[i]);
+        snprintf(aside, sizeof aside, "%s/%s.old", pending, report_dirs[i]);
+        if (lstat(from, &st) == 0) {
+            ns_remove_tree(aside);
+            rename(to, aside);
+            if (rename(from, to) != 0) {
+                set_err(err, errlen, "cannot move the new %s into %s: %s", report_dirs[i], to, strerror(errno));
+                return -1;
+            }
         }
     }
     for (size_t i = 0; i < sizeof report_files / sizeof report_files[0]; i++) {
@@ -185,6 +189,7 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     ns_report_data d;
     memset(&d, 0, sizeof d);
     d.opts = o;
+    ns_report_program(d.program, sizeof d.program);
     stamp(d.generated, sizeof d.generated);
     ns_checkpoint ck;
     memset(&ck, 0, sizeof ck);
@@ -217,6 +222,10 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     }
     if (rc == 0 && d.plots_note && o->warn)
         o->warn(o->progress_ctx, d.plots_note);
+    if (rc == 0 && ns_report_write_rows(&d, tmp) != 0) {
+        set_err(err, errlen, "cannot write the findings' rows into %s/rows: %s", tmp, strerror(errno));
+        rc = -1;
+    }
     if (rc == 0)
         rc = write_file(tmp, "results.json", ns_report_write_json, &d, err, errlen);
     if (rc == 0)

@@ -2,12 +2,14 @@
  *
  * Runs the standard suite (analysis/suite.h) on every algorithm in every
  * policy and summation order, the sweeps against scale and row length
- * (analysis/sweep.h), the envelopes (analysis/envelope.h) and, when given,
- * the real logits; then writes
+ * (analysis/sweep.h), the envelopes (analysis/envelope.h), a fuzzing budget
+ * (fuzzing.h) and, when given, the real logits; then judges each normalizer
+ * x policy (cells.h) and writes
  *   DIR/index.html    one self-contained page (inline SVG, no scripts)
  *   DIR/report.md     a summary for CI
  *   DIR/results.json  {"schema", "seed", "generated", "suite", "results": [...], ...}
  *   DIR/plots/        every plot as SVG with its data (.dat) and gnuplot script (.gp)
+ *   DIR/rows/         the rows of the fuzzing's findings, which their replay commands read
  * all into a fresh directory next to DIR, swapped in at the end: a failed
  * run leaves the previous report as it was. */
 #ifndef NS_REPORT_H
@@ -53,7 +55,12 @@ typedef struct ns_report_opts {
     const ns_policy *const *more_policies;
     const ns_sum_order *more_sums;
     size_t nmore_sums;
+    /* The fuzzing budget (fuzzing.h), in evaluations per normalizer x
+     * policy: 0 none, NS_REPORT_FUZZ_DEFAULT the size's default. */
+    int64_t fuzz_evals;
 } ns_report_opts;
+
+#define NS_REPORT_FUZZ_DEFAULT (-1)
 
 #define NS_REPORT_INTERRUPTED (-2)
 

@@ -57,9 +57,10 @@ Test(verdict, the_bound_of_a_row_is_the_contracts)
     cr_expect_eq(m.contract_ulps, 1 + 16 * 0x1p-13);
 }
 
-/* A first-order bound of 1 or more promises nothing: (8 + 2n) 2^-8 >= 1 in
- * bf16 from n = 124 on. */
-Test(verdict, a_bound_of_one_or_more_promises_nothing)
+/* A first-order bound that grows with n stops where an output would keep
+ * no correct bit: (8 + 2n) 2^-8 >= 1 in bf16 from n = 124 on, and the
+ * bound stays at 2^(p-1) = 128 ulps. */
+Test(verdict, a_bound_growing_with_n_stops_at_the_leading_bit)
 {
     double x[16] = { 0 };
     ns_metrics m;
@@ -75,7 +76,7 @@ Test(verdict, a_bound_of_one_or_more_promises_nothing)
     ns_verdict v;
     cr_assert_eq(ns_metrics_eval(&job, big, NULL, 128, 0, &s, &m), 0);
     cr_assert_eq(ns_judge_verdict(&j, &job, s.xr, NULL, 128, &s, &m, &v), 0);
-    cr_expect(isinf(m.contract_ulps), "%g", m.contract_ulps);
+    cr_expect_eq(m.contract_ulps, 128, "%g", m.contract_ulps);
     cr_expect_eq(v.kind, NS_VERDICT_KEPT);
     ns_judge_free(&j);
     ns_metrics_scratch_free(&s);

@@ -38,7 +38,8 @@ whole_new() {
     done
     diff -r "$T/new/plots" "$1/plots" > /dev/null || fail "$1/plots is not the new report's"
     [ "$(cat "$1/fuzz.json")" = '{"other": "tool"}' ] || fail "another tool's file in $1 was lost"
-    [ "$(ls "$1" | wc -l)" -eq 5 ] || fail "$1 holds more than the report: $(ls "$1")"
+    diff -r "$T/new/rows" "$1/rows" > /dev/null || fail "$1/rows is not the new report's"
+    [ "$(ls "$1" | wc -l)" -eq 6 ] || fail "$1 holds more than the report: $(ls "$1")"
 }
 
 # --resume finishes the moves before it reads the checkpoint (here a

@@ -30,10 +30,27 @@ for key in '"schema":\s*1,' '"seed":\s*"3"' '"generated":\s*"' '"suite":\s*"tiny
 done
 algs=$($B list normalizers | wc -l)
 entries=$(grep -c '"normalizer":' "$j")
-# one per target, one per envelope, one per real-rows target (5 policies).
-[ "$entries" -eq $((algs * 24 + algs * 8 + algs * 5)) ] || fail "results.json has $entries entries for $algs algorithms"
+# one per target, one per envelope, one per verdict, one per real-rows target (5 policies).
+[ "$entries" -eq $((algs * 24 + algs * 8 + algs * 8 + algs * 5)) ] || fail "results.json has $entries entries for $algs algorithms"
+# The verdicts (SPEC section 4): one per normalizer x policy, with their fields.
+python3 - "$j" "$algs" <<'PY' || fail "results.json verdicts"
+import json, sys
+r = json.load(open(sys.argv[1]))
+v = r["verdicts"]
+assert len(v) == int(sys.argv[2]) * 8, len(v)
+for c in v:
+    assert c["verdict"] in ("safe", "safe-within", "unsafe"), c
+    assert (c["cause"] == "") == (c["verdict"] == "safe"), c
+    for k in ("normalizer", "policy", "sigma_max", "n_max", "worst"):
+        assert k in c, (k, c)
+    if c["verdict"] != "safe":
+        w = c["worst"]
+        assert "x" in w and "g" in w and w["replay"].split()[0].endswith("normstab"), w
+        assert w["replay"].split()[0] != "normstab", "a bare normstab: " + w["replay"]
+PY
+grep -q 'id="verdicts"' "$T/r1/index.html" || fail "index.html has no verdicts table"
 
-# The page: self-contained, escaped, with the matrix first.
+# The page: self-contained, escaped, with the verdicts first (SPEC section 4).
 h="$T/r1/index.html"
 grep -qi '<script' "$h" && fail "a script in the page"
 grep -Eqi '(src|href)="(https?:)?//' "$h" && fail "an external resource in the page"
@@ -41,7 +58,7 @@ grep -q '<b>&"x' "$h" && fail "a file name went into the page unescaped"
 grep -q '&lt;b&gt;&amp;&quot;x&#39;.txt' "$h" || fail "the escaped file name is not in the page"
 [ "$(grep -o '<svg' "$h" | wc -l)" -ge 5 ] || fail "fewer than 5 inline plots"
 first=$(grep -o 'id="[a-z]*"' "$h" | head -n 1)
-[ "$first" = 'id="matrix"' ] || fail "the page does not open with the matrix ($first)"
+[ "$first" = 'id="verdicts"' ] || fail "the page does not open with the verdicts ($first)"
 grep -q '## Worst bits of error' "$T/r1/report.md" || fail "report.md"
 grep -q '<b>&' "$T/r1/report.md" && fail "a file name went into report.md unescaped"
 

@@ -1,0 +1,28 @@
+/* The fuzzing budget of the report: the built-in search (fuzz/search.h,
+ * the engine of `normstab search`, objective "all") run on every
+ * normalizer x policy with sequential sums, for a number of evaluations
+ * each: the findings depend only on the seed and the budget, so
+ * results.json stays reproducible.  The findings feed the verdicts
+ * (cells.h) and are listed by cause (findings.c); `make fuzz` adds its own
+ * in fuzz.json. */
+#ifndef NS_REPORT_FUZZING_H
+#define NS_REPORT_FUZZING_H
+
+#include <stdint.h>
+
+#include "data.h"
+
+/* The default budgets, evaluations per normalizer x policy: about a minute
+ * for the full report on 2 cores, proportionally less for --quick, none for
+ * --tiny. */
+#define NS_REPORT_FUZZ_EVALS_FULL 8000
+#define NS_REPORT_FUZZ_EVALS_QUICK 1000
+
+/* The budget d->opts asks for. */
+uint64_t ns_report_fuzz_budget(const ns_report_opts *o);
+
+/* Runs the budget into d->found, over the targets of d->env; threads and
+ * progress as in ro.  0, or -1 with a message in err. */
+int ns_report_fuzz(ns_report_data *d, const ns_run_opts *ro, char *err, size_t errlen);
+
+#endif
