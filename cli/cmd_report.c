@@ -22,7 +22,7 @@ static const char report_help[] =
     "Measures every normalizer in every policy and summation order on the standard\n"
     "suite of inputs, sweeps error against logit scale and row length, finds each\n"
     "algorithm's safe envelope by bisection, and writes\n"
-    "  DIR/index.html    the report: one self-contained page\n"
+    "  DIR/index.html    the report: one page, its plots in DIR/plots/\n"
     "  DIR/report.md     a summary for CI\n"
     "  DIR/results.json  the numbers (schema in docs/report.md)\n"
     "  DIR/plots/        every plot as SVG, with its data and gnuplot script\n"

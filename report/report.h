@@ -4,7 +4,7 @@
  * policy and summation order, the sweeps against scale and row length
  * (analysis/sweep.h), the envelopes (analysis/envelope.h) and, when given,
  * the real logits; then writes
- *   DIR/index.html    one self-contained page (inline SVG, no scripts)
+ *   DIR/index.html    one page (no scripts; the plots are images of plots/)
  *   DIR/report.md     a summary for CI
  *   DIR/results.json  {"schema", "seed", "generated", "suite", "results": [...], ...}
  *   DIR/plots/        every plot as SVG with its data (.dat) and gnuplot script (.gp)
