@@ -104,6 +104,13 @@ static bool all_finite(const ns_metrics *e)
     return e->nan_count + e->inf_count == 0;
 }
 
+/* In the distribution of errors: all outputs finite, and bits to count
+ * (an output against an undefined entry of the reference has none). */
+static bool in_distribution(const ns_metrics *e)
+{
+    return e->defined && all_finite(e) && !isnan(e->max_bits);
+}
+
 /* The q-quantile of the worst bits of the finite cases, by nearest rank:
  * the smallest value v with at least ceil(q k) of the k values <= v; the
  * first case holding it goes to *at.  Quadratic, and allocates nothing:
@@ -116,11 +123,11 @@ static double quantile(const ns_metrics *m, size_t ncases, size_t k, double q, s
     double best = NAN;
     *at = NS_NO_CASE;
     for (size_t c = 0; c < ncases; c++) {
-        if (!m[c].defined || !all_finite(&m[c]))
+        if (!in_distribution(&m[c]))
             continue;
         size_t below = 0;
         for (size_t d = 0; d < ncases; d++)
-            below += m[d].defined && all_finite(&m[d]) && m[d].max_bits <= m[c].max_bits;
+            below += in_distribution(&m[d]) && m[d].max_bits <= m[c].max_bits;
         if (below >= rank && (isnan(best) || m[c].max_bits < best)) {
             best = m[c].max_bits;
             *at = c;
@@ -155,15 +162,16 @@ void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s)
             s->behind[NS_BEHIND_NAN] = c;
         if (e->inf_count && s->behind[NS_BEHIND_INF] == NS_NO_CASE)
             s->behind[NS_BEHIND_INF] = c;
-        if (finite) {
+        if (in_distribution(e)) {
             finite_cases++;
             sum_mean += e->mean_bits;
             if (isnan(s->max_bits_finite) || e->max_bits > s->max_bits_finite) {
                 s->max_bits_finite = e->max_bits;
                 s->behind[NS_BEHIND_MAX] = c;
             }
-            max_into(&s->max_sum_err, fabs(e->sum_err));
         }
+        if (finite)
+            max_into(&s->max_sum_err, fabs(e->sum_err));
         if (isnan(e->min_denominator))
             den_nan = true;
         else if (e->min_denominator < s->min_denominator)
@@ -174,7 +182,7 @@ void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s)
             grads++;
             max_into(&s->grad_max_bits, e->grad_max_bits);
             grad_bad += e->grad_nan_count + e->grad_inf_count > 0;
-            if (e->grad_nan_count + e->grad_inf_count == 0) {
+            if (e->grad_nan_count + e->grad_inf_count == 0 && !isnan(e->grad_max_bits)) {
                 finite_grads++;
                 sum_grad_mean += e->grad_mean_bits;
                 if (isnan(s->grad_max_bits_finite) || e->grad_max_bits > s->grad_max_bits_finite) {
