@@ -15,6 +15,7 @@
 #include "../util/clock.h"
 
 #define DEFAULT_DATA "data/lenet-mnist-presoftmax.txt"
+#define DEFAULT_BASELINE "reports/baseline/results.json"
 
 static const char report_help[] =
     "usage: normstab report [--out DIR] [--quick | --tiny] [--seed K] [--threads N]\n"
@@ -37,6 +38,9 @@ static const char report_help[] =
     "  --data FILE    rows of real logits for the real-logits section (default\n"
     "                 " DEFAULT_DATA " when it exists)\n"
     "  --no-data      no real-logits section\n"
+    "  --baseline F   a results.json to show each cell's change against, when it\n"
+    "                 measured the same suite and seed (default " DEFAULT_BASELINE "\n"
+    "                 when it exists; --baseline '' for none)\n"
     "  --resume       continue an interrupted run with the same options: the work\n"
     "                 it completed is kept in DIR.partial/\n"
     "SIGINT or SIGTERM stops the run after the piece of work in progress, keeping\n"
@@ -133,12 +137,13 @@ int cmd_report(int argc, char **argv)
         { "data", required_argument, NULL, 'd' },
         { "no-data", no_argument, NULL, 'D' },
         { "resume", no_argument, NULL, 'r' },
+        { "baseline", required_argument, NULL, 'b' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     ns_report_opts o = { .out = "reports/latest", .size = NS_SUITE_FULL, .seed = 1, .warn = warn };
     const char *data = NULL;
-    int no_data = 0, sizes = 0, c;
+    int no_data = 0, sizes = 0, baseline_given = 0, c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -151,6 +156,7 @@ int cmd_report(int argc, char **argv)
         case 'd': data = optarg; break;
         case 'D': no_data = 1; break;
         case 'r': o.resume = true; break;
+        case 'b': o.baseline = *optarg ? optarg : NULL; baseline_given = 1; break;
         case 'h': fputs(report_help, stdout); return ns_finish_output();
         case ':': ns_die("report: option '%s' needs a value", argv[optind - 1]);
         default: ns_die("report: unknown option '%s' (see 'normstab report --help')", argv[optind - 1]);
@@ -158,6 +164,8 @@ int cmd_report(int argc, char **argv)
     }
     if (optind < argc)
         ns_die("report: unexpected argument '%s'", argv[optind]);
+    if (!baseline_given && access(DEFAULT_BASELINE, R_OK) == 0)
+        o.baseline = DEFAULT_BASELINE;
     if (sizes > 1)
         ns_die("report: give at most one of --quick and --tiny");
     if (data && no_data)

@@ -8,6 +8,7 @@
 #include "report.h"
 #include "../analysis/suite.h"
 #include "../analysis/sweep.h"
+#include "regress.h"
 
 typedef struct ns_report_plot {
     char name[96];               /* file stem in plots/ */
@@ -45,6 +46,7 @@ typedef struct ns_report_data {
     ns_report_plot plots[NS_REPORT_MAX_PLOTS];
     size_t nplots;
     const char *plots_note;      /* why plots are missing, or NULL */
+    ns_regress_baseline *baseline;   /* opts->baseline when of this suite and seed, or NULL */
 } ns_report_data;
 
 /* Policies of the length sweep and of the real rows. */

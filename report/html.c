@@ -87,6 +87,39 @@ static void linked(FILE *f, size_t t, size_t c, const char *text)
     fprintf(f, "\">%s</a>", text);
 }
 
+/* The change of target t's worst bits (max_bits_finite) since the
+ * baseline, between the values as printed (to a tenth); NaN when there is
+ * no baseline, no such target in it, or no value on either side. */
+static double baseline_delta(const ns_report_data *d, size_t t)
+{
+    if (!d->baseline)
+        return NAN;
+    size_t k = 0;
+    while (ns_regress_rules[k].metric && strcmp(ns_regress_rules[k].metric, "max_bits_finite") != 0)
+        k++;
+    const ns_target *tg = &d->targets[t];
+    for (size_t i = 0; i < d->baseline->count; i++) {
+        const ns_regress_entry *e = &d->baseline->entries[i];
+        if (!ns_regress_rules[k].metric || !e->present[k] || strcmp(e->normalizer, tg->alg->name) != 0 ||
+            strcmp(e->policy, tg->policy->name) != 0 || strcmp(e->sum, ns_sum_order_name(tg->sum)) != 0)
+            continue;
+        char a[32], b[32];
+        return ns_fmt_bits(a, sizeof a, d->summary[t].max_bits_finite) - ns_fmt_bits(b, sizeof b, e->value[k]);
+    }
+    return NAN;
+}
+
+/* "+0.3" / "-1.0" / "0" / "-" */
+static void fmt_delta(char *buf, size_t len, double delta)
+{
+    if (isnan(delta))
+        snprintf(buf, len, "-");
+    else if (fabs(delta) < 0.05)
+        snprintf(buf, len, "0");
+    else
+        snprintf(buf, len, "%+.1f", delta);
+}
+
 static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
 {
     const ns_target *tg = &d->targets[t];
@@ -101,6 +134,9 @@ static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
     fputs("<span class=\"med\">med ", f);
     linked(f, t, s->behind[NS_BEHIND_MEDIAN], med);
     fputs("</span>", f);
+    double delta = baseline_delta(d, t);
+    if (!isnan(delta) && fabs(delta) >= 0.05)
+        fprintf(f, "<span class=\"med\">&Delta; %+.1f</span>", delta);
     if (s->nan_rate > 0) {
         snprintf(rate, sizeof rate, "NaN %.0f%%", 100 * s->nan_rate);
         fputs("<span class=\"badge\">", f);
@@ -399,7 +435,10 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
           "<th>max</th><th>mean</th><th>NaN</th><th>inf</th><th>max |&Sigma;y &minus; &Sigma;y<sub>ref</sub>|</th>"
           "<th>min denominator</th><th>gradient max bits</th><th>max gain (true)</th><th>max &kappa;</th>"
           "<th>max error / ((1 + &kappa;) u)</th><th>contract error bound</th><th>inputs breaking it</th>"
-          "<th>envelope &sigma; / n</th></tr></thead><tbody>\n", f);
+          "<th>envelope &sigma; / n</th>", f);
+    if (d->baseline)
+        fputs("<th>max: change since the baseline</th>", f);
+    fputs("</tr></thead><tbody>\n", f);
     for (size_t p = 0; ns_policies[p]; p++) {
         const ns_policy *pol = ns_policies[p];
         size_t t = ns_report_target(d, a->name, pol->name, NS_SUM_SEQ);
@@ -448,6 +487,11 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
         fputs("</td><td>", f);
         if (e)
             fprintf(f, "%s%s / %s%zu", e->scale_capped ? "&ge;" : "", sc, e->length_capped ? "&ge;" : "", e->length_max);
+        if (d->baseline) {
+            char dl[32];
+            fmt_delta(dl, sizeof dl, baseline_delta(d, t));
+            fprintf(f, "</td><td>%s", dl);
+        }
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table></div>\n", f);
@@ -529,7 +573,8 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
           "<a href=\"#glossary\">glossary</a>), of that algorithm in that policy over the inputs of the suite whose "
           "outputs are finite, with sequential sums, and under it the median input's; a dark bar and a badge give the "
           "share of inputs with a NaN or infinite output where the reference is finite. Every number links to the input "
-          "behind it and the command that replays it.</p>\n"
+          "behind it and the command that replays it. &Delta;: the change of the worst bits since the baseline, when "
+          "one of the same suite was given.</p>\n"
           "<p class=\"legend\"><span class=\"b0\">&le; 1 bit</span><span class=\"b1\">&le; 2</span><span class=\"b2\">&le; 4</span>"
           "<span class=\"b3\">&le; p/2 (half the precision)</span><span class=\"b4\">more than p/2</span>"
           "<span class=\"b5\">&ge; p: no correct bit</span><span class=\"bx\">no finite output</span></p>\n", f);

@@ -47,6 +47,9 @@ typedef struct ns_report_opts {
      * pieces done in OUT.partial/ (checkpoint.h); NULL: never. */
     volatile sig_atomic_t *stop;
     bool resume;                 /* continue from OUT.partial/ rather than start afresh */
+    /* A results.json (regress.h's baseline) whose cells the page compares
+     * with, when it measured the same suite and seed; NULL: none. */
+    const char *baseline;
 } ns_report_opts;
 
 #define NS_REPORT_INTERRUPTED (-2)
