@@ -2,18 +2,6 @@
 
 #include <math.h>
 
-int ns_format_width(const ns_format *f)
-{
-    if (f->width)
-        return f->width;
-    /* A format made by hand: the exponent field holds emax - emin + 1
-     * normal exponents plus the codes of zero/subnormals and of inf/NaN. */
-    int ebits = 0;
-    while ((1 << ebits) < f->emax - f->emin + 3)
-        ebits++;
-    return 1 + ebits + f->p - 1;
-}
-
 double ns_ulps(const ns_format *f, double y, double ref)
 {
     if (isnan(ref))
@@ -29,11 +17,17 @@ double ns_ulps(const ns_format *f, double y, double ref)
     return fabs(y - ref) / ns_ulp(f, ref);
 }
 
+double ns_ulps_floor(const ns_format *f, double y, double ref, double floor)
+{
+    if (floor > 0 && isfinite(ref) && isfinite(y) && fabs(ref) < floor)
+        return y == ref ? 0.0 : fabs(y - ref) / ns_ulp(f, floor);
+    return ns_ulps(f, y, ref);
+}
+
 double ns_error_bits(const ns_format *f, double ulps)
 {
-    double w = ns_format_width(f);
     if (!(ulps < INFINITY))
-        return w;
+        return NAN;
     double b = log2(1.0 + ulps);
-    return b > w ? w : b;
+    return b > f->p ? f->p : b;
 }

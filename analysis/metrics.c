@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../normalizers/contract.h"
 #include "../reference/ref.h"
 #include "error.h"
 
@@ -87,7 +88,7 @@ static void set_none(ns_metrics *m)
     m->kappa_exact = false;
 }
 
-void ns_metrics_outputs(const ns_format *io, const double *y, const double *y_ref,
+void ns_metrics_outputs(const ns_format *io, double floor, const double *y, const double *y_ref,
                         const double *kappa_i, size_t n, double *ulps, ns_metrics *m)
 {
     memset(m, 0, sizeof *m);
@@ -100,12 +101,19 @@ void ns_metrics_outputs(const ns_format *io, const double *y, const double *y_re
             m->defined = false;
 
     double sum_bits = 0, stab = 0, ymax = -INFINITY, rmax = -INFINITY;
-    size_t kmax = n;
+    size_t kmax = n, counted = 0;
+    m->max_bits = NAN;
     for (size_t i = 0; i < n; i++) {
-        double e = ns_ulps(io, y[i], y_ref[i]);
+        double e = ns_ulps_floor(io, y[i], y_ref[i], floor);
         if (ulps)
             ulps[i] = e;
-        sum_bits += ns_error_bits(io, e);
+        double b = ns_error_bits(io, e);
+        if (!isnan(b)) {                      /* bits and their mean over the same outputs */
+            sum_bits += b;
+            counted++;
+            if (!(b <= m->max_bits))
+                m->max_bits = b;
+        }
         if (i == 0 || e > m->max_ulps) {
             m->max_ulps = e;
             m->worst = i;
@@ -132,8 +140,9 @@ void ns_metrics_outputs(const ns_format *io, const double *y, const double *y_re
         if (y_ref[i] > rmax)
             rmax = y_ref[i];
     }
-    m->max_bits = ns_error_bits(io, m->max_ulps);
-    m->mean_bits = n ? sum_bits / (double)n : 0;
+    if (n == 0)
+        m->max_bits = 0;
+    m->mean_bits = counted ? sum_bits / (double)counted : m->max_bits;
     m->normwise_err = normwise(y, y_ref, n);
     m->sum = sum_compensated(y, n);
     m->sum_ref = sum_compensated(y_ref, n);
@@ -291,7 +300,11 @@ int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n
     s->y_ref = y_ref;
     s->dx_ref = dx_ref;
     s->kappa_i = kappa_i;
-    ns_metrics_outputs(io, s->y, y_ref, kappa_i, n, s->ulps, m);
+    /* Log-probabilities are held to an absolute accuracy near 0 (their
+     * contract's error floor): an error of u on an output near 0 is not a
+     * total loss of its bits. */
+    double floor = ns_contract_promise(ns_contract_of(job->alg), job->policy)->error_floor;
+    ns_metrics_outputs(io, floor, s->y, y_ref, kappa_i, n, s->ulps, m);
     m->input_rounding = 0;
 
     m->denominators = probe.count;
@@ -314,11 +327,19 @@ int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n
             return -1;
         m->has_grad = true;
         double sum_bits = 0;
+        size_t counted = 0;
         m->grad_max_ulps = 0;
+        m->grad_max_bits = n ? NAN : 0;
         for (size_t i = 0; i < n; i++) {
             double e = ns_ulps(io, s->dx[i], dx_ref[i]);
             s->grad_ulps[i] = e;
-            sum_bits += ns_error_bits(io, e);
+            double b = ns_error_bits(io, e);
+            if (!isnan(b)) {
+                sum_bits += b;
+                counted++;
+                if (!(b <= m->grad_max_bits))
+                    m->grad_max_bits = b;
+            }
             if (e > m->grad_max_ulps)
                 m->grad_max_ulps = e;
             if (isnan(s->dx[i]) && !isnan(dx_ref[i]))
@@ -326,8 +347,7 @@ int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n
             else if (isinf(s->dx[i]) && isfinite(ns_round(io, dx_ref[i])))
                 m->grad_inf_count++;
         }
-        m->grad_max_bits = ns_error_bits(io, m->grad_max_ulps);
-        m->grad_mean_bits = n ? sum_bits / (double)n : 0;
+        m->grad_mean_bits = counted ? sum_bits / (double)counted : m->grad_max_bits;
         m->grad_normwise_err = normwise(s->dx, dx_ref, n);
         double gn = norm2(gr, n);
         m->grad_gain = gn == 0 ? 0 : norm2(s->dx, n) / gn;

@@ -4,9 +4,11 @@
  * the rounding of the inputs is not charged to the algorithm).
  *
  * Errors are counted in the output format (the policy's io format): ulps of
- * the reference value in that format, and bits = log2(1 + ulps) as Herbie
- * counts them, capped at the width of the format; a NaN or an infinity where
- * the reference is finite reads as the width (the worst).
+ * the reference value in that format (of max(|y_ref|, 1) for outputs whose
+ * contract asks an absolute accuracy near 0: log-probabilities), and bits =
+ * log2(1 + ulps) as Herbie counts them, capped at the precision p.  A NaN or
+ * an infinity where the reference is finite is not a number of bits: it is
+ * counted (nan_count, inf_count), and the bits are over the other outputs.
  *
  * Conditioning: kappa_i = sum_j |dy_i/dx_j| |x_j| / |y_i| is the componentwise
  * relative condition number of output i (how much a relative perturbation of
@@ -70,8 +72,8 @@ typedef struct ns_metrics {
 
     /* Forward pass, in ulps/bits of the output format. */
     double max_ulps;         /* inf when a NaN/inf is wrong */
-    double max_bits;
-    double mean_bits;        /* mean over the n components */
+    double max_bits;         /* over the outputs whose error is finite (NaN: none) */
+    double mean_bits;        /* mean over the same outputs: never above max_bits */
     size_t worst;            /* index of the component with max_ulps */
     double normwise_err;     /* ||y - y_ref||_inf / ||y_ref||_inf (0 when both 0) */
     double sum, sum_ref;     /* sum y_i and sum y_ref_i (compensated, in binary64) */
@@ -94,7 +96,7 @@ typedef struct ns_metrics {
 
     /* Backward pass (when g was given). */
     bool has_grad;
-    double grad_max_ulps, grad_max_bits, grad_mean_bits;
+    double grad_max_ulps, grad_max_bits, grad_mean_bits;   /* bits as for y */
     double grad_normwise_err;        /* ||dx - dx_ref||_inf / ||dx_ref||_inf */
     size_t grad_nan_count, grad_inf_count;   /* as nan_count, inf_count for dx */
     double grad_gain;                /* ||dx||_2 / ||g||_2 (g as rounded) */
@@ -169,10 +171,11 @@ int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n
                        ns_metrics_scratch *s, ns_metrics *m);
 
 /* The forward-output part alone, from given outputs y (no job): fills the
- * forward fields of *m (errors in format io, sums, negatives, support,
+ * forward fields of *m (errors in format io, in ulps of max(|y_ref|, floor)
+ * with floor 0 for relative errors; sums, negatives, support,
  * argmax, NaN/inf; stability from kappa_i when not NULL) and ulps[] when not
  * NULL.  The denominator, gradient and kappa fields are left as "none". */
-void ns_metrics_outputs(const ns_format *io, const double *y, const double *y_ref,
+void ns_metrics_outputs(const ns_format *io, double floor, const double *y, const double *y_ref,
                         const double *kappa_i, size_t n, double *ulps, ns_metrics *m);
 
 /* kappa_i of the family at the rounded input xr, from rows of the reference

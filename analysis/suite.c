@@ -87,35 +87,10 @@ ns_case *ns_suite_standard(ns_suite_size size, uint64_t seed, size_t *count)
     return c;
 }
 
-/* Orders cases from worst to best: NaN/inf first, then bits, then the
- * stability ratio. */
-static bool worse(const ns_metrics *a, const ns_metrics *b)
+const char *ns_behind_name(ns_behind b)
 {
-    bool fa = a->nan_count + a->inf_count > 0, fb = b->nan_count + b->inf_count > 0;
-    if (fa != fb)
-        return fa;
-    double ra = a->max_ulps / a->contract_ulps, rb = b->max_ulps / b->contract_ulps;
-    if (ra != rb && !isnan(ra) && !isnan(rb))
-        return ra > rb;
-    if (a->max_bits != b->max_bits)
-        return a->max_bits > b->max_bits;
-    double sa = isnan(a->stability) ? 0 : a->stability, sb = isnan(b->stability) ? 0 : b->stability;
-    return sa > sb;
-}
-
-static void worst_insert(ns_summary *s, const ns_metrics *m, size_t c)
-{
-    size_t pos = s->nworst;
-    while (pos > 0 && worse(&m[c], &m[s->worst[pos - 1]]))
-        pos--;
-    if (pos >= NS_SUMMARY_WORST)
-        return;
-    size_t last = s->nworst < NS_SUMMARY_WORST ? s->nworst : NS_SUMMARY_WORST - 1;
-    for (size_t k = last; k > pos; k--)
-        s->worst[k] = s->worst[k - 1];
-    s->worst[pos] = c;
-    if (s->nworst < NS_SUMMARY_WORST)
-        s->nworst++;
+    static const char *const names[] = { "max", "p99", "p90", "median", "NaN", "inf", "grad max", "broken" };
+    return (unsigned)b < NS_BEHIND_COUNT ? names[b] : "?";
 }
 
 static void max_into(double *acc, double v)
@@ -124,15 +99,55 @@ static void max_into(double *acc, double v)
         *acc = v;
 }
 
+static bool all_finite(const ns_metrics *e)
+{
+    return e->nan_count + e->inf_count == 0;
+}
+
+/* In the distribution of errors: all outputs finite, and bits to count
+ * (an output against an undefined entry of the reference has none). */
+static bool in_distribution(const ns_metrics *e)
+{
+    return e->defined && all_finite(e) && !isnan(e->max_bits);
+}
+
+/* The q-quantile of the worst bits of the finite cases, by nearest rank:
+ * the smallest value v with at least ceil(q k) of the k values <= v; the
+ * first case holding it goes to *at.  Quadratic, and allocates nothing:
+ * the suites hold about a hundred cases. */
+static double quantile(const ns_metrics *m, size_t ncases, size_t k, double q, size_t *at)
+{
+    size_t rank = (size_t)ceil(q * (double)k);
+    if (rank == 0)
+        rank = 1;
+    double best = NAN;
+    *at = NS_NO_CASE;
+    for (size_t c = 0; c < ncases; c++) {
+        if (!in_distribution(&m[c]))
+            continue;
+        size_t below = 0;
+        for (size_t d = 0; d < ncases; d++)
+            below += in_distribution(&m[d]) && m[d].max_bits <= m[c].max_bits;
+        if (below >= rank && (isnan(best) || m[c].max_bits < best)) {
+            best = m[c].max_bits;
+            *at = c;
+        }
+    }
+    return best;
+}
+
 void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s)
 {
     *s = (ns_summary){
-        .max_bits_finite = NAN, .max_sum_err = NAN, .min_denominator = INFINITY,
+        .max_bits = NAN, .mean_bits = NAN, .max_bits_finite = NAN, .median_bits = NAN, .p90_bits = NAN,
+        .p99_bits = NAN, .max_sum_err = NAN, .min_denominator = INFINITY,
         .grad_max_bits = NAN, .grad_max_bits_finite = NAN, .grad_mean_bits = NAN, .max_grad_gain = NAN,
         .max_grad_gain_ref = NAN, .max_kappa = NAN, .max_stability = NAN,
     };
-    size_t nan = 0, inf = 0, grads = 0, grad_bad = 0;
-    double sum_mean = 0, sum_grad_mean = 0;
+    for (size_t b = 0; b < NS_BEHIND_COUNT; b++)
+        s->behind[b] = NS_NO_CASE;
+    size_t nan = 0, inf = 0, grads = 0, grad_bad = 0, finite_cases = 0, finite_grads = 0;
+    double sum_mean = 0, sum_grad_mean = 0, beyond = 0;
     bool den_nan = false;
     for (size_t c = 0; c < ncases; c++) {
         const ns_metrics *e = &m[c];
@@ -140,14 +155,23 @@ void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s)
             continue;
         s->cases++;
         max_into(&s->max_bits, e->max_bits);
-        sum_mean += e->mean_bits;
-        bool finite = e->nan_count + e->inf_count == 0;
+        bool finite = all_finite(e);
         nan += e->nan_count > 0;
         inf += e->inf_count > 0;
-        if (finite) {
-            max_into(&s->max_bits_finite, e->max_bits);
-            max_into(&s->max_sum_err, fabs(e->sum_err));
+        if (e->nan_count && s->behind[NS_BEHIND_NAN] == NS_NO_CASE)
+            s->behind[NS_BEHIND_NAN] = c;
+        if (e->inf_count && s->behind[NS_BEHIND_INF] == NS_NO_CASE)
+            s->behind[NS_BEHIND_INF] = c;
+        if (in_distribution(e)) {
+            finite_cases++;
+            sum_mean += e->mean_bits;
+            if (isnan(s->max_bits_finite) || e->max_bits > s->max_bits_finite) {
+                s->max_bits_finite = e->max_bits;
+                s->behind[NS_BEHIND_MAX] = c;
+            }
         }
+        if (finite)
+            max_into(&s->max_sum_err, fabs(e->sum_err));
         if (isnan(e->min_denominator))
             den_nan = true;
         else if (e->min_denominator < s->min_denominator)
@@ -157,10 +181,15 @@ void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s)
         if (e->has_grad) {
             grads++;
             max_into(&s->grad_max_bits, e->grad_max_bits);
-            sum_grad_mean += e->grad_mean_bits;
             grad_bad += e->grad_nan_count + e->grad_inf_count > 0;
-            if (e->grad_nan_count + e->grad_inf_count == 0)
-                max_into(&s->grad_max_bits_finite, e->grad_max_bits);
+            if (e->grad_nan_count + e->grad_inf_count == 0 && !isnan(e->grad_max_bits)) {
+                finite_grads++;
+                sum_grad_mean += e->grad_mean_bits;
+                if (isnan(s->grad_max_bits_finite) || e->grad_max_bits > s->grad_max_bits_finite) {
+                    s->grad_max_bits_finite = e->grad_max_bits;
+                    s->behind[NS_BEHIND_GRAD_MAX] = c;
+                }
+            }
             if (isfinite(e->grad_gain))
                 max_into(&s->max_grad_gain, e->grad_gain);
             if (isfinite(e->grad_gain_ref))
@@ -170,21 +199,32 @@ void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s)
         s->negatives += e->negatives > 0;
         s->support_errors += e->support_errors > 0;
         s->argmax_changes += e->argmax_changed;
-        s->contract_breaks += !e->within_contract;
+        if (!e->within_contract) {
+            s->contract_breaks++;
+            double r = e->max_ulps / e->contract_ulps;
+            if (s->behind[NS_BEHIND_BROKEN] == NS_NO_CASE || r > beyond) {
+                beyond = r;
+                s->behind[NS_BEHIND_BROKEN] = c;
+            }
+        }
         max_into(&s->max_kappa, e->kappa);
         if (finite)
             max_into(&s->max_stability, e->stability);
-        worst_insert(s, m, c);
     }
     if (s->cases) {
-        s->mean_bits = sum_mean / (double)s->cases;
         s->nan_rate = (double)nan / (double)s->cases;
         s->inf_rate = (double)inf / (double)s->cases;
     }
-    if (grads) {
-        s->grad_mean_bits = sum_grad_mean / (double)grads;
-        s->grad_nan_rate = (double)grad_bad / (double)grads;
+    if (finite_cases) {
+        s->mean_bits = sum_mean / (double)finite_cases;
+        s->median_bits = quantile(m, ncases, finite_cases, 0.5, &s->behind[NS_BEHIND_MEDIAN]);
+        s->p90_bits = quantile(m, ncases, finite_cases, 0.9, &s->behind[NS_BEHIND_P90]);
+        s->p99_bits = quantile(m, ncases, finite_cases, 0.99, &s->behind[NS_BEHIND_P99]);
     }
+    if (grads)
+        s->grad_nan_rate = (double)grad_bad / (double)grads;
+    if (finite_grads)
+        s->grad_mean_bits = sum_grad_mean / (double)finite_grads;
     if (den_nan)
         s->min_denominator = NAN;
 }

@@ -27,36 +27,54 @@ ns_case *ns_suite_standard(ns_suite_size size, uint64_t seed, size_t *count);
 /* A seed for item k of a list derived from seed (splitmix64 of both). */
 uint64_t ns_seed_mix(uint64_t seed, uint64_t k);
 
-#define NS_SUMMARY_WORST 3
+/* The inputs behind a summary's numbers: each number that a report prints
+ * names the case that produced it, so that a reader can replay it. */
+typedef enum {
+    NS_BEHIND_MAX,          /* max_bits_finite */
+    NS_BEHIND_P99,
+    NS_BEHIND_P90,
+    NS_BEHIND_MEDIAN,
+    NS_BEHIND_NAN,          /* the first case with a NaN output */
+    NS_BEHIND_INF,          /* the first case with an infinite output */
+    NS_BEHIND_GRAD_MAX,     /* grad_max_bits_finite */
+    NS_BEHIND_BROKEN,       /* the case furthest beyond the contract's bound */
+    NS_BEHIND_COUNT
+} ns_behind;
+
+#define NS_NO_CASE ((size_t)-1)
+
+const char *ns_behind_name(ns_behind b);   /* "max", "p99", ..., "NaN", "grad max", "broken" */
 
 /* A target over a list of cases.  "Cases" counts those with a defined
- * reference; rates are fractions of them. */
+ * reference; rates are fractions of them.  Bits are never NaN or inf
+ * outputs read as bits (metrics.h): those are the rates.  The distribution
+ * of errors (median, p90, p99, max, mean) is over the cases whose outputs
+ * are all finite, one value per case (its worst output); quantiles are by
+ * nearest rank, so each is the error of one case. */
 typedef struct ns_summary {
     size_t cases;
-    double max_bits;          /* NaN/inf outputs read as the format's width */
-    double mean_bits;         /* mean over cases of the mean over components */
+    double max_bits;          /* over every finite output of every case */
+    double mean_bits;         /* mean over the finite cases of their mean bits: <= max_bits_finite */
     double max_bits_finite;   /* over the cases whose outputs are all finite (NaN: none) */
+    double median_bits, p90_bits, p99_bits;   /* of the finite cases' worst bits */
     double nan_rate, inf_rate;   /* cases with a NaN (an infinite) output */
     double max_sum_err;       /* max |sum y - sum y_ref| over cases with finite outputs */
     double min_denominator;   /* smallest |denominator| (inf: none; NaN: a NaN one) */
     size_t zero_denominators, subnormal_denominators;   /* cases */
-    double grad_max_bits;     /* over cases with a gradient (NaN/inf: the width) */
-    double grad_max_bits_finite;   /* over those whose dx is finite */
-    double grad_mean_bits;
+    double grad_max_bits;     /* over the finite entries of dx of every case with a gradient */
+    double grad_max_bits_finite;   /* over the cases whose dx is finite */
+    double grad_mean_bits;    /* over the same cases: <= grad_max_bits_finite */
     double grad_nan_rate;     /* cases with a NaN or infinite dx */
     double max_grad_gain, max_grad_gain_ref;   /* over cases with finite gains */
     double max_normwise_err;
     size_t negatives, support_errors, argmax_changes;   /* cases with at least one */
     size_t contract_breaks;   /* cases that break the contract (verdict.h; not expected ones) */
     double max_kappa;         /* over cases where kappa was computed */
-    double max_stability;     /* the same, cases with finite outputs */
-    size_t worst[NS_SUMMARY_WORST];    /* case indices, worst first */
-    size_t nworst;
+    double max_stability;     /* the same, cases with finite outputs: error / ((1 + kappa) u) */
+    size_t behind[NS_BEHIND_COUNT];   /* case indices, NS_NO_CASE when none */
 } ns_summary;
 
-/* Summary of metrics m[0..ncases) of one target over cases[]; the worst
- * cases are those with NaN/inf outputs first, then by error relative to
- * the contract's bound, then by stability ratio. */
+/* Summary of metrics m[0..ncases) of one target over cases[]. */
 void ns_summarize(const ns_metrics *m, size_t ncases, ns_summary *s);
 
 /* "normal sigma=4 n=16 seed=0x1234" (or "FILE row K"). */

@@ -166,7 +166,7 @@ static void print_words(const ns_target_opts *o, const char *where, const ns_met
                ns_error_bits(io, s->ulps[i]));
     }
     printf("  error: worst %.2f bits of %d (%.3g ulps at i = %zu), mean %.2f bits, normwise %.3g\n",
-           m->max_bits, ns_format_width(io), m->max_ulps, m->worst, m->mean_bits, m->normwise_err);
+           m->max_bits, io->p, m->max_ulps, m->worst, m->mean_bits, m->normwise_err);
     if (m->input_rounding > 0)
         printf("  input rounding: relative %.3g into %s (not charged)\n", m->input_rounding, io->name);
     if (isnan(m->sum))

@@ -15,6 +15,7 @@
 #include "../util/clock.h"
 
 #define DEFAULT_DATA "data/lenet-mnist-presoftmax.txt"
+#define DEFAULT_BASELINE "reports/baseline/results.json"
 
 static const char report_help[] =
     "usage: normstab report [--out DIR] [--quick | --tiny] [--seed K] [--threads N]\n"
@@ -44,6 +45,9 @@ static const char report_help[] =
     "  --data FILE    rows of real logits for the real-logits section (default\n"
     "                 " DEFAULT_DATA " when it exists)\n"
     "  --no-data      no real-logits section\n"
+    "  --baseline F   a results.json to show each cell's change against, when it\n"
+    "                 measured the same suite and seed (default " DEFAULT_BASELINE "\n"
+    "                 when it exists; --baseline '' for none)\n"
     "  --resume       continue an interrupted run with the same options: the work\n"
     "                 it completed is kept in DIR.partial/\n"
     "  --policies LIST  measure these policies too, besides those of SPEC section 2:\n"
@@ -200,6 +204,7 @@ int cmd_report(int argc, char **argv)
         { "resume", no_argument, NULL, 'r' },
         { "policies", required_argument, NULL, 'P' },
         { "sums", required_argument, NULL, 'S' },
+        { "baseline", required_argument, NULL, 'b' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -208,7 +213,7 @@ int cmd_report(int argc, char **argv)
     const char *data = NULL;
     const ns_policy **policies = NULL;
     ns_sum_order *sums = NULL;
-    int no_data = 0, sizes = 0, c;
+    int no_data = 0, sizes = 0, baseline_given = 0, c;
     opterr = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
@@ -232,6 +237,7 @@ int cmd_report(int argc, char **argv)
                 ns_die("report: option --sums given twice");
             o.more_sums = sums = parse_sums(optarg, &o.nmore_sums);
             break;
+        case 'b': o.baseline = *optarg ? optarg : NULL; baseline_given = 1; break;
         case 'h': fputs(report_help, stdout); return ns_finish_output();
         case ':': ns_die("report: option '%s' needs a value", argv[optind - 1]);
         default: ns_die("report: unknown option '%s' (see 'normstab report --help')", argv[optind - 1]);
@@ -239,6 +245,8 @@ int cmd_report(int argc, char **argv)
     }
     if (optind < argc)
         ns_die("report: unexpected argument '%s'", argv[optind]);
+    if (!baseline_given && access(DEFAULT_BASELINE, R_OK) == 0)
+        o.baseline = DEFAULT_BASELINE;
     if (sizes > 1)
         ns_die("report: give at most one of --quick and --tiny");
     if (data && no_data)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *const ns_report_length_policies[] = { "fp16", "bf16", "fp16-acc32", "bf16-acc32", "fp32", NULL };
@@ -95,12 +96,14 @@ void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s)
     }
 }
 
-void ns_fmt_bits(char *buf, size_t len, double bits)
+double ns_fmt_bits(char *buf, size_t len, double bits)
 {
-    if (isnan(bits))
+    if (isnan(bits)) {
         snprintf(buf, len, "-");
-    else
-        snprintf(buf, len, "%.1f", bits);
+        return NAN;
+    }
+    snprintf(buf, len, "%.1f", bits);
+    return strtod(buf, NULL);
 }
 
 void ns_fmt_sci(char *buf, size_t len, double v)

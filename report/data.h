@@ -10,11 +10,12 @@
 #include "report.h"
 #include "../analysis/suite.h"
 #include "../analysis/sweep.h"
+#include "regress.h"
 
 typedef struct ns_report_plot {
     char name[96];               /* file stem in plots/ */
     char title[200];
-    char *svg;                   /* the SVG to inline; NULL when not drawn */
+    int drawn;                   /* plots/NAME.svg was drawn */
     int wide;                    /* drawn for the page's full width */
 } ns_report_plot;
 
@@ -56,6 +57,7 @@ typedef struct ns_report_data {
     ns_report_plot plots[NS_REPORT_MAX_PLOTS];
     size_t nplots;
     const char *plots_note;      /* why plots are missing, or NULL */
+    ns_regress_baseline *baseline;   /* opts->baseline when of this suite and seed, or NULL */
 } ns_report_data;
 
 /* Policies of the length sweep and of the real rows. */
@@ -118,7 +120,9 @@ int ns_report_write_md(const ns_report_data *d, FILE *f);
 int ns_report_write_html(const ns_report_data *d, FILE *f);
 
 /* Formatting helpers shared by the writers. */
-void ns_fmt_bits(char *buf, size_t len, double bits);        /* "2.3" / "-" */
+/* "2.3" / "-"; returns the value as printed (NaN for "-"), so that a colour
+ * or a word chosen from it agrees with what the reader sees. */
+double ns_fmt_bits(char *buf, size_t len, double bits);
 void ns_fmt_sci(char *buf, size_t len, double v);            /* "1.2e-05" / "inf" / "-" */
 void ns_fmt_scale(char *buf, size_t len, double sigma);      /* "8.16", "2048", "none" */
 

@@ -1,6 +1,7 @@
-/* index.html: one self-contained page (inline CSS and SVG, no scripts, no
- * external resources).  Every string that does not come from this file
- * (names, definitions, paths, generated descriptions) goes through esc(). */
+/* index.html: one page (inline CSS, no scripts, no external resources; the
+ * plots are images in plots/ beside it).  Every string that does not come
+ * from this file (names, definitions, paths, generated descriptions) goes
+ * through esc(). */
 #include "data.h"
 #include "fuzz.h"
 
@@ -27,6 +28,7 @@ static const char css[] =
     "h1{font-size:24px;margin:18px 0 4px}h2{font-size:19px;margin:30px 0 8px;border-bottom:2px solid #ddd;padding-bottom:3px}"
     "h3{font-size:16px;margin:0 0 6px}h4{font-size:14px;margin:12px 0 4px}"
     ".meta{color:#555;margin:0 0 8px}nav a{margin-right:14px}a{color:#0b5cad}"
+    ".scroll{overflow-x:auto;max-width:100%}"
     "table{border-collapse:collapse;margin:6px 0 10px}th,td{padding:3px 7px;border:1px solid #d5d5d5;text-align:left}"
     "thead th{background:#f2f2f2;position:sticky;top:0}"
     "table.matrix td{text-align:center;min-width:78px;font-variant-numeric:tabular-nums;font-weight:600}"
@@ -38,28 +40,85 @@ static const char css[] =
     ".legend span{display:inline-block;padding:1px 8px;margin:0 3px 3px 0;border:1px solid #ccc;font-size:12px}"
     ".e0{background:#1a9850;color:#fff}.e1{background:#91cf60}.e2{background:#fee08b}.e3{background:#fc8d59}.e4{background:#d73027;color:#fff}"
     "table.env td{text-align:center;font-size:12px;white-space:nowrap}"
-    "figure{margin:8px 1% 14px 0;display:inline-block;vertical-align:top;width:48.5%;min-width:420px}"
-    "figure.wide{width:98%}figure svg{width:100%;height:auto;border:1px solid #e3e3e3}figcaption{font-size:12px;color:#555}"
+    "figure{margin:8px 1% 14px 0;display:inline-block;vertical-align:top;width:48.5%;min-width:min(100%,340px)}"
+    "figure.wide{width:98%}figure img{width:100%;height:auto;border:1px solid #e3e3e3}figcaption{font-size:12px;color:#555}"
+    "figure.small{width:32%;min-width:min(100%,240px)}"
+    ".med{display:block;font-size:11px;font-weight:normal}td a{color:inherit}"
+    "dl.glossary dt{font-weight:700;margin-top:6px}dl.glossary dd{margin:0 0 0 18px}"
+    "ol.inputs li{margin:4px 0}"
     ".card{border:1px solid #ccc;border-radius:6px;padding:12px 14px;margin:16px 0}"
     ".card table{font-size:12.5px}.card td{font-variant-numeric:tabular-nums}"
-    "code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f4f4f4;padding:1px 4px;word-break:break-all}"
+    "code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#f4f4f4;padding:1px 4px;overflow-wrap:anywhere}"
     "ul.findings li{margin:4px 0}.note{background:#fff3cd;border:1px solid #e6d28a;padding:6px 10px}"
     "details{margin:6px 0}summary{cursor:pointer;color:#0b5cad}.small{font-size:12px;color:#555}";
 
-/* Colour class of a cell from its worst bits over finite outputs. */
-static const char *bits_class(double bits, double tol, int p)
+/* Colour class of a cell from its worst bits over finite outputs, as
+ * printed (ns_fmt_bits' value): a cell reading 24.0 in fp32 is "no correct
+ * bit" even when 23.998 lies underneath. */
+static const char *bits_class(double shown, double tol, int p)
 {
-    if (isnan(bits))
+    if (isnan(shown))
         return "bx";
-    if (bits <= 1)
+    if (shown <= 1)
         return "b0";
-    if (bits <= 2)
+    if (shown <= 2)
         return "b1";
-    if (bits <= 4)
+    if (shown <= 4)
         return "b2";
-    if (bits <= tol)
+    if (shown <= tol)
         return "b3";
-    return bits < p ? "b4" : "b5";
+    return shown < p ? "b4" : "b5";
+}
+
+/* The anchor of case c of target t in its card's list of inputs. */
+static void input_href(FILE *f, size_t t, size_t c)
+{
+    fprintf(f, "#in-%zu-%zu", t, c);
+}
+
+/* A number that links to the input behind it (plain text when none). */
+static void linked(FILE *f, size_t t, size_t c, const char *text)
+{
+    if (c == NS_NO_CASE) {
+        fputs(text, f);
+        return;
+    }
+    fputs("<a href=\"", f);
+    input_href(f, t, c);
+    fprintf(f, "\">%s</a>", text);
+}
+
+/* The change of target t's worst bits (max_bits_finite) since the
+ * baseline, between the values as printed (to a tenth); NaN when there is
+ * no baseline, no such target in it, or no value on either side. */
+static double baseline_delta(const ns_report_data *d, size_t t)
+{
+    if (!d->baseline)
+        return NAN;
+    size_t k = 0;
+    while (ns_regress_rules[k].metric && strcmp(ns_regress_rules[k].metric, "max_bits_finite") != 0)
+        k++;
+    const ns_target *tg = &d->targets[t];
+    for (size_t i = 0; i < d->baseline->count; i++) {
+        const ns_regress_entry *e = &d->baseline->entries[i];
+        if (!ns_regress_rules[k].metric || !e->present[k] || strcmp(e->normalizer, tg->alg->name) != 0 ||
+            strcmp(e->policy, tg->policy->name) != 0 || strcmp(e->sum, ns_sum_order_name(tg->sum)) != 0)
+            continue;
+        char a[32], b[32];
+        return ns_fmt_bits(a, sizeof a, d->summary[t].max_bits_finite) - ns_fmt_bits(b, sizeof b, e->value[k]);
+    }
+    return NAN;
+}
+
+/* "+0.3" / "-1.0" / "0" / "-" */
+static void fmt_delta(char *buf, size_t len, double delta)
+{
+    if (isnan(delta))
+        snprintf(buf, len, "-");
+    else if (fabs(delta) < 0.05)
+        snprintf(buf, len, "0");
+    else
+        snprintf(buf, len, "%+.1f", delta);
 }
 
 static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
@@ -68,18 +127,29 @@ static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
     const ns_summary *s = &d->summary[t];
     double tol = ns_half_precision_bits(tg->policy);
     bool bad = s->nan_rate > 0 || s->inf_rate > 0;
-    char b[32];
-    ns_fmt_bits(b, sizeof b, s->max_bits_finite);
-    fprintf(f, "<td class=\"%s%s\" title=\"", bits_class(s->max_bits_finite, tol, tg->policy->out->p), bad ? " bad" : "");
-    esc(f, tg->alg->name);
-    fprintf(f, " in %s: worst %s bits over finite outputs, mean %.2f; NaN %.0f%%, inf %.0f%% of %zu inputs; "
-               "contract broken on %zu\">%s",
-            tg->policy->name, b, s->mean_bits, 100 * s->nan_rate, 100 * s->inf_rate, s->cases,
-            s->contract_breaks, b);
-    if (s->nan_rate > 0)
-        fprintf(f, "<span class=\"badge\">NaN %.0f%%</span>", 100 * s->nan_rate);
-    if (s->inf_rate > 0)
-        fprintf(f, "<span class=\"badge\">inf %.0f%%</span>", 100 * s->inf_rate);
+    char b[32], med[32], rate[32];
+    double shown = ns_fmt_bits(b, sizeof b, s->max_bits_finite);
+    ns_fmt_bits(med, sizeof med, s->median_bits);
+    fprintf(f, "<td class=\"%s%s\">", bits_class(shown, tol, tg->policy->out->p), bad ? " bad" : "");
+    linked(f, t, s->behind[NS_BEHIND_MAX], b);
+    fputs("<span class=\"med\">med ", f);
+    linked(f, t, s->behind[NS_BEHIND_MEDIAN], med);
+    fputs("</span>", f);
+    double delta = baseline_delta(d, t);
+    if (!isnan(delta) && fabs(delta) >= 0.05)
+        fprintf(f, "<span class=\"med\">&Delta; %+.1f</span>", delta);
+    if (s->nan_rate > 0) {
+        snprintf(rate, sizeof rate, "NaN %.0f%%", 100 * s->nan_rate);
+        fputs("<span class=\"badge\">", f);
+        linked(f, t, s->behind[NS_BEHIND_NAN], rate);
+        fputs("</span>", f);
+    }
+    if (s->inf_rate > 0) {
+        snprintf(rate, sizeof rate, "inf %.0f%%", 100 * s->inf_rate);
+        fputs("<span class=\"badge\">", f);
+        linked(f, t, s->behind[NS_BEHIND_INF], rate);
+        fputs("</span>", f);
+    }
     fputs("</td>", f);
 }
 
@@ -125,7 +195,7 @@ static void alg_header(FILE *f, const ns_algorithm *a)
 
 static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, bool with_sum_label)
 {
-    fputs("<table class=\"matrix\">", f);
+    fputs("<div class=\"scroll\"><table class=\"matrix\">", f);
     size_t np = policy_columns(f, d, with_sum_label ? "normalizer, sum" : "normalizer");
     fputs("<tbody>\n", f);
     for (const ns_family *const *fam = ns_families(); *fam; fam++) {
@@ -147,7 +217,7 @@ static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, boo
             fputs("</tr>\n", f);
         }
     }
-    fputs("</tbody></table>\n", f);
+    fputs("</tbody></table></div>\n", f);
 }
 
 /* The colour of an envelope: that of the shorter of its two limits (green
@@ -198,7 +268,7 @@ static void envelope_cell(FILE *f, const ns_envelope *e)
 
 static void write_envelopes(FILE *f, const ns_report_data *d)
 {
-    fputs("<table class=\"matrix env\">", f);
+    fputs("<div class=\"scroll\"><table class=\"matrix env\">", f);
     size_t np = policy_columns(f, d, "normalizer");
     fputs("<tbody>\n", f);
     for (const ns_family *const *fam = ns_families(); *fam; fam++) {
@@ -216,19 +286,26 @@ static void write_envelopes(FILE *f, const ns_report_data *d)
             fputs("</tr>\n", f);
         }
     }
-    fputs("</tbody></table>\n", f);
+    fputs("</tbody></table></div>\n", f);
 }
 
-static void figure(FILE *f, const ns_report_data *d, const char *name)
+/* A plot as an image of plots/, with its caption and data; cls "" or
+ * "small" (a small multiple). */
+static void figure_as(FILE *f, const ns_report_data *d, const char *name, const char *cls)
 {
     const ns_report_plot *p = ns_report_plot_find(d, name);
     if (!p)
         return;
-    fputs(p->wide ? "<figure class=\"wide\">" : "<figure>", f);
-    if (p->svg)
-        fputs(p->svg, f);
-    else
+    fprintf(f, "<figure class=\"%s%s\">", p->wide ? "wide" : "", cls);
+    if (p->drawn) {
+        fputs("<img loading=\"lazy\" src=\"plots/", f);
+        esc(f, p->name);
+        fputs(".svg\" alt=\"", f);
+        esc(f, p->title);
+        fprintf(f, "\" width=\"%d\" height=\"%d\">", p->wide ? 1140 : 570, p->wide ? 520 : 430);
+    } else {
         fputs("<p class=\"note\">This plot was not drawn (see the note at the top).</p>", f);
+    }
     fputs("<figcaption>", f);
     esc(f, p->title);
     fputs(" &mdash; data <a href=\"plots/", f);
@@ -238,9 +315,14 @@ static void figure(FILE *f, const ns_report_data *d, const char *name)
     fputs(".dat</a></figcaption></figure>\n", f);
 }
 
+static void figure(FILE *f, const ns_report_data *d, const char *name)
+{
+    figure_as(f, d, name, "");
+}
+
 static void real_table(FILE *f, const ns_report_data *d, bool low_only)
 {
-    fputs("<table><thead><tr><th>normalizer</th><th>policy</th><th>sum overflows</th><th>rows with NaN/inf</th>"
+    fputs("<div class=\"scroll\"><table><thead><tr><th>normalizer</th><th>policy</th><th>sum overflows</th><th>rows with NaN/inf</th>"
           "<th>error / u: mean</th><th>max</th><th>|&Sigma;y &minus; &Sigma;y<sub>ref</sub>|: mean</th><th>max</th><th>worst bits</th>"
           "</tr></thead><tbody>\n", f);
     for (size_t t = 0; t < d->nreal_targets; t++) {
@@ -261,72 +343,70 @@ static void real_table(FILE *f, const ns_report_data *d, bool low_only)
         fprintf(f, "</td><td>%s</td><td>%zu</td><td>%zu</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
                 pol, st.overflow_rows, st.nonfinite_rows, a, b, c, e, g);
     }
-    fputs("</tbody></table>\n", f);
+    fputs("</tbody></table></div>\n", f);
 }
 
-/* Orders (target, case) pairs from the worst: NaN/inf, then the error
- * relative to the contract's bound. */
-static double severity(const ns_report_data *d, size_t t, size_t c)
-{
-    const ns_metrics *m = &d->metrics[t * d->ncases + c];
-    if (m->nan_count + m->inf_count)
-        return 1e6 + (double)(m->nan_count + m->inf_count);
-    return m->max_ulps / m->contract_ulps;
-}
+/* The roles that the matrices show (the cards show every role). */
+#define MATRIX_ROLES ((1u << NS_BEHIND_MAX) | (1u << NS_BEHIND_MEDIAN) | (1u << NS_BEHIND_NAN) | (1u << NS_BEHIND_INF))
 
-static void card_worst(FILE *f, const ns_report_data *d, const ns_algorithm *a)
+/* The inputs behind target t's numbers in the roles of mask, each once
+ * with the numbers it stands behind, under the anchor that those numbers
+ * link to. */
+static void behind_items(FILE *f, const ns_report_data *d, size_t t, unsigned mask)
 {
-    enum { K = 4 };
-    size_t bt[K], bc[K], nb = 0;
-    for (size_t t = 0; t < d->ntargets; t++) {
-        if (d->targets[t].alg != a)
+    const ns_summary *s = &d->summary[t];
+    const ns_target *tg = &d->targets[t];
+    for (size_t r = 0; r < NS_BEHIND_COUNT; r++) {
+        size_t c = s->behind[r];
+        bool first = c != NS_NO_CASE && (mask & (1u << r));
+        for (size_t q = 0; q < r && first; q++)
+            first = !((mask & (1u << q)) && s->behind[q] == c);
+        if (!first)
             continue;
-        for (size_t w = 0; w < d->summary[t].nworst; w++) {
-            size_t c = d->summary[t].worst[w];
-            bool seen = false;
-            for (size_t k = 0; k < nb; k++)     /* one line per input */
-                seen |= bc[k] == c;
-            if (seen)
-                continue;
-            double s = severity(d, t, c);
-            size_t pos = nb < K ? nb : K;
-            while (pos > 0 && s > severity(d, bt[pos - 1], bc[pos - 1]))
-                pos--;
-            if (pos >= K)
-                continue;
-            for (size_t k = (nb < K ? nb : K - 1); k > pos; k--) {
-                bt[k] = bt[k - 1];
-                bc[k] = bc[k - 1];
-            }
-            bt[pos] = t;
-            bc[pos] = c;
-            if (nb < K)
-                nb++;
-        }
-    }
-    if (!nb)
-        return;
-    fputs("<h4>Worst inputs</h4><ol>\n", f);
-    for (size_t k = 0; k < nb; k++) {
-        const ns_metrics *m = &d->metrics[bt[k] * d->ncases + bc[k]];
-        char desc[256], cmd[5120], b[32];
-        ns_case_describe(&d->cases[bc[k]], desc, sizeof desc);
-        ns_case_replay(&d->cases[bc[k]], &d->targets[bt[k]], d->program, cmd, sizeof cmd);
+        const ns_metrics *m = &d->metrics[t * d->ncases + c];
+        char desc[256], cmd[512], b[32], gb[32];
+        ns_case_describe(&d->cases[c], desc, sizeof desc);
+        ns_case_replay(&d->cases[c], tg, d->program, cmd, sizeof cmd);
         ns_fmt_bits(b, sizeof b, m->max_bits);
-        fprintf(f, "<li>%s, sum %s, ", d->targets[bt[k]].policy->name, ns_sum_order_name(d->targets[bt[k]].sum));
+        ns_fmt_bits(gb, sizeof gb, m->grad_max_bits);
+        fprintf(f, "<li id=\"in-%zu-%zu\"><b>%s, sum %s</b> &mdash; ", t, c, tg->policy->name,
+                ns_sum_order_name(tg->sum));
+        for (size_t q = r, k = 0; q < NS_BEHIND_COUNT; q++)
+            if (s->behind[q] == c && (mask & (1u << q)))
+                fprintf(f, "%s%s", k++ ? ", " : "", ns_behind_name((ns_behind)q));
+        fputs(": ", f);
         esc(f, desc);
-        fprintf(f, ": %s bits", b);
+        fprintf(f, "; %s bits", b);
         if (m->nan_count)
             fprintf(f, ", %zu NaN", m->nan_count);
         if (m->inf_count)
             fprintf(f, ", %zu inf", m->inf_count);
+        if (m->has_grad)
+            fprintf(f, "; gradient %s bits", gb);
         if (!isnan(m->stability))
-            fprintf(f, ", &kappa; %.3g, stability %.3g", m->kappa, m->stability);
+            fprintf(f, "; &kappa; %.3g, error / ((1 + &kappa;) u) %.3g", m->kappa, m->stability);
+        if (!m->within_contract)
+            fputs("; <b>breaks the contract</b>", f);
         fputs("<br><code>", f);
         esc(f, cmd);
         fputs("</code></li>\n", f);
     }
-    fputs("</ol>\n", f);
+}
+
+static void card_inputs(FILE *f, const ns_report_data *d, const ns_algorithm *a)
+{
+    /* Folded, to keep the page short: a link to an input inside opens it. */
+    fputs("<details><summary>The inputs behind the numbers</summary><p class=\"small\">Each number above and in the "
+          "matrices links here; the command replays the input from the project's directory.</p><ol class=\"inputs\">\n", f);
+    for (size_t t = 0; t < d->ntargets; t++)
+        if (d->targets[t].alg == a && d->targets[t].sum == NS_SUM_SEQ)
+            behind_items(f, d, t, ~0u);
+    fputs("</ol></details><details><summary>The inputs behind the pairwise and Kahan matrices</summary>"
+          "<ol class=\"inputs\">\n", f);
+    for (size_t t = 0; t < d->ntargets; t++)
+        if (d->targets[t].alg == a && d->targets[t].sum != NS_SUM_SEQ)
+            behind_items(f, d, t, MATRIX_ROLES);
+    fputs("</ol></details>\n", f);
 }
 
 static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const ns_algorithm *a)
@@ -363,18 +443,30 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
     }
     fputs(nh ? ".</p>\n" : " none.</p>\n", f);
 
-    fputs("<table><thead><tr><th>policy</th><th>worst bits (finite)</th><th>mean bits</th><th>NaN</th><th>inf</th>"
-          "<th>max |&Sigma;y &minus; &Sigma;y<sub>ref</sub>|</th><th>min denominator</th><th>grad worst bits (finite)</th>"
-          "<th>max gain (true)</th><th>max &kappa;</th><th>max stability</th><th>contract error bound</th><th>inputs breaking it</th>"
-          "<th>envelope &sigma; / n</th></tr></thead><tbody>\n", f);
+    fputs("<div class=\"scroll\"><table><thead><tr><th>policy</th><th>median bits</th><th>p90</th><th>p99</th>"
+          "<th>max</th><th>mean</th><th>NaN</th><th>inf</th><th>max |&Sigma;y &minus; &Sigma;y<sub>ref</sub>|</th>"
+          "<th>min denominator</th><th>gradient max bits</th><th>max gain (true)</th><th>max &kappa;</th>"
+          "<th>max error / ((1 + &kappa;) u)</th><th>contract error bound</th><th>inputs breaking it</th>"
+          "<th>envelope &sigma; / n</th>", f);
+    if (d->baseline)
+        fputs("<th>max: change since the baseline</th>", f);
+    fputs("</tr></thead><tbody>\n", f);
     for (size_t p = 0; d->policies[p]; p++) {
         const ns_policy *pol = d->policies[p];
         size_t t = ns_report_target(d, a->name, pol->name, NS_SUM_SEQ);
         if (ns_policy_is_ref(pol) || t == d->ntargets)
             continue;
         const ns_summary *s = &d->summary[t];
-        char wb[32], se[32], md[32], gb[32], gg[32], gr[32], ka[32], st[32], sc[32];
-        ns_fmt_bits(wb, sizeof wb, s->max_bits_finite);
+        const size_t *at = s->behind;
+        char wb[32], q50[32], q90[32], q99[32], mean[32], nan[32], inf[32], se[32], md[32], gb[32], gg[32],
+             gr[32], ka[32], st[32], sc[32], br[48];
+        double shown = ns_fmt_bits(wb, sizeof wb, s->max_bits_finite);
+        ns_fmt_bits(q50, sizeof q50, s->median_bits);
+        ns_fmt_bits(q90, sizeof q90, s->p90_bits);
+        ns_fmt_bits(q99, sizeof q99, s->p99_bits);
+        ns_fmt_bits(mean, sizeof mean, s->mean_bits);
+        snprintf(nan, sizeof nan, "%.0f%%", 100 * s->nan_rate);
+        snprintf(inf, sizeof inf, "%.0f%%", 100 * s->inf_rate);
         ns_fmt_sci(se, sizeof se, s->max_sum_err);
         ns_fmt_sci(md, sizeof md, s->min_denominator);
         ns_fmt_bits(gb, sizeof gb, s->grad_max_bits_finite);
@@ -382,28 +474,87 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
         ns_fmt_sci(gr, sizeof gr, s->max_grad_gain_ref);
         ns_fmt_sci(ka, sizeof ka, s->max_kappa);
         ns_fmt_sci(st, sizeof st, s->max_stability);
+        snprintf(br, sizeof br, "%zu of %zu", s->contract_breaks, s->cases);
         const ns_envelope *e = ns_report_envelope(d, a, pol);
         ns_fmt_scale(sc, sizeof sc, e ? e->scale_max : NAN);
         char bound[96];
         ns_bound_describe(&ns_contract_promise(contract, pol)->error, bound, sizeof bound);
-        fprintf(f, "<tr><td>%s</td><td class=\"%s\">%s</td><td>%.2f</td><td>%.0f%%</td><td>%.0f%%</td><td>%s</td>"
-                   "<td>%s%s</td><td>%s</td><td>%s (%s)</td><td>%s</td><td>%s</td><td>%s</td><td>%zu of %zu</td><td>",
-                pol->name, bits_class(s->max_bits_finite, ns_half_precision_bits(pol), pol->out->p), wb, s->mean_bits,
-                100 * s->nan_rate, 100 * s->inf_rate, se, md,
-                s->zero_denominators ? " (zero)" : s->subnormal_denominators ? " (subnormal)" : "", gb, gg, gr, ka, st,
-                bound, s->contract_breaks, s->cases);
+        fprintf(f, "<tr><td>%s</td><td>", pol->name);
+        linked(f, t, at[NS_BEHIND_MEDIAN], q50);
+        fputs("</td><td>", f);
+        linked(f, t, at[NS_BEHIND_P90], q90);
+        fputs("</td><td>", f);
+        linked(f, t, at[NS_BEHIND_P99], q99);
+        fprintf(f, "</td><td class=\"%s\">", bits_class(shown, ns_half_precision_bits(pol), pol->out->p));
+        linked(f, t, at[NS_BEHIND_MAX], wb);
+        fprintf(f, "</td><td>%s</td><td>", mean);
+        linked(f, t, at[NS_BEHIND_NAN], nan);
+        fputs("</td><td>", f);
+        linked(f, t, at[NS_BEHIND_INF], inf);
+        fprintf(f, "</td><td>%s</td><td>%s%s</td><td>", se, md,
+                s->zero_denominators ? " (zero)" : s->subnormal_denominators ? " (subnormal)" : "");
+        linked(f, t, at[NS_BEHIND_GRAD_MAX], gb);
+        fprintf(f, "</td><td>%s (%s)</td><td>%s</td><td>%s</td><td>%s</td><td>", gg, gr, ka, st, bound);
+        linked(f, t, at[NS_BEHIND_BROKEN], br);
+        fputs("</td><td>", f);
         if (e)
             fprintf(f, "%s%s / %s%zu", e->scale_capped ? "&ge;" : "", sc, e->length_capped ? "&ge;" : "", e->length_max);
+        if (d->baseline) {
+            char dl[32];
+            fmt_delta(dl, sizeof dl, baseline_delta(d, t));
+            fprintf(f, "</td><td>%s", dl);
+        }
         fputs("</td></tr>\n", f);
     }
-    fputs("</tbody></table>\n", f);
-    card_worst(f, d, a);
+    fputs("</tbody></table></div>\n", f);
+    card_inputs(f, d, a);
     char name[128];
     ns_report_plot_stem(name, sizeof name, "scale", a->name);
     figure(f, d, name);
     ns_report_plot_stem(name, sizeof name, "length", a->name);
     figure(f, d, name);
     fputs("</section>\n", f);
+}
+
+/* Every policy and term the page uses, defined on the page. */
+static void glossary(FILE *f, const ns_report_data *d)
+{
+    fputs("<section id=\"glossary\"><h2>Glossary</h2><dl class=\"glossary\">\n", f);
+    for (size_t p = 0; d->policies[p]; p++) {
+        const ns_policy *pol = d->policies[p];
+        if (ns_policy_is_ref(pol))
+            continue;
+        fprintf(f, "<dt>%s</dt><dd>", pol->name);
+        esc(f, pol->summary ? pol->summary : "");
+        fprintf(f, " (%s; outputs in %s, p = %d bits of precision, unit roundoff u = 2<sup>&minus;%d</sup>).</dd>\n",
+                pol->expansion ? pol->expansion : "", pol->out->name, pol->out->p, pol->out->p);
+    }
+    fputs("<dt>ulps</dt><dd>|y &minus; y<sub>ref</sub>| in units in the last place of the exact value y<sub>ref</sub> in "
+          "the output format. For log-probabilities (the logsoftmax family) the unit is that of max(|y<sub>ref</sub>|, 1): "
+          "an absolute accuracy near 0, where a relative one would condemn a harmless error of u.</dd>\n"
+          "<dt>bits</dt><dd>Bits of error: log<sub>2</sub>(1 + ulps), at most p (then no bit is correct). A NaN or "
+          "infinite output is never a number of bits: it is counted apart, as the share of inputs with one.</dd>\n"
+          "<dt>median, p90, p99, max, mean</dt><dd>Each input's error is its worst output's bits; these are the median, "
+          "90th and 99th percentile (nearest rank: each is one input's error) and maximum over the inputs whose "
+          "outputs are all finite, and the mean bits over the same inputs (never above the maximum).</dd>\n"
+          "<dt>&kappa; (kappa)</dt><dd>The componentwise relative condition number of the input: how far a relative "
+          "perturbation u of the inputs can move an output, relatively, to first order. It belongs to the problem, not "
+          "to the algorithm.</dd>\n"
+          "<dt>error / ((1 + &kappa;) u)</dt><dd>The error with the conditioning taken out: near 1 (up to about n for "
+          "sequential sums) the input's conditioning explains the error; far above, the algorithm is unstable there.</dd>\n"
+          "<dt>spread</dt><dd>max x &minus; min x over the finite logits of a row: the range that exponentials must "
+          "cover; contracts bound errors by it.</dd>\n"
+          "<dt>contract</dt><dd>What an algorithm promises in a policy: no NaN, no inf, an error bound, a sum, finite "
+          "gradients; a failure it declares in advance (a hazard, such as an all-masked row) is expected, not broken.</dd>\n"
+          "<dt>envelope</dt><dd>The largest logit scale &sigma; and row length n within which every seed kept the "
+          "contract.</dd>\n"
+          "<dt>sum order</dt><dd>seq: one accumulator from left to right; pairwise: a balanced tree of sums; kahan: "
+          "compensated summation.</dd>\n"
+          "<dt>gradient gain</dt><dd>||dx|| / ||g||, the backward pass's output over its input: a collapse means "
+          "vanishing gradients, a blow-up exploding ones.</dd>\n"
+          "<dt>replay</dt><dd>Each input comes with the command that measures it again: run it from the normstab "
+          "source directory after <code>make</code>.</dd>\n"
+          "</dl></section>\n", f);
 }
 
 int ns_report_write_html(const ns_report_data *d, FILE *f)
@@ -418,10 +569,11 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
             ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated,
             d->seconds, d->threads, d->threads == 1 ? "" : "s");
     fputs("<nav><a href=\"#verdicts\">Verdict</a><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
-          "<a href=\"#plots\">Plots</a>", f);
+          "<a href=\"#plots\">Gradient gain</a>", f);
     if (d->nreal)
         fputs("<a href=\"#real\">Real logits</a>", f);
-    fputs("<a href=\"#fuzzing\">Fuzzing</a><a href=\"#algorithms\">Algorithms</a><a href=\"results.json\">results.json</a></nav></header>\n", f);
+    fputs("<a href=\"#fuzzing\">Fuzzing</a><a href=\"#algorithms\">Algorithms</a><a href=\"#glossary\">Glossary</a>"
+          "<a href=\"results.json\">results.json</a></nav></header>\n", f);
     if (d->plots_note) {
         fputs("<p class=\"note\">", f);
         esc(f, d->plots_note);
@@ -430,9 +582,12 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
     ns_report_verdicts_html(d, f);
 
     fputs("<section id=\"matrix\"><h2>Worst bits of error: normalizer &times; policy</h2>\n"
-          "<p>Each cell: the worst error, in bits of the output format (log<sub>2</sub>(1 + ulps)), of that algorithm in that "
-          "policy over the inputs of the suite whose outputs are finite, with sequential sums; a dark bar and a badge give "
-          "the share of inputs with a NaN or infinite output where the reference is finite. Hover a cell for its numbers.</p>\n"
+          "<p>Each cell: the worst error, in bits of the output format (log<sub>2</sub>(1 + ulps); see the "
+          "<a href=\"#glossary\">glossary</a>), of that algorithm in that policy over the inputs of the suite whose "
+          "outputs are finite, with sequential sums, and under it the median input's; a dark bar and a badge give the "
+          "share of inputs with a NaN or infinite output where the reference is finite. Every number links to the input "
+          "behind it and the command that replays it. &Delta;: the change of the worst bits since the baseline, when "
+          "one of the same suite was given.</p>\n"
           "<p class=\"legend\"><span class=\"b0\">&le; 1 bit</span><span class=\"b1\">&le; 2</span><span class=\"b2\">&le; 4</span>"
           "<span class=\"b3\">&le; p/2 (half the precision)</span><span class=\"b4\">more than p/2</span>"
           "<span class=\"b5\">&ge; p: no correct bit</span><span class=\"bx\">no finite output</span></p>\n", f);
@@ -476,10 +631,15 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
     figure(f, d, "real-sum");
     fputs("</section>\n", f);
 
-    fputs("<section id=\"plots\"><h2>Plots</h2>\n<p>The gradient gain &Vert;dx&Vert; / &Vert;g&Vert; of each family against "
-          "the logit scale: a gain that collapses means vanishing gradients, one that explodes means exploding ones. "
-          "Every algorithm's error against scale and against row length is in its card below.</p>\n", f);
-    figure(f, d, "gradient-gain");
+    fputs("<section id=\"plots\"><h2>Gradient gain</h2>\n<p>The gradient gain &Vert;dx&Vert; / &Vert;g&Vert; of "
+          "each family against the logit scale, true and as computed in fp16 by the family's sturdiest algorithm; crosses "
+          "mark where the computed gain is NaN or zero (bottom) or infinite (top). Every algorithm's error against scale "
+          "and against row length is in its card below.</p>\n", f);
+    for (const ns_family *const *fam = ns_families(); *fam; fam++) {
+        char name[128];
+        ns_report_plot_stem(name, sizeof name, "gain", (*fam)->name);
+        figure_as(f, d, name, "small");
+    }
     fputs("</section>\n", f);
 
     if (d->nreal) {
@@ -507,8 +667,10 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++)
             if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) != d->ntargets)
                 card(f, d, *fam, a);
-    fputs("</section>\n<p class=\"small\">Verdicts: ", f);
+    fputs("</section>\n", f);
+    glossary(f, d);
+    fputs("<p class=\"small\">Verdicts: ", f);
     esc(f, ns_verdict_summary());
-    fputs(". Written by normstab report; docs/report.md explains every number.</p>\n</body></html>\n", f);
+    fputs(".</p>\n</body></html>\n", f);
     return 0;
 }

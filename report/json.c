@@ -37,6 +37,9 @@ static cJSON *summary_json(const ns_summary *s)
     cJSON_AddNumberToObject(m, "contract_breaks", (double)s->contract_breaks);
     ns_json_add_number(m, "max_kappa", s->max_kappa);
     ns_json_add_number(m, "max_stability", s->max_stability);
+    ns_json_add_number(m, "median_bits", s->median_bits);
+    ns_json_add_number(m, "p90_bits", s->p90_bits);
+    ns_json_add_number(m, "p99_bits", s->p99_bits);
     return m;
 }
 
@@ -51,6 +54,28 @@ static cJSON *case_json(const ns_case *c)
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
     cJSON_AddStringToObject(o, "seed", seed);      /* a string: 64 bits do not fit a JSON double */
     return o;
+}
+
+/* The input behind one of target t's numbers, with its command. */
+static cJSON *behind_json(const ns_report_data *d, size_t t, ns_behind role)
+{
+    size_t c = d->summary[t].behind[role];
+    const ns_metrics *m = &d->metrics[t * d->ncases + c];
+    cJSON *w = cJSON_CreateObject();
+    cJSON_AddStringToObject(w, "role", ns_behind_name(role));
+    cJSON_AddNumberToObject(w, "case", (double)c);
+    char buf[512];
+    ns_case_describe(&d->cases[c], buf, sizeof buf);
+    cJSON_AddStringToObject(w, "input", buf);
+    ns_json_add_number(w, "max_bits", m->max_bits);
+    ns_json_add_number(w, "grad_max_bits", m->grad_max_bits);
+    ns_json_add_number(w, "contract_ulps", m->contract_ulps);
+    cJSON_AddBoolToObject(w, "within_contract", m->within_contract);
+    cJSON_AddNumberToObject(w, "nan_count", (double)m->nan_count);
+    cJSON_AddNumberToObject(w, "inf_count", (double)m->inf_count);
+    ns_case_replay(&d->cases[c], &d->targets[t], d->program, buf, sizeof buf);
+    cJSON_AddStringToObject(w, "replay", buf);
+    return w;
 }
 
 int ns_report_write_json(const ns_report_data *d, FILE *f)
@@ -81,23 +106,10 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             cJSON_AddStringToObject(r, "reference", tg->family->plugin->reference);
         }
         cJSON_AddItemToObject(r, "metrics", summary_json(s));
-        cJSON *worst = cJSON_AddArrayToObject(r, "worst");
-        for (size_t k = 0; k < s->nworst; k++) {
-            const ns_case *c = &d->cases[s->worst[k]];
-            const ns_metrics *m = &d->metrics[t * d->ncases + s->worst[k]];
-            cJSON *w = cJSON_CreateObject();
-            cJSON_AddNumberToObject(w, "case", (double)s->worst[k]);
-            char buf[5120];
-            ns_case_describe(c, buf, sizeof buf);
-            cJSON_AddStringToObject(w, "input", buf);
-            ns_json_add_number(w, "max_bits", m->max_bits);
-            ns_json_add_number(w, "contract_ulps", m->contract_ulps);
-            cJSON_AddBoolToObject(w, "within_contract", m->within_contract);
-            cJSON_AddNumberToObject(w, "nan_count", (double)m->nan_count);
-            ns_case_replay(c, tg, d->program, buf, sizeof buf);
-            cJSON_AddStringToObject(w, "replay", buf);
-            cJSON_AddItemToArray(worst, w);
-        }
+        cJSON *behind = cJSON_AddArrayToObject(r, "behind");
+        for (size_t k = 0; k < NS_BEHIND_COUNT; k++)
+            if (s->behind[k] != NS_NO_CASE)
+                cJSON_AddItemToArray(behind, behind_json(d, t, (ns_behind)k));
         cJSON_AddItemToArray(results, r);
     }
 

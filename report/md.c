@@ -13,9 +13,11 @@ static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
 {
     const ns_summary *s = &d->summary[t];
     char b[32];
-    ns_fmt_bits(b, sizeof b, s->max_bits_finite);
-    bool broken = s->max_bits_finite > ns_half_precision_bits(d->targets[t].policy);
+    double shown = ns_fmt_bits(b, sizeof b, s->max_bits_finite);
+    bool broken = shown > ns_half_precision_bits(d->targets[t].policy);
     fprintf(f, " %s%s%s", broken ? "**" : "", b, broken ? "**" : "");
+    if (!isnan(s->median_bits))
+        fprintf(f, " (median %.1f)", s->median_bits);
     if (s->nan_rate > 0)
         fprintf(f, " NaN %.0f%%", 100 * s->nan_rate);
     if (s->inf_rate > 0)
@@ -60,8 +62,9 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
         }
 
     fprintf(f, "## Worst bits of error over the suite (sequential sums)\n\n"
-               "Bits of error in the output format over the inputs with finite outputs "
-               "(**bold**: more than half the precision, p/2 bits); NaN/inf: share of inputs with such an output "
+               "Bits of error in the output format, log2(1 + ulps), the worst over the inputs with finite outputs "
+               "and in brackets the median input's (**bold**: more than half the precision, p/2 bits); "
+               "log-probabilities count ulps of max(|y|, 1); NaN/inf: share of inputs with such an output "
                "where the reference is finite; broken: inputs on which the contract was broken.\n\n");
     policy_header(f, d, "normalizer");
     for (const ns_family *const *fam = ns_families(); *fam; fam++)
@@ -138,9 +141,11 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             size_t best_t = d->ntargets, best_c = 0;
             double worst = -1;
             for (size_t t = 0; t < d->ntargets; t++) {
-                if (d->targets[t].alg != a || d->targets[t].sum != NS_SUM_SEQ || !d->summary[t].nworst)
+                const size_t *behind = d->summary[t].behind;
+                size_t c = behind[NS_BEHIND_NAN] != NS_NO_CASE ? behind[NS_BEHIND_NAN]
+                         : behind[NS_BEHIND_INF] != NS_NO_CASE ? behind[NS_BEHIND_INF] : behind[NS_BEHIND_MAX];
+                if (d->targets[t].alg != a || d->targets[t].sum != NS_SUM_SEQ || c == NS_NO_CASE)
                     continue;
-                size_t c = d->summary[t].worst[0];
                 const ns_metrics *m = &d->metrics[t * d->ncases + c];
                 double score = m->nan_count + m->inf_count ? 1e9 : m->max_ulps / m->contract_ulps;
                 if (score > worst) {

@@ -384,6 +384,4 @@ void ns_report_data_free(ns_report_data *d)
     free(d->real_targets);
     free(d->real_metrics);
     free(d->real_summary);
-    for (size_t i = 0; i < d->nplots; i++)
-        free(d->plots[i].svg);
 }

@@ -1,7 +1,7 @@
 /* The report's plots: data files and gnuplot scripts in plots/, drawn as SVG
  * by gnuplot (one process per plot, so that one bad plot spoils nothing
- * else; as many processes at a time as the report has threads), then read
- * back to be inlined into the page. */
+ * else; as many processes at a time as the report has threads), which the
+ * page shows as images. */
 #include "../util/file.h"
 #include "data.h"
 
@@ -26,6 +26,7 @@
 typedef struct series {
     char label[96];
     int color, dash;
+    int marks;                    /* drawn as crosses, no line: the NaN/inf/underflow points */
     size_t n;
     double x[256], y[256];
 } series;
@@ -67,6 +68,7 @@ static series *series_add(plot *p, const char *label, int color, int dash)
     snprintf(s->label, sizeof s->label, "%s", label);
     s->color = color;
     s->dash = dash;
+    s->marks = 0;
     s->n = 0;
     return s;
 }
@@ -172,9 +174,13 @@ static int write_plot_files(const plot *p, const char *dir)
         fputs(first ? "plot " : ", \\\n     ", f);
         first = 0;
         static const int points[] = { 7, 5, 9, 11 };   /* circles, squares, triangles: past ten colours */
-        fprintf(f, "\"%s.dat\" index %zu using 1:2 with %s lc rgb \"%s\" dt %d lw 1.6", p->name, k,
-                p->lines_only ? "lines" : "linespoints", palette[s->color % 10], s->dash);
-        if (!p->lines_only)
+        if (s->marks)
+            fprintf(f, "\"%s.dat\" index %zu using 1:2 with points lc rgb \"%s\" pt 2 ps 1.3 lw 2", p->name, k,
+                    palette[s->color % 10]);
+        else
+            fprintf(f, "\"%s.dat\" index %zu using 1:2 with %s lc rgb \"%s\" dt %d lw 1.6", p->name, k,
+                    p->lines_only ? "lines" : "linespoints", palette[s->color % 10], s->dash);
+        if (!p->lines_only && !s->marks)
             fprintf(f, " pt %d ps 0.45", points[s->color / 10 % 4]);
         fputs(" title ", f);
         gp_string(f, s->label);
@@ -218,54 +224,6 @@ static int run_gnuplot(const char *prog, const char *dir, const char *name)
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }
 
-/* The SVG of plot k as it goes into the page: from "<svg" on, every id and
- * reference to an id prefixed with "pK-" so that plots do not share ids. */
-static char *inline_svg(const char *dir, const char *name, size_t k)
-{
-    char path[4096 + 128];
-    snprintf(path, sizeof path, "%s/%s.svg", dir, name);
-    char *in = ns_file_read(path, SVG_MAX_BYTES, NULL);
-    if (!in)
-        return NULL;
-    const char *start = strstr(in, "<svg");
-    if (!start) {
-        free(in);
-        return NULL;
-    }
-    char prefix[16];
-    int plen = snprintf(prefix, sizeof prefix, "p%zu-", k);
-    static const char *const marks[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
-    size_t count = 0;
-    for (const char *p = start; *p; p++)
-        for (size_t m = 0; m < 5; m++)
-            if (strncmp(p, marks[m], strlen(marks[m])) == 0)
-                count++;
-    char *out = malloc(strlen(start) + count * (size_t)plen + 1), *o = out;
-    if (!out) {
-        free(in);
-        return NULL;
-    }
-    for (const char *p = start; *p;) {
-        size_t m = 0;
-        for (; m < 5; m++)
-            if (strncmp(p, marks[m], strlen(marks[m])) == 0)
-                break;
-        if (m < 5) {
-            size_t ml = strlen(marks[m]);
-            memcpy(o, p, ml);
-            o += ml;
-            p += ml;
-            memcpy(o, prefix, (size_t)plen);
-            o += plen;
-        } else {
-            *o++ = *p++;
-        }
-    }
-    *o = '\0';
-    free(in);
-    return out;
-}
-
 typedef struct drawer {
     ns_report_data *d;
     const char *dir;
@@ -283,7 +241,7 @@ static int emit(drawer *w, plot *p)
         snprintf(rp->name, sizeof rp->name, "%s", p->name);
         snprintf(rp->title, sizeof rp->title, "%s", p->title);
         rp->wide = p->wide;
-        rp->svg = NULL;
+        rp->drawn = 0;
     }
     free(p);
     return rc;
@@ -314,7 +272,7 @@ static void draw(drawer *w)
                 NS_OMP("omp atomic update")
                 failures++;
             } else {
-                rp->svg = inline_svg(w->dir, rp->name, k);
+                rp->drawn = 1;
             }
         }
         size_t now;
@@ -331,6 +289,29 @@ static void draw(drawer *w)
 
 static double get_gain(const ns_metrics *m) { return m->grad_gain; }
 static double get_gain_ref(const ns_metrics *m) { return m->grad_gain_ref; }
+
+/* Crosses at the points of sweep target t where a seed gave a NaN or an
+ * infinite output: those are not bits, and the line of bits (over the
+ * finite outputs) would hide them.  A cross sits on the line, or on 0
+ * where no output was finite. */
+static void nonfinite_marks(plot *p, const ns_sweep *s, size_t t, const char *label, int color)
+{
+    series *m = NULL;
+    for (size_t i = 0; i < s->npoints; i++) {
+        const ns_summary *at = &s->at[t * s->npoints + i];
+        if (at->nan_rate + at->inf_rate == 0)
+            continue;
+        if (!m) {
+            char mark[96];
+            snprintf(mark, sizeof mark, "%.80s: NaN/inf", label);
+            m = series_add(p, mark, color, 1);
+            if (!m)
+                return;
+            m->marks = 1;
+        }
+        point_add(m, s->points[i], isnan(at->max_bits) ? 0 : at->max_bits);
+    }
+}
 
 /* Max bits (over the seeds) against sigma for the given algorithms and
  * policies of the scale sweep. */
@@ -359,6 +340,8 @@ static plot *scale_plot(const ns_report_data *d, const char *name, const char *t
                 const ns_summary *at = &s->at[t * s->npoints + i];
                 point_add(se, s->points[i], sum_dev ? at->max_sum_err : at->max_bits);
             }
+            if (!sum_dev)
+                nonfinite_marks(p, s, t, label, se ? se->color : 0);
         }
     return p;
 }
@@ -388,6 +371,7 @@ static plot *length_plot(const ns_report_data *d, const char *name, const char *
             series *se = series_add(p, label, color, o + 1);
             for (size_t i = 0; i < s->npoints; i++)
                 point_add(se, s->points[i], s->at[t * s->npoints + i].max_bits);
+            nonfinite_marks(p, s, t, label, color);
         }
         color++;
     }
@@ -498,38 +482,45 @@ int ns_report_plots(ns_report_data *d, const char *dir)
         free(buf);
     }
 
-    /* Gradient gain against scale: the true gain of each family (fp32
-     * inputs) and the gain computed in fp16 by its sturdiest algorithm. */
-    plot *g = plot_new("gradient-gain", "gradient gain ||dx|| / ||g|| against logit scale (median over seeds)",
-                       "logit scale sigma (n = 16)", "||dx|| / ||g|| (solid: true; dashed: computed in fp16)");
-    if (!g)
-        return -1;
-    g->logx = 1;
-    g->logy = 1;
-    g->wide = 1;
-    g->ymin = 1e-12;       /* below and above, gradients have vanished or exploded */
-    g->ymax = 1e12;
-    int fam = 0;
-    for (const ns_family *const *f = ns_families(); *f && fam < MAX_SERIES / 2; f++) {
+    /* Gradient gain against scale, one small plot per family: the true
+     * gain (fp32 inputs) and the gain computed in fp16 by its sturdiest
+     * algorithm, with crosses where that one is NaN, infinite or zero. */
+    for (const ns_family *const *f = ns_families(); *f; f++) {
         const ns_algorithm *a = sturdiest(d, *f);
         size_t t32 = ns_sweep_find(&d->scale, a, ns_policy_find("fp32"), NS_SUM_SEQ);
         size_t t16 = ns_sweep_find(&d->scale, a, ns_policy_find("fp16"), NS_SUM_SEQ);
         if (t32 == d->scale.ntargets)
             continue;
-        series *se = series_add(g, (*f)->name, fam, 1);
+        char name[96], title[200];
+        ns_report_plot_stem(name, sizeof name, "gain", (*f)->name);
+        snprintf(title, sizeof title, "%s: gradient gain ||dx|| / ||g|| (median over seeds)", (*f)->name);
+        plot *g = plot_new(name, title, "logit scale sigma (n = 16)", "||dx|| / ||g||");
+        if (!g)
+            return -1;
+        g->logx = 1;
+        g->logy = 1;
+        g->ymin = 1e-12;   /* below and above, gradients have vanished or exploded */
+        g->ymax = 1e12;
+        series *se = series_add(g, "true", 0, 1);
         for (size_t i = 0; i < d->scale.npoints; i++)
             point_add(se, d->scale.points[i], ns_sweep_median(&d->scale, t32, i, get_gain_ref));
         if (t16 != d->scale.ntargets) {
             char label[96];
-            snprintf(label, sizeof label, "%s fp16", a->name);
-            se = series_add(g, label, fam, 2);
-            for (size_t i = 0; i < d->scale.npoints; i++)
-                point_add(se, d->scale.points[i], ns_sweep_median(&d->scale, t16, i, get_gain));
+            snprintf(label, sizeof label, "%s in fp16", a->name);
+            se = series_add(g, label, 1, 2);
+            series *lost = series_add(g, "fp16: NaN or 0 (bottom), inf (top)", 3, 1);
+            if (lost)
+                lost->marks = 1;
+            for (size_t i = 0; i < d->scale.npoints; i++) {
+                double v = ns_sweep_median(&d->scale, t16, i, get_gain);
+                point_add(se, d->scale.points[i], v);
+                if (!(v > g->ymin && v < g->ymax))
+                    point_add(lost, d->scale.points[i], isinf(v) || v >= g->ymax ? g->ymax : g->ymin);
+            }
         }
-        fam++;
+        if (emit(&w, g) != 0)
+            return -1;
     }
-    if (emit(&w, g) != 0)
-        return -1;
 
     /* One pair of plots per algorithm, for its card. */
     static const char *const every_policy[] = {

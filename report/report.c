@@ -158,6 +158,29 @@ static int finish_moves(const char *out, bool *done, char *err, size_t errlen)
     return move_into(pending, out, err, errlen);
 }
 
+/* The baseline to compare the page with: o->baseline when it reads and
+ * measured this suite and seed; otherwise NULL, with a warning when it
+ * does not read. */
+static ns_regress_baseline *baseline_of(const ns_report_opts *o, const ns_report_data *d)
+{
+    ns_regress_baseline *b = calloc(1, sizeof *b);
+    char why[512];
+    if (!b)
+        return NULL;
+    if (ns_regress_load(o->baseline, b, why, sizeof why) != 0) {
+        if (o->warn)
+            o->warn(o->progress_ctx, why);
+        free(b);
+        return NULL;
+    }
+    if (b->size != o->size || b->seed != o->seed || b->ncases != d->ncases) {
+        ns_regress_baseline_free(b);
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
 int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
 {
     char out[4096];
@@ -230,8 +253,14 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         rc = write_file(tmp, "results.json", ns_report_write_json, &d, err, errlen);
     if (rc == 0)
         rc = write_file(tmp, "report.md", ns_report_write_md, &d, err, errlen);
+    if (rc == 0 && o->baseline)
+        d.baseline = baseline_of(o, &d);
     if (rc == 0)
         rc = write_file(tmp, "index.html", ns_report_write_html, &d, err, errlen);
+    if (d.baseline) {
+        ns_regress_baseline_free(d.baseline);
+        free(d.baseline);
+    }
     if (ns_report_measure_wait(rc == 0 ? err : NULL, errlen) != 0)
         rc = -1;
     ns_report_data_free(&d);

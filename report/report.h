@@ -5,7 +5,7 @@
  * (analysis/sweep.h), the envelopes (analysis/envelope.h), a fuzzing budget
  * (fuzzing.h) and, when given, the real logits; then judges each normalizer
  * x policy (cells.h) and writes
- *   DIR/index.html    one self-contained page (inline SVG, no scripts)
+ *   DIR/index.html    one page (no scripts; the plots are images of plots/)
  *   DIR/report.md     a summary for CI
  *   DIR/results.json  {"schema", "seed", "generated", "suite", "results": [...], ...}
  *   DIR/plots/        every plot as SVG with its data (.dat) and gnuplot script (.gp)
@@ -58,6 +58,9 @@ typedef struct ns_report_opts {
     /* The fuzzing budget (fuzzing.h), in evaluations per normalizer x
      * policy: 0 none, NS_REPORT_FUZZ_DEFAULT the size's default. */
     int64_t fuzz_evals;
+    /* A results.json (regress.h's baseline) whose cells the page compares
+     * with, when it measured the same suite and seed; NULL: none. */
+    const char *baseline;
 } ns_report_opts;
 
 #define NS_REPORT_FUZZ_DEFAULT (-1)

@@ -17,7 +17,7 @@ Test(metrics, three_ulps_read_three_ulps_and_two_bits)
     double y[3] = { 0.5 + 3 * 0x1p-11, 0.25, 0.25 };
     double ulps[3];
     ns_metrics m;
-    ns_metrics_outputs(&ns_fp16, y, ref, NULL, 3, ulps, &m);
+    ns_metrics_outputs(&ns_fp16, 0, y, ref, NULL, 3, ulps, &m);
     cr_expect_eq(m.max_ulps, 3.0);
     cr_expect_eq(m.max_bits, 2.0);                 /* log2(1 + 3) */
     cr_expect_eq(m.worst, 0);
@@ -30,25 +30,65 @@ Test(metrics, three_ulps_read_three_ulps_and_two_bits)
     cr_expect(isnan(m.stability), "no kappa given: no stability");
 }
 
-Test(metrics, nan_reads_worst)
+/* A NaN or an infinity is not a number of bits: it is counted, and the
+ * bits (and their mean) are those of the other outputs. */
+Test(metrics, nan_is_counted_not_scored_as_bits)
 {
     double ref[2] = { 0.75, 0.25 };
-    double y[2] = { NAN, 0.25 };
+    double y[2] = { NAN, 0.25 + 3 * 0x1p-12 };      /* 3 ulps of fp16 at 1/4: 2 bits */
     ns_metrics m;
-    ns_metrics_outputs(&ns_fp16, y, ref, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, y, ref, NULL, 2, NULL, &m);
     cr_expect(isinf(m.max_ulps));
-    cr_expect_eq(m.max_bits, 16.0, "fp16 is 16 bits wide: the worst");
+    cr_expect_eq(m.max_bits, 2.0, "the finite output's bits, not the width of fp16");
+    cr_expect_eq(m.mean_bits, 2.0);
     cr_expect_eq(m.nan_count, 1);
     cr_expect(m.argmax_changed);
     cr_expect(isnan(m.sum_err));
-    ns_metrics_outputs(&ns_bf16, y, ref, NULL, 2, NULL, &m);
-    cr_expect_eq(m.max_bits, 16.0);
-    ns_metrics_outputs(&ns_fp32, y, ref, NULL, 2, NULL, &m);
-    cr_expect_eq(m.max_bits, 32.0);
+    double all_nan[2] = { NAN, NAN };
+    ns_metrics_outputs(&ns_fp64, 0, all_nan, ref, NULL, 2, NULL, &m);
+    cr_expect(isnan(m.max_bits), "no finite output: no bits, never 64");
     double yi[2] = { INFINITY, 0.25 };
-    ns_metrics_outputs(&ns_fp16, yi, ref, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, yi, ref, NULL, 2, NULL, &m);
     cr_expect_eq(m.inf_count, 1);
-    cr_expect_eq(m.max_bits, 16.0);
+    cr_expect_eq(m.max_bits, 0.0);
+}
+
+/* A wrong finite output counts at most p bits (no correct bit), whatever
+ * the width of the format: fp64 never reads above 53. */
+Test(metrics, bits_stop_at_the_precision)
+{
+    cr_expect_eq(ns_error_bits(&ns_fp64, 0x1p60), 53.0);
+    cr_expect_eq(ns_error_bits(&ns_fp16, 0x1p20), 11.0);
+    cr_expect(isnan(ns_error_bits(&ns_fp16, INFINITY)));
+}
+
+/* The mean is over the same outputs as the maximum: never above it. */
+Test(metrics, mean_never_exceeds_max)
+{
+    double ref[4] = { 0.5, 0.25, 0.125, 0.125 };
+    double y[4] = { 0.5 + 0x1p-11, NAN, INFINITY, 0.125 };
+    ns_metrics m;
+    ns_metrics_outputs(&ns_fp16, 0, y, ref, NULL, 4, NULL, &m);
+    cr_expect_eq(m.max_bits, 1.0);                  /* log2(1 + 1) */
+    cr_expect_eq(m.mean_bits, 0.5, "(1 + 0) / 2 over the finite outputs");
+    cr_expect_leq(m.mean_bits, m.max_bits);
+}
+
+/* Log-probabilities are held to an absolute accuracy near 0 (floor 1, as
+ * their contract says): y_ref = -2^-30 computed as 0 in fp32 is off by
+ * 2^-30, which is 2^-30 / ulp_fp32(1) = 2^-30 / 2^-23 = 2^-7 ulps of 1,
+ * log2(1 + 2^-7) bits; relative to y_ref it would be every bit. */
+Test(metrics, log_probabilities_count_absolute_error_near_zero)
+{
+    double ref[2] = { -0x1p-30, -30 };
+    double y[2] = { 0, -30 };
+    ns_metrics m;
+    ns_metrics_outputs(&ns_fp32, 1, y, ref, NULL, 2, NULL, &m);
+    cr_expect_eq(m.max_ulps, 0x1p-7);
+    cr_expect_float_eq(m.max_bits, log2(1 + 0x1p-7), 1e-15);
+    ns_metrics_outputs(&ns_fp32, 0, y, ref, NULL, 2, NULL, &m);
+    /* Relative to y_ref: 2^-30 / 2^-53 = 2^23 ulps, 23 bits of fp32's 24. */
+    cr_expect_float_eq(m.max_bits, 23.0, 1e-6);
 }
 
 /* sparsemax([1, 0.5, -1]): sorted z = 1, 0.5, -1; k(z) is the largest k with
@@ -61,18 +101,18 @@ Test(metrics, wrong_sparsemax_support_is_flagged)
 {
     ns_metrics m;
     double spurious[3] = { 0.75, 0.25, 0x1p-24 };       /* nonzero off the support */
-    ns_metrics_outputs(&ns_fp16, spurious, sparse_y, NULL, 3, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, spurious, sparse_y, NULL, 3, NULL, &m);
     cr_expect_eq(m.support_errors, 1);
     double lost[3] = { 1, 0, 0 };                          /* the 0.25 is gone */
-    ns_metrics_outputs(&ns_fp16, lost, sparse_y, NULL, 3, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, lost, sparse_y, NULL, 3, NULL, &m);
     cr_expect_eq(m.support_errors, 1);
     cr_expect(!m.argmax_changed);
-    ns_metrics_outputs(&ns_fp16, sparse_y, sparse_y, NULL, 3, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, sparse_y, sparse_y, NULL, 3, NULL, &m);
     cr_expect_eq(m.support_errors, 0);
     /* A reference below half the smallest fp16 subnormal rounds to 0 there:
      * an output of 0 is then right. */
     double tiny_ref[2] = { 1 - 0x1p-30, 0x1p-30 }, tiny_y[2] = { 1, 0 };
-    ns_metrics_outputs(&ns_fp16, tiny_y, tiny_ref, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, tiny_y, tiny_ref, NULL, 2, NULL, &m);
     cr_expect_eq(m.support_errors, 0);
 }
 
@@ -97,15 +137,15 @@ Test(metrics, negatives_and_argmax)
 {
     double ref[2] = { 0.4, 0.6 }, y[2] = { 0.6, 0.4 }, neg[2] = { -0x1p-24, 1 };
     ns_metrics m;
-    ns_metrics_outputs(&ns_fp16, y, ref, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, y, ref, NULL, 2, NULL, &m);
     cr_expect(m.argmax_changed);
-    ns_metrics_outputs(&ns_fp16, neg, ref, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, neg, ref, NULL, 2, NULL, &m);
     cr_expect_eq(m.negatives, 1);
     /* Ties in the reference: either maximum is right. */
     double tie[2] = { 0.5, 0.5 }, first[2] = { 0.5, 0.25 }, second[2] = { 0.25, 0.5 };
-    ns_metrics_outputs(&ns_fp16, first, tie, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, first, tie, NULL, 2, NULL, &m);
     cr_expect(!m.argmax_changed);
-    ns_metrics_outputs(&ns_fp16, second, tie, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, second, tie, NULL, 2, NULL, &m);
     cr_expect(!m.argmax_changed);
 }
 
@@ -115,7 +155,7 @@ Test(metrics, stability_is_ulps_over_one_plus_kappa)
     double ref[3] = { 0.5, 0.25, 0.25 }, y[3] = { 0.5 + 3 * 0x1p-11, 0.25, 0.25 };
     double kappa[3] = { 1, 0, 0 };
     ns_metrics m;
-    ns_metrics_outputs(&ns_fp16, y, ref, kappa, 3, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, y, ref, kappa, 3, NULL, &m);
     cr_expect_eq(m.stability, 1.5);
 }
 
@@ -292,15 +332,15 @@ Test(metrics, infinite_reference_is_no_inf_finding)
 {
     double ref[2] = { 0, -INFINITY }, y[2] = { 0, -INFINITY };
     ns_metrics m;
-    ns_metrics_outputs(&ns_fp16, y, ref, NULL, 2, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, y, ref, NULL, 2, NULL, &m);
     cr_expect_eq(m.inf_count, 0);
     cr_expect_eq(m.max_ulps, 0.0);
     /* A reference beyond the format's range rounds to inf there: inf is right. */
     double big_ref[1] = { 1e6 }, big_y[1] = { INFINITY };
-    ns_metrics_outputs(&ns_fp16, big_y, big_ref, NULL, 1, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, big_y, big_ref, NULL, 1, NULL, &m);
     cr_expect_eq(m.inf_count, 0);
     cr_expect_eq(m.max_ulps, 0.0);
     double fin_ref[1] = { 1e4 };
-    ns_metrics_outputs(&ns_fp16, big_y, fin_ref, NULL, 1, NULL, &m);
+    ns_metrics_outputs(&ns_fp16, 0, big_y, fin_ref, NULL, 1, NULL, &m);
     cr_expect_eq(m.inf_count, 1);
 }

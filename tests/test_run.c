@@ -113,7 +113,7 @@ static ns_metrics made(double bits, size_t nans, double stab)
     ns_metrics m;
     memset(&m, 0, sizeof m);
     m.defined = true;
-    m.max_bits = nans ? 16 : bits;
+    m.max_bits = bits;                      /* of the finite outputs */
     m.max_ulps = nans ? INFINITY : exp2(bits) - 1;
     m.contract_ulps = 4;                    /* 2.32 bits: the 3-bit cases break it */
     m.within_contract = !nans && m.max_ulps <= m.contract_ulps;
@@ -138,16 +138,37 @@ Test(run, summary_of_cases)
     ns_summarize(m, 5, &s);
     cr_expect_eq(s.cases, 4);
     cr_expect_eq(s.nan_rate, 0.25);
-    cr_expect_eq(s.max_bits, 16.0);
+    cr_expect_eq(s.max_bits, 3.0, "the NaN is a rate, not bits");
     cr_expect_eq(s.max_bits_finite, 3.0);
     cr_expect_eq(s.max_sum_err, 0.003);
     cr_expect_eq(s.max_stability, 7.0, "over finite cases");
     cr_expect_eq(s.contract_breaks, 3, "the NaN case and both 3-bit cases");
-    cr_expect_float_eq(s.mean_bits, (0.5 + 1.5 + 1 + 1.5) / 4, 1e-15);
-    cr_assert_eq(s.nworst, 3);
-    cr_expect_eq(s.worst[0], 2, "the NaN case first");
-    cr_expect_eq(s.worst[1], 3, "then 3 bits with the larger stability ratio");
-    cr_expect_eq(s.worst[2], 1);
+    cr_expect_float_eq(s.mean_bits, (0.5 + 1.5 + 1.5) / 3, 1e-15, "over the finite cases, as the max");
+    cr_expect_eq(s.behind[NS_BEHIND_MAX], 1, "the first case with 3 bits");
+    cr_expect_eq(s.behind[NS_BEHIND_NAN], 2);
+    cr_expect_eq(s.behind[NS_BEHIND_INF], NS_NO_CASE);
+    cr_expect_eq(s.behind[NS_BEHIND_BROKEN], 2, "infinitely beyond its bound");
+}
+
+/* Quantiles by nearest rank over the finite cases, each the error of the
+ * case named behind it: bits 0..9 over ten cases give median 4 (rank 5),
+ * p90 8 (rank 9), p99 9 (rank 10). */
+Test(run, quantiles_name_their_cases)
+{
+    ns_metrics m[11];
+    for (int i = 0; i < 10; i++)
+        m[i] = made(9 - i, 0, 0);
+    m[10] = made(12, 1, NAN);               /* a NaN case: a rate, outside the distribution */
+    ns_summary s;
+    ns_summarize(m, 11, &s);
+    cr_expect_eq(s.median_bits, 4.0);
+    cr_expect_eq(s.behind[NS_BEHIND_MEDIAN], 5);
+    cr_expect_eq(s.p90_bits, 8.0);
+    cr_expect_eq(s.behind[NS_BEHIND_P90], 1);
+    cr_expect_eq(s.p99_bits, 9.0);
+    cr_expect_eq(s.max_bits_finite, 9.0);
+    cr_expect_eq(s.behind[NS_BEHIND_MAX], 0);
+    cr_expect_leq(s.mean_bits, s.max_bits_finite);
 }
 
 Test(run, describe_and_replay)
@@ -163,13 +184,13 @@ Test(run, describe_and_replay)
     ns_case given = { .x = row, .n = 2, .label = "data/x.txt", .label_index = 4, .seed = 7 };
     ns_case_replay(&given, &t, "normstab", buf, sizeof buf);
     cr_expect_str_eq(buf, "grep -v -e '^#' -e '^$' 'data/x.txt' | sed -n '5p' | "
-                          "normstab check -n softmax.lse -p bf16 --sum kahan --seed 7");
+                          "build/normstab check -n softmax.lse -p bf16 --sum kahan --seed 7");
     /* A hostile file name stays one shell word: ' becomes '\'' (POSIX sh
      * quoting, written out by hand). */
     given.label = "a'b;$(c) d";
     ns_case_replay(&given, &t, "normstab", buf, sizeof buf);
     cr_expect_str_eq(buf, "grep -v -e '^#' -e '^$' 'a'\\''b;$(c) d' | sed -n '5p' | "
-                          "normstab check -n softmax.lse -p bf16 --sum kahan --seed 7");
+                          "build/normstab check -n softmax.lse -p bf16 --sum kahan --seed 7");
 }
 
 /* Whether every seed of the envelope search keeps the contract for target

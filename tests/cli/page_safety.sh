@@ -25,12 +25,12 @@ m="$out/report.md"
 [ -s "$h" ] && [ -s "$m" ] || fail "no index.html or report.md"
 
 # Nothing raw: no markup from outside, in either file.
-for raw in '<script' '</script' '<img' '<svg onload' '<i>fam' 'k<i>' '<b>"softmax' '<!--' 'd<i>&'; do
+for raw in '<script' '</script' '<img src=x' '<svg onload' '<i>fam' 'k<i>' '<b>"softmax' '<!--' 'd<i>&'; do
     for f in "$h" "$m"; do
         grep -qF -- "$raw" "$f" && fail "$(basename "$f") holds '$raw' unescaped: $(grep -F -- "$raw" "$f" | head -n 1)"
     done
 done
-# The page's only <svg> elements are the plots (inline, from gnuplot) and no
+# The page's only <img> elements are the plots (files of plots/) and no
 # attribute is opened by a name: no onerror=, onload= outside text.
 grep -Eq '<[^>]*on(error|load)=' "$h" && fail "an event handler attribute in the page"
 # The quote of the summary cannot end an attribute: titles hold &quot;.
