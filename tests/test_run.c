@@ -178,17 +178,17 @@ Test(run, describe_and_replay)
     char buf[512];
     ns_case_describe(&c, buf, sizeof buf);
     cr_expect_str_eq(buf, "normal sigma=4 n=16 seed=99");
-    ns_case_replay(&c, &t, "normstab", buf, sizeof buf);
-    cr_expect_str_eq(buf, "normstab check -n softmax.lse -p bf16 --sum kahan --gen normal=4 --length 16 --seed 99");
+    ns_case_replay(&c, &t, "build/normstab", buf, sizeof buf);
+    cr_expect_str_eq(buf, "build/normstab check -n softmax.lse -p bf16 --sum kahan --gen normal=4 --length 16 --seed 99");
     double row[2] = { 1, 2 };
     ns_case given = { .x = row, .n = 2, .label = "data/x.txt", .label_index = 4, .seed = 7 };
-    ns_case_replay(&given, &t, "normstab", buf, sizeof buf);
+    ns_case_replay(&given, &t, "build/normstab", buf, sizeof buf);
     cr_expect_str_eq(buf, "grep -v -e '^#' -e '^$' 'data/x.txt' | sed -n '5p' | "
                           "build/normstab check -n softmax.lse -p bf16 --sum kahan --seed 7");
     /* A hostile file name stays one shell word: ' becomes '\'' (POSIX sh
      * quoting, written out by hand). */
     given.label = "a'b;$(c) d";
-    ns_case_replay(&given, &t, "normstab", buf, sizeof buf);
+    ns_case_replay(&given, &t, "build/normstab", buf, sizeof buf);
     cr_expect_str_eq(buf, "grep -v -e '^#' -e '^$' 'a'\\''b;$(c) d' | sed -n '5p' | "
                           "build/normstab check -n softmax.lse -p bf16 --sum kahan --seed 7");
 }
