@@ -27,9 +27,9 @@ static void widen(ns_format *w, const ns_format *f, int which)
 
 void ns_policy_widen(ns_wide_policy *w, const ns_policy *p, int which)
 {
-    const ns_format *src[3] = { p->io, p->elem, p->acc };
-    const ns_format *dst[3];
-    for (int k = 0; k < 3; k++) {
+    const ns_format *src[5] = { p->io, p->elem, p->acc, p->out, p->tot };
+    const ns_format *dst[5];
+    for (int k = 0; k < 5; k++) {
         dst[k] = &w->format[k];
         for (int j = 0; j < k; j++)
             if (src[j] == src[k])
@@ -41,6 +41,8 @@ void ns_policy_widen(ns_wide_policy *w, const ns_policy *p, int which)
     w->policy.io = dst[0];
     w->policy.elem = dst[1];
     w->policy.acc = dst[2];
+    w->policy.out = dst[3];
+    w->policy.tot = dst[4];
 }
 
 static bool breaks(int broken, ns_kind kind)

@@ -24,7 +24,7 @@
  * The policy points into the formats: not to be copied. */
 enum { NS_WIDE_ABOVE = 0, NS_WIDE_BELOW = 1 };
 typedef struct ns_wide_policy {
-    ns_format format[3];
+    ns_format format[5];        /* in, work, acc, out, tot */
     ns_policy policy;           /* same name as the original: the same promises */
 } ns_wide_policy;
 

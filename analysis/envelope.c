@@ -236,7 +236,7 @@ ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size
 {
     static const ns_sum_order seq[] = { NS_SUM_SEQ };
     size_t nt;
-    ns_target *t = ns_targets_make(NULL, seq, 1, &nt);
+    ns_target *t = ns_targets_make(eo->policies, seq, 1, &nt);
     ns_envelope *env = calloc(nt + 1, sizeof *env);
     size_t *task_of = calloc(nt + 1, sizeof *task_of);
     if (!t || !env || !task_of) {
@@ -249,7 +249,7 @@ ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size
         env[i].target = t[i];
         size_t j = 0;
         for (; j < i; j++)
-            if (t[j].family == t[i].family && t[j].policy->io == t[i].policy->io)
+            if (t[j].family == t[i].family && ns_policy_same_inputs(t[j].policy, t[i].policy))
                 break;
         task_of[i] = j < i ? task_of[j] : ntasks++;
     }

@@ -25,6 +25,7 @@ typedef struct ns_envelope_opts {
     double length_tol;
     size_t length_seeds;        /* 0: seeds */
     uint64_t seed;
+    const ns_policy *const *policies;   /* NULL: the named policies (ns_policies) */
 } ns_envelope_opts;
 
 typedef struct ns_envelope {

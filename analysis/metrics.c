@@ -290,7 +290,7 @@ int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n
 {
     if (ns_metrics_reserve(s, n) != 0)
         return -1;
-    const ns_format *io = job->policy->io, *acc = job->policy->acc;
+    const ns_format *io = job->policy->out, *acc = job->policy->acc;   /* io: where outputs are stored */
     ns_probe probe;
     ns_probe_reset(&probe);
     if (ns_job_forward(job, xr, s->y, n, &probe) != 0)

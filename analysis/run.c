@@ -91,7 +91,7 @@ static int by_group(const void *pa, const void *pb)
 
 static bool same_group(const ns_target *a, const ns_target *b, bool per_policy)
 {
-    return a->family == b->family && a->policy->io == b->policy->io &&
+    return a->family == b->family && ns_policy_same_inputs(a->policy, b->policy) &&
            (!per_policy || a->policy == b->policy);
 }
 

@@ -83,7 +83,8 @@ void ns_promise_describe(const ns_promise *p, ns_kind kind, char *buf, size_t le
         break;
     case NS_KIND_GRADIENT:
         ns_bound_describe(&p->gradient, b, sizeof b);
-        snprintf(buf, len, "the contract promises finite gradients within %s", b);
+        snprintf(buf, len, "the contract promises finite gradients within %s (and 3 ulps more "
+                 "where the outputs the backward pass reads are stored coarser than it works)", b);
         break;
     default: snprintf(buf, len, "the contract promises no negative weight"); break;
     }
@@ -130,5 +131,5 @@ const char *ns_verdict_summary(void)
 
 double ns_half_precision_bits(const ns_policy *p)
 {
-    return p->io->p / 2.0;
+    return p->out->p / 2.0;
 }

@@ -1,5 +1,6 @@
-/* Benchmark: the cost of rounding one value into fp16 and bf16 (ns_round),
- * as ratios to baselines measured in the same run on the same inputs:
+/* Benchmark: the cost of rounding one value into fp16, bf16 and e4m3
+ * (ns_round), as ratios to baselines measured in the same run on the same
+ * inputs (e4m3 on inputs of its own range):
  *   f16c        the hardware conversion float -> half -> float (F16C,
  *               _cvtss_sh with round-to-nearest, then _cvtsh_ss), scalar;
  *   float_add   one float addition, x + 1.0f, widened to double;
@@ -29,6 +30,7 @@
 
 #include "../formats/emulate.h"
 #include "../formats/format.h"
+#include "../formats/mx.h"
 #include "../util/clock.h"
 
 #define N 4096
@@ -41,6 +43,7 @@
 
 static float in_f[N];
 static double in_d[N];
+static double in_e4m3[N];
 static double out[N];
 static volatile double sink;
 
@@ -108,6 +111,28 @@ static void k_round_bf16(void)
     }
 }
 
+/* e4m3 has no inline path: the generic rounding through the format's
+ * function, as every format of SPEC section 6 is rounded. */
+static void k_round_e4m3(void)
+{
+    for (int i = 0; i < N; i++) {
+        double x = in_e4m3[i];
+        OPAQUE_D(x);
+        double d = ns_round(&ns_e4m3, x);
+        OPAQUE_D(d);
+        out[i] = d;
+    }
+}
+
+/* mxfp8-e4m3: blocks of 32 sharing one scale (the time per value; the
+ * figure is per block). */
+static ns_mx mxfp8;
+
+static void k_round_mxfp8(void)
+{
+    ns_mx_round(&mxfp8, NS_MX_BLOCK, in_d, out, N);
+}
+
 /* The generic rounding called through the format's function pointer (what
  * ns_round costs for a format without an inline path). */
 static void k_round_fp16_pointer(void)
@@ -156,6 +181,8 @@ static kernel kernels[] = {
     { "float_cast_ns", k_float_cast, 200, INFINITY },
     { "round_fp16_ns", k_round_fp16, 200, INFINITY },
     { "round_bf16_ns", k_round_bf16, 200, INFINITY },
+    { "round_e4m3_ns", k_round_e4m3, 200, INFINITY },
+    { "round_mxfp8_e4m3_ns", k_round_mxfp8, 100, INFINITY },
     { "round_fp16_runtime_format_ns", k_round_fp16_runtime, 200, INFINITY },
     { "round_fp16_pointer_ns", k_round_fp16_pointer, 200, INFINITY },
     { "mpfr_round_fp16_ns", k_emu_fp16, 2, INFINITY },
@@ -172,7 +199,8 @@ static double best_of(const char *name)
 
 /* Inputs as a kernel sees them: magnitudes 2^-12 .. 2^12 (normal fp16 and
  * bf16 values, the common case), random significands and signs, from a fixed
- * seed (splitmix64). */
+ * seed (splitmix64); for e4m3 the same significands at magnitudes 2^-6 ..
+ * 2^8, its normal range. */
 static void make_inputs(void)
 {
     uint64_t s = 0x9e3779b97f4a7c15u;
@@ -187,6 +215,7 @@ static void make_inputs(void)
         float x = (float)ldexp((z & 1) ? -m : m, e);
         in_f[i] = x;
         in_d[i] = x;
+        in_e4m3[i] = ldexp((z & 1) ? -m : m, (int)((z >> 16) % 14) - 6);
     }
 }
 
@@ -231,6 +260,11 @@ int main(int argc, char **argv)
         return 2;
     }
     make_inputs();
+    char err[128];
+    if (ns_mx_parse("mxfp8-e4m3", &mxfp8, err, sizeof err) != 0) {
+        fprintf(stderr, "bench-round: %s\n", err);
+        return 2;
+    }
     for (int t = 0; t < TRIALS; t++)             /* interleaved: drift hits all alike */
         for (size_t k = 0; k < NKERNELS; k++) {
             kernel *K = &kernels[k];
@@ -247,9 +281,11 @@ int main(int argc, char **argv)
     double f16c = best_of("f16c_ns"), fadd = best_of("float_add_ns");
     double fcast = best_of("float_cast_ns");
     double r16 = best_of("round_fp16_ns"), rbf = best_of("round_bf16_ns");
+    double r8 = best_of("round_e4m3_ns");
     struct { const char *name; double v; } ratios[] = {
         { "round_fp16_vs_f16c", r16 / f16c },
         { "round_bf16_vs_f16c", rbf / f16c },
+        { "round_e4m3_vs_f16c", r8 / f16c },
         { "round_fp16_runtime_format_vs_f16c", best_of("round_fp16_runtime_format_ns") / f16c },
         { "round_fp16_pointer_vs_f16c", best_of("round_fp16_pointer_ns") / f16c },
         { "round_fp16_vs_float_add", r16 / fadd },
@@ -271,10 +307,15 @@ int main(int argc, char **argv)
         printf("%-36s %12.3f\n", ratios[k].name, ratios[k].v);
         cJSON_AddNumberToObject(fig, ratios[k].name, ratios[k].v);
     }
-    int aim_met = r16 / f16c <= 1.5;
+    int aim_met = r16 / f16c <= 1.5, aim8_met = r8 / f16c <= 1.5;
     printf("\naim round_fp16_vs_f16c <= 1.5: %s (compiler %s)\n", aim_met ? "met" : "missed",
            __VERSION__);
+    printf("aim round_e4m3_vs_f16c <= 1.5: %s\n", aim8_met ? "met" : "missed");
+    double block_ns = best_of("round_mxfp8_e4m3_ns") * NS_MX_BLOCK;
+    printf("%-36s %12.3f (aim < 50)\n", "round_mxfp8_e4m3_block32_ns", block_ns);
+    cJSON_AddNumberToObject(fig, "round_mxfp8_e4m3_block32_ns", block_ns);
     cJSON_AddBoolToObject(fig, "aim_round_fp16_vs_f16c_met", aim_met);
+    cJSON_AddBoolToObject(fig, "aim_round_e4m3_vs_f16c_met", aim8_met);
     cJSON_AddStringToObject(notes, "what", "ns per value to round one value into a format, "
         "minimum of 15 trials over 4096 L1-resident inputs (|x| in 2^-12..2^12, random), "
         "scalar loops, every result stored");
@@ -282,10 +323,14 @@ int main(int argc, char **argv)
     cJSON_AddStringToObject(notes, "float_add_ns", "(double)(x + 1.0f) for float x");
     cJSON_AddStringToObject(notes, "float_cast_ns", "(double)(float)x for double x: rounding into fp32");
     cJSON_AddStringToObject(notes, "round_fp16_ns", "ns_round(&ns_fp16, x), format known at compile time");
+    cJSON_AddStringToObject(notes, "round_e4m3_ns", "ns_round(&ns_e4m3, x) on |x| in 2^-6..2^8: "
+        "the generic ns_round_binary through the format's function");
+    cJSON_AddStringToObject(notes, "round_mxfp8_e4m3_block32_ns", "ns_mx_round of mxfp8-e4m3: "
+        "one block of 32 values (scale, then each element), on the fp16 inputs");
     cJSON_AddStringToObject(notes, "round_fp16_runtime_format_ns", "ns_round(f, x) with f = &ns_fp16 known only at run time");
     cJSON_AddStringToObject(notes, "round_fp16_pointer_ns", "f->round(f, x): the generic ns_round_binary through the function pointer");
     cJSON_AddStringToObject(notes, "mpfr_round_fp16_ns", "ns_emu_round(&ns_fp16, x): the MPFR emulation");
-    cJSON_AddStringToObject(notes, "aim", "round_fp16_vs_f16c <= 1.5");
+    cJSON_AddStringToObject(notes, "aim", "round_fp16_vs_f16c <= 1.5, round_e4m3_vs_f16c <= 1.5");
     cJSON_AddStringToObject(notes, "compiler", __VERSION__);
     int rc = 0;
     if (write_json(path, root) != 0) {

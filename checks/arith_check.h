@@ -133,52 +133,42 @@ static inline void chk_mpfr_leave(chk_mpfr_saved s)
     mpfr_set_emax(s.emax);
 }
 
-static inline double chk_mpfr_unary(const chk_geom *g, chk_mpfr1 fn, double x)
+/* The operation on the nin doubles in[] (fn1 for one, fn2 for two, fma for
+ * three), each read exactly in the wide range, rounded once into g. */
+static inline double chk_mpfr_op(const chk_geom *g, chk_mpfr1 fn1, chk_mpfr2 fn2, int nin, const double *in)
 {
-    mpfr_t a, r;
-    mpfr_init2(a, 53);
+    mpfr_t a[3], r;
+    for (int i = 0; i < nin; i++) {
+        mpfr_init2(a[i], 53);
+        mpfr_set_d(a[i], in[i], MPFR_RNDN);
+    }
     mpfr_init2(r, g->p);
-    mpfr_set_d(a, x, MPFR_RNDN);                 /* exact, in the wide range */
     chk_mpfr_saved s = chk_mpfr_enter(g);
-    int t = fn(r, a, MPFR_RNDN);
+    int t = nin == 1 ? fn1(r, a[0], MPFR_RNDN)
+          : nin == 2 ? fn2(r, a[0], a[1], MPFR_RNDN)
+          : mpfr_fma(r, a[0], a[1], a[2], MPFR_RNDN);
     mpfr_subnormalize(r, t, MPFR_RNDN);
     chk_mpfr_leave(s);
     double d = mpfr_get_d(r, MPFR_RNDN);
-    mpfr_clears(a, r, (mpfr_ptr)0);
+    for (int i = 0; i < nin; i++)
+        mpfr_clear(a[i]);
+    mpfr_clear(r);
     return d;
+}
+
+static inline double chk_mpfr_unary(const chk_geom *g, chk_mpfr1 fn, double x)
+{
+    return chk_mpfr_op(g, fn, NULL, 1, (const double[]){ x });
 }
 
 static inline double chk_mpfr_binary(const chk_geom *g, chk_mpfr2 fn, double x, double y)
 {
-    mpfr_t a, b, r;
-    mpfr_inits2(53, a, b, (mpfr_ptr)0);
-    mpfr_init2(r, g->p);
-    mpfr_set_d(a, x, MPFR_RNDN);
-    mpfr_set_d(b, y, MPFR_RNDN);
-    chk_mpfr_saved s = chk_mpfr_enter(g);
-    int t = fn(r, a, b, MPFR_RNDN);
-    mpfr_subnormalize(r, t, MPFR_RNDN);
-    chk_mpfr_leave(s);
-    double d = mpfr_get_d(r, MPFR_RNDN);
-    mpfr_clears(a, b, r, (mpfr_ptr)0);
-    return d;
+    return chk_mpfr_op(g, NULL, fn, 2, (const double[]){ x, y });
 }
 
 static inline double chk_mpfr_fma(const chk_geom *g, double x, double y, double z)
 {
-    mpfr_t a, b, c, r;
-    mpfr_inits2(53, a, b, c, (mpfr_ptr)0);
-    mpfr_init2(r, g->p);
-    mpfr_set_d(a, x, MPFR_RNDN);
-    mpfr_set_d(b, y, MPFR_RNDN);
-    mpfr_set_d(c, z, MPFR_RNDN);
-    chk_mpfr_saved s = chk_mpfr_enter(g);
-    int t = mpfr_fma(r, a, b, c, MPFR_RNDN);
-    mpfr_subnormalize(r, t, MPFR_RNDN);
-    chk_mpfr_leave(s);
-    double d = mpfr_get_d(r, MPFR_RNDN);
-    mpfr_clears(a, b, c, r, (mpfr_ptr)0);
-    return d;
+    return chk_mpfr_op(g, NULL, NULL, 3, (const double[]){ x, y, z });
 }
 
 /* ---- the operations: formats/arith.h beside its two MPFR references ---- */

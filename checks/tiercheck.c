@@ -381,6 +381,7 @@ static void family_init(family *fa, const ns_family *f, uint64_t seed)
 
 /* ---- one evaluation, both ways ---- */
 
+/* A row kept to be printed: what replays it, and copies of x and g. */
 typedef struct {
     uint64_t id;
     int with_g, pset;
@@ -388,6 +389,10 @@ typedef struct {
     grad_kind gkind;
     size_t n;
     double *x, *g;              /* copies */
+} kept_row;
+
+typedef struct {
+    kept_row row;
     size_t nbad, first_bad;
 } mismatch;
 
@@ -403,12 +408,7 @@ typedef struct {
 /* A result the high-precision check rejected: the first entry of one
  * route against one side. */
 typedef struct {
-    uint64_t id;
-    int with_g, pset;
-    row_kind kind;
-    grad_kind gkind;
-    size_t n;
-    double *x, *g;              /* copies */
+    kept_row row;
     const char *route, *side;
     size_t entry, nbad;
     int is_dx;
@@ -473,6 +473,17 @@ static double *copy_of(const double *v, size_t n)
     return c;
 }
 
+static kept_row keep_row(const row *rw, int with_g, size_t n)
+{
+    return (kept_row){ rw->id, with_g, rw->pset, rw->kind, rw->gkind, n, copy_of(rw->x, n), copy_of(rw->g, n) };
+}
+
+static void kept_row_free(kept_row *k)
+{
+    free(k->x);
+    free(k->g);
+}
+
 typedef struct {
     int settled_only;
     double slow_after;
@@ -533,7 +544,7 @@ static void check_highprec(const family *fa, const row *rw, int with_g, const bu
             size_t j = is_dx ? first - n : first;
             const ns_hp_bounds *other = routes[r].other + (is_dx ? n : 0);
             t->hp_first[t->nhp_first++] = (hp_mismatch){
-                rw->id, with_g, rw->pset, rw->kind, rw->gkind, n, copy_of(rw->x, n), copy_of(rw->g, n),
+                keep_row(rw, with_g, n),
                 routes[r].name, sides[s].name, j, bad, is_dx, is_dx ? sides[s].dx[j] : sides[s].y[j],
                 is_dx ? routes[r].dx[j] : routes[r].y[j],
                 plain ? other[j] : (ns_hp_bounds){ NAN, NAN } };
@@ -591,8 +602,7 @@ static void check_eval(const family *fa, const row *rw, int with_g, buffers *b, 
         return;
     t->mismatches++;
     if (t->nfirst < NFIRST)
-        t->first[t->nfirst++] = (mismatch){ rw->id, with_g, rw->pset, rw->kind, rw->gkind, n,
-                                            copy_of(rw->x, n), copy_of(rw->g, n), bad, first };
+        t->first[t->nfirst++] = (mismatch){ keep_row(rw, with_g, n), bad, first };
 }
 
 /* ---- the run over one family ---- */
@@ -626,10 +636,8 @@ static void merge(tally *into, tally *from)
     for (int i = 0; i < from->nfirst; i++) {
         if (into->nfirst < NFIRST)
             into->first[into->nfirst++] = from->first[i];
-        else {
-            free(from->first[i].x);
-            free(from->first[i].g);
-        }
+        else
+            kept_row_free(&from->first[i].row);
     }
     for (int i = 0; i < from->nslow && into->nslow < NSLOWLIST; i++)
         into->slow_list[into->nslow++] = from->slow_list[i];
@@ -642,10 +650,8 @@ static void merge(tally *into, tally *from)
     for (int i = 0; i < from->nhp_first; i++) {
         if (into->nhp_first < NFIRST)
             into->hp_first[into->nhp_first++] = from->hp_first[i];
-        else {
-            free(from->hp_first[i].x);
-            free(from->hp_first[i].g);
-        }
+        else
+            kept_row_free(&from->hp_first[i].row);
     }
 }
 
@@ -732,59 +738,65 @@ static void print_vector(FILE *out, const char *name, const double *v, size_t n)
     fprintf(out, "\n");
 }
 
+/* The row's parameters and the command that replays it. */
+static void print_replay(FILE *out, const family *fa, const kept_row *r, uint64_t seed, size_t nlong)
+{
+    fprintf(out, "  params: ");
+    print_params(out, fa, fa->param[r->pset]);
+    fprintf(out, "\n  replay: tiercheck --family %s --seed 0x%" PRIx64 " --row %" PRIu64, fa->f->name, seed, r->id);
+    if (nlong != DEFAULT_LONG)
+        fprintf(out, " --long %zu", nlong);      /* the first rows' lengths depend on it */
+    fprintf(out, "\n");
+}
+
 /* The row in full, MPFR's and the tier's values of every differing entry,
  * and the verdict of ns_ref_eval itself with the switch off and on. */
 static void print_mismatch(FILE *out, const family *fa, const mismatch *m, uint64_t seed, size_t nlong)
 {
-    const double *param = fa->param[m->pset];
+    const kept_row *r = &m->row;
+    const double *param = fa->param[r->pset];
     fprintf(out, "  MISMATCH %s row %" PRIu64 " (%s, gradient %s), n = %zu, %s gradient, %zu entries differ\n",
-            fa->f->name, m->id, kind_names[m->kind], grad_names[m->gkind], m->n,
-            m->with_g ? "with" : "without", m->nbad);
-    fprintf(out, "  params: ");
-    print_params(out, fa, param);
-    fprintf(out, "\n  replay: tiercheck --family %s --seed 0x%" PRIx64 " --row %" PRIu64, fa->f->name, seed,
-            m->id);
-    if (nlong != DEFAULT_LONG)
-        fprintf(out, " --long %zu", nlong);      /* the first rows' lengths depend on it */
-    fprintf(out, "\n");
+            fa->f->name, r->id, kind_names[r->kind], grad_names[r->gkind], r->n,
+            r->with_g ? "with" : "without", m->nbad);
+    print_replay(out, fa, r, seed, nlong);
     FILE *dst = out;
     char path[256] = "";
-    if (m->n > PRINT_FULL_N) {
-        snprintf(path, sizeof path, "tiercheck-%s-row%" PRIu64 ".txt", fa->f->name, m->id);
+    if (r->n > PRINT_FULL_N) {
+        snprintf(path, sizeof path, "tiercheck-%s-row%" PRIu64 ".txt", fa->f->name, r->id);
         dst = fopen(path, "w");
         if (!dst)
             dst = out;
         else
-            fprintf(out, "  x and g (n = %zu) written to %s\n", m->n, path);
+            fprintf(out, "  x and g (n = %zu) written to %s\n", r->n, path);
     }
-    print_vector(dst, "x", m->x, m->n);
-    if (m->with_g)
-        print_vector(dst, "g", m->g, m->n);
+    print_vector(dst, "x", r->x, r->n);
+    if (r->with_g)
+        print_vector(dst, "g", r->g, r->n);
     if (dst != out)
         fclose(dst);
 
     buffers b;
     if (buffers_init(&b) != 0)
         return;
-    const double *g = m->with_g ? m->g : NULL;
+    const double *g = r->with_g ? r->g : NULL;
     ns_ref_stats st0, st1;
     ns_ref_set_fast_tier(0);
-    int e0 = ns_ref_eval(fa->ref, param, m->x, g, m->n, b.y1, g ? b.dx1 : NULL, &st0);
+    int e0 = ns_ref_eval(fa->ref, param, r->x, g, r->n, b.y1, g ? b.dx1 : NULL, &st0);
     ns_ref_set_fast_tier(1);
-    int e1 = ns_ref_eval(fa->ref, param, m->x, g, m->n, b.y2, g ? b.dx2 : NULL, &st1);
+    int e1 = ns_ref_eval(fa->ref, param, r->x, g, r->n, b.y2, g ? b.dx2 : NULL, &st1);
     ns_ref_set_fast_tier(0);
     size_t first, shown = 0;
-    size_t bad = e0 || e1 ? 0 : count_diff(b.y1, b.dx1, b.y2, b.dx2, m->n, m->with_g, &first);
+    size_t bad = e0 || e1 ? 0 : count_diff(b.y1, b.dx1, b.y2, b.dx2, r->n, r->with_g, &first);
     fprintf(out, "  through ns_ref_eval: %zu entries differ (MPFR alone: precision %ld, %zu uncertain; "
                  "tier on: %s)\n",
             bad, (long)st0.prec, st0.uncertain, st1.prec == 0 ? "settled by the tier" : "MPFR");
-    for (size_t i = 0; i < m->n && shown < 10; i++) {
-        int by = !same(b.y1[i], b.y2[i]), bd = m->with_g && !same(b.dx1[i], b.dx2[i]);
+    for (size_t i = 0; i < r->n && shown < 10; i++) {
+        int by = !same(b.y1[i], b.y2[i]), bd = r->with_g && !same(b.dx1[i], b.dx2[i]);
         if (by)
-            fprintf(out, "    entry %zu y:  MPFR %a  tier %a   (x %a)\n", i, b.y1[i], b.y2[i], m->x[i]);
+            fprintf(out, "    entry %zu y:  MPFR %a  tier %a   (x %a)\n", i, b.y1[i], b.y2[i], r->x[i]);
         if (bd)
-            fprintf(out, "    entry %zu dx: MPFR %a  tier %a   (x %a, g %a)\n", i, b.dx1[i], b.dx2[i], m->x[i],
-                    m->g[i]);
+            fprintf(out, "    entry %zu dx: MPFR %a  tier %a   (x %a, g %a)\n", i, b.dx1[i], b.dx2[i], r->x[i],
+                    r->g[i]);
         shown += by || bd;
     }
     free(b.x);
@@ -801,19 +813,15 @@ static void print_bounds(FILE *out, ns_hp_bounds b)
 /* The row in full and the first entry the route rejected. */
 static void print_hp_mismatch(FILE *out, const family *fa, const hp_mismatch *m, uint64_t seed, size_t nlong)
 {
+    const kept_row *r = &m->row;
     fprintf(out, "  HIGH-PRECISION MISMATCH %s row %" PRIu64 " (%s, gradient %s), n = %zu, %s gradient: "
                  "%s rejects %zu entries of %s\n",
-            fa->f->name, m->id, kind_names[m->kind], grad_names[m->gkind], m->n, m->with_g ? "with" : "without",
+            fa->f->name, r->id, kind_names[r->kind], grad_names[r->gkind], r->n, r->with_g ? "with" : "without",
             m->route, m->nbad, m->side);
-    fprintf(out, "  params: ");
-    print_params(out, fa, fa->param[m->pset]);
-    fprintf(out, "\n  replay: tiercheck --family %s --seed 0x%" PRIx64 " --row %" PRIu64, fa->f->name, seed, m->id);
-    if (nlong != DEFAULT_LONG)
-        fprintf(out, " --long %zu", nlong);
-    fprintf(out, "\n");
-    print_vector(out, "x", m->x, m->n);
-    if (m->with_g)
-        print_vector(out, "g", m->g, m->n);
+    print_replay(out, fa, r, seed, nlong);
+    print_vector(out, "x", r->x, r->n);
+    if (r->with_g)
+        print_vector(out, "g", r->g, r->n);
     fprintf(out, "    entry %zu %s: %s %a, %s ", m->entry, m->is_dx ? "dx" : "y", m->side, m->got, m->route);
     print_bounds(out, m->want);
     if (!isnan(m->other.lo)) {
@@ -917,8 +925,7 @@ static int replay(const family *fa, uint64_t seed, uint64_t id, size_t nlong, si
                t.hp_undecided, t.hp_mismatches ? "REJECTED" : "agrees");
         for (int i = 0; i < t.nhp_first; i++) {
             print_hp_mismatch(stdout, fa, &t.hp_first[i], seed, nlong);
-            free(t.hp_first[i].x);
-            free(t.hp_first[i].g);
+            kept_row_free(&t.hp_first[i].row);
         }
         status |= t.hp_mismatches > 0;
     }
@@ -1062,14 +1069,10 @@ int main(int argc, char **argv)
         settled += t.settled;
         mismatches += t.mismatches;
         hp_mismatches += t.hp_mismatches;
-        for (int i = 0; i < t.nfirst; i++) {
-            free(t.first[i].x);
-            free(t.first[i].g);
-        }
-        for (int i = 0; i < t.nhp_first; i++) {
-            free(t.hp_first[i].x);
-            free(t.hp_first[i].g);
-        }
+        for (int i = 0; i < t.nfirst; i++)
+            kept_row_free(&t.first[i].row);
+        for (int i = 0; i < t.nhp_first; i++)
+            kept_row_free(&t.hp_first[i].row);
     }
     printf("tiercheck: %d families, %llu rows, %llu settled by the tiers, %llu mismatches, "
            "%llu high-precision mismatches, %.0f s (seed 0x%" PRIx64 ")\n",

@@ -20,6 +20,11 @@ void ns_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ns_print_double(FILE *out, double v);
 void ns_print_row(FILE *out, const double *v, size_t n);
 
+/* Prints j (may be NULL) as one line on stdout and deletes it; 0, or -1
+ * when j is NULL or out of memory (then nothing is printed). */
+struct cJSON;
+int ns_print_json_line(struct cJSON *j);
+
 /* Flushes stdout; a write error (a full disk, a closed pipe) is exit 2. */
 int ns_finish_output(void);
 

@@ -243,12 +243,8 @@ static void print_json(const ns_target_opts *o, const char *where, uint64_t gsee
     cJSON_AddItemToObject(j, "failed", failed_json(o, m, v));
     cJSON_AddItemToObject(j, "metrics", ns_metrics_json(m));
     cJSON_AddBoolToObject(j, "within_contract", v->kind != NS_VERDICT_BROKEN);
-    char *text = cJSON_PrintUnformatted(j);
-    if (!text)
+    if (ns_print_json_line(j) != 0)
         ns_die("check: out of memory");
-    puts(text);
-    cJSON_free(text);
-    cJSON_Delete(j);
 }
 
 int cmd_check(int argc, char **argv)

@@ -15,7 +15,9 @@ static const char eval_help[] =
     "POLICY (inputs first rounded into the policy's input format), as C99 %a.\n"
     "With -g (rows of upstream gradients, same shape) each output line is\n"
     "followed by one line with dx = J^T g.  -p ref prints the MPFR reference\n"
-    "correctly rounded to binary64.  ORDER: seq (default), pairwise, kahan.\n"
+    "correctly rounded to binary64.  ORDER: seq (default), pairwise, kahan,\n"
+    "lanes:K, blocked:B.  POLICY: a name (normstab list policies) or its parts,\n"
+    "in=FMT,work=FMT,acc=FMT,out=FMT[,tot=FMT][,p=FMT][,saved=out|work].\n"
     "With --json, one JSON object per row instead: normalizer, policy, sum, input\n"
     "(where the row came from), y and, with -g, dx, the numbers as %a strings.\n"
     "Input: standard input when no FILE is given.\n";
@@ -32,12 +34,8 @@ static void print_json(const ns_target_opts *o, const char *where, const double 
     cJSON_AddItemToObject(j, "y", ns_json_exact_array(y, n));
     if (dx)
         cJSON_AddItemToObject(j, "dx", ns_json_exact_array(dx, n));
-    char *text = cJSON_PrintUnformatted(j);
-    if (!text)
+    if (ns_print_json_line(j) != 0)
         ns_die("eval: out of memory");
-    puts(text);
-    cJSON_free(text);
-    cJSON_Delete(j);
 }
 
 int cmd_eval(int argc, char **argv)

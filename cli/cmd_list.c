@@ -1,6 +1,7 @@
 #include <string.h>
 
 #include "../analysis/generators.h"
+#include "../formats/mx.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
 
@@ -11,16 +12,28 @@ static void list_normalizers(void)
             printf("%s\t%s\n", a->name, a->summary);
 }
 
+/* The formats of arithmetic, then the MX block formats (data only). */
 static void list_formats(void)
 {
     for (size_t i = 0; ns_formats[i]; i++)
         printf("%s\t%s\n", ns_formats[i]->name, ns_formats[i]->summary);
+    for (size_t i = 0; ns_mx_formats[i]; i++)
+        printf("%s\t%s\n", ns_mx_formats[i]->name, ns_mx_formats[i]->summary);
 }
 
+/* NAME<TAB>summary, and the expansion each name is an alias of: SPEC
+ * section 2's, then those that mirror a kernel. */
 static void list_policies(void)
 {
-    for (size_t i = 0; ns_policies[i]; i++)
-        printf("%s\t%s\n", ns_policies[i]->name, ns_policies[i]->summary);
+    const ns_policy *const *lists[] = { ns_policies, ns_kernel_policies };
+    for (size_t l = 0; l < 2; l++)
+        for (size_t i = 0; lists[l][i]; i++) {
+            const ns_policy *p = lists[l][i];
+            if (p->expansion)
+                printf("%s\t%s (%s)\n", p->name, p->summary, p->expansion);
+            else
+                printf("%s\t%s\n", p->name, p->summary);
+        }
 }
 
 /* NAME<TAB>summary; the parameter (default) and the default row length. */

@@ -54,11 +54,7 @@ int cmd_replay(int argc, char **argv)
             cJSON *o = ns_finding_to_json(&r.now);
             cJSON_ReplaceItemInObject(o, "verdict", cJSON_CreateString(ns_replay_verdict_name(r.verdict)));
             cJSON_AddStringToObject(o, "was", all.items[i].expected ? "expected" : "broken");
-            char *s = o ? cJSON_PrintUnformatted(o) : NULL;
-            if (s)
-                printf("%s\n", s);
-            cJSON_free(s);
-            cJSON_Delete(o);
+            ns_print_json_line(o);
         } else {
             const ns_finding *f = &r.now;
             printf("%s %s %s (%s): %s", f->normalizer, f->policy, ns_kind_name(f->kind),

@@ -19,7 +19,8 @@
 
 static const char report_help[] =
     "usage: normstab report [--out DIR] [--quick | --tiny] [--seed K] [--threads N]\n"
-    "                       [--data FILE | --no-data] [--resume]\n\n"
+    "                       [--data FILE | --no-data] [--resume]\n"
+    "                       [--policies LIST] [--sums LIST]\n\n"
     "Measures every normalizer in every policy and summation order on the standard\n"
     "suite of inputs, sweeps error against logit scale and row length, finds each\n"
     "algorithm's safe envelope by bisection, and writes\n"
@@ -43,6 +44,12 @@ static const char report_help[] =
     "                 when it exists; --baseline '' for none)\n"
     "  --resume       continue an interrupted run with the same options: the work\n"
     "                 it completed is kept in DIR.partial/\n"
+    "  --policies LIST  measure these policies too, besides those of SPEC section 2:\n"
+    "                 names separated by commas (e4m3-io,bf16-torch), composed\n"
+    "                 policies separated by ';' or spaces ('fp16-upcast; in=bf16,\n"
+    "                 work=fp32,tot=bf16')\n"
+    "  --sums LIST    summation orders too, besides seq, pairwise and kahan:\n"
+    "                 lanes:K, blocked:B, separated by commas\n"
     "SIGINT or SIGTERM stops the run after the piece of work in progress, keeping\n"
     "the pieces done in DIR.partial/ and the previous report as it was (exit\n"
     "status 130 or 143).\n"
@@ -116,6 +123,57 @@ static void read_rows(const char *path, ns_real_rows *out, double **values, size
     *offset = off;
 }
 
+/* --policies: items separated by ';' or blanks; an item without '=' may be
+ * a comma-separated list of names.  A NULL-terminated array, exits 2 on a
+ * bad policy. */
+static const ns_policy **parse_policies(const char *list)
+{
+    size_t cap = strlen(list) + 2, n = 0;
+    const ns_policy **out = malloc(cap * sizeof *out);
+    char *copy = strdup(list);
+    if (!out || !copy)
+        ns_die("report: out of memory");
+    for (char *save = NULL, *item = strtok_r(copy, "; \t\n", &save); item;
+         item = strtok_r(NULL, "; \t\n", &save)) {
+        bool composed = strchr(item, '=') != NULL;
+        for (char *save2 = NULL, *name = composed ? item : strtok_r(item, ",", &save2); name;
+             name = composed ? NULL : strtok_r(NULL, ",", &save2)) {
+            char why[512];
+            const ns_policy *p = ns_policy_parse(name, why, sizeof why);
+            if (!p)
+                ns_die("report: --policies: %s", why);
+            if (ns_policy_is_ref(p))
+                ns_die("report: --policies: 'ref' is the reference itself, not a policy to measure");
+            out[n++] = p;
+        }
+    }
+    if (n == 0)
+        ns_die("report: --policies '%s' names no policy", list);
+    out[n] = NULL;
+    free(copy);
+    return out;
+}
+
+/* --sums: orders separated by commas; exits 2 on a bad one. */
+static ns_sum_order *parse_sums(const char *list, size_t *count)
+{
+    ns_sum_order *out = malloc((strlen(list) + 1) * sizeof *out);
+    char *copy = strdup(list);
+    size_t n = 0;
+    if (!out || !copy)
+        ns_die("report: out of memory");
+    for (char *save = NULL, *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+        char why[256];
+        if (ns_sum_order_parse(name, &out[n++], why, sizeof why) != 0)
+            ns_die("report: --sums: %s", why);
+    }
+    if (n == 0)
+        ns_die("report: --sums '%s' names no summation order", list);
+    free(copy);
+    *count = n;
+    return out;
+}
+
 static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
 {
     char *end;
@@ -137,12 +195,16 @@ int cmd_report(int argc, char **argv)
         { "data", required_argument, NULL, 'd' },
         { "no-data", no_argument, NULL, 'D' },
         { "resume", no_argument, NULL, 'r' },
+        { "policies", required_argument, NULL, 'P' },
+        { "sums", required_argument, NULL, 'S' },
         { "baseline", required_argument, NULL, 'b' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     ns_report_opts o = { .out = "reports/latest", .size = NS_SUITE_FULL, .seed = 1, .warn = warn };
     const char *data = NULL;
+    const ns_policy **policies = NULL;
+    ns_sum_order *sums = NULL;
     int no_data = 0, sizes = 0, baseline_given = 0, c;
     opterr = 0;
     optind = 1;
@@ -156,6 +218,16 @@ int cmd_report(int argc, char **argv)
         case 'd': data = optarg; break;
         case 'D': no_data = 1; break;
         case 'r': o.resume = true; break;
+        case 'P':
+            if (policies)
+                ns_die("report: option --policies given twice");
+            o.more_policies = policies = parse_policies(optarg);
+            break;
+        case 'S':
+            if (sums)
+                ns_die("report: option --sums given twice");
+            o.more_sums = sums = parse_sums(optarg, &o.nmore_sums);
+            break;
         case 'b': o.baseline = *optarg ? optarg : NULL; baseline_given = 1; break;
         case 'h': fputs(report_help, stdout); return ns_finish_output();
         case ':': ns_die("report: option '%s' needs a value", argv[optind - 1]);
@@ -193,6 +265,8 @@ int cmd_report(int argc, char **argv)
     int rc = ns_report_run(&o, err, sizeof err);
     free(values);
     free(offset);
+    free(policies);
+    free(sums);
     if (rc == NS_REPORT_INTERRUPTED) {
         if (p.on)
             fputc('\n', stderr);

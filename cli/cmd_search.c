@@ -217,11 +217,7 @@ int cmd_search(int argc, char **argv)
         cJSON_AddNumberToObject(o, "findings", (double)fd.set.count);
         cJSON_AddNumberToObject(o, "broken", (double)broken);
         cJSON_AddBoolToObject(o, "interrupted", st.interrupted);
-        char *s = cJSON_PrintUnformatted(o);
-        if (s)
-            printf("%s\n", s);
-        cJSON_free(s);
-        cJSON_Delete(o);
+        ns_print_json_line(o);
     } else {
         printf("%s %s: %" PRIu64 " evaluations in %.2f s (%.0f/s, %" PRIu64 " against MPFR), "
                "%zu findings, %zu breaking the contract%s\n", c.spec.alg->name, c.spec.policy->name,

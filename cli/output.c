@@ -1,6 +1,7 @@
 /* What the command prints besides its results' own formats: messages on
- * stderr, numbers as SPEC writes them, and the check that stdout was
- * written (cli.h). */
+ * stderr, numbers as SPEC writes them, JSON objects as lines, and the check
+ * that stdout was written (cli.h). */
+#include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,16 @@ void ns_print_row(FILE *out, const double *v, size_t n)
         ns_print_double(out, v[i]);
     }
     fputc('\n', out);
+}
+
+int ns_print_json_line(cJSON *j)
+{
+    char *text = j ? cJSON_PrintUnformatted(j) : NULL;
+    if (text)
+        puts(text);
+    cJSON_free(text);
+    cJSON_Delete(j);
+    return text ? 0 : -1;
 }
 
 int ns_finish_output(void)

@@ -7,11 +7,14 @@
 
 double ns_fp_fma(const ns_format *f, double a, double b, double c)
 {
+    a = ns_operand(f, a);
+    b = ns_operand(f, b);
+    c = ns_operand(f, c);
     if (f->p >= 53)
-        return fma(a, b, c);
+        return ns_round(f, fma(a, b, c));
     double p = a * b;
     if (isfinite(p) && fma(a, b, -p) == 0)    /* product exact: one rounded add */
-        return ns_fp_add(f, p, c);
+        return ns_fp_add_exact(f, p, c);
     if (!isfinite(p) || !isfinite(c))
         return ns_round(f, fma(a, b, c));
     return ns_emu_fma(f, a, b, c);
@@ -22,7 +25,9 @@ double ns_fp_fma(const ns_format *f, double a, double b, double c)
  * the same value (same bits, so the sign of zero counts), else NAN to ask
  * MPFR.  Results far below any format's range or beyond it are settled by y:
  * the functions here underflow to +0 and overflow to inf only when the true
- * value does so in every format up to fp32. */
+ * value does so in every format up to fp32.  A stochastic format asks MPFR
+ * whenever a value of the format lies within those 4 ulps: its two
+ * neighbours of y are then uncertain, and two roundings would draw twice. */
 static double certified(const ns_format *f, double y)
 {
     if (isnan(y) || y == 0 || isinf(y) || fabs(y) < 0x1p-1000 || fabs(y) > 0x1p1000)
@@ -35,6 +40,8 @@ static double certified(const ns_format *f, double y)
     uint64_t low = b & ((UINT64_C(1) << (52 - f->p)) - 1);
     if (low > 4 && low < (UINT64_C(1) << (52 - f->p)) - 4)
         return ns_round(f, y);
+    if (f->stochastic)
+        return NAN;
     double lo = ns_round(f, ns_from_bits(b - 4));
     double hi = ns_round(f, ns_from_bits(b + 4));
     return ns_to_bits(lo) == ns_to_bits(hi) ? lo : NAN;
@@ -43,9 +50,10 @@ static double certified(const ns_format *f, double y)
 #define CERTIFIED_UNARY(name, libm, emu)                          \
     double name(const ns_format *f, double x)                     \
     {                                                             \
+        x = ns_operand(f, x);                                     \
         double y = libm(x);                                       \
         if (f->p >= 53 || isnan(x))                               \
-            return y;                                             \
+            return ns_round(f, y);                                \
         double r = certified(f, y);                               \
         return isnan(r) && !isnan(y) ? ns_emu_unary_op(f, emu, x) : r; \
     }
@@ -107,9 +115,11 @@ double ns_fp_exp(const ns_format *f, double x)
 
 double ns_fp_pow(const ns_format *f, double x, double e)
 {
+    x = ns_operand(f, x);
+    e = ns_operand(f, e);
     double y = pow(x, e);
     if (f->p >= 53 || isnan(x) || isnan(e))
-        return y;
+        return ns_round(f, y);
     double r = certified(f, y);
     return isnan(r) && !isnan(y) ? ns_emu_binary_op(f, NS_EMU_POW, x, e) : r;
 }

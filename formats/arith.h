@@ -14,8 +14,17 @@
  * below 4 ulps (glibc's documented maxima on x86-64 are 1 to 2 ulps), and
  * accept it only when the whole interval y +- 4 ulps rounds to one value of
  * the format; otherwise MPFR decides.  So every result is correctly rounded
- * in fp16, bf16 and fp32.  In fp64 the elementary functions are libm's own
- * (as an fp64 kernel would call them), not certified. */
+ * in every format below fp64.  In fp64 the elementary functions are libm's
+ * own (as an fp64 kernel would call them), not certified.
+ *
+ * The modifiers are the format's data (formats/format.h): +daz is applied
+ * to the operands here (ns_operand), +sat and +ftz by the rounding, and +sr
+ * by the rounding of the round-to-odd value, which lies strictly between
+ * the exact result's two neighbours in the format whenever the result is
+ * inexact (p + 2 <= 53), so the neighbours are exact and the probability
+ * (x - down) / (up - down) is off by at most 2^(p-52), the relative
+ * distance of the round-to-odd value from x in units of the format's
+ * quantum. */
 #ifndef NS_ARITH_H
 #define NS_ARITH_H
 
@@ -45,6 +54,12 @@ static inline double ns_round_odd(double s, int dir)
 
 static inline int ns_sign(double v) { return (v > 0) - (v < 0); }
 
+/* An operand as the format's arithmetic reads it (+daz). */
+static inline double ns_operand(const ns_format *f, double x)
+{
+    return f->daz ? ns_format_daz(f, x) : x;
+}
+
 /* Whether RN_f(s) = RN_f(round_to_odd(s)) is sure from s alone, for
  * p <= 51: when one of the 52 - p low significand bits of s is set.  A
  * rounding boundary of f (a midpoint of two neighbours, the overflow
@@ -60,7 +75,9 @@ static inline int ns_no_double_rounding(const ns_format *f, double s)
     return (ns_to_bits(s) & ((UINT64_C(1) << (52 - f->p)) - 1)) != 0;
 }
 
-static inline double ns_fp_add(const ns_format *f, double a, double b)
+/* a + b rounded once into f, a and b taken as they are (no +daz: fma adds
+ * its exact product, which is no operand). */
+static inline double ns_fp_add_exact(const ns_format *f, double a, double b)
 {
     double s = a + b;
     if (f->p >= 53 || !isfinite(s) || ns_no_double_rounding(f, s))
@@ -70,6 +87,11 @@ static inline double ns_fp_add(const ns_format *f, double a, double b)
     return ns_round(f, ns_round_odd(s, ns_sign(err)));
 }
 
+static inline double ns_fp_add(const ns_format *f, double a, double b)
+{
+    return ns_fp_add_exact(f, ns_operand(f, a), ns_operand(f, b));
+}
+
 static inline double ns_fp_sub(const ns_format *f, double a, double b)
 {
     return ns_fp_add(f, a, -b);
@@ -77,6 +99,8 @@ static inline double ns_fp_sub(const ns_format *f, double a, double b)
 
 static inline double ns_fp_mul(const ns_format *f, double a, double b)
 {
+    a = ns_operand(f, a);
+    b = ns_operand(f, b);
     double p = a * b;
     if (f->p >= 53 || !isfinite(p) || ns_no_double_rounding(f, p))
         return ns_round(f, p);
@@ -86,6 +110,8 @@ static inline double ns_fp_mul(const ns_format *f, double a, double b)
 
 static inline double ns_fp_div(const ns_format *f, double a, double b)
 {
+    a = ns_operand(f, a);
+    b = ns_operand(f, b);
     double q = a / b;
     if (f->p >= 53 || !isfinite(q) || q == 0 || ns_no_double_rounding(f, q))
         return ns_round(f, q);
@@ -95,6 +121,7 @@ static inline double ns_fp_div(const ns_format *f, double a, double b)
 
 static inline double ns_fp_sqrt(const ns_format *f, double a)
 {
+    a = ns_operand(f, a);
     double s = sqrt(a);
     if (f->p >= 53 || !isfinite(s) || s == 0 || ns_no_double_rounding(f, s))
         return ns_round(f, s);

@@ -8,7 +8,12 @@
  * once.  The operation itself runs in MPFR's default (wide) exponent range and
  * the format's range is set only for the final check, so operands outside the
  * format's range are fine.  The exponent range is saved and restored around
- * every call. */
+ * every call.
+ *
+ * What MPFR has no notion of, the format's own rules, comes from the format:
+ * overflow, flushing and -0 through ns_format_finish, +daz on the operands,
+ * and +sr by rounding the round-to-odd binary64 value of the exact result
+ * stochastically (ns_round), which draws from the calling thread's stream. */
 #ifndef NS_EMULATE_H
 #define NS_EMULATE_H
 

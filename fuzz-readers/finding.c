@@ -39,7 +39,7 @@ static void check_finding(const ns_finding *f)
     if (!ns_algorithm_find(f->normalizer, &fam) || !fam)
         abort();
     if ((unsigned)f->kind >= NS_KIND_COUNT || (unsigned)f->cause >= NS_CAUSE_COUNT ||
-        (unsigned)f->sum > NS_SUM_KAHAN)
+        !ns_sum_order_valid(f->sum))
         abort();
     if (f->row.n < 1 || f->row.n > NS_FUZZ_MAX_N || f->row.n > f->row.cap || !f->row.x || !f->row.g)
         abort();

@@ -15,7 +15,7 @@
 
 typedef struct ns_finding {
     char normalizer[48];
-    char policy[24];
+    char policy[256];           /* a name or a composed policy (formats/compose.c) */
     ns_sum_order sum;
     double param[NS_MAX_PARAMS];   /* the family's parameters */
     ns_kind kind;

@@ -150,7 +150,7 @@ static bool fast_oracle(ns_fuzz_target *t, size_t n)
         if (isnan(t->yo[i]) || (isinf(t->yo[i]) && isfinite(t->xr[i])))
             return false;
     const ns_policy *p64 = t->oracle.policy;
-    double u_io = ns_unit_roundoff(t->job.policy->io);
+    double u_io = ns_unit_roundoff(t->job.policy->out);
     if (!(ns_bound_eval(&t->promise->error, p64, t->xr, n, NAN) <= u_io / 8))
         return false;
     if (t->with_grad) {

@@ -175,13 +175,14 @@ int ns_target_opts_read(ns_target_opts *o, int argc, char **argv, char *err, siz
     o->alg = ns_algorithm_find(name, &o->family);
     if (!o->alg)
         return fail(err, errlen, "%s: unknown normalizer '%s' (see 'normstab list normalizers')", cmd, name);
-    o->policy = ns_policy_find(policy);
+    char why[512];
+    o->policy = ns_policy_parse(policy, why, sizeof why);
     if (!o->policy)
-        return fail(err, errlen, "%s: unknown policy '%s' (see 'normstab list policies')", cmd, policy);
+        return fail(err, errlen, "%s: %s", cmd, why);
     if (!sum)
         sum = "seq";
-    if (ns_sum_order_find(sum, &o->sum) != 0)
-        return fail(err, errlen, "%s: unknown summation order '%s' (known: seq, pairwise, kahan)", cmd, sum);
+    if (ns_sum_order_parse(sum, &o->sum, why, sizeof why) != 0)
+        return fail(err, errlen, "%s: %s", cmd, why);
     ns_params_default(o->family, o->param);
     unsigned seen = 0;
     for (size_t k = 0; k < nparams && rc == NS_OPTIONS_OK; k++)

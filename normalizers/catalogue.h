@@ -11,6 +11,7 @@
 #define NS_CATALOGUE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../formats/policy.h"
 
@@ -27,10 +28,12 @@ struct ns_contract;   /* what an algorithm promises: normalizers/contract.h */
 typedef struct ns_algorithm {
     const char *name;       /* catalogue name, e.g. "softmax.shifted" */
     const char *summary;    /* one line for `normstab list normalizers` */
-    /* y = f(x).  x holds n >= 1 values already in op->io; y is rounded into
-     * op->io by the caller afterwards.  op->work has NS_WORK_DOUBLES(n). */
+    /* y = f(x).  x holds n >= 1 values already in the input format; y is
+     * stored in the output format by the caller afterwards.  op->work has
+     * NS_WORK_DOUBLES(n). */
     void (*forward)(const ns_ops *op, const double *x, double *y, size_t n);
-    /* dx = J(x)^T g, given y = forward(x) as stored in op->io. */
+    /* dx = J(x)^T g, given y = forward(x) as the policy saves it (stored in
+     * the output format, or unrounded under saved=work). */
     void (*backward)(const ns_ops *op, const double *x, const double *y,
                      const double *g, double *dx, size_t n);
     const struct ns_contract *contract;   /* NULL: the default contract */
@@ -79,7 +82,7 @@ void ns_params_default(const ns_family *f, double *param);
 int ns_params_set(const ns_family *f, double *param, const char *kv, char *err, size_t errlen);
 
 /* One evaluation setup: algorithm, policy, summation order, parameters, and
- * a scratch area that grows with n. */
+ * a scratch area that grows with n (normalizers/job.c). */
 typedef struct ns_job {
     const ns_family *family;
     const ns_algorithm *alg;
@@ -88,20 +91,25 @@ typedef struct ns_job {
     double param[NS_MAX_PARAMS];
     double *work;
     size_t work_cap;
+    uint64_t seed;              /* of stochastic rounding (+sr): 1 unless set */
 } ns_job;
 
 /* 0, or -1 on an unknown name or policy "ref". */
 int ns_job_init(ns_job *job, const char *alg, const ns_policy *policy, ns_sum_order sum);
 void ns_job_free(ns_job *job);
 
-/* Round x into the policy's input format (values as the kernel receives them). */
+/* Round x into the policy's input format (values as the kernel receives
+ * them; MX blocks along the row); also for upstream gradients.  x and xr
+ * must not overlap. */
 void ns_job_round_inputs(const ns_job *job, const double *x, double *xr, size_t n);
 
-/* y = forward(xr), rounded into the output format.  xr must be rounded already.
+/* y = forward(xr), stored in the output format.  xr must be rounded already.
  * Returns 0, or -1 when scratch could not be allocated. */
 int ns_job_forward(ns_job *job, const double *xr, double *y, size_t n, ns_probe *probe);
 
-/* dx from xr, the stored y and the rounded gradient gr; dx rounded into io. */
+/* dx from xr, the stored y and the rounded gradient gr (under saved=work
+ * the unrounded y, recomputed, instead of y); dx stored in the output
+ * format. */
 int ns_job_backward(ns_job *job, const double *xr, const double *y, const double *gr,
                     double *dx, size_t n, ns_probe *probe);
 

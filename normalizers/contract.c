@@ -100,6 +100,50 @@ const ns_promise *ns_contract_promise(const ns_contract *c, const ns_policy *p)
     return &nothing;
 }
 
+/* Whether some part of the policy that arithmetic or storage goes through
+ * has the property. */
+static bool some_part(const ns_policy *p, bool (*has)(const ns_format *f))
+{
+    const ns_format *parts[5] = { p->io, p->elem, p->acc, p->out, p->tot };
+    for (int k = 0; k < 5; k++)
+        if (parts[k] && has(parts[k]))
+            return true;
+    return false;
+}
+
+static bool overflows_to_nan(const ns_format *f) { return f->overflow == NS_OVERFLOW_NAN; }
+static bool saturates(const ns_format *f) { return f->overflow == NS_OVERFLOW_SAT; }
+static bool flushes(const ns_format *f) { return !f->subnormals || f->daz; }
+
+static bool nan_overflow_policy(const ns_policy *p) { return some_part(p, overflows_to_nan); }
+static bool saturating_policy(const ns_policy *p) { return some_part(p, saturates); }
+static bool flushing_policy(const ns_policy *p) { return some_part(p, flushes); }
+static bool mx_output_policy(const ns_policy *p) { return p->out_mx != NULL; }
+
+/* What a policy's formats do at their edges, whatever the algorithm: the
+ * format's behaviour, expected of every algorithm that reaches the edge. */
+static const struct {
+    bool (*applies)(const ns_policy *p);
+    ns_hazard hazard;
+} format_hazards[] = {
+    { nan_overflow_policy, NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+      "a value beyond the largest finite value of a format without infinities becomes NaN "
+      "(e4m3: past 464, as ml_dtypes and PyTorch eager before 2.12 have it; the fnuz formats)") },
+    { saturating_policy, NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+      "a value beyond the largest finite value saturates to it (+sat, e3m2, e2m3, e2m1): finite, "
+      "and as wrong as an overflow") },
+    { flushing_policy, NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+      "a subnormal result flushed to zero (+ftz) or a subnormal operand read as zero (+daz) "
+      "leaves 0 where the reference is not, and can make a denominator 0: 0 / 0 = NaN") },
+    { flushing_policy, NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR,
+      "a subnormal denominator flushed to zero (+ftz, +daz): 0 / 0 = NaN or x / 0 = inf") },
+    { flushing_policy, NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
+      "a subnormal denominator flushed to zero (+ftz, +daz): 0 / 0 = NaN or x / 0 = inf") },
+    { mx_output_policy, NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ANY,
+      "MX outputs share their block's scale: an entry far below the largest of its block keeps "
+      "few bits or none") },
+};
+
 const ns_hazard *ns_contract_hazard(const ns_contract *c, const ns_policy *p,
                                     ns_kind kind, ns_cause cause)
 {
@@ -108,6 +152,12 @@ const ns_hazard *ns_contract_hazard(const ns_contract *c, const ns_policy *p,
             (h->cause == NS_CAUSE_ANY || h->cause == cause) &&
             ns_policies_match(h->policies, p->name))
             return h;
+    for (size_t k = 0; k < sizeof format_hazards / sizeof format_hazards[0]; k++) {
+        const ns_hazard *h = &format_hazards[k].hazard;
+        if (format_hazards[k].applies(p) && (h->kind == NS_KIND_ANY || h->kind == kind) &&
+            (h->cause == NS_CAUSE_ANY || h->cause == cause))
+            return h;
+    }
     return NULL;
 }
 
@@ -183,7 +233,9 @@ void ns_domain_project_grad(const ns_format *io, double *g, size_t n)
 double ns_policy_u_work(const ns_policy *p)
 {
     double ue = ns_unit_roundoff(p->elem), ua = ns_unit_roundoff(p->acc);
-    return ue > ua ? ue : ua;
+    double ut = p->tot ? ns_unit_roundoff(p->tot) : ua;       /* a total is rounded once more */
+    double u = ue > ua ? ue : ua;
+    return ut > u ? ut : u;
 }
 
 bool ns_bound_is_set(const ns_bound *b)

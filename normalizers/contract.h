@@ -101,8 +101,8 @@ typedef struct ns_domain {
 /* A first-order bound
  *     (c0 + cn n + cs spread + cx max|x| + cnx n max|x| + cq n^2 (1 + max|x|)
  *      + ck kappa_i) u_work
- * on a relative error, where u_work is the unit roundoff of the coarser of
- * the policy's elementwise and accumulator formats, spread = max x - min x
+ * on a relative error, where u_work is the unit roundoff of the coarsest of
+ * the policy's elementwise, accumulator and total formats, spread = max x - min x
  * over finite entries, capped at ln(1 / smallest subnormal of the
  * elementwise format) (further entries underflow to zero in a shifted
  * exponential), and kappa the problem's condition number (analysis/metrics.h;
@@ -140,7 +140,9 @@ typedef struct ns_promise {
                               y_ref_i: an absolute accuracy near 0 (logsoftmax) */
     ns_bound sum;          /* (|sum y - sum y_ref| - n eta / 2) / |sum y_ref| <= u_io +
                               bound u_work, eta the smallest subnormal of io */
-    ns_bound gradient;     /* ||dx - dx_ref||_inf / scale <= u_io + bound u_work, where
+    ns_bound gradient;     /* ||dx - dx_ref||_inf / scale <= u_io + bound u_work (+ 3 u_io
+                              where io is coarser than work: the stored outputs the
+                              backward reads, analysis/promises.c), where
                               scale = max(||dx_ref||_inf, || |J|^T |g| ||_inf,
                               ||g||_inf ||y_ref||_inf, smallest normal of io times
                               max(1, ||g||_inf)) */
@@ -189,7 +191,9 @@ bool ns_policies_match(const char *pattern, const char *policy);
 /* The promise for a policy, or a promise of nothing when none matches. */
 const ns_promise *ns_contract_promise(const ns_contract *c, const ns_policy *p);
 
-/* The first hazard of c matching (policy, kind, cause), or NULL. */
+/* The first hazard of c matching (policy, kind, cause), else the first of
+ * the policy's formats (overflow to NaN, saturation, flushing, MX outputs:
+ * normalizers/contract.c), or NULL. */
 const ns_hazard *ns_contract_hazard(const ns_contract *c, const ns_policy *p,
                                     ns_kind kind, ns_cause cause);
 
@@ -213,7 +217,8 @@ void ns_domain_project(const ns_domain *d, const ns_format *io, double *x, size_
 double ns_bound_eval(const ns_bound *b, const ns_policy *p, const double *x, size_t n,
                      double kappa);
 
-/* Unit roundoff of the coarser of the elementwise and accumulator formats. */
+/* Unit roundoff of the coarsest of the elementwise, accumulator and total
+ * formats. */
 double ns_policy_u_work(const ns_policy *p);
 
 #endif

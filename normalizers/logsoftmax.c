@@ -42,7 +42,7 @@ static void logsoftmax_shifted_forward(const ns_ops *op, const double *x, double
     for (size_t i = 0; i < n; i++)
         y[i] = ns_exp(op, ns_sub(op, x[i], m));
     double s = ns_denominator(op, ns_sum(op, y, n));
-    double log_s = ns_log(op, s);
+    double log_s = ns_total(op, ns_log(op, s));     /* the log-sum-exp, kept as a total */
     for (size_t i = 0; i < n; i++)
         y[i] = ns_sub(op, ns_sub(op, x[i], m), log_s);
 }

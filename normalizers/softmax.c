@@ -65,7 +65,7 @@ static void softmax_lse_forward(const ns_ops *op, const double *x, double *y, si
     for (size_t i = 0; i < n; i++)
         y[i] = ns_exp(op, ns_sub(op, x[i], m));
     double s = ns_denominator(op, ns_sum(op, y, n));
-    double lse = ns_add(op, m, ns_log(op, s));
+    double lse = ns_total(op, ns_add(op, m, ns_log(op, s)));     /* kept as kernels keep it */
     for (size_t i = 0; i < n; i++)
         y[i] = ns_exp(op, ns_sub(op, x[i], lse));
 }
@@ -74,7 +74,7 @@ static void softmax_lse_forward(const ns_ops *op, const double *x, double *y, si
  * grows (Milakov & Gimelshein 2018), started at m = -inf, d = 0 as the paper
  * writes it.  A leading -inf entry meets (-inf) - (-inf) = NaN.  The running
  * sum is an accumulator; the summation order does not apply (it is
- * sequential by construction). */
+ * sequential by construction); once finished it is stored as a total. */
 static void softmax_online_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
     double m = -INFINITY, d = 0.0;
@@ -86,7 +86,7 @@ static void softmax_online_forward(const ns_ops *op, const double *x, double *y,
                        ns_exp(op, ns_sub(op, x[i], m_new)));
         m = m_new;
     }
-    ns_denominator(op, d);
+    d = ns_denominator(op, ns_total(op, d));
     for (size_t i = 0; i < n; i++)
         y[i] = ns_div(op, ns_exp(op, ns_sub(op, x[i], m)), d);
 }

@@ -13,20 +13,16 @@
 #include "../include/normstab/plugin.h"
 #include "../normalizers/catalogue.h"
 #include "reference.h"
+#include "scratch.h"
 
 _Static_assert(NSP_MAX_PARAMS == NS_MAX_PARAMS, "plugin and catalogue parameter counts differ");
 
 /* ---- nsp_ops backed by the job's ns_ops -------------------------------- */
 
-typedef struct scratch_block {
-    struct scratch_block *next;
-    max_align_t data[];
-} scratch_block;
-
 typedef struct fast_host {
     const ns_ops *op;
     size_t nparams;
-    scratch_block *scratch;
+    ns_scratch_block *scratch;
     int out_of_memory;
 } fast_host;
 
@@ -36,14 +32,10 @@ static nsp_num num(double v) { return (nsp_num){ v, 0 }; }
 /* Zeroed memory that lives until the adapter returns; NULL when out of memory. */
 static void *scratch_bytes(fast_host *h, size_t bytes)
 {
-    scratch_block *b = calloc(1, sizeof *b + (bytes ? bytes : 1));
-    if (!b) {
+    void *p = ns_scratch_alloc(&h->scratch, bytes);
+    if (!p)
         h->out_of_memory = 1;
-        return NULL;
-    }
-    b->next = h->scratch;
-    h->scratch = b;
-    return b->data;
+    return p;
 }
 
 static nsp_num *f_scratch(const nsp_ops *o, size_t count)
@@ -122,11 +114,7 @@ static const nsp_ops fast_ops = {
 
 static void host_free(fast_host *h)
 {
-    while (h->scratch) {
-        scratch_block *next = h->scratch->next;
-        free(h->scratch);
-        h->scratch = next;
-    }
+    ns_scratch_free(&h->scratch);
 }
 
 /* ---- adapters: one per slot -------------------------------------------- */

@@ -9,16 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scratch.h"
+
 /* ---- nsp_ops backed by MPFR ------------------------------------------- */
 
 /* Every number an operation makes is a fresh MPFR value in an arena, named
  * by its index + 1 in nsp_num.host (0: the double v itself, exactly). */
 #define ARENA_BLOCK 256
-
-typedef struct scratch_block {
-    struct scratch_block *next;
-    nsp_num data[];
-} scratch_block;
 
 typedef struct mp_host {
     mpfr_prec_t prec;
@@ -26,7 +23,7 @@ typedef struct mp_host {
     size_t nparams;
     __mpfr_struct **blocks;       /* blocks of ARENA_BLOCK values */
     size_t nblocks, used;
-    scratch_block *scratch;
+    ns_scratch_block *scratch;
     int zero_denominator;         /* a denominator was exactly 0 */
     int out_of_memory;
 } mp_host;
@@ -228,14 +225,10 @@ static double mp_param(const nsp_ops *op, size_t k)
 static nsp_num *mp_scratch(const nsp_ops *op, size_t count)
 {
     mp_host *h = host_of(op);
-    scratch_block *b = calloc(1, sizeof *b + count * sizeof(nsp_num));
-    if (!b) {
+    nsp_num *p = ns_scratch_alloc(&h->scratch, count * sizeof(nsp_num));
+    if (!p)
         h->out_of_memory = 1;
-        return NULL;
-    }
-    b->next = h->scratch;
-    h->scratch = b;
-    return b->data;
+    return p;
 }
 
 static const nsp_ops mp_ops = {
@@ -258,11 +251,7 @@ static void host_free(mp_host *h)
         free(h->blocks[b]);
     }
     free(h->blocks);
-    while (h->scratch) {
-        scratch_block *next = h->scratch->next;
-        free(h->scratch);
-        h->scratch = next;
-    }
+    ns_scratch_free(&h->scratch);
 }
 
 static void set_all(mpfr_ptr v, size_t n, int zero)

@@ -95,20 +95,10 @@ static int entmax15_dd(const ns_ref_input *in, double *y, double *dx)
     size_t n = in->n, km = ns_ref_argmax(x, n);
     if (km == n)                                 /* all masked: zero denominator */
         return ns_ref_tier_zeros(n, y, dx);
-    double *s = malloc((7 * n + 1) * sizeof *s);   /* sorted entries, then an expansion */
+    size_t nf;
+    double *s = ns_ref_tier_sorted(x, n, 0x1p440, 6 * n + 1, &nf);   /* then an expansion */
     if (!s)
         return 0;
-    size_t nf = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (x[i] == -INFINITY)
-            continue;
-        if (x[i] != 0 && !(fabs(x[i]) >= 0x1p-440 && fabs(x[i]) <= 0x1p440)) {
-            free(s);
-            return 0;
-        }
-        s[nf++] = x[i];
-    }
-    ns_ref_sort_descending(s, nf);
     double lowest = support_lowest(s, nf, s + n), m = x[km];
     free(s);
     if (isnan(lowest))

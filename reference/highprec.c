@@ -76,24 +76,6 @@ int ns_hp_plain(const ns_reference *r, const double *param, const double *x, con
     return done;
 }
 
-static mpfi_ptr intervals(size_t n, mpfr_prec_t prec)
-{
-    mpfi_ptr v = malloc((n ? n : 1) * sizeof *v);
-    if (v)
-        for (size_t i = 0; i < n; i++)
-            mpfi_init2(&v[i], prec);
-    return v;
-}
-
-static void intervals_free(mpfi_ptr v, size_t n)
-{
-    if (!v)
-        return;
-    for (size_t i = 0; i < n; i++)
-        mpfi_clear(&v[i]);
-    free(v);
-}
-
 static ns_hp_bounds bounds_of_interval(mpfi_srcptr v)
 {
     if (mpfi_nan_p(v))
@@ -111,7 +93,7 @@ int ns_hp_enclosure(const ns_reference *r, const double *param, const double *x,
                     mpfr_prec_t prec, ns_hp_bounds *y, ns_hp_bounds *dx)
 {
     size_t m = g ? 2 * n : n;
-    mpfi_ptr v = intervals(m, prec);
+    mpfi_ptr v = ns_ref_intervals(m, prec);
     if (!v)
         return -1;
     ns_ref_input in = { x, g, param, n };
@@ -126,7 +108,7 @@ int ns_hp_enclosure(const ns_reference *r, const double *param, const double *x,
     }
     mpfr_set_emin(old_emin);
     mpfr_set_emax(old_emax);
-    intervals_free(v, m);
+    ns_ref_intervals_free(v, m);
     return 1;
 }
 

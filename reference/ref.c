@@ -63,6 +63,25 @@ int ns_ref_tier_zeros(size_t n, double *y, double *dx)
     return 1;
 }
 
+double *ns_ref_tier_sorted(const double *x, size_t n, double range, size_t extra, size_t *nf)
+{
+    double *s = malloc((n + extra) * sizeof *s);
+    if (!s)
+        return NULL;
+    *nf = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (x[i] == -INFINITY)
+            continue;
+        if (x[i] != 0 && !(fabs(x[i]) >= 1 / range && fabs(x[i]) <= range)) {
+            free(s);
+            return NULL;
+        }
+        s[(*nf)++] = x[i];
+    }
+    ns_ref_sort_descending(s, *nf);
+    return s;
+}
+
 int ns_ref_round(mpfi_srcptr v, double *out)
 {
     if (mpfi_nan_p(v)) {            /* the family's definition is undefined here */
@@ -125,13 +144,24 @@ void ns_ref_sort_descending(double *v, size_t n)
     qsort(v, n, sizeof *v, descending);
 }
 
-size_t ns_ref_argmax(const double *x, size_t n)
+/* The first index of the largest unmasked sign * x[i]; n if all are masked. */
+static size_t arg_extreme(const double *x, size_t n, double sign)
 {
     size_t k = n;
     for (size_t i = 0; i < n; i++)
-        if (x[i] != -INFINITY && (k == n || x[i] > x[k]))
+        if (x[i] != -INFINITY && (k == n || sign * x[i] > sign * x[k]))
             k = i;
     return k;
+}
+
+size_t ns_ref_argmax(const double *x, size_t n)
+{
+    return arg_extreme(x, n, 1);
+}
+
+size_t ns_ref_argmin(const double *x, size_t n)
+{
+    return arg_extreme(x, n, -1);
 }
 
 static void fill_nan(double *v, size_t n)
@@ -140,7 +170,7 @@ static void fill_nan(double *v, size_t n)
         v[i] = NAN;
 }
 
-static mpfi_ptr intervals_new(size_t n, mpfr_prec_t prec)
+mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec)
 {
     mpfi_ptr v = malloc((n ? n : 1) * sizeof *v);
     if (v)
@@ -149,7 +179,7 @@ static mpfi_ptr intervals_new(size_t n, mpfr_prec_t prec)
     return v;
 }
 
-static void intervals_free(mpfi_ptr v, size_t n)
+void ns_ref_intervals_free(mpfi_ptr v, size_t n)
 {
     if (!v)
         return;
@@ -245,11 +275,11 @@ int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
     mpfr_prec_t prec = 64;
     for (size_t m = n; m > 1; m >>= 1)
         prec += 2;
-    mpfi_ptr vy = intervals_new(n, prec);
-    mpfi_ptr vdx = g ? intervals_new(n, prec) : NULL;
+    mpfi_ptr vy = ns_ref_intervals(n, prec);
+    mpfi_ptr vdx = g ? ns_ref_intervals(n, prec) : NULL;
     if (!vy || (g && !vdx)) {
-        intervals_free(vy, vy ? n : 0);
-        intervals_free(vdx, vdx ? n : 0);
+        ns_ref_intervals_free(vy, vy ? n : 0);
+        ns_ref_intervals_free(vdx, vdx ? n : 0);
         return -1;
     }
 
@@ -277,7 +307,7 @@ int ns_ref_eval(const ns_reference *r, const double *param, const double *x,
     mpfr_set_emax(old_emax);
     if (g && grad_undefined)
         fill_nan(dx, n);
-    intervals_free(vy, n);
-    intervals_free(vdx, g ? n : 0);
+    ns_ref_intervals_free(vy, n);
+    ns_ref_intervals_free(vdx, g ? n : 0);
     return 0;
 }

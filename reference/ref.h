@@ -85,10 +85,17 @@ void ns_ref_set_nan_all(mpfi_ptr v, size_t n);            /* v[i] = NaN: no valu
  * zeros of an all-masked row, the NaN of a row with no value. */
 void ns_ref_set_zero_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
 void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
+/* n intervals initialised to precision prec, or NULL when out of memory;
+ * freed (cleared first) by ns_ref_intervals_free, which accepts NULL. */
+mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec);
+void ns_ref_intervals_free(mpfi_ptr v, size_t n);
 /* Sorts v[0..n) from the largest down (the sort-based families). */
 void ns_ref_sort_descending(double *v, size_t n);
 /* Index of the largest finite-or-masked entry (first one on ties); n if the
  * row is all -inf. */
 size_t ns_ref_argmax(const double *x, size_t n);
+/* Index of the smallest unmasked entry (first one on ties); n if the row is
+ * all -inf. */
+size_t ns_ref_argmin(const double *x, size_t n);
 
 #endif

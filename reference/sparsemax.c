@@ -50,6 +50,17 @@ static int sparsemax_threshold(const double *x, size_t n, size_t nf, mpq_t tau)
     return 0;
 }
 
+/* Whether x lies on the support, x - tau > 0 (a masked -inf never does);
+ * v = x - tau when it does. */
+static int on_support(double x, const mpq_t tau, mpq_t v)
+{
+    if (x == -INFINITY)
+        return 0;
+    mpq_set_d(v, x);
+    mpq_sub(v, v, tau);
+    return mpq_sgn(v) > 0;
+}
+
 static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
     (void)prec;                              /* exact: one outward rounding per result */
@@ -71,11 +82,7 @@ static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     unsigned long support = 0;
     for (size_t i = 0; i < n; i++) {
         mpfi_set_ui(&y[i], 0);
-        if (in->x[i] == -INFINITY)
-            continue;
-        mpq_set_d(v, in->x[i]);
-        mpq_sub(v, v, tau);
-        if (mpq_sgn(v) <= 0)
+        if (!on_support(in->x[i], tau, v))
             continue;
         mpfi_set_q(&y[i], v);
         support++;
@@ -89,11 +96,7 @@ static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
         mpq_div(gsum, gsum, v);              /* the mean of g over the support */
         for (size_t i = 0; i < n; i++) {
             mpfi_set_ui(&dx[i], 0);
-            if (in->x[i] == -INFINITY)
-                continue;
-            mpq_set_d(v, in->x[i]);
-            mpq_sub(v, v, tau);
-            if (mpq_sgn(v) <= 0)
+            if (!on_support(in->x[i], tau, v))
                 continue;
             mpq_set_d(v, in->g[i]);
             mpq_sub(v, v, gsum);

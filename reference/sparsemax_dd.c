@@ -64,14 +64,6 @@ static double support_lowest(const double *s, size_t nf, double *e)
     return lowest;
 }
 
-/* Whether an x may enter the exact support test: 0 or of magnitude in
- * [2^-900, 2^900], so that j x is an exact product and the sums stay
- * finite. */
-static int exact_ok(double v)
-{
-    return v == 0 || (fabs(v) >= 0x1p-900 && fabs(v) <= 0x1p900);
-}
-
 /* base - sum of v over the support, exactly. */
 static void support_sum(const double *x, const double *v, size_t n, double lowest, double base,
                         ns_exact *e)
@@ -105,20 +97,13 @@ int ns_ref_sparsemax_dd(const ns_ref_input *in, double *y, double *dx)
     size_t n = in->n, km = ns_ref_argmax(x, n);
     if (km == n)                                 /* all masked: zero denominator */
         return ns_ref_tier_zeros(n, y, dx);
-    double *s = malloc((2 * n + 3) * sizeof *s);   /* the sorted entries, then an expansion */
+    /* An x enters the exact support test when 0 or of magnitude in
+     * [2^-900, 2^900], so that j x is an exact product and the sums stay
+     * finite.  The sorted entries are followed by an expansion. */
+    size_t nf;
+    double *s = ns_ref_tier_sorted(x, n, 0x1p900, n + 3, &nf);
     if (!s)
         return 0;
-    size_t nf = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (x[i] == -INFINITY)
-            continue;
-        if (!exact_ok(x[i])) {
-            free(s);
-            return 0;
-        }
-        s[nf++] = x[i];
-    }
-    ns_ref_sort_descending(s, nf);
     double lowest = support_lowest(s, nf, s + n), m = x[km];
     free(s);
 

@@ -21,16 +21,6 @@
 
 enum { SSMAX_S };
 
-/* The first argmin of the unmasked entries; n if all are masked. */
-static size_t argmin_unmasked(const double *x, size_t n)
-{
-    size_t k = n;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != -INFINITY && (k == n || x[i] < x[k]))
-            k = i;
-    return k;
-}
-
 static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
     size_t n = in->n;
@@ -39,7 +29,7 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         ns_ref_set_nan_row(y, dx, n);
         return;
     }
-    size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : argmin_unmasked(in->x, n);
+    size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : ns_ref_argmin(in->x, n);
     if (k == n) {
         ns_ref_set_zero_row(y, dx, n);
         return;

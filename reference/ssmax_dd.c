@@ -35,22 +35,13 @@ enum { SSMAX_S };
 
 #define SIGN_MARGIN 45
 
-static size_t argmin_unmasked(const double *x, size_t n)
-{
-    size_t k = n;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != -INFINITY && (k == n || x[i] < x[k]))
-            k = i;
-    return k;
-}
-
 int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
 {
     size_t n = in->n;
     double s_param = in->param[SSMAX_S];
     if (!isfinite(s_param))
         return 0;
-    size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : argmin_unmasked(in->x, n);
+    size_t k = s_param >= 0 ? ns_ref_argmax(in->x, n) : ns_ref_argmin(in->x, n);
     if (k == n)
         return ns_ref_tier_zeros(n, y, dx);  /* all masked: zero denominator */
     ddi a = ddi_mul(ddi_log_of_double((double)n), ddi_from_double(s_param));

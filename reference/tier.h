@@ -22,6 +22,13 @@ typedef int (*ns_ref_tier)(const ns_ref_input *in, double *y, double *dx);
  * all-masked row); returns 1, a settled row. */
 int ns_ref_tier_zeros(size_t n, double *y, double *dx);
 
+/* For the sort-based tiers' exact support tests: a new array of n + extra
+ * doubles that starts with the *nf unmasked entries of x[0..n), sorted
+ * from the largest down (free it).  NULL (the row stays with MPFR) when out
+ * of memory or when an entry is neither 0 nor of magnitude within
+ * [1 / range, range]. */
+double *ns_ref_tier_sorted(const double *x, size_t n, double range, size_t extra, size_t *nf);
+
 /* The tier of a reference, or NULL when it has none. */
 ns_ref_tier ns_ref_tier_of(const ns_reference *r);
 

@@ -25,6 +25,10 @@ typedef struct ns_report_data {
     double seconds;              /* of the measurements (shown, never in results.json) */
     int threads;
 
+    const ns_policy **policies;  /* measured, NULL-terminated: SPEC section 2's, then more */
+    ns_sum_order *sums;          /* the summation orders of the suite: seq first */
+    size_t nsums;
+
     ns_case *cases;              /* the standard suite */
     size_t ncases;
     ns_target *targets;

@@ -129,7 +129,7 @@ static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
     char b[32], med[32], rate[32];
     double shown = ns_fmt_bits(b, sizeof b, s->max_bits_finite);
     ns_fmt_bits(med, sizeof med, s->median_bits);
-    fprintf(f, "<td class=\"%s%s\">", bits_class(shown, tol, tg->policy->io->p), bad ? " bad" : "");
+    fprintf(f, "<td class=\"%s%s\">", bits_class(shown, tol, tg->policy->out->p), bad ? " bad" : "");
     linked(f, t, s->behind[NS_BEHIND_MAX], b);
     fputs("<span class=\"med\">med ", f);
     linked(f, t, s->behind[NS_BEHIND_MEDIAN], med);
@@ -152,14 +152,14 @@ static void matrix_cell(FILE *f, const ns_report_data *d, size_t t)
     fputs("</td>", f);
 }
 
-static size_t policy_columns(FILE *f, const char *first)
+static size_t policy_columns(FILE *f, const ns_report_data *d, const char *first)
 {
     size_t np = 0;
     fprintf(f, "<thead><tr><th>%s</th>", first);
-    for (size_t p = 0; ns_policies[p]; p++)
-        if (!ns_policy_is_ref(ns_policies[p])) {
+    for (size_t p = 0; d->policies[p]; p++)
+        if (!ns_policy_is_ref(d->policies[p])) {
             fputs("<th>", f);
-            esc(f, ns_policies[p]->name);
+            esc(f, d->policies[p]->name);
             fputs("</th>", f);
             np++;
         }
@@ -195,7 +195,7 @@ static void alg_header(FILE *f, const ns_algorithm *a)
 static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, bool with_sum_label)
 {
     fputs("<div class=\"scroll\"><table class=\"matrix\">", f);
-    size_t np = policy_columns(f, with_sum_label ? "normalizer, sum" : "normalizer");
+    size_t np = policy_columns(f, d, with_sum_label ? "normalizer, sum" : "normalizer");
     fputs("<tbody>\n", f);
     for (const ns_family *const *fam = ns_families(); *fam; fam++) {
         if (ns_report_target(d, (*fam)->algorithms->name, "fp16", sum) == d->ntargets)
@@ -210,9 +210,9 @@ static void write_matrix(FILE *f, const ns_report_data *d, ns_sum_order sum, boo
             } else {
                 alg_header(f, a);
             }
-            for (size_t p = 0; ns_policies[p]; p++)
-                if (!ns_policy_is_ref(ns_policies[p]))
-                    matrix_cell(f, d, ns_report_target(d, a->name, ns_policies[p]->name, sum));
+            for (size_t p = 0; d->policies[p]; p++)
+                if (!ns_policy_is_ref(d->policies[p]))
+                    matrix_cell(f, d, ns_report_target(d, a->name, d->policies[p]->name, sum));
             fputs("</tr>\n", f);
         }
     }
@@ -257,7 +257,7 @@ static void envelope_cell(FILE *f, const ns_envelope *e)
 static void write_envelopes(FILE *f, const ns_report_data *d)
 {
     fputs("<div class=\"scroll\"><table class=\"matrix env\">", f);
-    size_t np = policy_columns(f, "normalizer");
+    size_t np = policy_columns(f, d, "normalizer");
     fputs("<tbody>\n", f);
     for (const ns_family *const *fam = ns_families(); *fam; fam++) {
         if (!ns_report_envelope(d, (*fam)->algorithms, ns_policy_find("fp16")))
@@ -266,9 +266,9 @@ static void write_envelopes(FILE *f, const ns_report_data *d)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
             fputs("<tr>", f);
             alg_header(f, a);
-            for (size_t p = 0; ns_policies[p]; p++) {
-                const ns_envelope *e = ns_report_envelope(d, a, ns_policies[p]);
-                if (!ns_policy_is_ref(ns_policies[p]))
+            for (size_t p = 0; d->policies[p]; p++) {
+                const ns_envelope *e = ns_report_envelope(d, a, d->policies[p]);
+                if (!ns_policy_is_ref(d->policies[p]))
                     e ? envelope_cell(f, e) : (void)fputs("<td>-</td>", f);
             }
             fputs("</tr>\n", f);
@@ -439,8 +439,8 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
     if (d->baseline)
         fputs("<th>max: change since the baseline</th>", f);
     fputs("</tr></thead><tbody>\n", f);
-    for (size_t p = 0; ns_policies[p]; p++) {
-        const ns_policy *pol = ns_policies[p];
+    for (size_t p = 0; d->policies[p]; p++) {
+        const ns_policy *pol = d->policies[p];
         size_t t = ns_report_target(d, a->name, pol->name, NS_SUM_SEQ);
         if (ns_policy_is_ref(pol) || t == d->ntargets)
             continue;
@@ -473,7 +473,7 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
         linked(f, t, at[NS_BEHIND_P90], q90);
         fputs("</td><td>", f);
         linked(f, t, at[NS_BEHIND_P99], q99);
-        fprintf(f, "</td><td class=\"%s\">", bits_class(shown, ns_half_precision_bits(pol), pol->io->p));
+        fprintf(f, "</td><td class=\"%s\">", bits_class(shown, ns_half_precision_bits(pol), pol->out->p));
         linked(f, t, at[NS_BEHIND_MAX], wb);
         fprintf(f, "</td><td>%s</td><td>", mean);
         linked(f, t, at[NS_BEHIND_NAN], nan);
@@ -505,17 +505,17 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
 }
 
 /* Every policy and term the page uses, defined on the page. */
-static void glossary(FILE *f)
+static void glossary(FILE *f, const ns_report_data *d)
 {
     fputs("<section id=\"glossary\"><h2>Glossary</h2><dl class=\"glossary\">\n", f);
-    for (size_t p = 0; ns_policies[p]; p++) {
-        const ns_policy *pol = ns_policies[p];
+    for (size_t p = 0; d->policies[p]; p++) {
+        const ns_policy *pol = d->policies[p];
         if (ns_policy_is_ref(pol))
             continue;
         fprintf(f, "<dt>%s</dt><dd>", pol->name);
         esc(f, pol->summary ? pol->summary : "");
         fprintf(f, " (outputs in %s, p = %d bits of precision, unit roundoff u = 2<sup>&minus;%d</sup>).</dd>\n",
-                pol->io->name, pol->io->p, pol->io->p);
+                pol->out->name, pol->out->p, pol->out->p);
     }
     fputs("<dt>ulps</dt><dd>|y &minus; y<sub>ref</sub>| in units in the last place of the exact value y<sub>ref</sub> in "
           "the output format. For log-probabilities (the logsoftmax family) the unit is that of max(|y<sub>ref</sub>|, 1): "
@@ -579,9 +579,12 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
           "<span class=\"b3\">&le; p/2 (half the precision)</span><span class=\"b4\">more than p/2</span>"
           "<span class=\"b5\">&ge; p: no correct bit</span><span class=\"bx\">no finite output</span></p>\n", f);
     write_matrix(f, d, NS_SUM_SEQ, false);
-    fputs("<details><summary>The same for pairwise and Kahan summation</summary>\n", f);
-    write_matrix(f, d, NS_SUM_PAIRWISE, true);
-    write_matrix(f, d, NS_SUM_KAHAN, true);
+    fputs("<details><summary>The same for pairwise and Kahan summation", f);
+    for (size_t k = 3; k < d->nsums; k++)
+        fprintf(f, ", %s", ns_sum_order_name(d->sums[k]));
+    fputs("</summary>\n", f);
+    for (size_t k = 1; k < d->nsums; k++)
+        write_matrix(f, d, d->sums[k], true);
     fputs("</details></section>\n", f);
 
     fputs("<section id=\"envelopes\"><h2>Safe envelopes</h2>\n<p>The largest logit scale &sigma; (rows of normal(&sigma;), "
@@ -650,7 +653,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
             if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) != d->ntargets)
                 card(f, d, *fam, a);
     fputs("</section>\n", f);
-    glossary(f);
+    glossary(f, d);
     fputs("<p class=\"small\">Verdicts: ", f);
     esc(f, ns_verdict_summary());
     fputs(".</p>\n</body></html>\n", f);

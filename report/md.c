@@ -26,13 +26,13 @@ static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
     fputs(" |", f);
 }
 
-static void policy_header(FILE *f, const char *first)
+static void policy_header(FILE *f, const ns_report_data *d, const char *first)
 {
     fprintf(f, "| %s |", first);
     size_t np = 0;
-    for (size_t p = 0; ns_policies[p]; p++)
-        if (!ns_policy_is_ref(ns_policies[p])) {
-            fprintf(f, " %s |", ns_policies[p]->name);
+    for (size_t p = 0; d->policies[p]; p++)
+        if (!ns_policy_is_ref(d->policies[p])) {
+            fprintf(f, " %s |", d->policies[p]->name);
             np++;
         }
     fputs("\n|---|", f);
@@ -64,7 +64,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
                "and in brackets the median input's (**bold**: more than half the precision, p/2 bits); "
                "log-probabilities count ulps of max(|y|, 1); NaN/inf: share of inputs with such an output "
                "where the reference is finite; broken: inputs on which the contract was broken.\n\n");
-    policy_header(f, "normalizer");
+    policy_header(f, d, "normalizer");
     for (const ns_family *const *fam = ns_families(); *fam; fam++)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
             if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) == d->ntargets)
@@ -72,16 +72,16 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             fputs("| ", f);
             ns_md_text(f, a->name);
             fputs(" |", f);
-            for (size_t p = 0; ns_policies[p]; p++)
-                if (!ns_policy_is_ref(ns_policies[p]))
-                    matrix_cell(d, ns_report_target(d, a->name, ns_policies[p]->name, NS_SUM_SEQ), f);
+            for (size_t p = 0; d->policies[p]; p++)
+                if (!ns_policy_is_ref(d->policies[p]))
+                    matrix_cell(d, ns_report_target(d, a->name, d->policies[p]->name, NS_SUM_SEQ), f);
             fputc('\n', f);
         }
 
     fprintf(f, "\n## Safe envelopes (sequential sums)\n\n"
                "Largest logit scale sigma and longest row n within the contract, by bisection "
                "(>= : the end of the range searched).\n\n");
-    policy_header(f, "normalizer");
+    policy_header(f, d, "normalizer");
     for (const ns_family *const *fam = ns_families(); *fam; fam++)
         for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
             if (!ns_report_envelope(d, a, ns_policy_find("fp16")))
@@ -89,9 +89,9 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             fputs("| ", f);
             ns_md_text(f, a->name);
             fputs(" |", f);
-            for (size_t p = 0; ns_policies[p]; p++) {
-                const ns_envelope *e = ns_report_envelope(d, a, ns_policies[p]);
-                if (ns_policy_is_ref(ns_policies[p]) || !e)
+            for (size_t p = 0; d->policies[p]; p++) {
+                const ns_envelope *e = ns_report_envelope(d, a, d->policies[p]);
+                if (ns_policy_is_ref(d->policies[p]) || !e)
                     continue;
                 char sc[32];
                 ns_fmt_scale(sc, sizeof sc, e->scale_max);

@@ -189,6 +189,42 @@ int ns_report_measure_wait(char *err, size_t errlen)
     return s->rc != 0 ? -1 : 0;
 }
 
+/* The policies and orders the suite measures: the default ones, then those
+ * asked for that are not among them. */
+static int axes(ns_report_data *d)
+{
+    const ns_report_opts *o = d->opts;
+    size_t np = 0, nmore = 0;
+    while (ns_policies[np])
+        np++;
+    while (o->more_policies && o->more_policies[nmore])
+        nmore++;
+    d->policies = malloc((np + nmore + 1) * sizeof *d->policies);
+    d->sums = malloc((3 + o->nmore_sums) * sizeof *d->sums);
+    if (!d->policies || !d->sums)
+        return -1;
+    memcpy(d->policies, ns_policies, np * sizeof *d->policies);
+    for (size_t i = 0; i < nmore; i++) {
+        size_t k = 0;
+        while (k < np && d->policies[k] != o->more_policies[i])
+            k++;
+        if (k == np)
+            d->policies[np++] = o->more_policies[i];
+    }
+    d->policies[np] = NULL;
+    static const ns_sum_order classic[] = { NS_SUM_SEQ, NS_SUM_PAIRWISE, NS_SUM_KAHAN };
+    memcpy(d->sums, classic, sizeof classic);
+    d->nsums = 3;
+    for (size_t i = 0; i < o->nmore_sums; i++) {
+        size_t k = 0;
+        while (k < d->nsums && d->sums[k] != o->more_sums[i])
+            k++;
+        if (k == d->nsums)
+            d->sums[d->nsums++] = o->more_sums[i];
+    }
+    return 0;
+}
+
 int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, char *err, size_t errlen)
 {
     const ns_report_opts *o = d->opts;
@@ -198,8 +234,10 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
     ns_run_opts ro = { .threads = o->threads, .progress = stage_progress, .progress_ctx = &sc };
     d->threads = ns_run_threads(&ro);
 
+    if (axes(d) != 0)
+        goto oom;
     d->cases = ns_suite_standard(o->size, o->seed, &d->ncases);
-    d->targets = ns_targets_make(NULL, NULL, 0, &d->ntargets);
+    d->targets = ns_targets_make(d->policies, d->sums, d->nsums, &d->ntargets);
     if (!d->cases || !d->targets)
         goto oom;
     if (d->ntargets == 0) {
@@ -238,7 +276,7 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         return -1;
     if (rc == 0) {
         if (ns_sweep_scale(&d->scale, sz->scale_lo, sz->scale_hi, sz->scale_step, sz->scale_n,
-                           sz->scale_seeds, NULL, ns_seed_mix(o->seed, 101), &ro) != 0)
+                           sz->scale_seeds, d->policies, ns_seed_mix(o->seed, 101), &ro) != 0)
             goto oom;
         if (ns_checkpoint_save_sweep(ck, "scale", &d->scale, err, errlen) != 0)
             return -1;
@@ -267,6 +305,7 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
     if (rc == 0) {
         ns_envelope_opts eo = sz->env;
         eo.seed = ns_seed_mix(o->seed, 103);
+        eo.policies = d->policies;
         d->env = ns_envelopes(&eo, &ro, &d->nenv);
         if (!d->env)
             goto oom;
@@ -321,6 +360,8 @@ oom:
 void ns_report_data_free(ns_report_data *d)
 {
     ns_report_measure_wait(NULL, 0);
+    free(d->policies);
+    free(d->sums);
     free(d->cases);
     free(d->targets);
     free(d->metrics);

@@ -365,7 +365,7 @@ static int add_change(ns_regress_result *r, size_t *cap, ns_regress_change c)
 static int compare(const ns_regress_entry *e, const ns_target *t, const ns_summary *s,
                    ns_regress_result *r, size_t *cap)
 {
-    double u = ns_unit_roundoff(t->policy->io);
+    double u = ns_unit_roundoff(t->policy->out);
     bool nan_den_now = isnan(s->min_denominator);
     for (size_t k = 0; ns_regress_rules[k].metric; k++) {
         if (!e->present[k])

@@ -47,6 +47,12 @@ typedef struct ns_report_opts {
      * pieces done in OUT.partial/ (checkpoint.h); NULL: never. */
     volatile sig_atomic_t *stop;
     bool resume;                 /* continue from OUT.partial/ rather than start afresh */
+    /* Measured besides the named policies of SPEC section 2 and the orders
+     * seq, pairwise, kahan (whose picture the report draws): NULL-terminated
+     * policies, nmore_sums orders; NULL and 0 for none. */
+    const ns_policy *const *more_policies;
+    const ns_sum_order *more_sums;
+    size_t nmore_sums;
     /* A results.json (regress.h's baseline) whose cells the page compares
      * with, when it measured the same suite and seed; NULL: none. */
     const char *baseline;

@@ -1,4 +1,4 @@
-/* ns_file_read (analysis/file.h): contents byte for byte across the buffer's
+/* ns_file_read (util/file.h): contents byte for byte across the buffer's
  * growth, embedded NULs, the size limit and the errors it reports. */
 #include <criterion/criterion.h>
 #include <errno.h>

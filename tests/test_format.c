@@ -154,7 +154,7 @@ static double sum_ones(const ns_format *f, ns_sum_order order, size_t n)
     static double v[1 << 14];
     for (size_t i = 0; i < n; i++)
         v[i] = 1.0;
-    ns_ops op = { f, f, f, order, NULL, NULL, NULL };
+    ns_ops op = { f, f, f, order, NULL, NULL, NULL, NULL };
     return ns_sum(&op, v, n);
 }
 
@@ -167,13 +167,13 @@ Test(format, summation_orders_exact_values)
     cr_expect_eq(sum_ones(&ns_bf16, NS_SUM_PAIRWISE, 1024), 1024);
     cr_expect_eq(sum_ones(&ns_fp32, NS_SUM_SEQ, 4096), 4096);
     cr_expect_eq(sum_ones(&ns_fp16, NS_SUM_SEQ, 1), 1);
-    ns_ops op = { &ns_fp16, &ns_fp16, &ns_fp16, NS_SUM_SEQ, NULL, NULL, NULL };
+    ns_ops op = { &ns_fp16, &ns_fp16, &ns_fp16, NS_SUM_SEQ, NULL, NULL, NULL, NULL };
     cr_expect_eq(ns_sum(&op, NULL, 0), 0);
 }
 
 Test(format, max_propagates_nan_and_accepts_masks)
 {
-    ns_ops op = { &ns_fp16, &ns_fp16, &ns_fp16, NS_SUM_SEQ, NULL, NULL, NULL };
+    ns_ops op = { &ns_fp16, &ns_fp16, &ns_fp16, NS_SUM_SEQ, NULL, NULL, NULL, NULL };
     double a[3] = { -INFINITY, 2, 1 }, b[3] = { 1, NAN, 3 }, c[2] = { -INFINITY, -INFINITY };
     cr_expect_eq(ns_max(&op, a, 3), 2);
     cr_expect(isnan(ns_max(&op, b, 3)));

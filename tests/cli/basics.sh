@@ -9,7 +9,21 @@ done
 expect_out "fp16
 bf16
 fp32
-fp64" sh -c "$B list formats | cut -f1"
+fp64
+e4m3
+e5m2
+e4m3fnuz
+e5m2fnuz
+e3m2
+e2m3
+e2m1
+tf32
+mxfp8-e4m3
+mxfp8-e5m2
+mxfp6-e3m2
+mxfp6-e2m3
+mxfp4-e2m1
+mxint8" sh -c "$B list formats | cut -f1"
 expect_out "fp16
 bf16
 fp32
@@ -18,7 +32,11 @@ fp16-acc32
 bf16-acc32
 fp16-io
 bf16-io
-ref" sh -c "$B list policies | cut -f1"
+ref
+e4m3-io
+e5m2-io
+bf16-torch
+fp16-upcast" sh -c "$B list policies | cut -f1"
 # Every line is NAME<TAB>SUMMARY.
 $B list normalizers | grep -qv "	" && fail "list normalizers without a tab"
 expect_error 2 "unknown command 'frobnicate'" $B frobnicate
