@@ -23,7 +23,7 @@ grep -q '"normalizer":	"poly4.scaled"' "$BASE" || fail "poly4 is not in the base
 [ -z "$(ls -A "$T/base" | grep -v '^results.json$' | grep -v '^report.md$')" ] || fail "leftovers: $(ls -A "$T/base")"
 
 # set_metric NORMALIZER POLICY SUM METRIC VALUE < results.json: the first
-# METRIC of that result (its "metrics", before its "worst" list) set to VALUE.
+# METRIC of that result (its "metrics", before its "behind" list) set to VALUE.
 set_metric() {
     awk -v n="\"$1\"" -v p="\"$2\"" -v s="\"$3\"" -v m="\"$4\":" -v v="$5" '
         /"normalizer":/ { in_n = index($0, n) > 0; in_p = 0; in_s = 0; done = 0 }
