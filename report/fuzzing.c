@@ -26,7 +26,7 @@ static int search_one(const ns_report_data *d, const ns_target *tg, uint64_t see
                       ns_finding_set *set, char *err, size_t errlen)
 {
     ns_fuzz_spec spec = { .alg = tg->alg, .family = tg->family, .policy = tg->policy, .sum = NS_SUM_SEQ,
-                          .objective = NS_OBJECTIVE_ALL };
+                          .objective = NS_OBJECTIVE_ALL, .max_n = NS_REPORT_FUZZ_MAX_N };
     ns_fuzz_target t;
     if (ns_fuzz_target_init(&t, &spec, err, errlen) != 0)
         return -1;

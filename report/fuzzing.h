@@ -17,6 +17,12 @@
  * --tiny. */
 #define NS_REPORT_FUZZ_EVALS_FULL 8000
 #define NS_REPORT_FUZZ_EVALS_QUICK 1000
+/* Rows of at most this many logits: the budget buys many short rows rather
+ * than a few long ones, whose exact reference (and the classification of
+ * a failure, which evaluates a row again in wider formats) costs MPFR work
+ * proportional to n.  Failures that need long rows are the length
+ * envelope's to find. */
+#define NS_REPORT_FUZZ_MAX_N 64
 
 /* The budget d->opts asks for. */
 uint64_t ns_report_fuzz_budget(const ns_report_opts *o);
