@@ -34,7 +34,7 @@ static const char css[] =
     "table.matrix td{text-align:center;min-width:78px;font-variant-numeric:tabular-nums;font-weight:600}"
     "table.matrix th{white-space:nowrap}tr.fam th{background:#fafafa;font-weight:normal;color:#444;font-size:12px}"
     ".b0{background:#1a9850;color:#fff}.b1{background:#91cf60}.b2{background:#d9ef8b}.b3{background:#fee08b}"
-    ".b4{background:#fc8d59}.b5{background:#d73027;color:#fff}.b5 .small,.b5 a{color:#fff}.bx{background:#bbb;color:#333}"
+    ".b4{background:#fc8d59}.b5{background:#d73027;color:#fff}.b5 .small,.b5 a,.e4 .small,.e4 a{color:#fff}.bx{background:#bbb;color:#333}"
     "td.bad{box-shadow:inset 5px 0 0 #67001f}"
     ".badge{display:block;font-size:11px;font-weight:700;color:#fff;background:#67001f;border-radius:3px;margin:2px auto 0;padding:0 3px;width:max-content}"
     ".legend span{display:inline-block;padding:1px 8px;margin:0 3px 3px 0;border:1px solid #ccc;font-size:12px}"
