@@ -76,6 +76,29 @@ static bool masks_matter(const ns_recheck *r, const ns_policy *p, const double *
     return matter;
 }
 
+/* A binary64 work format has no wider one to recheck in (widen leaves it
+ * as it is), so the row itself names the cause: an exponential of a logit
+ * above ln(max_finite) overflows; one of a logit, or of a difference of
+ * two logits, below ln(2^emin) is subnormal (or zero), with fewer bits than
+ * the format (logsoftmax.naive of [-736, 0, 0] in fp64 loses 30 bits so). */
+static ns_cause beyond_exp_range(const ns_format *work, const double *x, size_t n)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            lo = fmin(lo, x[i]);
+            hi = fmax(hi, x[i]);
+        }
+    if (lo > hi)
+        return NS_CAUSE_ORDINARY;
+    double ln_max = log(work->max_finite), ln_min_normal = log(ldexp(1.0, work->emin));
+    if (hi > ln_max)
+        return NS_CAUSE_OVERFLOW;
+    if (lo < ln_min_normal || hi - lo > -ln_min_normal)
+        return NS_CAUSE_UNDERFLOW;
+    return NS_CAUSE_ORDINARY;
+}
+
 ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, const double *g,
                      size_t n, const ns_metrics *m, const ns_promise_eval *e, ns_kind kind)
 {
@@ -95,6 +118,11 @@ ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, c
     wide = r->broken(r->ctx, NS_RECHECK_WIDE_BELOW, x, g, n);
     if (wide >= 0 && !breaks(wide, kind))
         return NS_CAUSE_UNDERFLOW;
+    if (p->elem && p->elem->p >= 53) {
+        ns_cause c = beyond_exp_range(p->elem, x, n);
+        if (c != NS_CAUSE_ORDINARY)
+            return c;
+    }
     if (masked && masks_matter(r, p, x, g, n, kind))
         return NS_CAUSE_MASKED;
     switch (m->denominator_class) {
