@@ -118,13 +118,13 @@ ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, c
     wide = r->broken(r->ctx, NS_RECHECK_WIDE_BELOW, x, g, n);
     if (wide >= 0 && !breaks(wide, kind))
         return NS_CAUSE_UNDERFLOW;
+    if (masked && masks_matter(r, p, x, g, n, kind))
+        return NS_CAUSE_MASKED;
     if (p->elem && p->elem->p >= 53) {
         ns_cause c = beyond_exp_range(p->elem, x, n);
         if (c != NS_CAUSE_ORDINARY)
             return c;
     }
-    if (masked && masks_matter(r, p, x, g, n, kind))
-        return NS_CAUSE_MASKED;
     switch (m->denominator_class) {
     case NS_DEN_ZERO: return NS_CAUSE_ZERO_DENOMINATOR;
     case NS_DEN_NONFINITE: return NS_CAUSE_OVERFLOW;

@@ -176,6 +176,19 @@ static void add(candidate *worst, bool *any, const candidate *c)
     *any = true;
 }
 
+/* The limits a declared failure of the suite or the fuzzing sets: the
+ * smallest logit magnitude at which a large logit failed, the shortest row
+ * on which a long-row failure came. */
+static void note_limit(ns_report_cell *cell, const ns_cell_failure *f)
+{
+    if (f->verdict != NS_VERDICT_EXPECTED)
+        return;
+    if (f->cause == NS_CAUSE_OVERFLOW || f->cause == NS_CAUSE_LARGE_LOGITS)
+        cell->x_fail = fmin(cell->x_fail, fmax(fabs(f->max_x), fabs(f->min_x)));
+    else if (f->cause == NS_CAUSE_LONG_ROW && (cell->n_fail == 0 || f->n < cell->n_fail))
+        cell->n_fail = f->n;
+}
+
 static int envelope_candidates(const ns_envelope *env, const ns_policy *p, candidate *worst, bool *any,
                                bool *broken)
 {
@@ -210,6 +223,8 @@ static int cell_of(const ns_report_data *d, ns_report_cell *cell, double *x)
     const ns_envelope *env = ns_report_envelope(d, cell->alg, cell->policy);
     candidate worst;
     bool any = false, broken = false;
+    cell->x_fail = INFINITY;
+    cell->n_fail = 0;
     for (size_t c = 0; t < d->ntargets && c < d->ncases; c++) {
         const ns_metrics *m = &d->metrics[t * d->ncases + c];
         if (!m->defined || m->verdict == NS_VERDICT_KEPT || avoidable((ns_cause)m->verdict_cause))
@@ -223,6 +238,7 @@ static int cell_of(const ns_report_data *d, ns_report_cell *cell, double *x)
         extremes(x, m->n, &k.f.max_x, &k.f.min_x);
         k.severity = k.f.bits;
         broken |= m->verdict == NS_VERDICT_BROKEN;
+        note_limit(cell, &k.f);
         add(&worst, &any, &k);
     }
     if (envelope_candidates(env, cell->policy, &worst, &any, &broken) != 0)
@@ -239,6 +255,7 @@ static int cell_of(const ns_report_data *d, ns_report_cell *cell, double *x)
         bool lost = f->kind == NS_KIND_NAN || f->kind == NS_KIND_INF || f->kind == NS_KIND_DENOMINATOR;
         k.severity = lost ? cell->policy->io->p : 0;
         broken |= !f->expected;
+        note_limit(cell, &k.f);
         add(&worst, &any, &k);
     }
     if (env) {
