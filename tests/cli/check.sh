@@ -26,6 +26,12 @@ echo "12 0" | $B check -n softmax.naive -p fp16 > "$T/ovf" || fail "a declared o
 grep -q "nonfinite" "$T/ovf" || fail "overflow denominator: $(cat "$T/ovf")"
 grep -q "contract: expected: nan (overflow): e^x overflows" "$T/ovf" || fail "overflow hazard: $(cat "$T/ovf")"
 
+# Errors are counted in the output's format: bf16 in, fp16 out gives bits
+# of fp16's 11, not of bf16's 8.
+echo "1 2 3 4" | $B check -n softmax.shifted -p 'in=bf16,work=fp32,acc=fp32,out=fp16' > "$T/inout" ||
+    fail "in=bf16,out=fp16: $(cat "$T/inout")"
+grep -q "bits of 11 " "$T/inout" || fail "bits not of the output format: $(cat "$T/inout")"
+
 # fp64 has no wider format to recheck a failure in, so the row names the
 # cause: e^-736 lies below 2^-1022 = e^-708.40, a subnormal with 43 bits
 # fewer than a normal double, and logsoftmax.naive's log of it is 30 bits
