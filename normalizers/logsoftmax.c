@@ -100,6 +100,7 @@ static const ns_algorithm logsoftmax_algorithms[] = {
 const ns_family ns_family_logsoftmax = {
     .name = "logsoftmax",
     .definition = "y_i = x_i - log sum_j e^{x_j}; dx = g - e^y sum g",
+    .exp_of_logit = true,
     .order = 20,
     .params = { { NULL, 0, NULL } },
     .algorithms = logsoftmax_algorithms,

@@ -207,6 +207,7 @@ static const ns_algorithm softmax_algorithms[] = {
 const ns_family ns_family_softmax = {
     .name = "softmax",
     .definition = "y_i = e^{x_i} / sum_j e^{x_j}; dx = y . (g - <g, y>)",
+    .exp_of_logit = true,
     .order = 10,
     .params = { { NULL, 0, NULL } },
     .algorithms = softmax_algorithms,

@@ -89,6 +89,7 @@ static const ns_algorithm softmax1_algorithms[] = {
 const ns_family ns_family_softmax1 = {
     .name = "softmax1",
     .definition = "y_i = e^{x_i} / (1 + sum_j e^{x_j}); dx = y . (g - <g, y>)",
+    .exp_of_logit = true,
     .order = 30,
     .params = { { NULL, 0, NULL } },
     .algorithms = softmax1_algorithms,

@@ -110,6 +110,7 @@ static const ns_algorithm softpick_algorithms[] = {
 const ns_family ns_family_softpick = {
     .name = "softpick",
     .definition = "y_i = relu(e^{x_i} - 1) / (sum_j |e^{x_j} - 1| + eps)",
+    .exp_of_logit = true,
     .order = 120,
     .params = { { "eps", 1e-8, "added to the denominator" }, { NULL, 0, NULL } },
     .algorithms = softpick_algorithms,

@@ -65,6 +65,7 @@ static const ns_algorithm softplus_norm_algorithms[] = {
 const ns_family ns_family_softplus_norm = {
     .name = "softplus.norm",
     .definition = "y_i = h(x_i) / sum_j h(x_j), h(x) = log(1 + e^x); dx_j = sigma(x_j) / S . (g_j - <g, y>)",
+    .exp_of_logit = true,
     .order = 90,
     .params = { { NULL, 0, NULL } },
     .algorithms = softplus_norm_algorithms,

@@ -35,6 +35,7 @@ typedef struct ns_cell_failure {
     double max_x, min_x;        /* its largest and smallest finite entries */
     double bits;                /* the error, in bits of the output format */
     size_t length_fail;         /* the envelope's first failing n (0: none) */
+    bool exp_of_logit;          /* the family exponentiates logits (ns_family) */
 } ns_cell_failure;
 
 /* The cause in words: "exp overflows for a logit above 11.09", "0/0: the

@@ -39,6 +39,13 @@ grep -q "bits of 11 " "$T/inout" || fail "bits not of the output format: $(cat "
 echo "-736 0 0" | $B check -n logsoftmax.naive -p fp64 > "$T/sub" ||
     fail "a declared underflow in fp64 should exit 0: $(cat "$T/sub")"
 grep -q "contract: expected: error (underflow)" "$T/sub" || fail "fp64 underflow hazard: $(cat "$T/sub")"
+# The same row size may overflow instead: softmax1.shifted of [-712] forms
+# e^{-m} = e^712 > 2^1024 (ln 2^1024 = 709.78), the overflow its contract
+# declares for very negative logits.
+echo "-712" | $B check -n softmax1.shifted -p fp64 > "$T/ovf64" ||
+    fail "a declared overflow in fp64 should exit 0: $(cat "$T/ovf64")"
+grep -q "contract: expected: error (overflow): when every logit is very negative" "$T/ovf64" ||
+    fail "fp64 overflow hazard: $(cat "$T/ovf64")"
 
 # The same softmax from a plugin without a contract of its own (the default
 # one declares only the all-masked row): the overflow breaks it, exit 1, in
