@@ -36,6 +36,7 @@ static double worst_error(const ns_promise_input *in, const double *kappa, ns_pr
      * conditioning's term is not capped: an ill-conditioned output may lose
      * every bit without the algorithm's fault. */
     double row = capped_row_bound(base, io, u_io);
+    e->row_capped = row < in_ulps(base, u_io);
     double worst = -1;
     e->err_ulps = 0;
     e->err_bound = row;

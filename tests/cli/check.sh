@@ -47,6 +47,13 @@ echo "-712" | $B check -n softmax1.shifted -p fp64 > "$T/ovf64" ||
 grep -q "contract: expected: error (overflow): when every logit is very negative" "$T/ovf64" ||
     fail "fp64 overflow hazard: $(cat "$T/ovf64")"
 
+# A bound that grows with n stops at the whole precision: sparsemax in bf16
+# on 2048 normal(1) logits misjudges its support (8 bits of 8 wrong), which
+# no contract keeps; its contract declares the long row.
+$B check -n sparsemax -p bf16 --gen normal=1 --length 2048 --seed 1 > "$T/long" ||
+    fail "a declared long-row failure should exit 0: $(cat "$T/long")"
+grep -q "contract: expected: error (long row)" "$T/long" || fail "long row not declared: $(cat "$T/long")"
+
 # The same softmax from a plugin without a contract of its own (the default
 # one declares only the all-masked row): the overflow breaks it, exit 1, in
 # words and in JSON.
