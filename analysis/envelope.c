@@ -5,19 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "../reference/ref.h"
+#include "../util/omp.h"
 #include "judge.h"
 #include "suite.h"
-
-#ifdef _OPENMP
-#define NS_OMP(directive) _Pragma(directive)
-#else
-#define NS_OMP(directive)
-#endif
 
 /* References already computed in one task (one family, one input format):
  * the bisections of its algorithms and policies visit the same points. */

@@ -4,19 +4,10 @@
 #include <mpfr.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
 
 #include "../reference/ref.h"
+#include "../util/omp.h"
 #include "judge.h"
-
-/* OpenMP pragmas that vanish in a build without OpenMP (one thread). */
-#ifdef _OPENMP
-#define NS_OMP(directive) _Pragma(directive)
-#else
-#define NS_OMP(directive)
-#endif
 
 ns_target *ns_targets_make(const ns_policy *const *policies, const ns_sum_order *sums,
                            size_t nsums, size_t *count)

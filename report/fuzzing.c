@@ -6,12 +6,7 @@
 #include <string.h>
 
 #include "../fuzz/search.h"
-
-#ifdef _OPENMP
-#define NS_OMP(directive) _Pragma(directive)
-#else
-#define NS_OMP(directive)
-#endif
+#include "../util/omp.h"
 
 uint64_t ns_report_fuzz_budget(const ns_report_opts *o)
 {

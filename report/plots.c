@@ -3,6 +3,7 @@
  * else; as many processes at a time as the report has threads), which the
  * page shows as images. */
 #include "../util/file.h"
+#include "../util/omp.h"
 #include "data.h"
 
 #include <errno.h>
@@ -13,12 +14,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#ifdef _OPENMP
-#define NS_OMP(directive) _Pragma(directive)
-#else
-#define NS_OMP(directive)
-#endif
 
 #define MAX_SERIES 48
 #define SVG_MAX_BYTES ((size_t)64 << 20)    /* gnuplot writes some hundred kB a plot */
