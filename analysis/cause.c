@@ -156,11 +156,14 @@ ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, c
         return NS_CAUSE_OVERFLOW;
     if (e->underflows)
         return NS_CAUSE_UNDERFLOW;
+    /* long enough that the bound, growing with n, reached the whole
+     * precision (a bf16 sum of 513 logits of -256, whatever their size;
+     * stickbreaking's product in bf16 at 61 entries) */
+    if (e->row_capped && n > 16)
+        return NS_CAUSE_LONG_ROW;
     if (maxabs >= 16)
         return NS_CAUSE_LARGE_LOGITS;
-    /* long: beyond 64 entries, or long enough that the bound, growing with
-     * n, reached the whole precision (stickbreaking's product in bf16 at 61) */
-    if (n > 64 || (e->row_capped && n > 16))
+    if (n > 64)
         return NS_CAUSE_LONG_ROW;
     if (maxabs < 0x1p-6)
         return NS_CAUSE_TINY_LOGITS;

@@ -13,11 +13,28 @@ static double in_ulps(double bound, double u_io)
     return bound >= 1 ? INFINITY : 1 + bound / u_io;
 }
 
-/* The row's bound in ulps of io, at most 2^(p-1) (see worst_error). */
-static double capped_row_bound(double base, const ns_format *io, double u_io)
+/* The row's bound in ulps of io (see worst_error): the part that grows
+ * with n alone (c0 + cn n + cq n^2) stops at 2^(p-1) ulps, whatever the
+ * row an output keeps its leading bit; the part that grows with the logits
+ * (spread, max|x|) is added uncapped, and promises nothing at 1 or more:
+ * a large enough logit may take every bit (e^z of a rounded exponent z).
+ * *capped: the n part reached the cap. */
+static double row_bound(const ns_bound *eb, const ns_policy *p, const double *x, size_t n,
+                        const ns_format *io, double u_io, bool *capped)
 {
-    double cap = ldexp(1.0, io->p - 1), row = in_ulps(base, u_io);
-    return row < cap ? row : cap;
+    double base = ns_bound_eval(eb, p, x, n, 0);
+    if (!isfinite(base)) {
+        *capped = false;
+        return INFINITY;
+    }
+    double dn = (double)n;
+    double grows_with_n = (eb->c0 + eb->cn * dn + eb->cq * dn * dn) * ns_policy_u_work(p);
+    double grows_with_x = base - grows_with_n;
+    double cap = ldexp(1.0, io->p - 1), rows = in_ulps(grows_with_n, u_io);
+    *capped = rows > cap;
+    if (grows_with_x >= 1)
+        return INFINITY;
+    return (*capped ? cap : rows) + grows_with_x / u_io;
 }
 
 /* The worst ratio of an output's error to its bound, with kappa_i where
@@ -30,13 +47,10 @@ static double worst_error(const ns_promise_input *in, const double *kappa, ns_pr
     const ns_bound *eb = &in->promise->error;
     const double *y = in->s->y, *yo = in->s->y_ref;
     double u_io = ns_unit_roundoff(io), u_work = ns_policy_u_work(p);
-    double base = ns_bound_eval(eb, p, in->xr, in->n, 0), floor = in->promise->error_floor;
-    /* A bound that grows with the row (n, spread, max|x|) stops at 2^(p-1)
-     * ulps: whatever the row, an output keeps its leading bit.  The
-     * conditioning's term is not capped: an ill-conditioned output may lose
-     * every bit without the algorithm's fault. */
-    double row = capped_row_bound(base, io, u_io);
-    e->row_capped = row < in_ulps(base, u_io);
+    double floor = in->promise->error_floor;
+    /* The conditioning's term is not capped: an ill-conditioned output may
+     * lose every bit without the algorithm's fault. */
+    double row = row_bound(eb, p, in->xr, in->n, io, u_io, &e->row_capped);
     double worst = -1;
     e->err_ulps = 0;
     e->err_bound = row;
@@ -76,12 +90,9 @@ static void measure_outputs(const ns_promise_input *in, const ns_conditioning *c
     }
     /* The conditioning is asked for (an MPFR backward pass per sampled row of
      * the Jacobian: costly on long rows) only where the row's own bound is
-     * not capped: a row whose bound grew past 2^(p-1) ulps (long rows, wide
-     * spreads) is judged against the cap alone. */
-    double base = ns_bound_eval(&in->promise->error, in->policy, in->xr, in->n, 0);
-    double u_io = ns_unit_roundoff(io);
-    bool capped = capped_row_bound(base, io, u_io) < in_ulps(base, u_io);
-    if (worst_error(in, NULL, e) > 1 && in->promise->error.ck != 0 && !capped && c && c->kappa) {
+     * not capped: a row whose bound grew with n past 2^(p-1) ulps is judged
+     * against the cap alone. */
+    if (worst_error(in, NULL, e) > 1 && in->promise->error.ck != 0 && !e->row_capped && c && c->kappa) {
         const double *kappa = c->kappa(c->ctx);
         if (kappa)
             worst_error(in, kappa, e);

@@ -204,8 +204,8 @@ const ns_contract *ns_contract_of(const ns_algorithm *a);
     "becomes a relative error of about u |z| of the weight, which exceeds the whole precision " \
     "once |z| nears 2^p")
 
-/* A weight formed as e^z far below 2^emin, as a kernel without an error
- * floor for tiny outputs (softmax.lse, ssmax) measures it. */
+/* A weight e^z below 2^emin, or a sum of such weights, in a format whose
+ * subnormals keep fewer bits (the exp families). */
 #define NS_HAZARD_SUBNORMAL_WEIGHTS NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_UNDERFLOW, \
     "a weight e^z whose exponent z lies far below the format's range is subnormal or zero: it " \
     "keeps fewer bits than the format, or none")

@@ -64,7 +64,7 @@ static const ns_contract logsoftmax_naive_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "e^x overflows for x > ln(max finite) (fp16: 11.09): inf / inf = NaN"),
@@ -85,7 +85,8 @@ static const ns_contract logsoftmax_shifted_contract = {
         LOGSOFTMAX_PROMISE(.c0 = 8, .cn = 2, .cs = 4),
         NS_END_PROMISES,
     },
-    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS, NS_HAZARD_ALL_MASKED,
+                                    NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
 };
 
 static const ns_algorithm logsoftmax_algorithms[] = {

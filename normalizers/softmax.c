@@ -103,7 +103,7 @@ static const ns_contract softmax_naive_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "e^x overflows for x > ln(max finite) (fp16: 11.09, bf16 and fp32: 88.72, "
@@ -132,7 +132,8 @@ static const ns_contract softmax_shifted_contract = {
     .summary = "shifted by the maximum: no overflow, no NaN on rows with a finite entry",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax_shifted_promises,
-    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS, NS_HAZARD_ALL_MASKED,
+                                    NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
 };
 
 /* The reciprocal adds one rounding per weight: inside the constant. */
@@ -140,7 +141,8 @@ static const ns_contract softmax_recip_contract = {
     .summary = "shifted, multiplied by 1/s: one more rounding per weight than the division",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax_shifted_promises,
-    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS, NS_HAZARD_ALL_MASKED,
+                                    NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
 };
 
 static const ns_contract softmax_lse_contract = {
@@ -156,9 +158,8 @@ static const ns_contract softmax_lse_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_LARGE_EXPONENT,
-        NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
                   "the rounding of lse = m + log s (about |lse| u) is amplified by exp into "
@@ -180,7 +181,7 @@ static const ns_contract softmax_online_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_MASKED,
                   "started at m = -inf, d = 0 (Milakov & Gimelshein 2018), a leading -inf "

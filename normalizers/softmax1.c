@@ -60,7 +60,7 @@ static const ns_contract softmax1_shifted_contract = {
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax1_promises,
     .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "when every logit is very negative (m < -ln(max finite), fp16: -11.09) the one "
@@ -74,7 +74,8 @@ static const ns_contract softmax1_stable_contract = {
     .summary = "shifted by max(m, 0): nothing overflows, the denominator is at least 1",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax1_promises,
-    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS, NS_HAZARD_GRADIENT_RANGE,
+                                    NS_END_HAZARDS },
 };
 
 static const ns_algorithm softmax1_algorithms[] = {

@@ -79,7 +79,7 @@ static const ns_contract softpick_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "e^{-m} overflows for m < -ln(max finite) (fp16: -11.09): every t_i is -inf, "
