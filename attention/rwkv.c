@@ -1,0 +1,250 @@
+/* The RWKV-4 kernels (attention/rwkv.h): rwkv4.naive and rwkv4.stable,
+ * forward and backward, one channel at a time.
+ *
+ * Backward, derived from the definition (per channel, y_t = N_t / D_t with
+ * N_t = a_{t-1} + e^{u+k_t} v_t, D_t = b_{t-1} + e^{u+k_t}):
+ *   alpha_t = gy_t / D_t, the gradient reaching N_t; -alpha_t y_t reaches D_t.
+ *   gu   = sum_t alpha_t (v_t - y_t) e^{u+k_t}
+ *   gw   = sum_t alpha_t (a'_{t-1} - y_t b'_{t-1}), a' = da/dw:
+ *          a'_t = E (a'_{t-1} - a_{t-1}), b'_t = E (b'_{t-1} - b_{t-1})
+ *   gv_t = alpha_t e^{u+k_t} + e^{k_t} Ra_t
+ *   gk_t = alpha_t (v_t - y_t) e^{u+k_t} + e^{k_t} (v_t Ra_t + Rb_t)
+ *   with Ra_t = sum_{s>t} E^{s-1-t} alpha_s and Rb_t the same of
+ *   -alpha_s y_s, run backwards: R_t = alpha_{t+1} + E R_{t+1}.
+ * The stable kernel holds every one of these relative to a running
+ * exponent as its forward does: a, b, a', b' divided by e^{o}; alpha_t
+ * times e^{no_t}; Ra, Rb times e^{m_t}, m_t = min(m_{t+1} + w, no_{t+1}) the
+ * exponent of their largest term, so that e^{k_t - m_t} <= 1. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rwkv.h"
+
+int ns_rwkv_kind_find(const char *name)
+{
+    if (strcmp(name, "rwkv4.naive") == 0)
+        return NS_RWKV_NAIVE;
+    if (strcmp(name, "rwkv4.stable") == 0)
+        return NS_RWKV_STABLE;
+    return -1;
+}
+
+/* One channel's data, rounded into the policy's in part, and its formats. */
+typedef struct channel {
+    size_t T;
+    double w, u;
+    const double *k, *v, *gy;   /* T each (contiguous copies) */
+    const ns_format *work, *acc;
+    ns_probe *probe;
+} channel;
+
+static double work_div(const channel *ch, double a, double b)
+{
+    if (ch->probe) {
+        ns_ops op = { .probe = ch->probe };
+        ns_denominator(&op, b);
+    }
+    return ns_fp_div(ch->work, a, b);
+}
+
+/* acc: x * y + z, each operation rounded (no fused multiply-add). */
+static double acc_mad(const channel *ch, double x, double y, double z)
+{
+    return ns_fp_add(ch->acc, ns_fp_mul(ch->acc, x, y), z);
+}
+
+static void naive_forward(const channel *ch, double *y)
+{
+    const ns_format *wf = ch->work, *af = ch->acc;
+    double E = ns_fp_exp(wf, -ch->w), a = 0, b = 0;
+    for (size_t t = 0; t < ch->T; t++) {
+        double k = ch->k[t], v = ch->v[t];
+        double euk = ns_fp_exp(wf, ns_fp_add(wf, ch->u, k)), ek = ns_fp_exp(wf, k);
+        double num = acc_mad(ch, euk, v, a), den = ns_fp_add(af, b, euk);
+        y[t] = work_div(ch, num, den);
+        a = acc_mad(ch, E, a, ns_fp_mul(af, ek, v));
+        b = acc_mad(ch, E, b, ek);
+    }
+}
+
+/* The published kernel's state starts at MIN_VALUE = -1e38 (the exponent
+ * of an empty sum), as the state's format holds it (-inf in fp16). */
+#define RWKV_MIN_VALUE (-1e38)
+
+static void stable_forward(const channel *ch, double *y)
+{
+    const ns_format *wf = ch->work, *af = ch->acc;
+    double a = 0, b = 0, o = ns_round(af, RWKV_MIN_VALUE);
+    for (size_t t = 0; t < ch->T; t++) {
+        double k = ch->k[t], v = ch->v[t];
+        double uk = ns_fp_add(wf, ch->u, k);
+        double no = fmax(o, uk);
+        double A = ns_fp_exp(wf, ns_fp_sub(wf, o, no)), B = ns_fp_exp(wf, ns_fp_sub(wf, uk, no));
+        double num = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
+        double den = ns_fp_add(af, ns_fp_mul(af, A, b), B);
+        y[t] = work_div(ch, num, den);
+        double ow = ns_fp_sub(af, o, ch->w);
+        no = fmax(ow, k);
+        A = ns_fp_exp(wf, ns_fp_sub(wf, ow, no));
+        B = ns_fp_exp(wf, ns_fp_sub(wf, k, no));
+        a = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
+        b = ns_fp_add(af, ns_fp_mul(af, A, b), B);
+        o = no;
+    }
+}
+
+/* What the forward sweep of a backward pass leaves per token for the
+ * reverse sweep: alpha (relative to e^{-sc}), y, and the scale sc. */
+typedef struct token {
+    double alpha, y, sc;
+} token;
+
+typedef struct grads1 {
+    double gw, gu, *gk, *gv;
+} grads1;
+
+/* The reverse sweep shared by both kernels: Ra, Rb relative to e^{-m}
+ * (m = 0 for the naive kernel, scaled = 0), the e^{k_t} terms of gk, gv. */
+static void reverse_sweep(const channel *ch, const token *tk, bool scaled, grads1 *g)
+{
+    const ns_format *wf = ch->work, *af = ch->acc;
+    double E = ns_fp_exp(wf, -ch->w);
+    double Ra = 0, Rb = 0, m = INFINITY;
+    for (size_t s = ch->T; s-- > 1;) {
+        size_t t = s - 1;          /* R_t takes token s = t + 1 */
+        double beta = ns_fp_mul(wf, -tk[s].alpha, tk[s].y);
+        double ek;
+        if (scaled) {
+            double mw = ns_fp_add(af, m, ch->w);
+            double nm = fmin(mw, tk[s].sc);
+            double F = ns_fp_exp(wf, ns_fp_sub(wf, nm, mw)), G = ns_fp_exp(wf, ns_fp_sub(wf, nm, tk[s].sc));
+            Ra = ns_fp_add(af, ns_fp_mul(af, F, Ra), ns_fp_mul(af, G, tk[s].alpha));
+            Rb = ns_fp_add(af, ns_fp_mul(af, F, Rb), ns_fp_mul(af, G, beta));
+            m = nm;
+            ek = ns_fp_exp(wf, ns_fp_sub(wf, ch->k[t], m));
+        } else {
+            Ra = acc_mad(ch, E, Ra, tk[s].alpha);
+            Rb = acc_mad(ch, E, Rb, beta);
+            ek = ns_fp_exp(wf, ch->k[t]);
+        }
+        g->gv[t] = ns_fp_add(af, g->gv[t], ns_fp_mul(af, ek, Ra));
+        g->gk[t] = ns_fp_add(af, g->gk[t], ns_fp_mul(af, ek, acc_mad(ch, ch->v[t], Ra, Rb)));
+    }
+}
+
+/* The direct terms of token t: alpha e^{u+k} (relative: eu = e^{u+k-sc}). */
+static void direct_terms(const channel *ch, size_t t, const token *tk, double eu, grads1 *g)
+{
+    const ns_format *wf = ch->work, *af = ch->acc;
+    double ae = ns_fp_mul(wf, tk[t].alpha, eu);
+    double dv = ns_fp_mul(wf, ae, ns_fp_sub(wf, ch->v[t], tk[t].y));
+    g->gv[t] = ae;
+    g->gk[t] = dv;
+    g->gu = ns_fp_add(af, g->gu, dv);
+}
+
+static void naive_backward(const channel *ch, double *y, token *tk, grads1 *g)
+{
+    const ns_format *wf = ch->work, *af = ch->acc;
+    double E = ns_fp_exp(wf, -ch->w), a = 0, b = 0, da = 0, db = 0;
+    for (size_t t = 0; t < ch->T; t++) {
+        double k = ch->k[t], v = ch->v[t];
+        double euk = ns_fp_exp(wf, ns_fp_add(wf, ch->u, k)), ek = ns_fp_exp(wf, k);
+        double num = acc_mad(ch, euk, v, a), den = ns_fp_add(af, b, euk);
+        y[t] = work_div(ch, num, den);
+        tk[t] = (token){ .alpha = ns_fp_div(wf, ch->gy[t], den), .y = y[t], .sc = 0 };
+        direct_terms(ch, t, tk, euk, g);
+        g->gw = ns_fp_add(af, g->gw, ns_fp_mul(af, tk[t].alpha, acc_mad(ch, -y[t], db, da)));
+        da = ns_fp_mul(af, E, ns_fp_sub(af, da, a));
+        db = ns_fp_mul(af, E, ns_fp_sub(af, db, b));
+        a = acc_mad(ch, E, a, ns_fp_mul(af, ek, v));
+        b = acc_mad(ch, E, b, ek);
+    }
+    reverse_sweep(ch, tk, false, g);
+}
+
+static void stable_backward(const channel *ch, double *y, token *tk, grads1 *g)
+{
+    const ns_format *wf = ch->work, *af = ch->acc;
+    double a = 0, b = 0, da = 0, db = 0, o = ns_round(af, RWKV_MIN_VALUE);
+    for (size_t t = 0; t < ch->T; t++) {
+        double k = ch->k[t], v = ch->v[t];
+        double uk = ns_fp_add(wf, ch->u, k);
+        double no = fmax(o, uk);
+        double A = ns_fp_exp(wf, ns_fp_sub(wf, o, no)), B = ns_fp_exp(wf, ns_fp_sub(wf, uk, no));
+        double num = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
+        double den = ns_fp_add(af, ns_fp_mul(af, A, b), B);
+        y[t] = work_div(ch, num, den);
+        tk[t] = (token){ .alpha = ns_fp_div(wf, ch->gy[t], den), .y = y[t], .sc = no };
+        direct_terms(ch, t, tk, B, g);
+        /* alpha_t (a'_{t-1} - y b'_{t-1}): both relative to e^{o}, alpha to e^{-no} */
+        double rel = ns_fp_mul(wf, tk[t].alpha, A);
+        g->gw = ns_fp_add(af, g->gw, ns_fp_mul(af, rel, acc_mad(ch, -y[t], db, da)));
+        double ow = ns_fp_sub(af, o, ch->w);
+        no = fmax(ow, k);
+        A = ns_fp_exp(wf, ns_fp_sub(wf, ow, no));
+        B = ns_fp_exp(wf, ns_fp_sub(wf, k, no));
+        da = ns_fp_mul(af, A, ns_fp_sub(af, da, a));
+        db = ns_fp_mul(af, A, ns_fp_sub(af, db, b));
+        a = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
+        b = ns_fp_add(af, ns_fp_mul(af, A, b), B);
+        o = no;
+    }
+    reverse_sweep(ch, tk, true, g);
+}
+
+int ns_rwkv_run(ns_rwkv_kind kind, const ns_policy *p, const ns_rwkv_input *in,
+                const double *gy, double *y, ns_rwkv_grads *gr, ns_probe *probe)
+{
+    size_t T = in->T, C = in->C;
+    double *buf = malloc((5 * T + 4) * sizeof *buf);
+    token *tk = gy ? malloc((T ? T : 1) * sizeof *tk) : NULL;
+    if (!buf || (gy && !tk)) {
+        free(buf);
+        free(tk);
+        return -1;
+    }
+    double *k = buf, *v = k + T, *g = v + T, *yc = g + T, *stage = yc + T, *wu = stage + T;
+    for (size_t c = 0; c < C; c++) {
+        for (size_t t = 0; t < T; t++) {
+            k[t] = in->k[t * C + c];
+            v[t] = in->v[t * C + c];
+            g[t] = gy ? gy[t * C + c] : 0;
+        }
+        wu[0] = in->w[c];
+        wu[1] = in->u[c];
+        ns_policy_round_inputs(p, 0, wu, wu + 2, 2);
+        ns_policy_round_inputs(p, 0, k, stage, T);
+        memcpy(k, stage, T * sizeof *k);
+        ns_policy_round_inputs(p, 0, v, stage, T);
+        memcpy(v, stage, T * sizeof *v);
+        ns_policy_round_inputs(p, 0, g, stage, T);
+        memcpy(g, stage, T * sizeof *g);
+        channel ch = { .T = T, .w = wu[2], .u = wu[3], .k = k, .v = v, .gy = g,
+                       .work = p->elem, .acc = p->acc, .probe = probe };
+        if (!gy) {
+            (kind == NS_RWKV_NAIVE ? naive_forward : stable_forward)(&ch, yc);
+        } else {
+            grads1 g1 = { .gw = 0, .gu = 0, .gk = stage, .gv = g };
+            /* gv overwrites gy token by token only after reading it: the
+             * forward sweep reads gy[t] before direct_terms writes gv[t]. */
+            (kind == NS_RWKV_NAIVE ? naive_backward : stable_backward)(&ch, yc, tk, &g1);
+            double gwu[2] = { g1.gw, g1.gu };
+            ns_policy_store_outputs(p, gwu, wu, 2);
+            gr->w[c] = gwu[0];
+            gr->u[c] = gwu[1];
+            ns_policy_store_outputs(p, stage, k, T);
+            ns_policy_store_outputs(p, g, k, T);
+            for (size_t t = 0; t < T; t++) {
+                gr->k[t * C + c] = stage[t];
+                gr->v[t * C + c] = g[t];
+            }
+        }
+        ns_policy_store_outputs(p, yc, k, T);
+        for (size_t t = 0; t < T; t++)
+            y[t * C + c] = yc[t];
+    }
+    free(buf);
+    free(tk);
+    return 0;
+}
