@@ -56,13 +56,13 @@ static double acc_mad(const head *h, double acc, double a, double b)
     return ns_fp_add(h->acc, acc, ns_fp_mul(h->acc, a, b));
 }
 
-static double divide(const head *h, double num, double den)
+/* A row's denominator, shown to the probe once. */
+static void show_denominator(const head *h, double den)
 {
     if (h->probe) {
         ns_ops op = { .probe = h->probe };
         ns_denominator(&op, den);
     }
-    return ns_fp_div(h->work, num, den);
 }
 
 /* Row i of O from the state (S, z) (d x d_v and d, as stored), plus, for
@@ -97,8 +97,9 @@ static void read_state(const head *h, size_t i, const double *S, const double *z
         for (size_t c = 0; c < dv; c++)
             num[c] = total(h, num[c]);
     }
+    show_denominator(h, den);
     for (size_t c = 0; c < dv; c++)
-        o[i * dv + c] = divide(h, num[c], den);
+        o[i * dv + c] = ns_fp_div(h->work, num[c], den);
 }
 
 /* S += phi(k_j) v_j^T, z += phi(k_j) for j in [j0, j1), in acc. */

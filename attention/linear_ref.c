@@ -60,6 +60,7 @@ static void enclose_linear(void *vctx, mpfr_prec_t prec, mpfi_ptr out)
         return;
     }
     mpfi_ptr z = S + d * dv, fq = z + d, f = fq + d, t = f + 1, num = t + 1, den = num + 1;
+    ns_ref_set_zero_all(S, d * dv + d);      /* intervals start as NaN */
     size_t added = 0;
     for (size_t i = 0; i < in->n_q; i++) {
         size_t upto = cx->causal ? i + 1 : in->n_k;

@@ -1,0 +1,217 @@
+/* Linear attention (attention/linear.h): the reference against
+ * hand-derived values and MPFI alone; the kernels against the reference;
+ * the documented failures of its denominators, each with its source. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "../attention/linear.h"
+#include "testlib.h"
+
+Test(linear_reference, hand_derived_identity_head)
+{
+    /* d = d_v = 1, identity: q = (1, 2), k = (1, 2), v = (3, 5).
+     * non-causal: O_i = q_i (1*3 + 2*5) / (q_i (1 + 2)) = 13/3 for both;
+     * causal: O_0 = 3, O_1 = 2 * 13 / (2 * 3) = 13/3. */
+    double q[2] = { 1, 2 }, k[2] = { 1, 2 }, v[2] = { 3, 5 }, o[2];
+    ns_linear_input in = { .n_q = 2, .n_k = 2, .d = 1, .d_v = 1, .q = q, .k = k, .v = v,
+                           .feature = NS_FEATURE_IDENTITY };
+    for (int tier = 1; tier >= 0; tier--) {
+        long (*ref)(const ns_linear_input *, bool, double *) = tier ? ns_linear_reference : ns_linear_reference_mpfi;
+        cr_assert_eq(ref(&in, false, o), 0);
+        cr_expect(o[0] == 13.0 / 3 && o[1] == 13.0 / 3, "tier %d: %a %a", tier, o[0], o[1]);
+        cr_assert_eq(ref(&in, true, o), 0);
+        cr_expect(o[0] == 3 && o[1] == 13.0 / 3, "tier %d causal: %a %a", tier, o[0], o[1]);
+    }
+}
+
+Test(linear_reference, hand_derived_elu1_head)
+{
+    /* elu1 of 1 is 2, of 0 is 1.  d = 1: q = (0), k = (1, 0), v = (1, 4):
+     * O = (2 * 1 + 1 * 4) / (2 + 1) = 2. */
+    double q[1] = { 0 }, k[2] = { 1, 0 }, v[2] = { 1, 4 }, o[1];
+    ns_linear_input in = { .n_q = 1, .n_k = 2, .d = 1, .d_v = 1, .q = q, .k = k, .v = v,
+                           .feature = NS_FEATURE_ELU1 };
+    cr_assert_eq(ns_linear_reference(&in, false, o), 0);
+    cr_expect_eq(o[0], 2);
+}
+
+Test(linear_reference, zero_denominator_gives_zeros)
+{
+    /* SPEC section 3: relu features of q and of every key on disjoint
+     * coordinates make the denominator exactly 0; the reference row is 0.
+     * The same with identity features that cancel exactly:
+     * q = (1, 1), keys (1, 0) and (0, -1): phi(q) . z = 1 - 1 = 0. */
+    double q[2] = { 1, -1 }, k[4] = { -1, 2, -3, 0.5 }, v[4] = { 1, 2, 3, 4 }, o[2];
+    ns_linear_input in = { .n_q = 1, .n_k = 2, .d = 2, .d_v = 2, .q = q, .k = k, .v = v,
+                           .feature = NS_FEATURE_RELU };
+    for (int tier = 1; tier >= 0; tier--) {
+        long (*ref)(const ns_linear_input *, bool, double *) = tier ? ns_linear_reference : ns_linear_reference_mpfi;
+        o[0] = o[1] = NAN;
+        cr_assert_eq(ref(&in, false, o), 0);
+        cr_expect(o[0] == 0 && o[1] == 0, "relu tier %d: %a %a", tier, o[0], o[1]);
+    }
+    double qi[2] = { 1, 1 }, ki[4] = { 1, 0, 0, -1 };
+    ns_linear_input id = { .n_q = 1, .n_k = 2, .d = 2, .d_v = 2, .q = qi, .k = ki, .v = v,
+                           .feature = NS_FEATURE_IDENTITY };
+    o[0] = o[1] = NAN;
+    cr_assert_eq(ns_linear_reference(&id, false, o), 0);
+    cr_expect(o[0] == 0 && o[1] == 0, "identity: %a %a", o[0], o[1]);
+}
+
+static void random_head(ns_test_rng *r, double *x, size_t n, double scale)
+{
+    for (size_t i = 0; i < n; i++)
+        x[i] = scale * ns_test_rng_normal(r);
+}
+
+Test(linear_reference, double_double_tier_agrees_with_mpfi_alone)
+{
+    ns_test_rng r;
+    ns_test_rng_init(&r, ns_test_seed());
+    enum { N = 24, D = 4, DV = 3 };
+    double q[N * D], k[N * D], v[N * DV], a[N * DV], b[N * DV];
+    for (int f = NS_FEATURE_ELU1; f <= NS_FEATURE_IDENTITY; f++)
+        for (int causal = 0; causal <= 1; causal++) {
+            random_head(&r, q, N * D, 2);
+            random_head(&r, k, N * D, 2);
+            random_head(&r, v, N * DV, 1);
+            ns_linear_input in = { .n_q = N, .n_k = N, .d = D, .d_v = DV, .q = q, .k = k, .v = v, .feature = f };
+            cr_assert_eq(ns_linear_reference(&in, causal, a), 0);
+            cr_assert_eq(ns_linear_reference_mpfi(&in, causal, b), 0);
+            for (size_t i = 0; i < N * DV; i++)
+                cr_expect(a[i] == b[i], "seed %llu feature %d causal %d: o[%zu] %a vs %a",
+                          (unsigned long long)ns_test_seed(), f, causal, i, a[i], b[i]);
+        }
+}
+
+/* Normwise error of a kernel against the reference at its rounded inputs. */
+static double kernel_error(ns_linear_kind kind, const char *policy, const ns_linear_input *in0)
+{
+    const ns_policy *p = ns_policy_find(policy);
+    cr_assert(p, "%s", policy);
+    size_t nq = in0->n_q, nk = in0->n_k, d = in0->d, dv = in0->d_v;
+    double *q = malloc(nq * d * sizeof *q), *k = malloc(nk * d * sizeof *k), *v = malloc(nk * dv * sizeof *v);
+    double *o = malloc(nq * dv * sizeof *o), *ref = malloc(nq * dv * sizeof *ref);
+    cr_assert(q && k && v && o && ref);
+    ns_policy_round_inputs(p, 0, in0->q, q, nq * d);
+    ns_policy_round_inputs(p, 0, in0->k, k, nk * d);
+    ns_policy_round_inputs(p, 0, in0->v, v, nk * dv);
+    ns_linear_input in = *in0;
+    in.q = q, in.k = k, in.v = v;
+    cr_assert_eq(ns_linear_run(kind, p, in0, o, NULL), 0);
+    cr_assert_eq(ns_linear_reference(&in, kind != NS_LINEAR, ref), 0);
+    double e = 0, m = 0;
+    for (size_t i = 0; i < nq * dv; i++) {
+        e = isnan(o[i]) ? INFINITY : fmax(e, fabs(o[i] - ref[i]));
+        m = fmax(m, fabs(ref[i]));
+    }
+    free(q), free(k), free(v), free(o), free(ref);
+    return m > 0 ? e / m : e;
+}
+
+Test(linear_kernels, every_kernel_in_fp64_and_fp32_agrees_with_the_reference)
+{
+    ns_test_rng r;
+    ns_test_rng_init(&r, ns_test_seed());
+    enum { N = 40, D = 8, DV = 4 };
+    double q[N * D], k[N * D], v[N * DV];
+    random_head(&r, q, N * D, 1);
+    random_head(&r, k, N * D, 1);
+    random_head(&r, v, N * DV, 1);
+    for (int f = NS_FEATURE_ELU1; f <= NS_FEATURE_RELU; f++)
+        for (int kind = NS_LINEAR; kind <= NS_LINEAR_CHUNKED; kind++) {
+            ns_linear_input in = { .n_q = N, .n_k = N, .d = D, .d_v = DV, .q = q, .k = k, .v = v,
+                                   .feature = f, .chunk = 16 };
+            double e64 = kernel_error(kind, "fp64", &in), e32 = kernel_error(kind, "fp32", &in);
+            /* positive features, no cancellation in the denominator: a few
+             * hundred roundings at most */
+            cr_expect(e64 < 0x1p-42 && e32 < 0x1p-13, "feature %d kind %d: fp64 %g fp32 %g", f, kind, e64, e32);
+        }
+}
+
+Test(linear_failures, relu_features_that_never_meet_give_0_over_0)
+{
+    /* Source: issue 17 (with phi = relu the denominator is exactly 0 when
+     * no feature of q meets a feature of any key): 0/0 = NaN in every
+     * format, where the reference (SPEC section 3) is 0. */
+    double q[2] = { 1, -1 }, k[4] = { -1, 2, -3, 0.5 }, v[4] = { 1, 2, 3, 4 }, o[2];
+    ns_linear_input in = { .n_q = 1, .n_k = 2, .d = 2, .d_v = 2, .q = q, .k = k, .v = v,
+                           .feature = NS_FEATURE_RELU };
+    ns_probe probe;
+    ns_probe_reset(&probe);
+    cr_assert_eq(ns_linear_run(NS_LINEAR, ns_policy_find("fp32"), &in, o, &probe), 0);
+    cr_expect(isnan(o[0]) && isnan(o[1]));
+    cr_expect(probe.zeros > 0, "the zero denominator is seen");
+    double ref[2];
+    cr_assert_eq(ns_linear_reference(&in, false, ref), 0);
+    cr_expect(ref[0] == 0 && ref[1] == 0);
+}
+
+Test(linear_failures, identity_denominator_crossing_zero)
+{
+    /* Source: issue 17's seed: with phi = identity the denominator
+     * phi(q_i)^T sum_j phi(k_j) changes sign and crosses 0, "as the
+     * denominator might get to 0, or close to 0".  Keys k_0 = (1, 0) with
+     * v_0 = 1 and k_1 = (0, -1 + 2^-12) with v_1 = 3 (exact in fp32; in
+     * fp16 a tie that rounds to -1).  At q = (1, 1): den = 2^-12, num = 1 +
+     * 3 (-1 + 2^-12), O = 3 - 2^13 exactly; fp16 sees den = 0. */
+    double k[4] = { 1, 0, 0, -1 + 0x1p-12 }, v[2] = { 1, 3 };
+    double q[2] = { 1, 1 }, o[1], ref[1];
+    ns_linear_input in = { .n_q = 1, .n_k = 2, .d = 2, .d_v = 1, .q = q, .k = k, .v = v,
+                           .feature = NS_FEATURE_IDENTITY };
+    cr_assert_eq(ns_linear_reference(&in, false, ref), 0);
+    cr_expect_eq(ref[0], 3 - 0x1p13);
+    cr_assert_eq(ns_linear_run(NS_LINEAR, ns_policy_find("fp32"), &in, o, NULL), 0);
+    cr_expect_eq(o[0], ref[0], "fp32 holds every bit: %a", o[0]);
+    cr_assert_eq(ns_linear_run(NS_LINEAR, ns_policy_find("fp16"), &in, o, NULL), 0);
+    cr_expect(!(fabs(o[0] - ref[0]) < 0.5 * fabs(ref[0])), "fp16 off by more than half: %a vs %a", o[0], ref[0]);
+    /* on the other side of the crossing the sign flips: q = (1, 1 + 2^-10) */
+    q[1] = 1 + 0x1p-10;
+    double ref2[1];
+    cr_assert_eq(ns_linear_reference(&in, false, ref2), 0);
+    cr_expect(ref2[0] > 0 && ref[0] < 0, "the denominator crossed 0: %a then %a", ref[0], ref2[0]);
+}
+
+Test(linear_failures, key_sum_overflows_fp16_over_a_long_sequence)
+{
+    /* Source: idiap/fast-transformers issue 32: linear attention under
+     * mixed precision goes NaN after 100-1000 training steps; the key sum
+     * sum_j phi(k_j) is stored in fp16 and overflows 65504 over a long
+     * sequence as keys grow.  Policy: fp16 data, fp32 accumulation, results
+     * of sums stored in fp16 (torch's fp16 sum and einsum under autocast).
+     * Keys N(0, 1) * 8: phi = elu + 1 averages about 3.7, so 32768 tokens
+     * sum past 65504; values of mean 1 make the numerators overflow as
+     * well (inf/inf = NaN; with zero-mean values the outputs collapse to
+     * 0 instead).  512 tokens stay far below. */
+    ns_test_rng r;
+    ns_test_rng_init(&r, ns_test_seed());
+    enum { D = 4, DV = 2 };
+    size_t T = 32768;
+    double *q = malloc(T * D * sizeof *q), *k = malloc(T * D * sizeof *k), *v = malloc(T * DV * sizeof *v);
+    double *o = malloc(T * DV * sizeof *o);
+    cr_assert(q && k && v && o);
+    random_head(&r, q, T * D, 1);
+    random_head(&r, k, T * D, 8);
+    random_head(&r, v, T * DV, 0.5);
+    for (size_t i = 0; i < T * DV; i++)
+        v[i] += 1;
+    const ns_policy *mixed = ns_policy_find("in=fp16,work=fp16,acc=fp32,tot=fp16,out=fp16");
+    cr_assert(mixed);
+    ns_linear_input in = { .n_q = 4, .n_k = T, .d = D, .d_v = DV, .q = q, .k = k, .v = v,
+                           .feature = NS_FEATURE_ELU1 };
+    ns_probe probe;
+    ns_probe_reset(&probe);
+    cr_assert_eq(ns_linear_run(NS_LINEAR, mixed, &in, o, &probe), 0);
+    cr_expect(probe.nonfinite == 4, "every denominator is inf: %zu", probe.nonfinite);
+    size_t nonfinite = 0;
+    for (size_t i = 0; i < 4 * DV; i++)
+        nonfinite += isnan(o[i]);
+    cr_expect(nonfinite == 4 * DV, "T = %zu: %zu of %d outputs non-finite", T, nonfinite, 4 * DV);
+    /* the same sums stored in fp32 (fp16-io) stay finite and accurate */
+    cr_expect(kernel_error(NS_LINEAR, "fp16-io", &in) < 0x1p-9);
+    in.n_k = 512;
+    cr_expect(kernel_error(NS_LINEAR, "in=fp16,work=fp16,acc=fp32,tot=fp16,out=fp16", &in) < 0x1p-6,
+              "512 tokens stay within fp16");
+    free(q), free(k), free(v), free(o);
+}
