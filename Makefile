@@ -19,7 +19,7 @@ TEST_SRC  = $(wildcard tests/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ  = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
-GEN       = $(BUILD)/gen/families.gen.h $(BUILD)/gen/references.gen.h
+GEN       = $(BUILD)/gen/families.gen.h $(BUILD)/gen/references.gen.h $(BUILD)/gen/kernels.gen.h
 
 LIB    = $(BUILD)/libnormstab.a
 BIN    = $(BUILD)/normstab
@@ -47,6 +47,10 @@ $(BUILD)/gen/families.gen.h: FORCE
 $(BUILD)/gen/references.gen.h: FORCE
 	@mkdir -p $(@D)
 	@sh mk/gen-list.sh NS_REFERENCE_ENTRY ns_ref_ reference/*.c > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/gen/kernels.gen.h: FORCE
+	@mkdir -p $(@D)
+	@sh mk/gen-list.sh NS_KERNEL_ENTRY ns_kernel_ attention/*.c > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
