@@ -69,6 +69,10 @@ typedef struct ns_head {
     double p_offset;                /* flash-fp8: log2 of P's peak (FlashAttention-3: 8) */
     const ns_policy *policy;        /* never "ref" */
     const char *normalizer;         /* textbook: the catalogue algorithm */
+    /* linear kernels (attention/linear.h): the feature map (--feature,
+     * "elu1" when NULL) and linear.chunked's tokens per chunk (--chunk) */
+    const char *feature;
+    size_t chunk;
 } ns_head;
 
 /* What a kernel computes, and what the analysis sees on the way. */
@@ -76,6 +80,7 @@ typedef struct ns_attn_out {
     double *o;                      /* n_q x d_v */
     double *lse;                    /* n_q: log sum_j e^{s_ij} (natural log), when has_lse */
     double *dq, *dk, *dv;           /* n_q x d, n_k x d, n_k x d_v: when the head has dout */
+    double *dw, *du;                /* RWKV (h->w): C each, when the head has dout */
     ns_probe probe;                 /* every denominator (row sums) */
     double max_score;               /* largest |score| the kernel formed (inf when one overflowed) */
     double max_p;                   /* largest attention weight before it was stored in p */

@@ -63,7 +63,12 @@ int ns_attn_out_alloc(const ns_head *h, ns_attn_out *r)
         r->dk = calloc(h->n_k * h->d + 1, sizeof *r->dk);
         r->dv = calloc(h->n_k * h->d_v + 1, sizeof *r->dv);
     }
-    if (!r->o || !r->lse || (h->dout && (!r->dq || !r->dk || !r->dv))) {
+    if (h->dout && h->w) {
+        r->dw = calloc(h->d + 1, sizeof *r->dw);
+        r->du = calloc(h->d + 1, sizeof *r->du);
+    }
+    if (!r->o || !r->lse || (h->dout && (!r->dq || !r->dk || !r->dv)) ||
+        (h->dout && h->w && (!r->dw || !r->du))) {
         ns_attn_out_free(r);
         return -1;
     }
@@ -78,6 +83,8 @@ void ns_attn_out_free(ns_attn_out *r)
     free(r->dq);
     free(r->dk);
     free(r->dv);
+    free(r->dw);
+    free(r->du);
     memset(r, 0, sizeof *r);
 }
 
