@@ -28,12 +28,14 @@ static const ns_attn_hazard linear_hazards[] = {
     { "cancellation", "identity features: phi(q).z changes sign and crosses 0 (issue 17's seed)" },
     { "sum overflow", "the key sum overflows a 16-bit format over a long sequence "
                       "(idiap/fast-transformers issue 32)" },
+    { "state saturation", "a running sum stops growing once half its ulp exceeds a term: "
+                          "fp16 adds 1 to 2048 no more (issue 17)" },
     { NULL, NULL },
 };
 
 #define LINEAR_PROMISES "no NaN or inf where the reference is finite; O within " \
     "2 g k (max|v| + |O*|) + u_out |O*|, g = (d + n + 4) u_acc + 3 u_work + 2 u_tot, " \
-    "k = sum|a| / |sum a| the denominator's condition"
+    "k = sum|a| / |sum a| the denominator's condition, g k taken at most 1/16"
 
 const ns_kernel ns_kernel_linear = {
     .name = "linear",

@@ -118,6 +118,11 @@ static void measure(const ns_format *f, const double *y, const double *r, size_t
     e->normwise = m > 0 ? d / m : d;
 }
 
+/* The largest g k (linear) or T' u_acc (RWKV) for which the first-order
+ * bound is promised; beyond it the bound is held at this value, and an
+ * error past it is the declared hazard of its cause. */
+#define PREMISE (1.0 / 16)
+
 static double unit(const ns_format *f) { return f ? ns_unit_roundoff(f) : 0; }
 
 static double phi_estimate(ns_feature f, double x)
@@ -130,8 +135,8 @@ static double phi_estimate(ns_feature f, double x)
 }
 
 /* Per query row of a linear head: the bound's factor g k_i into gk[i], the
- * denominator's binary64 estimate into den[i]. */
-static int linear_conditions(const ns_head *h, bool causal, double *gk, double *den)
+ * denominator's condition k_i into kap[i]. */
+static int linear_conditions(const ns_head *h, bool causal, double *gk, double *kap)
 {
     const ns_policy *p = h->policy;
     ns_linear_input in = linear_input(h);
@@ -157,23 +162,26 @@ static int linear_conditions(const ns_head *h, bool causal, double *gk, double *
             A += fabs(f) * za[m];
         }
         double g = (double)(d + upto + 4) * unit(p->acc) + 3 * unit(p->elem) + 2 * u_tot;
-        den[i] = D;
-        gk[i] = D != 0 ? g * A / fabs(D) : (A == 0 ? 0 : INFINITY);
+        kap[i] = D != 0 ? A / fabs(D) : (A == 0 ? 0 : INFINITY);
+        gk[i] = g * kap[i];
     }
     free(z);
     return 0;
 }
 
-/* O's bound and premise for a linear head; the cause of row i. */
-static const char *linear_cause(const ns_head *h, const ns_attn_out *r, double gk, double den)
+/* The cause of a broken row of a linear head: a denominator with no
+ * nonzero term (kap = 0: exactly 0), an overflowed one, an ill-conditioned
+ * one, or sums too long for acc. */
+static const char *linear_cause(const ns_attn_out *r, double gk, double kap)
 {
-    ns_linear_input in = linear_input(h);
-    if (den == 0 && in.feature != NS_FEATURE_IDENTITY)
+    if (kap == 0)
         return "zero denominator";
-    if (gk > 0.25)
-        return "cancellation";
     if (r->probe.nonfinite > 0)
         return "sum overflow";
+    if (gk > PREMISE && kap > 2)
+        return "cancellation";
+    if (gk > PREMISE)
+        return "state saturation";
     return NULL;
 }
 
@@ -186,7 +194,7 @@ static const ns_attn_hazard *declared(const ns_kernel *k, const char *cause)
 }
 
 /* One entry of O against its bound: the promises it breaks. */
-static unsigned judge_entry(double y, double ref, double bound, bool premise, double *ratio)
+static unsigned judge_entry(double y, double ref, double bound, double *ratio)
 {
     if (!isfinite(ref))
         return 0;
@@ -198,11 +206,11 @@ static unsigned judge_entry(double y, double ref, double bound, bool premise, do
     double q = bound > 0 ? e / bound : (e > 0 ? INFINITY : 0);
     if (q > *ratio)
         *ratio = q;
-    return premise && e > bound ? NS_RECUR_BROKE_ERROR : 0;
+    return e > bound ? NS_RECUR_BROKE_ERROR : 0;
 }
 
 static void judge_linear(const ns_head *h, bool causal, const ns_attn_out *r, const ns_recur_ref *ref,
-                         double *gk, double *den, ns_recur_compare *c, const char **cause)
+                         double *gk, double *kap, ns_recur_compare *c, const char **cause)
 {
     const ns_policy *p = h->policy;
     size_t dv = h->d_v;
@@ -215,11 +223,11 @@ static void judge_linear(const ns_head *h, bool causal, const ns_attn_out *r, co
         for (size_t cc = 0; cc < dv; cc++) {
             size_t at = i * dv + cc;
             double o = ref->part[NS_RECUR_O][at];
-            double b = 2 * gk[i] * ((maxv ? maxv[cc] : INFINITY) + fabs(o)) + unit(p->out) * fabs(o);
-            unsigned br = judge_entry(r->o[at], o, b, gk[i] <= 0.25, &c->bound_ratio);
+            double b = 2 * fmin(gk[i], PREMISE) * ((maxv ? maxv[cc] : INFINITY) + fabs(o)) + unit(p->out) * fabs(o);
+            unsigned br = judge_entry(r->o[at], o, b, &c->bound_ratio);
             if (br && !c->broken) {
                 c->index = at;
-                *cause = linear_cause(h, r, gk[i], den[i]);
+                *cause = linear_cause(r, gk[i], kap[i]);
             }
             c->broken |= br;
         }
@@ -244,14 +252,15 @@ static void judge_rwkv(const ns_head *h, const ns_attn_out *r, const ns_recur_re
         double Tm = w > 0 ? fmin((double)T, 1 + 1 / -expm1(-w)) : (double)T;
         double sat = Tm * unit(p->acc);
         c->premise = fmax(c->premise, sat);
-        double e = 2 * (3 * (K + 8) * unit(p->elem) + (Tm + 4) * unit(p->acc)) * maxv;
+        double sums = fmin((Tm + 4) * unit(p->acc), PREMISE);
+        double e = 2 * (3 * (K + 8) * unit(p->elem) + sums) * maxv;
         for (size_t t = 0; t < T; t++) {
             size_t at = t * C + ch;
             double o = ref->part[NS_RECUR_O][at];
-            unsigned br = judge_entry(r->o[at], o, e + unit(p->out) * fabs(o), sat <= 0.25, &c->bound_ratio);
+            unsigned br = judge_entry(r->o[at], o, e + unit(p->out) * fabs(o), &c->bound_ratio);
             if (br && !c->broken) {
                 c->index = at;
-                *cause = K + log(Tm) > lnmax ? "exp overflow" : sat > 0.25 ? "state saturation" : NULL;
+                *cause = K + log(Tm) > lnmax ? "exp overflow" : sat > PREMISE ? "state saturation" : NULL;
             }
             c->broken |= br;
         }

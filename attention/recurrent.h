@@ -6,9 +6,10 @@
  *
  * Promises (the kernel's .promises says them in one line):
  *   nan, inf  no NaN, no infinity in O where the reference is finite;
- *   error     every |O - O*| within the first-order bound B below, while
- *             the bound's own premise holds (g k <= 1/4 for linear
- *             attention, T' u_acc <= 1/4 for RWKV).
+ *   error     every |O - O*| within the first-order bound B below.  Its
+ *             premise is g k <= 1/16 (linear attention) or T' u_acc <= 1/16
+ *             (RWKV); beyond, B is taken at that limit, and an error past
+ *             it is "cancellation" or "state saturation".
  * Gradients are measured and shown, not promised.
  *
  * Bounds, u_f = 2^-p of format f (0 when the policy has no tot part):
@@ -28,10 +29,11 @@
  *     B = 2 (3 (K + 8) u_work + (T' + 4) u_acc) max_t |v_t| + u_out |wkv*|.
  *
  * Causes (the declared hazards name them): "zero denominator" (the exact
- * denominator is 0), "cancellation" (linear: g k > 1/4), "sum overflow"
+ * denominator is 0), "cancellation" (linear: g k > 1/16 with k > 2),
+ * "sum overflow"
  * (linear: a denominator overflowed), "exp overflow" (RWKV: K beyond ln of
- * the largest finite value of work or acc), "state saturation" (RWKV: T'
- * u_acc > 1/4). */
+ * the largest finite value of work or acc, for T' terms), "state
+ * saturation" (RWKV: T' u_acc > 1/16; linear: g > 1/16). */
 #ifndef NS_ATTENTION_RECURRENT_H
 #define NS_ATTENTION_RECURRENT_H
 

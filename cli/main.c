@@ -16,6 +16,7 @@ static const struct command {
     { "replay", cmd_replay, "re-run stored findings against the current contracts" },
     { "report", cmd_report, "measure every normalizer in every policy; write the report" },
     { "regress", cmd_regress, "compare with the committed baseline; exit 1 on a regression" },
+    { "attention", cmd_attention_linear, "compare a linear attention or RWKV-4 head with its reference" },
 };
 
 static void usage(FILE *out)
