@@ -67,6 +67,16 @@ static void naive_forward(const channel *ch, double *y)
     }
 }
 
+/* e^{a - b} in work.  One of the two exponentials of each half-step of the
+ * stable kernel has a == b (b is the maximum): e^0 = 1 exactly, which the
+ * shortcut returns without the two operations (the same value). */
+static double exp_diff(const ns_format *wf, double a, double b)
+{
+    if (a == b && isfinite(a))
+        return 1;
+    return ns_fp_exp(wf, ns_fp_sub(wf, a, b));
+}
+
 /* The published kernel's state starts at MIN_VALUE = -1e38 (the exponent
  * of an empty sum), as the state's format holds it (-inf in fp16). */
 #define RWKV_MIN_VALUE (-1e38)
@@ -79,14 +89,14 @@ static void stable_forward(const channel *ch, double *y)
         double k = ch->k[t], v = ch->v[t];
         double uk = ns_fp_add(wf, ch->u, k);
         double no = fmax(o, uk);
-        double A = ns_fp_exp(wf, ns_fp_sub(wf, o, no)), B = ns_fp_exp(wf, ns_fp_sub(wf, uk, no));
+        double A = exp_diff(wf, o, no), B = exp_diff(wf, uk, no);
         double num = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
         double den = ns_fp_add(af, ns_fp_mul(af, A, b), B);
         y[t] = work_div(ch, num, den);
         double ow = ns_fp_sub(af, o, ch->w);
         no = fmax(ow, k);
-        A = ns_fp_exp(wf, ns_fp_sub(wf, ow, no));
-        B = ns_fp_exp(wf, ns_fp_sub(wf, k, no));
+        A = exp_diff(wf, ow, no);
+        B = exp_diff(wf, k, no);
         a = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
         b = ns_fp_add(af, ns_fp_mul(af, A, b), B);
         o = no;
@@ -117,7 +127,7 @@ static void reverse_sweep(const channel *ch, const token *tk, bool scaled, grads
         if (scaled) {
             double mw = ns_fp_add(af, m, ch->w);
             double nm = fmin(mw, tk[s].sc);
-            double F = ns_fp_exp(wf, ns_fp_sub(wf, nm, mw)), G = ns_fp_exp(wf, ns_fp_sub(wf, nm, tk[s].sc));
+            double F = exp_diff(wf, nm, mw), G = exp_diff(wf, nm, tk[s].sc);
             Ra = ns_fp_add(af, ns_fp_mul(af, F, Ra), ns_fp_mul(af, G, tk[s].alpha));
             Rb = ns_fp_add(af, ns_fp_mul(af, F, Rb), ns_fp_mul(af, G, beta));
             m = nm;
@@ -171,7 +181,7 @@ static void stable_backward(const channel *ch, double *y, token *tk, grads1 *g)
         double k = ch->k[t], v = ch->v[t];
         double uk = ns_fp_add(wf, ch->u, k);
         double no = fmax(o, uk);
-        double A = ns_fp_exp(wf, ns_fp_sub(wf, o, no)), B = ns_fp_exp(wf, ns_fp_sub(wf, uk, no));
+        double A = exp_diff(wf, o, no), B = exp_diff(wf, uk, no);
         double num = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
         double den = ns_fp_add(af, ns_fp_mul(af, A, b), B);
         y[t] = work_div(ch, num, den);
@@ -182,8 +192,8 @@ static void stable_backward(const channel *ch, double *y, token *tk, grads1 *g)
         g->gw = ns_fp_add(af, g->gw, ns_fp_mul(af, rel, acc_mad(ch, -y[t], db, da)));
         double ow = ns_fp_sub(af, o, ch->w);
         no = fmax(ow, k);
-        A = ns_fp_exp(wf, ns_fp_sub(wf, ow, no));
-        B = ns_fp_exp(wf, ns_fp_sub(wf, k, no));
+        A = exp_diff(wf, ow, no);
+        B = exp_diff(wf, k, no);
         da = ns_fp_mul(af, A, ns_fp_sub(af, da, a));
         db = ns_fp_mul(af, A, ns_fp_sub(af, db, b));
         a = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
@@ -193,56 +203,71 @@ static void stable_backward(const channel *ch, double *y, token *tk, grads1 *g)
     reverse_sweep(ch, tk, true, g);
 }
 
+/* Channels are read and written in groups of GROUP: one cache line of a
+ * token's row serves them all (a channel at a time would walk T x C with a
+ * stride of C). */
+enum { GROUP = 8 };
+
 int ns_rwkv_run(ns_rwkv_kind kind, const ns_policy *p, const ns_rwkv_input *in,
                 const double *gy, double *y, ns_rwkv_grads *gr, ns_probe *probe)
 {
-    size_t T = in->T, C = in->C;
-    double *buf = malloc((5 * T + 4) * sizeof *buf);
-    token *tk = gy ? malloc((T ? T : 1) * sizeof *tk) : NULL;
+    size_t T = in->T, C = in->C, TT = T ? T : 1;
+    /* per channel of a group: k, v, gy (then gv), y, gk; and one stage */
+    double *buf = malloc((5 * GROUP * TT + TT + 4) * sizeof *buf);
+    token *tk = gy ? malloc(TT * sizeof *tk) : NULL;
     if (!buf || (gy && !tk)) {
         free(buf);
         free(tk);
         return -1;
     }
-    double *k = buf, *v = k + T, *g = v + T, *yc = g + T, *stage = yc + T, *wu = stage + T;
-    for (size_t c = 0; c < C; c++) {
-        for (size_t t = 0; t < T; t++) {
-            k[t] = in->k[t * C + c];
-            v[t] = in->v[t * C + c];
-            g[t] = gy ? gy[t * C + c] : 0;
-        }
-        wu[0] = in->w[c];
-        wu[1] = in->u[c];
-        ns_policy_round_inputs(p, 0, wu, wu + 2, 2);
-        ns_policy_round_inputs(p, 0, k, stage, T);
-        memcpy(k, stage, T * sizeof *k);
-        ns_policy_round_inputs(p, 0, v, stage, T);
-        memcpy(v, stage, T * sizeof *v);
-        ns_policy_round_inputs(p, 0, g, stage, T);
-        memcpy(g, stage, T * sizeof *g);
-        channel ch = { .T = T, .w = wu[2], .u = wu[3], .k = k, .v = v, .gy = g,
-                       .work = p->elem, .acc = p->acc, .probe = probe };
-        if (!gy) {
-            (kind == NS_RWKV_NAIVE ? naive_forward : stable_forward)(&ch, yc);
-        } else {
-            grads1 g1 = { .gw = 0, .gu = 0, .gk = stage, .gv = g };
-            /* gv overwrites gy token by token only after reading it: the
-             * forward sweep reads gy[t] before direct_terms writes gv[t]. */
-            (kind == NS_RWKV_NAIVE ? naive_backward : stable_backward)(&ch, yc, tk, &g1);
-            double gwu[2] = { g1.gw, g1.gu };
-            ns_policy_store_outputs(p, gwu, wu, 2);
-            gr->w[c] = gwu[0];
-            gr->u[c] = gwu[1];
-            ns_policy_store_outputs(p, stage, k, T);
-            ns_policy_store_outputs(p, g, k, T);
-            for (size_t t = 0; t < T; t++) {
-                gr->k[t * C + c] = stage[t];
-                gr->v[t * C + c] = g[t];
-            }
-        }
-        ns_policy_store_outputs(p, yc, k, T);
+    double *stage = buf + 5 * GROUP * TT, *wu = stage + TT;
+    for (size_t c0 = 0; c0 < C; c0 += GROUP) {
+        size_t G = C - c0 < GROUP ? C - c0 : GROUP;
+        double *k = buf, *v = k + GROUP * TT, *g = v + GROUP * TT, *yc = g + GROUP * TT, *gk = yc + GROUP * TT;
         for (size_t t = 0; t < T; t++)
-            y[t * C + c] = yc[t];
+            for (size_t j = 0; j < G; j++) {
+                k[j * TT + t] = in->k[t * C + c0 + j];
+                v[j * TT + t] = in->v[t * C + c0 + j];
+                g[j * TT + t] = gy ? gy[t * C + c0 + j] : 0;
+            }
+        for (size_t j = 0; j < G; j++) {
+            double *kj = k + j * TT, *vj = v + j * TT, *gj = g + j * TT, *yj = yc + j * TT, *gkj = gk + j * TT;
+            size_t c = c0 + j;
+            wu[0] = in->w[c];
+            wu[1] = in->u[c];
+            ns_policy_round_inputs(p, 0, wu, wu + 2, 2);
+            ns_policy_round_inputs(p, 0, kj, stage, T);
+            memcpy(kj, stage, T * sizeof *kj);
+            ns_policy_round_inputs(p, 0, vj, stage, T);
+            memcpy(vj, stage, T * sizeof *vj);
+            ns_policy_round_inputs(p, 0, gj, stage, T);
+            memcpy(gj, stage, T * sizeof *gj);
+            channel ch = { .T = T, .w = wu[2], .u = wu[3], .k = kj, .v = vj, .gy = gj,
+                           .work = p->elem, .acc = p->acc, .probe = probe };
+            if (!gy) {
+                (kind == NS_RWKV_NAIVE ? naive_forward : stable_forward)(&ch, yj);
+            } else {
+                /* gv overwrites gy token by token only after reading it: the
+                 * forward sweep reads gy[t] before direct_terms writes gv[t]. */
+                grads1 g1 = { .gw = 0, .gu = 0, .gk = gkj, .gv = gj };
+                (kind == NS_RWKV_NAIVE ? naive_backward : stable_backward)(&ch, yj, tk, &g1);
+                double gwu[2] = { g1.gw, g1.gu };
+                ns_policy_store_outputs(p, gwu, wu, 2);
+                gr->w[c] = gwu[0];
+                gr->u[c] = gwu[1];
+                ns_policy_store_outputs(p, gkj, stage, T);
+                ns_policy_store_outputs(p, gj, stage, T);
+            }
+            ns_policy_store_outputs(p, yj, stage, T);
+        }
+        for (size_t t = 0; t < T; t++)
+            for (size_t j = 0; j < G; j++) {
+                y[t * C + c0 + j] = yc[j * TT + t];
+                if (gy) {
+                    gr->k[t * C + c0 + j] = gk[j * TT + t];
+                    gr->v[t * C + c0 + j] = g[j * TT + t];
+                }
+            }
     }
     free(buf);
     free(tk);
