@@ -34,10 +34,9 @@ typedef struct head {
     double *fq, *fk, *v;       /* phi(q), phi(k), v as the kernel holds them */
 } head;
 
-static double phi(const head *h, double x)
+double ns_linear_phi(const ns_format *f, ns_feature feature, double x)
 {
-    const ns_format *f = h->work;
-    switch (h->in->feature) {
+    switch (feature) {
     case NS_FEATURE_ELU1:
         return x > 0 ? ns_fp_add(f, x, 1) : ns_fp_add(f, ns_fp_expm1(f, x), 1);
     case NS_FEATURE_RELU:
@@ -47,6 +46,21 @@ static double phi(const head *h, double x)
         return x;
     }
 }
+
+double ns_linear_dphi(ns_feature feature, double x, double phi_x)
+{
+    switch (feature) {
+    case NS_FEATURE_ELU1:
+        return x > 0 ? 1 : phi_x;
+    case NS_FEATURE_RELU:
+        return x > 0 ? 1 : 0;
+    case NS_FEATURE_IDENTITY:
+    default:
+        return 1;
+    }
+}
+
+static double phi(const head *h, double x) { return ns_linear_phi(h->work, h->in->feature, x); }
 
 static double total(const head *h, double s) { return h->tot ? ns_round(h->tot, s) : s; }
 

@@ -25,6 +25,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <mpfi.h>
+
 #include "../formats/policy.h"
 
 typedef enum { NS_FEATURE_ELU1, NS_FEATURE_RELU, NS_FEATURE_IDENTITY } ns_feature;
@@ -49,6 +51,18 @@ const char *ns_feature_name(ns_feature f);
 int ns_linear_run(ns_linear_kind kind, const ns_policy *p, const ns_linear_input *in,
                   double *o, ns_probe *probe);
 
+/* Backward: dQ (n_q x d), dK (n_k x d), dV (n_k x d_v) of <G, O> for the
+ * upstream gradient G (n_q x d_v), from the forward's stored output o, as
+ * attention/linear_backward.c computes them (linear.chunked's as
+ * linear.causal's).  Returns as ns_linear_run. */
+int ns_linear_backward(ns_linear_kind kind, const ns_policy *p, const ns_linear_input *in,
+                       const double *o, const double *g, double *dq, double *dk, double *dv);
+
+/* phi(x) rounded in work f, as the kernels compute it; phi'(x) given
+ * phi(x) (elu1: e^x = phi(x) for x <= 0; relu'(0) = 0). */
+double ns_linear_phi(const ns_format *f, ns_feature feature, double x);
+double ns_linear_dphi(ns_feature feature, double x, double phi_x);
+
 /* The reference of linear (causal false) or of linear.causal and
  * linear.chunked (causal true) at the given inputs, correctly rounded to
  * binary64: double-double enclosures first, MPFI where they do not settle.
@@ -60,5 +74,15 @@ long ns_linear_reference(const ns_linear_input *in, bool causal, double *o);
 
 /* The same by MPFI alone, for tests. */
 long ns_linear_reference_mpfi(const ns_linear_input *in, bool causal, double *o);
+
+/* O and the gradients of <G, O> (dq n_q x d, dk n_k x d, dv n_k x d_v),
+ * correctly rounded, by MPFI (no double-double tier for gradients).  A row
+ * whose exact denominator is 0 has O = 0 and passes no gradient. */
+long ns_linear_reference_backward(const ns_linear_input *in, bool causal, const double *g,
+                                  double *o, double *dq, double *dk, double *dv);
+
+/* Enclosures of O (n_q x d_v, initialised by the caller) at precision prec,
+ * MPFI over the definition (finite differences in tests). */
+void ns_linear_enclose(const ns_linear_input *in, bool causal, mpfr_prec_t prec, mpfi_ptr o);
 
 #endif

@@ -1,5 +1,6 @@
 /* The linear attention kernels (attention/linear.h) in the kernel table
- * (attention/kernel.h).  Forward only: their gradients are not built yet. */
+ * (attention/kernel.h); the backward pass fills dq, dk, dv from the
+ * forward's stored O (attention/linear_backward.c). */
 #include "kernel.h"
 #include "linear.h"
 
@@ -18,7 +19,15 @@ static int forward(ns_linear_kind kind, const ns_head *h, ns_attn_out *r)
     return ns_linear_run(kind, h->policy, &in, r->o, &r->probe) == 0 ? 0 : -1;
 }
 
+static int backward(ns_linear_kind kind, const ns_head *h, ns_attn_out *r)
+{
+    ns_linear_input in = input_of(h);
+    return ns_linear_backward(kind, h->policy, &in, r->o, h->dout, r->dq, r->dk, r->dv) == 0 ? 0 : -1;
+}
+
 static int linear_forward(const ns_head *h, ns_attn_out *r) { return forward(NS_LINEAR, h, r); }
+static int linear_backward(const ns_head *h, ns_attn_out *r) { return backward(NS_LINEAR, h, r); }
+static int causal_backward(const ns_head *h, ns_attn_out *r) { return backward(NS_LINEAR_CAUSAL, h, r); }
 static int causal_forward(const ns_head *h, ns_attn_out *r) { return forward(NS_LINEAR_CAUSAL, h, r); }
 static int chunked_forward(const ns_head *h, ns_attn_out *r) { return forward(NS_LINEAR_CHUNKED, h, r); }
 
@@ -45,6 +54,7 @@ const ns_kernel ns_kernel_linear = {
     .function = "linear attention",
     .default_policy = "fp32",
     .forward = linear_forward,
+    .backward = linear_backward,
     .promises = LINEAR_PROMISES,
     .hazards = linear_hazards,
 };
@@ -57,6 +67,7 @@ const ns_kernel ns_kernel_linear_causal = {
     .function = "causal linear attention",
     .default_policy = "fp32",
     .forward = causal_forward,
+    .backward = causal_backward,
     .promises = LINEAR_PROMISES,
     .hazards = linear_hazards,
 };
@@ -69,6 +80,7 @@ const ns_kernel ns_kernel_linear_chunked = {
     .function = "causal linear attention",
     .default_policy = "fp32",
     .forward = chunked_forward,
+    .backward = causal_backward,    /* the causal recurrence's backward (linear.h) */
     .promises = LINEAR_PROMISES,
     .hazards = linear_hazards,
 };

@@ -28,7 +28,7 @@ bool ns_recur_kernel(const ns_kernel *k) { return function_of(k) != FN_NONE; }
 
 const char *ns_recur_part_name(int part)
 {
-    static const char *const names[] = { "O", "dK", "dV", "dW", "dU" };
+    static const char *const names[] = { "O", "dQ", "dK", "dV", "dW", "dU" };
     return part >= 0 && part < NS_RECUR_PARTS ? names[part] : "?";
 }
 
@@ -40,12 +40,13 @@ const char *ns_recur_verdict_name(ns_recur_verdict v)
 /* Sizes of the parts of a head's results (0: absent). */
 static void part_sizes(const ns_head *h, size_t n[NS_RECUR_PARTS])
 {
-    bool grad = h->dout && h->w;
+    bool grad = h->dout != NULL, rwkv = h->w != NULL;
     n[NS_RECUR_O] = h->n_q * h->d_v;
+    n[NS_RECUR_DQ] = grad && !rwkv ? h->n_q * h->d : 0;
     n[NS_RECUR_DK] = grad ? h->n_k * h->d : 0;
     n[NS_RECUR_DV] = grad ? h->n_k * h->d_v : 0;
-    n[NS_RECUR_DW] = grad ? h->d : 0;
-    n[NS_RECUR_DU] = grad ? h->d : 0;
+    n[NS_RECUR_DW] = grad && rwkv ? h->d : 0;
+    n[NS_RECUR_DU] = grad && rwkv ? h->d : 0;
 }
 
 static ns_linear_input linear_input(const ns_head *h)
@@ -81,6 +82,10 @@ int ns_recur_reference(const ns_kernel *k, const ns_head *h, ns_recur_ref *ref)
         ns_rwkv_grads g = { .w = ref->part[NS_RECUR_DW], .u = ref->part[NS_RECUR_DU],
                             .k = ref->part[NS_RECUR_DK], .v = ref->part[NS_RECUR_DV] };
         open = ns_rwkv_reference(&in, n[NS_RECUR_DK] ? h->dout : NULL, ref->part[NS_RECUR_O], &g);
+    } else if (h->dout) {
+        ns_linear_input in = linear_input(h);
+        open = ns_linear_reference_backward(&in, fn == FN_CAUSAL, h->dout, ref->part[NS_RECUR_O],
+                                            ref->part[NS_RECUR_DQ], ref->part[NS_RECUR_DK], ref->part[NS_RECUR_DV]);
     } else {
         ns_linear_input in = linear_input(h);
         open = ns_linear_reference(&in, fn == FN_CAUSAL, ref->part[NS_RECUR_O]);
@@ -273,7 +278,7 @@ int ns_recur_compare_head(const ns_kernel *k, const ns_head *h, const ns_attn_ou
     memset(c, 0, sizeof *c);
     size_t n[NS_RECUR_PARTS];
     part_sizes(h, n);
-    const double *got[NS_RECUR_PARTS] = { r->o, r->dk, r->dv, r->dw, r->du };
+    const double *got[NS_RECUR_PARTS] = { r->o, r->dq, r->dk, r->dv, r->dw, r->du };
     for (int p = 0; p < NS_RECUR_PARTS; p++)
         if (n[p] && got[p])
             measure(h->policy->out, got[p], ref->part[p], n[p], &c->part[p]);

@@ -1,7 +1,8 @@
 /* The normalizer-free kernels (linear attention, RWKV-4: attention/linear.h,
  * attention/rwkv.h) on a head, against their reference, as `normstab check`
- * compares a row: errors of O (wkv) and of the gradients (RWKV: dK, dV, dW,
- * dU) in ulps of the output format and in bits, normwise errors, NaN and
+ * compares a row: errors of O (wkv) and of the gradients (dQ, dK, dV;
+ * RWKV: dK, dV, dW, dU) in ulps of the output format and in bits, normwise
+ * errors, NaN and
  * inf counts, the denominators, and the verdict of the kernel's contract.
  *
  * Promises (the kernel's .promises says them in one line):
@@ -46,10 +47,10 @@
  * causal linear attention or rwkv4 wkv). */
 bool ns_recur_kernel(const ns_kernel *k);
 
-enum { NS_RECUR_O, NS_RECUR_DK, NS_RECUR_DV, NS_RECUR_DW, NS_RECUR_DU, NS_RECUR_PARTS };
+enum { NS_RECUR_O, NS_RECUR_DQ, NS_RECUR_DK, NS_RECUR_DV, NS_RECUR_DW, NS_RECUR_DU, NS_RECUR_PARTS };
 
 typedef struct ns_recur_ref {
-    double *part[NS_RECUR_PARTS];   /* O; with h->dout and w: dK, dV, dW, dU */
+    double *part[NS_RECUR_PARTS];   /* O; with h->dout: dK, dV, and dQ (linear) or dW, dU (RWKV) */
     size_t uncertain;               /* entries left at the precision cap */
 } ns_recur_ref;
 
@@ -85,7 +86,7 @@ typedef struct ns_recur_compare {
 int ns_recur_compare_head(const ns_kernel *k, const ns_head *h, const ns_attn_out *r,
                           const ns_recur_ref *ref, ns_recur_compare *c);
 
-const char *ns_recur_part_name(int part);             /* "O", "dK", "dV", "dW", "dU" */
+const char *ns_recur_part_name(int part);             /* "O", "dQ", "dK", "dV", "dW", "dU" */
 const char *ns_recur_verdict_name(ns_recur_verdict v); /* "kept", "expected", "broken" */
 
 #endif

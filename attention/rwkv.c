@@ -81,25 +81,52 @@ static double exp_diff(const ns_format *wf, double a, double b)
  * of an empty sum), as the state's format holds it (-inf in fp16). */
 #define RWKV_MIN_VALUE (-1e38)
 
-static void stable_forward(const channel *ch, double *y)
+/* The stable kernel's state: a, b relative to e^{o}. */
+typedef struct stable_state {
+    double a, b, o;
+} stable_state;
+
+static stable_state stable_start(const channel *ch)
+{
+    return (stable_state){ 0, 0, ns_round(ch->acc, RWKV_MIN_VALUE) };
+}
+
+/* wkv_t from the state before token t; *A = e^{o - no}, *B = e^{u + k -
+ * no}, *den and *no for the backward pass. */
+static double stable_read(const channel *ch, const stable_state *s, double k, double v,
+                          double *A, double *B, double *den, double *no)
 {
     const ns_format *wf = ch->work, *af = ch->acc;
-    double a = 0, b = 0, o = ns_round(af, RWKV_MIN_VALUE);
+    double uk = ns_fp_add(wf, ch->u, k);
+    *no = fmax(s->o, uk);
+    *A = exp_diff(wf, s->o, *no);
+    *B = exp_diff(wf, uk, *no);
+    double num = ns_fp_add(af, ns_fp_mul(af, *A, s->a), ns_fp_mul(af, *B, v));
+    *den = ns_fp_add(af, ns_fp_mul(af, *A, s->b), *B);
+    return work_div(ch, num, *den);
+}
+
+/* The state after token t; returns e^{o - w - no}, the factor the old
+ * sums were multiplied by. */
+static double stable_advance(const channel *ch, stable_state *s, double k, double v)
+{
+    const ns_format *wf = ch->work, *af = ch->acc;
+    double ow = ns_fp_sub(af, s->o, ch->w);
+    double no = fmax(ow, k);
+    double A = exp_diff(wf, ow, no), B = exp_diff(wf, k, no);
+    s->a = ns_fp_add(af, ns_fp_mul(af, A, s->a), ns_fp_mul(af, B, v));
+    s->b = ns_fp_add(af, ns_fp_mul(af, A, s->b), B);
+    s->o = no;
+    return A;
+}
+
+static void stable_forward(const channel *ch, double *y)
+{
+    stable_state s = stable_start(ch);
     for (size_t t = 0; t < ch->T; t++) {
-        double k = ch->k[t], v = ch->v[t];
-        double uk = ns_fp_add(wf, ch->u, k);
-        double no = fmax(o, uk);
-        double A = exp_diff(wf, o, no), B = exp_diff(wf, uk, no);
-        double num = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
-        double den = ns_fp_add(af, ns_fp_mul(af, A, b), B);
-        y[t] = work_div(ch, num, den);
-        double ow = ns_fp_sub(af, o, ch->w);
-        no = fmax(ow, k);
-        A = exp_diff(wf, ow, no);
-        B = exp_diff(wf, k, no);
-        a = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
-        b = ns_fp_add(af, ns_fp_mul(af, A, b), B);
-        o = no;
+        double A, B, den, no;
+        y[t] = stable_read(ch, &s, ch->k[t], ch->v[t], &A, &B, &den, &no);
+        stable_advance(ch, &s, ch->k[t], ch->v[t]);
     }
 }
 
@@ -176,29 +203,20 @@ static void naive_backward(const channel *ch, double *y, token *tk, grads1 *g)
 static void stable_backward(const channel *ch, double *y, token *tk, grads1 *g)
 {
     const ns_format *wf = ch->work, *af = ch->acc;
-    double a = 0, b = 0, da = 0, db = 0, o = ns_round(af, RWKV_MIN_VALUE);
+    stable_state s = stable_start(ch);
+    double da = 0, db = 0;
     for (size_t t = 0; t < ch->T; t++) {
-        double k = ch->k[t], v = ch->v[t];
-        double uk = ns_fp_add(wf, ch->u, k);
-        double no = fmax(o, uk);
-        double A = exp_diff(wf, o, no), B = exp_diff(wf, uk, no);
-        double num = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
-        double den = ns_fp_add(af, ns_fp_mul(af, A, b), B);
-        y[t] = work_div(ch, num, den);
+        double A, B, den, no;
+        y[t] = stable_read(ch, &s, ch->k[t], ch->v[t], &A, &B, &den, &no);
         tk[t] = (token){ .alpha = ns_fp_div(wf, ch->gy[t], den), .y = y[t], .sc = no };
         direct_terms(ch, t, tk, B, g);
         /* alpha_t (a'_{t-1} - y b'_{t-1}): both relative to e^{o}, alpha to e^{-no} */
         double rel = ns_fp_mul(wf, tk[t].alpha, A);
         g->gw = ns_fp_add(af, g->gw, ns_fp_mul(af, rel, acc_mad(ch, -y[t], db, da)));
-        double ow = ns_fp_sub(af, o, ch->w);
-        no = fmax(ow, k);
-        A = exp_diff(wf, ow, no);
-        B = exp_diff(wf, k, no);
-        da = ns_fp_mul(af, A, ns_fp_sub(af, da, a));
-        db = ns_fp_mul(af, A, ns_fp_sub(af, db, b));
-        a = ns_fp_add(af, ns_fp_mul(af, A, a), ns_fp_mul(af, B, v));
-        b = ns_fp_add(af, ns_fp_mul(af, A, b), B);
-        o = no;
+        double a0 = s.a, b0 = s.b;
+        double F = stable_advance(ch, &s, ch->k[t], ch->v[t]);
+        da = ns_fp_mul(af, F, ns_fp_sub(af, da, a0));
+        db = ns_fp_mul(af, F, ns_fp_sub(af, db, b0));
     }
     reverse_sweep(ch, tk, true, g);
 }

@@ -21,8 +21,9 @@ static const char help[] =
     "usage: normstab attention --kernel KERNEL [-p POLICY] [options]\n\n"
     "Runs one attention head through KERNEL in POLICY and compares it with the\n"
     "reference at the rounded inputs (correctly rounded to binary64): the error\n"
-    "of O (and, for RWKV with --do or --gen, of dK, dV, dW, dU) in ulps and bits\n"
-    "of the output format, the normwise error, NaN/inf, the denominators, and\n"
+    "of O (and with --do or --gen of dQ, dK, dV; RWKV: dK, dV, dW, dU) in ulps\n"
+    "and bits of the output format, the normwise error, NaN/inf, the\n"
+    "denominators, and\n"
     "the contract's verdict: kept, expected (a hazard the kernel declares,\n"
     "named) or BROKEN (exit status 1).\n\n"
     "Kernels here: linear, linear.causal, linear.chunked (--feature\n"
@@ -33,14 +34,14 @@ static const char help[] =
     "  --q F --k F --v F  linear: Q (n_q x d), K (n_k x d), V (n_k x d_v), text\n"
     "                   (one token per line) or .npy\n"
     "  --w F --u F --k F --v F  RWKV: w, u (C numbers), k, v (T x C)\n"
-    "  --do F           RWKV: the upstream gradient of wkv (T x C)\n"
+    "  --do F           the upstream gradient of O (n_q x d_v; RWKV: T x C)\n"
     "  --gen G          a generated head ('normstab list generators': rwkv.*,\n"
     "                   linear.*), with --n N tokens (default 256), --d D\n"
     "                   channels (default 8), --seed K (default 1) and\n"
     "                   --key-scale S (keys times S, default 1)\n"
     "  --feature F      linear kernels' feature map\n"
     "  --chunk C        linear.chunked's tokens per chunk\n"
-    "  --print P        print o, dk, dv, dw or du (one row per line, %a) instead\n"
+    "  --print P        print o, dq, dk, dv, dw or du (one row per line, %a) instead\n"
     "                   of the comparison; with -p ref the reference's\n"
     "  --json           one JSON object instead of words\n"
     "  --envelope       with --gen: the verdict for T = 64, 128, ... up to --n and\n"
@@ -208,6 +209,11 @@ static void read_files(const opts *o, bool rwkv, tensors *t)
     t->v = read_matrix("--v", o->v, &r, &t->d_v);
     if (r != t->n_k)
         ns_die("attention: --v has %zu rows, --k %zu", r, t->n_k);
+    if (o->dout) {
+        t->dout = read_matrix("--do", o->dout, &r, &c);
+        if (r != t->n_q || c != t->d_v)
+            ns_die("attention: --do is %zu x %zu, O is %zu x %zu", r, c, t->n_q, t->d_v);
+    }
 }
 
 static void generate(const opts *o, bool rwkv, size_t n, double scale, tensors *t)
@@ -227,8 +233,8 @@ static void generate(const opts *o, bool rwkv, size_t n, double scale, tensors *
         t->w = gt.w, t->u = gt.u, t->dout = gt.dout;
         free(gt.q);
     } else {
-        t->q = gt.q;
-        free(gt.w), free(gt.u), free(gt.dout);
+        t->q = gt.q, t->dout = gt.dout;
+        free(gt.w), free(gt.u);
     }
 }
 
@@ -271,16 +277,19 @@ static void print_matrix(const double *m, size_t rows, size_t cols)
 
 static int do_print(const opts *o, const ns_kernel *k, const ns_head *h, bool ref_policy)
 {
-    static const char *const names[] = { "o", "dk", "dv", "dw", "du" };
+    static const char *const names[] = { "o", "dq", "dk", "dv", "dw", "du" };
     int part = -1;
     for (int i = 0; i < NS_RECUR_PARTS; i++)
         if (strcmp(o->print, names[i]) == 0)
             part = i;
     if (part < 0)
-        ns_die("attention: --print '%s' is not one of o, dk, dv, dw, du", o->print);
-    if (part != NS_RECUR_O && !(h->w && h->dout))
-        ns_die("attention: --print %s needs an RWKV kernel and --do (or --gen)", o->print);
-    size_t rows[] = { h->n_q, h->n_k, h->n_k, 1, 1 }, cols[] = { h->d_v, h->d, h->d_v, h->d, h->d };
+        ns_die("attention: --print '%s' is not one of o, dq, dk, dv, dw, du", o->print);
+    if (part != NS_RECUR_O && !h->dout)
+        ns_die("attention: --print %s needs --do (or --gen)", o->print);
+    if ((part == NS_RECUR_DQ && h->w) || ((part == NS_RECUR_DW || part == NS_RECUR_DU) && !h->w))
+        ns_die("attention: --print %s: kernel %s has no such gradient", o->print, k->name);
+    size_t rows[] = { h->n_q, h->n_q, h->n_k, h->n_k, 1, 1 };
+    size_t cols[] = { h->d_v, h->d, h->d, h->d_v, h->d, h->d };
     if (ref_policy) {
         ns_recur_ref ref;
         if (ns_recur_reference(k, h, &ref) != 0)
@@ -291,7 +300,7 @@ static int do_print(const opts *o, const ns_kernel *k, const ns_head *h, bool re
         ns_attn_out r;
         if (ns_attn_out_alloc(h, &r) != 0 || ns_kernel_run(k, h, &r) != 0)
             ns_die("attention: out of memory");
-        const double *m[] = { r.o, r.dk, r.dv, r.dw, r.du };
+        const double *m[] = { r.o, r.dq, r.dk, r.dv, r.dw, r.du };
         print_matrix(m[part], rows[part], cols[part]);
         ns_attn_out_free(&r);
     }
@@ -391,7 +400,7 @@ static void prepare(const opts *o, const ns_policy *p, bool rwkv, tensors *t)
     round_in(p, "--v", t->v, t->n_k * t->d_v);
     round_in(p, "--w", t->w, rwkv ? t->d : 0);
     round_in(p, "--u", t->u, rwkv ? t->d : 0);
-    round_in(p, "--do", t->dout, rwkv && t->dout ? t->n_q * t->d : 0);
+    round_in(p, "--do", t->dout, t->dout ? t->n_q * t->d_v : 0);
     if (!rwkv && strcmp(o->kernel, "linear") != 0 && t->n_q != t->n_k)
         ns_die("attention: %s is causal: --q has %zu rows, --k %zu", o->kernel, t->n_q, t->n_k);
 }

@@ -215,3 +215,117 @@ Test(linear_failures, key_sum_overflows_fp16_over_a_long_sequence)
               "512 tokens stay within fp16");
     free(q), free(k), free(v), free(o);
 }
+
+Test(linear_reference, hand_derived_gradients)
+{
+    /* identity, d = d_v = 1, q = (1), k = (1, 2), v = (3, 5), G = (1):
+     * O = (k1 v1 + k2 v2) / (k1 + k2) = 13/3;
+     * dO/dk1 = (v1 (k1 + k2) - 13) / 9 = -4/9, dO/dk2 = (5 * 3 - 13) / 9 = 2/9;
+     * dO/dv_j = k_j / 3: 1/3, 2/3.  (dO/dq = 0: O does not depend on a
+     * scalar q; that exact zero of a rational expression is not checked.) */
+    double q[1] = { 1 }, k[2] = { 1, 2 }, v[2] = { 3, 5 }, g[1] = { 1 }, o[1], dq[1], dk[2], dv[2];
+    ns_linear_input in = { .n_q = 1, .n_k = 2, .d = 1, .d_v = 1, .q = q, .k = k, .v = v,
+                           .feature = NS_FEATURE_IDENTITY };
+    ns_linear_reference_backward(&in, false, g, o, dq, dk, dv);
+    cr_expect_eq(o[0], 13.0 / 3);
+    cr_expect_eq(dk[0], -4.0 / 9);
+    cr_expect_eq(dk[1], 2.0 / 9);
+    cr_expect_eq(dv[0], 1.0 / 3);
+    cr_expect_eq(dv[1], 2.0 / 3);
+}
+
+/* Central difference of <G, O> in *x at 400 bits, step a power of two
+ * 2^-40 relative (x +- h exact): truncation ~2^-80 relative. */
+static double fd_linear(const ns_linear_input *in, bool causal, const double *g, double *x)
+{
+    mpfr_exp_t emin = mpfr_get_emin(), emax = mpfr_get_emax();
+    mpfr_set_emin(mpfr_get_emin_min());
+    mpfr_set_emax(mpfr_get_emax_max());
+    size_t n = in->n_q * in->d_v;
+    double x0 = *x, h = ldexp(1, ilogb(fmax(1, fabs(x0))) - 40);
+    mpfr_t s[2], m;
+    mpfr_inits2(400, s[0], s[1], m, (mpfr_ptr)0);
+    for (int side = 0; side < 2; side++) {
+        *x = side ? x0 - h : x0 + h;
+        mpfi_ptr o = ns_ref_intervals(n, 400);
+        cr_assert(o);
+        ns_linear_enclose(in, causal, 400, o);
+        mpfr_set_ui(s[side], 0, MPFR_RNDN);
+        for (size_t i = 0; i < n; i++) {
+            mpfi_mid(m, &o[i]);
+            mpfr_mul_d(m, m, g[i], MPFR_RNDN);
+            mpfr_add(s[side], s[side], m, MPFR_RNDN);
+        }
+        ns_ref_intervals_free(o, n);
+    }
+    *x = x0;
+    mpfr_sub(m, s[0], s[1], MPFR_RNDN);
+    mpfr_div_d(m, m, 2 * h, MPFR_RNDN);
+    double out = mpfr_get_d(m, MPFR_RNDN);
+    mpfr_clears(s[0], s[1], m, (mpfr_ptr)0);
+    mpfr_set_emin(emin);
+    mpfr_set_emax(emax);
+    return out;
+}
+
+Test(linear_reference, gradients_agree_with_finite_differences)
+{
+    ns_test_rng r;
+    ns_test_rng_init(&r, ns_test_seed());
+    enum { N = 6, D = 3, DV = 2 };
+    double q[N * D], k[N * D], v[N * DV], g[N * DV], o[N * DV], dq[N * D], dk[N * D], dv[N * DV];
+    for (int f = NS_FEATURE_ELU1; f <= NS_FEATURE_IDENTITY; f++)
+        for (int causal = 0; causal <= 1; causal++) {
+            random_head(&r, q, N * D, 1);
+            random_head(&r, k, N * D, 1);
+            random_head(&r, v, N * DV, 1);
+            random_head(&r, g, N * DV, 1);
+            ns_linear_input in = { .n_q = N, .n_k = N, .d = D, .d_v = DV, .q = q, .k = k, .v = v, .feature = f };
+            cr_assert_eq(ns_linear_reference_backward(&in, causal, g, o, dq, dk, dv), 0);
+            for (size_t i = 0; i < N * D; i++) {
+                double want = fd_linear(&in, causal, g, &q[i]);
+                cr_expect(fabs(dq[i] - want) <= 0x1p-45 * fmax(1, fabs(want)),
+                          "feature %d causal %d dq[%zu] %a vs %a", f, causal, i, dq[i], want);
+                want = fd_linear(&in, causal, g, &k[i]);
+                cr_expect(fabs(dk[i] - want) <= 0x1p-45 * fmax(1, fabs(want)),
+                          "feature %d causal %d dk[%zu] %a vs %a", f, causal, i, dk[i], want);
+            }
+            for (size_t i = 0; i < N * DV; i++) {
+                double want = fd_linear(&in, causal, g, &v[i]);
+                cr_expect(fabs(dv[i] - want) <= 0x1p-45 * fmax(1, fabs(want)),
+                          "feature %d causal %d dv[%zu] %a vs %a", f, causal, i, dv[i], want);
+            }
+        }
+}
+
+Test(linear_kernels, backward_in_fp64_agrees_with_the_reference)
+{
+    ns_test_rng r;
+    ns_test_rng_init(&r, ns_test_seed());
+    enum { N = 24, D = 4, DV = 3 };
+    double q[N * D], k[N * D], v[N * DV], g[N * DV], o[N * DV], ro[N * DV];
+    double dq[N * D], dk[N * D], dv[N * DV], rq[N * D], rk[N * D], rv[N * DV];
+    random_head(&r, q, N * D, 1);
+    random_head(&r, k, N * D, 1);
+    random_head(&r, v, N * DV, 1);
+    random_head(&r, g, N * DV, 1);
+    const ns_policy *p = ns_policy_find("fp64");
+    for (int f = NS_FEATURE_ELU1; f <= NS_FEATURE_RELU; f++)
+        for (int kind = NS_LINEAR; kind <= NS_LINEAR_CHUNKED; kind++) {
+            ns_linear_input in = { .n_q = N, .n_k = N, .d = D, .d_v = DV, .q = q, .k = k, .v = v,
+                                   .feature = f, .chunk = 5 };
+            cr_assert_eq(ns_linear_run(kind, p, &in, o, NULL), 0);
+            cr_assert_eq(ns_linear_backward(kind, p, &in, o, g, dq, dk, dv), 0);
+            cr_assert_eq(ns_linear_reference_backward(&in, kind != NS_LINEAR, g, ro, rq, rk, rv), 0);
+            double e = 0, m = 0;
+            for (size_t i = 0; i < N * D; i++) {
+                e = fmax(e, fmax(fabs(dq[i] - rq[i]), fabs(dk[i] - rk[i])));
+                m = fmax(m, fmax(fabs(rq[i]), fabs(rk[i])));
+            }
+            for (size_t i = 0; i < N * DV; i++) {
+                e = fmax(e, fabs(dv[i] - rv[i]));
+                m = fmax(m, fabs(rv[i]));
+            }
+            cr_expect(e <= 0x1p-40 * m, "feature %d kind %d: gradient error %g of %g", f, kind, e, m);
+        }
+}

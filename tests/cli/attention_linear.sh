@@ -53,6 +53,15 @@ out=$($B attention $lin -p fp32 --json) || fail "zero denominator exits 0: $out"
 echo "$out" | grep -q '"zero_denominators":1' || fail "zero denominator counted: $out"
 echo "$out" | grep -q '"verdict":"expected","cause":"zero denominator"' || fail "relu verdict: $out"
 
+# Gradients of linear attention (tests/test_linear.c derives them): identity,
+# q = 1, k = (1, 2), v = (3, 5), G = 1: dk = (-4/9, 2/9), dv = (1/3, 2/3).
+printf '1\n' > "$T/q1"; printf '1\n2\n' > "$T/k2"; printf '3\n5\n' > "$T/v2"; printf '1\n' > "$T/g1"
+lin1="--kernel linear --feature identity --q $T/q1 --k $T/k2 --v $T/v2 --do $T/g1"
+expect_out "$(python3 -c 'print((-4/9).hex()); print((2/9).hex())')" $B attention $lin1 -p ref --print dk
+expect_out "$(python3 -c 'print((1/3).hex()); print((2/3).hex())')" $B attention $lin1 -p ref --print dv
+expect_error 2 "kernel linear has no such gradient" $B attention $lin1 --print dw
+expect_error 2 "\-\-do is 2 x 1, O is 1 x 1" $B attention $lin1 --do "$T/k2"
+
 # The envelope of rwkv4.stable in fp16 without decay: b counts to 2048 and
 # no further (issue 17), so T = 2048 is kept and 4096 is not.
 out=$($B attention --kernel rwkv4.stable -p fp16 --gen rwkv.no-decay --n 4096 --d 1 --envelope) ||
