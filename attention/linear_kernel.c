@@ -34,16 +34,18 @@ static int chunked_forward(const ns_head *h, ns_attn_out *r) { return forward(NS
 /* The hazards every linear kernel shares (causes: attention/recurrent.h). */
 static const ns_attn_hazard linear_hazards[] = {
     { "zero denominator", "relu features of q and of every key never meet: 0/0 (issue 17)" },
+    { "denominator underflow", "features so small that phi(q).z underflows to 0: 0/0 "
+                               "(issue 17: elu + 1 is positive but can underflow)" },
     { "cancellation", "identity features: phi(q).z changes sign and crosses 0 (issue 17's seed)" },
-    { "sum overflow", "the key sum overflows a 16-bit format over a long sequence "
-                      "(idiap/fast-transformers issue 32)" },
+    { "sum overflow", "a sum (the key sum z, the state S, a dot product) overflows a 16-bit "
+                      "format over a long sequence (idiap/fast-transformers issue 32)" },
     { "state saturation", "a running sum stops growing once half its ulp exceeds a term: "
                           "fp16 adds 1 to 2048 no more (issue 17)" },
     { NULL, NULL },
 };
 
 #define LINEAR_PROMISES "no NaN or inf where the reference is finite; O within " \
-    "2 g k (max|v| + |O*|) + u_out |O*|, g = (d + n + 4) u_acc + 3 u_work + 2 u_tot, " \
+    "2 g k (max|v| + |O*|) + u_out |O*|, g = (d + n + 4) u_acc + 3 u_work + 2 u_tot (+ 2 u_work / phi_min for elu1), " \
     "k = sum|a| / |sum a| the denominator's condition, g k taken at most 1/16"
 
 const ns_kernel ns_kernel_linear = {

@@ -151,6 +151,7 @@ static int linear_conditions(const ns_head *h, bool causal, double *gk, double *
         return -1;
     double *za = z + d;
     double u_tot = p->tot && p->tot != p->acc ? unit(p->tot) : 0;
+    double kmin = INFINITY;        /* the smallest elu1 feature of a key seen */
     size_t added = 0;
     for (size_t i = 0; i < h->n_q; i++) {
         size_t upto = causal ? i + 1 : h->n_k;
@@ -159,14 +160,19 @@ static int linear_conditions(const ns_head *h, bool causal, double *gk, double *
                 double f = phi_estimate(in.feature, h->k[added * d + m]);
                 z[m] += f;
                 za[m] += fabs(f);
+                kmin = fmin(kmin, f);
             }
-        double D = 0, A = 0;
+        double D = 0, A = 0, fmin_i = kmin;
         for (size_t m = 0; m < d; m++) {
             double f = phi_estimate(in.feature, h->q[i * d + m]);
             D += f * z[m];
             A += fabs(f) * za[m];
+            fmin_i = fmin(fmin_i, f);
         }
-        double g = (double)(d + upto + 4) * unit(p->acc) + 3 * unit(p->elem) + 2 * u_tot;
+        /* elu1 as expm1(x) + 1 is off by u_work relative to 1, not to phi:
+         * 2 u_work / phi relative for the smallest feature */
+        double swamp = in.feature == NS_FEATURE_ELU1 && fmin_i < 1 ? 2 * unit(p->elem) / fmin_i : 0;
+        double g = (double)(d + upto + 4) * unit(p->acc) + 3 * unit(p->elem) + 2 * u_tot + swamp;
         kap[i] = D != 0 ? A / fabs(D) : (A == 0 ? 0 : INFINITY);
         gk[i] = g * kap[i];
     }
@@ -174,14 +180,18 @@ static int linear_conditions(const ns_head *h, bool causal, double *gk, double *
     return 0;
 }
 
-/* The cause of a broken row of a linear head: a denominator with no
- * nonzero term (kap = 0: exactly 0), an overflowed one, an ill-conditioned
- * one, or sums too long for acc. */
-static const char *linear_cause(const ns_attn_out *r, double gk, double kap)
+/* The cause of a broken row of a linear head (flags: what it broke): a
+ * denominator with no nonzero term (kap = 0: exactly 0); one that was not 0
+ * but came out 0 (an underflow); a NaN or inf otherwise, which only an
+ * overflow of a sum, a dot product or the state makes; an ill-conditioned
+ * denominator; sums too long for acc. */
+static const char *linear_cause(const ns_attn_out *r, unsigned flags, double gk, double kap)
 {
     if (kap == 0)
         return "zero denominator";
-    if (r->probe.nonfinite > 0)
+    if (r->probe.zeros > 0)
+        return "denominator underflow";
+    if (r->probe.nonfinite > 0 || (flags & (NS_RECUR_BROKE_NAN | NS_RECUR_BROKE_INF)))
         return "sum overflow";
     if (gk > PREMISE && kap > 2)
         return "cancellation";
@@ -198,10 +208,11 @@ static const ns_attn_hazard *declared(const ns_kernel *k, const char *cause)
     return NULL;
 }
 
-/* One entry of O against its bound: the promises it breaks. */
-static unsigned judge_entry(double y, double ref, double bound, double *ratio)
+/* One entry of O against its bound: the promises it breaks.  An infinity
+ * that the reference itself rounds to in the output format f is right. */
+static unsigned judge_entry(const ns_format *f, double y, double ref, double bound, double *ratio)
 {
-    if (!isfinite(ref))
+    if (!isfinite(ref) || (isinf(y) && ns_round(f, ref) == y))
         return 0;
     if (isnan(y))
         return NS_RECUR_BROKE_NAN;
@@ -229,10 +240,10 @@ static void judge_linear(const ns_head *h, bool causal, const ns_attn_out *r, co
             size_t at = i * dv + cc;
             double o = ref->part[NS_RECUR_O][at];
             double b = 2 * fmin(gk[i], PREMISE) * ((maxv ? maxv[cc] : INFINITY) + fabs(o)) + unit(p->out) * fabs(o);
-            unsigned br = judge_entry(r->o[at], o, b, &c->bound_ratio);
+            unsigned br = judge_entry(p->out, r->o[at], o, b, &c->bound_ratio);
             if (br && !c->broken) {
                 c->index = at;
-                *cause = linear_cause(r, gk[i], kap[i]);
+                *cause = linear_cause(r, br, gk[i], kap[i]);
             }
             c->broken |= br;
         }
@@ -254,6 +265,8 @@ static void judge_rwkv(const ns_head *h, const ns_attn_out *r, const ns_recur_re
             K = fmax(K, fmax(fabs(k), fabs(h->u[ch] + k)));
             maxv = fmax(maxv, fabs(h->v[t * C + ch]));
         }
+        /* a negative w grows the sums: e^{-w} per token */
+        K += w < 0 ? -w * (double)(T ? T - 1 : 0) : 0;
         double Tm = w > 0 ? fmin((double)T, 1 + 1 / -expm1(-w)) : (double)T;
         double sat = Tm * unit(p->acc);
         c->premise = fmax(c->premise, sat);
@@ -262,7 +275,7 @@ static void judge_rwkv(const ns_head *h, const ns_attn_out *r, const ns_recur_re
         for (size_t t = 0; t < T; t++) {
             size_t at = t * C + ch;
             double o = ref->part[NS_RECUR_O][at];
-            unsigned br = judge_entry(r->o[at], o, e + unit(p->out) * fabs(o), &c->bound_ratio);
+            unsigned br = judge_entry(p->out, r->o[at], o, e + unit(p->out) * fabs(o), &c->bound_ratio);
             if (br && !c->broken) {
                 c->index = at;
                 *cause = K + log(Tm) > lnmax ? "exp overflow" : sat > PREMISE ? "state saturation" : NULL;

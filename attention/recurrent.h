@@ -17,24 +17,28 @@
  *   linear: O_ic = sum_j a_ij v_jc / sum_j a_ij, a_ij = phi(q_i).phi(k_j).
  *     Each sum of products carries at most g |.|-weighted error, g = (d + n
  *     + 4) u_acc + 3 u_work + 2 u_tot (n the keys query i sees; Higham,
- *     Accuracy and Stability, 2nd ed., eq. 3.5 for dot products), so
+ *     Accuracy and Stability, 2nd ed., eq. 3.5 for dot products), plus
+ *     2 u_work / phi_min for elu1 (expm1(x) + 1 errs by u_work absolute, so
+ *     by u_work / phi relative; phi_min the smallest feature of the row), so
  *     |dO| <= g k_i (max_j |v_jc| + |O*_ic|) to first order, with k_i =
  *     sum_j,m |phi(q_im) phi(k_jm)| / |sum_j a_ij| the denominator's
  *     condition (1 for positive features); B = 2 g k_i (max|v_c| + |O*|) +
  *     u_out |O*|.  k_i is estimated in binary64 from prefix sums.
  *   RWKV: wkv is a convex combination of the values with weights e^{...};
  *     each weight carries 3 (K + 8) u_work from its exponent argument (of
- *     magnitude <= K, the largest |u + k|, |k| of the channel) and its
+ *     magnitude <= K, the largest |u + k|, |k| of the channel, plus
+ *     -w (T - 1) when w < 0 makes the sums grow) and its
  *     exponential, the sums a, b carry (T' + 4) u_acc relative, T' =
  *     min(T, 1 + 1/(1 - e^{-w})) the tokens a decaying sum remembers;
  *     B = 2 (3 (K + 8) u_work + (T' + 4) u_acc) max_t |v_t| + u_out |wkv*|.
  *
  * Causes (the declared hazards name them): "zero denominator" (the exact
- * denominator is 0), "cancellation" (linear: g k > 1/16 with k > 2),
- * "sum overflow"
- * (linear: a denominator overflowed), "exp overflow" (RWKV: K beyond ln of
- * the largest finite value of work or acc, for T' terms), "state
- * saturation" (RWKV: T' u_acc > 1/16; linear: g > 1/16). */
+ * denominator is 0), "denominator underflow" (linear: a denominator that is
+ * not 0 came out 0), "cancellation" (linear: g k > 1/16 with k > 2),
+ * "sum overflow" (linear: a NaN or inf where the denominator is not 0: a
+ * sum, a dot product or the state overflowed), "exp overflow" (RWKV: K
+ * beyond ln of the largest finite value of work or acc, for T' terms),
+ * "state saturation" (RWKV: T' u_acc > 1/16; linear: g > 1/16). */
 #ifndef NS_ATTENTION_RECURRENT_H
 #define NS_ATTENTION_RECURRENT_H
 

@@ -30,7 +30,7 @@ static int stable_backward(const ns_head *h, ns_attn_out *r) { return backward(N
 
 #define RWKV_PROMISES "no NaN or inf where the reference is finite; wkv within " \
     "2 (3 (K + 8) u_work + (T' + 4) u_acc) max|v| + u_out |wkv*|, K the largest " \
-    "|u + k| and |k|, T' = min(T, 1 + 1/(1 - e^-w)) the tokens a sum remembers, T' u_acc taken at most 1/16"
+    "|u + k| and |k| (plus -w (T - 1) when w < 0), T' = min(T, 1 + 1/(1 - e^-w)) the tokens a sum remembers, T' u_acc taken at most 1/16"
 
 static const ns_attn_hazard naive_hazards[] = {
     { "exp overflow", "e^k overflows fp16 once k > 11.09 and fp32 once k > 88.72; "

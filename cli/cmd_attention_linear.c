@@ -14,6 +14,7 @@
 #include "../attention/linear.h"
 #include "../attention/recurrent.h"
 #include "../attention/recurrent_gen.h"
+#include "../fuzz/head_search.h"
 #include "../input/rows.h"
 #include "cli.h"
 
@@ -47,15 +48,27 @@ static const char help[] =
     "  --envelope       with --gen: the verdict for T = 64, 128, ... up to --n and\n"
     "                   key scales 1, 2, 4, ... up to --key-scale, one line each,\n"
     "                   then the largest T kept at scale 1 and the largest scale\n"
-    "                   kept at T = 64\n\n"
+    "                   kept at T = 64\n"
+    "  --search OBJ     search for heads that break the contract: OBJ nan, inf,\n"
+    "                   error, denominator or gradient; heads of --n tokens\n"
+    "                   (default 16) x --d channels (default 4), evolved from\n"
+    "                   the generators from --seed; stops after --seconds S\n"
+    "                   or --evaluations N (default 2000); each finding (a\n"
+    "                   head whose verdict is not kept, better than the last of\n"
+    "                   its cause) is a line, with --json a JSON object with the\n"
+    "                   head; the last line sums up.  Exit status 1 when a\n"
+    "                   finding broke the contract\n\n"
     "Limits: 2^20 tokens, 4096 channels.\n";
 
 #define MAX_TOKENS ((size_t)1 << 20)
 #define MAX_CHANNELS ((size_t)4096)
 
 typedef struct opts {
-    const char *kernel, *policy, *q, *k, *v, *w, *u, *dout, *gen, *feature, *print;
+    const char *kernel, *policy, *q, *k, *v, *w, *u, *dout, *gen, *feature, *print, *search;
     size_t n, d, chunk;
+    bool n_given, d_given;
+    double seconds;
+    unsigned long long evaluations;
     unsigned long long seed;
     double key_scale;
     bool json, envelope;
@@ -76,6 +89,15 @@ static double parse_scale(const char *s)
     double v = strtod(s, &end);
     if (*s == '\0' || *end != '\0' || !(v > 0) || !isfinite(v))
         ns_die("attention: --key-scale '%s' is not a positive number", s);
+    return v;
+}
+
+static double parse_seconds(const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || !(v > 0) || v > 1e6)
+        ns_die("attention: --seconds '%s' is not a number of seconds above 0 (at most 1e6)", s);
     return v;
 }
 
@@ -110,8 +132,11 @@ static void parse(opts *o, int argc, char **argv)
         else if (strcmp(a, "--gen") == 0) o->gen = val;
         else if (strcmp(a, "--feature") == 0) o->feature = val;
         else if (strcmp(a, "--print") == 0) o->print = val;
-        else if (strcmp(a, "--n") == 0) o->n = parse_count("--n", val, MAX_TOKENS);
-        else if (strcmp(a, "--d") == 0) o->d = parse_count("--d", val, MAX_CHANNELS);
+        else if (strcmp(a, "--n") == 0) o->n = parse_count("--n", val, MAX_TOKENS), o->n_given = true;
+        else if (strcmp(a, "--d") == 0) o->d = parse_count("--d", val, MAX_CHANNELS), o->d_given = true;
+        else if (strcmp(a, "--search") == 0) o->search = val;
+        else if (strcmp(a, "--seconds") == 0) o->seconds = parse_seconds(val);
+        else if (strcmp(a, "--evaluations") == 0) o->evaluations = parse_count("--evaluations", val, (size_t)1 << 40);
         else if (strcmp(a, "--chunk") == 0) o->chunk = parse_count("--chunk", val, MAX_TOKENS);
         else if (strcmp(a, "--seed") == 0) o->seed = parse_count("--seed", val, (size_t)-1);
         else if (strcmp(a, "--key-scale") == 0) o->key_scale = parse_scale(val);
@@ -433,6 +458,97 @@ static int envelope(const opts *o, const ns_kernel *k, const ns_policy *p, bool 
     return ns_finish_output();
 }
 
+static cJSON *array_of(const double *x, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+    char buf[64];
+    for (size_t i = 0; a && i < n; i++) {
+        if (isnan(x[i]))
+            snprintf(buf, sizeof buf, "nan");
+        else if (isinf(x[i]))
+            snprintf(buf, sizeof buf, x[i] > 0 ? "inf" : "-inf");
+        else
+            snprintf(buf, sizeof buf, "%a", x[i]);
+        cJSON_AddItemToArray(a, cJSON_CreateString(buf));
+    }
+    return a;
+}
+
+typedef struct search_ctx {
+    const opts *o;
+    const ns_kernel *k;
+    const ns_policy *p;
+} search_ctx;
+
+static void on_finding(const ns_hs_finding *f, void *vctx)
+{
+    const search_ctx *cx = vctx;
+    const ns_recur_compare *c = f->compare;
+    const ns_recur_tensors *t = f->head;
+    bool rwkv = cx->k->inputs & NS_ATTN_IN_W;
+    if (!cx->o->json) {
+        printf("finding: %s %.6g, verdict %s (%s), evaluation %llu\n", cx->o->search, f->value,
+               ns_recur_verdict_name(c->verdict), c->cause, (unsigned long long)f->evaluation);
+        return;
+    }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "kernel", cx->k->name);
+    cJSON_AddStringToObject(j, "policy", cx->p->name);
+    cJSON_AddStringToObject(j, "kind", cx->o->search);
+    if (isfinite(f->value))
+        cJSON_AddNumberToObject(j, "value", f->value);
+    else
+        cJSON_AddStringToObject(j, "value", "inf");
+    cJSON_AddStringToObject(j, "verdict", ns_recur_verdict_name(c->verdict));
+    cJSON_AddStringToObject(j, "cause", c->cause);
+    cJSON_AddNumberToObject(j, "evaluation", (double)f->evaluation);
+    cJSON_AddNumberToObject(j, "n", (double)t->n);
+    cJSON_AddNumberToObject(j, "d", (double)t->d);
+    if (rwkv) {
+        cJSON_AddItemToObject(j, "w", array_of(t->w, t->d));
+        cJSON_AddItemToObject(j, "u", array_of(t->u, t->d));
+    } else {
+        cJSON_AddItemToObject(j, "q", array_of(t->q, t->n * t->d));
+    }
+    cJSON_AddItemToObject(j, "k", array_of(t->k, t->n * t->d));
+    cJSON_AddItemToObject(j, "v", array_of(t->v, t->n * t->d));
+    if (strcmp(cx->o->search, "gradient") == 0)
+        cJSON_AddItemToObject(j, "do", array_of(t->dout, t->n * t->d));
+    if (ns_print_json_line(j) != 0)
+        ns_die("attention: out of memory");
+}
+
+static int search(const opts *o, const ns_kernel *k, const ns_policy *p)
+{
+    int obj = ns_hs_objective_find(o->search);
+    if (obj < 0)
+        ns_die("attention: --search '%s' is not one of nan, inf, error, denominator, gradient", o->search);
+    ns_hs_opts so = { .kernel = k, .policy = p, .feature = o->feature, .chunk = o->chunk,
+                      .objective = (ns_hs_objective)obj, .n = o->n_given ? o->n : 16, .d = o->d_given ? o->d : 4,
+                      .seed = o->seed, .seconds = o->seconds,
+                      .max_evals = o->evaluations ? o->evaluations : (o->seconds > 0 ? 0 : 2000) };
+    search_ctx cx = { .o = o, .k = k, .p = p };
+    ns_hs_stats st;
+    if (ns_hs_run(&so, on_finding, &cx, &st) != 0)
+        ns_die("attention: out of memory");
+    double rate = st.seconds > 0 ? (double)st.evals / st.seconds : 0;
+    if (o->json) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddBoolToObject(j, "summary", true);
+        cJSON_AddNumberToObject(j, "evaluations", (double)st.evals);
+        cJSON_AddNumberToObject(j, "evaluations_per_second", rate);
+        cJSON_AddNumberToObject(j, "findings", (double)st.findings);
+        cJSON_AddNumberToObject(j, "broken", (double)st.broken);
+        if (ns_print_json_line(j) != 0)
+            ns_die("attention: out of memory");
+    } else {
+        printf("evaluations %llu (%.4g per second), findings %llu, broken %llu\n", (unsigned long long)st.evals,
+               rate, (unsigned long long)st.findings, (unsigned long long)st.broken);
+    }
+    int rc = ns_finish_output();
+    return rc ? rc : st.broken ? NS_EXIT_FAIL : NS_EXIT_OK;
+}
+
 int cmd_attention_linear(int argc, char **argv)
 {
     opts o;
@@ -454,6 +570,8 @@ int cmd_attention_linear(int argc, char **argv)
         ns_die("attention: -p ref prints the reference: it needs --print");
     if (o.envelope)
         return envelope(&o, k, p, rwkv);
+    if (o.search)
+        return search(&o, k, p);
     tensors t = { 0 };
     if (o.gen)
         generate(&o, rwkv, o.n, o.key_scale, &t);

@@ -329,3 +329,38 @@ Test(linear_kernels, backward_in_fp64_agrees_with_the_reference)
             cr_expect(e <= 0x1p-40 * m, "feature %d kind %d: gradient error %g of %g", f, kind, e, m);
         }
 }
+
+#include "../attention/recurrent.h"
+
+Test(linear_failures, elu1_features_swamped_in_fp16_are_a_declared_underflow)
+{
+    /* Source: issue 17 (with phi = elu + 1 the denominator is positive but
+     * can underflow or be swamped).  elu1(-10) = e^-10 = 4.5e-5, but fp16
+     * computes expm1(-10) + 1 = -1 + 1 = 0 (-0.99995 rounds to -1): every
+     * feature is 0 and 0/0 = NaN, where the reference is the values' mean.
+     * The contract of the kernel declares it: the verdict is expected, cause
+     * "denominator underflow".  (fp32 is swamped the same way below -17.) */
+    double q[2] = { -10, -10 }, k[4] = { -10, -10, -10, -10 }, v[2] = { 1, 3 };
+    const ns_kernel *kern = ns_kernel_find("linear");
+    cr_assert(kern);
+    ns_head h = { .n_q = 1, .n_k = 2, .d = 2, .d_v = 1, .q = q, .k = k, .v = v, .scale = 1,
+                  .block_q = 1, .block_k = 1, .policy = ns_policy_find("fp16"), .feature = "elu1" };
+    ns_attn_out r;
+    ns_recur_ref ref;
+    ns_recur_compare c;
+    cr_assert_eq(ns_attn_out_alloc(&h, &r), 0);
+    cr_assert_eq(ns_kernel_run(kern, &h, &r), 0);
+    cr_assert_eq(ns_recur_reference(kern, &h, &ref), 0);
+    cr_expect(isnan(r.o[0]), "fp16: %a", r.o[0]);
+    cr_expect_eq(ref.part[NS_RECUR_O][0], 2);
+    cr_assert_eq(ns_recur_compare_head(kern, &h, &r, &ref, &c), 0);
+    cr_expect_eq(c.verdict, NS_RECUR_EXPECTED);
+    cr_expect_str_eq(c.cause, "denominator underflow");
+    /* fp32 holds 1 - e^-10 and keeps the contract */
+    h.policy = ns_policy_find("fp32");
+    cr_assert_eq(ns_kernel_run(kern, &h, &r), 0);
+    cr_assert_eq(ns_recur_compare_head(kern, &h, &r, &ref, &c), 0);
+    cr_expect_eq(c.verdict, NS_RECUR_KEPT, "fp32: %a, cause %s", r.o[0], c.cause);
+    ns_recur_ref_free(&ref);
+    ns_attn_out_free(&r);
+}

@@ -69,6 +69,16 @@ out=$($B attention --kernel rwkv4.stable -p fp16 --gen rwkv.no-decay --n 4096 --
 echo "$out" | grep -q "^4096 .*expected  state saturation" || fail "envelope at 4096: $out"
 echo "$out" | grep -q "envelope: T kept up to 2048 at scale 1" || fail "envelope summary: $out"
 
+# The head search: rwkv4.naive in fp16 goes NaN at once (keys past 11.09),
+# the declared "exp overflow"; the findings depend only on the seed.
+$B attention --kernel rwkv4.naive -p fp16 --search nan --evaluations 200 --seed 3 --json > "$T/s1" ||
+    fail "search: exit $? (a declared hazard is no broken contract)"
+head -1 "$T/s1" | grep -q '"kind":"nan",.*"verdict":"expected","cause":"exp overflow"' || fail "search finding: $(head -1 "$T/s1")"
+tail -1 "$T/s1" | grep -q '^{"summary":true,"evaluations":200,' || fail "search summary: $(tail -1 "$T/s1")"
+$B attention --kernel rwkv4.naive -p fp16 --search nan --evaluations 200 --seed 3 --json > "$T/s2"
+[ "$(grep -v summary "$T/s1")" = "$(grep -v summary "$T/s2")" ] || fail "search is not reproducible from its seed"
+expect_error 2 "\-\-search 'x' is not one of" $B attention --kernel rwkv4.naive --search x
+
 # Bad input: exit 2, one line naming what and where.
 expect_error 2 "unknown kernel 'nope'" $B attention --kernel nope --gen rwkv.trained
 expect_error 2 "needs --w" $B attention --kernel rwkv4.naive --k "$T/k" --v "$T/v" --u "$T/u"
