@@ -5,15 +5,9 @@
 
 double ns_attn_dot(const ns_head *h, const double *a, size_t sa, const double *b, size_t sb, size_t n)
 {
-    const ns_format *acc = h->policy->acc;
     double s = 0;
-    if (h->fma) {
-        for (size_t i = 0; i < n; i++)
-            s = ns_fp_fma(acc, a[i * sa], b[i * sb], s);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            s = ns_fp_add(acc, s, ns_fp_mul(acc, a[i * sa], b[i * sb]));
-    }
+    for (size_t i = 0; i < n; i++)
+        s = ns_attn_madd(h, a[i * sa], b[i * sb], s);
     return h->policy->tot ? ns_round(h->policy->tot, s) : s;
 }
 

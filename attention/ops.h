@@ -6,10 +6,22 @@
 
 #include "kernel.h"
 
+/* log2(e) and ln 2 rounded to binary64 (C11 has no M_LOG2E). */
+#define NS_LOG2E 0x1.71547652b82fep+0
+#define NS_LN2 0x1.62e42fefa39efp-1
+
 /* sum_i a[i sa] b[i sb] in the policy's acc, left to right, stored in tot:
  * each product rounded into acc and added (a register accumulation), or
  * with h->fma one fused multiply-add per term rounded in acc. */
 double ns_attn_dot(const ns_head *h, const double *a, size_t sa, const double *b, size_t sb, size_t n);
+
+/* c + a b in the policy's acc: the product rounded into acc and added, or
+ * with h->fma one fused multiply-add (an accumulation of a GEMM). */
+static inline double ns_attn_madd(const ns_head *h, double a, double b, double c)
+{
+    const ns_format *acc = h->policy->acc;
+    return h->fma ? ns_fp_fma(acc, a, b, c) : ns_fp_add(acc, c, ns_fp_mul(acc, a, b));
+}
 
 /* 2^x correctly rounded into f (the exp2 of the tiled kernels). */
 double ns_attn_exp2(const ns_format *f, double x);

@@ -139,8 +139,7 @@ static int backward(const ns_head *h, ns_attn_out *r)
                 a = 0;
                 for (size_t i = 0; i < h->n_q; i++) {
                     double qs = ns_fp_mul(h->policy->elem, h->q[i * h->d + t], scale);
-                    a = h->fma ? ns_fp_fma(h->policy->acc, w.ds[i * h->n_k + j], qs, a)
-                               : ns_fp_add(h->policy->acc, a, ns_fp_mul(h->policy->acc, w.ds[i * h->n_k + j], qs));
+                    a = ns_attn_madd(h, w.ds[i * h->n_k + j], qs, a);
                 }
                 a = h->policy->tot ? ns_round(h->policy->tot, a) : a;
             } else {
