@@ -47,5 +47,6 @@ int cmd_search(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
+int cmd_attention(int argc, char **argv);
 
 #endif
