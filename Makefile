@@ -65,7 +65,7 @@ $(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
 ifeq ($(origin TIER_FMA),undefined)
 TIER_FMA := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw fma /proc/cpuinfo 2>/dev/null && echo -mfma)
 endif
-REF_OBJ   = $(filter $(BUILD)/obj/reference/%,$(LIB_OBJ))
+REF_OBJ   = $(filter $(BUILD)/obj/reference/% $(BUILD)/obj/attention/reference%,$(LIB_OBJ))
 $(REF_OBJ): CFLAGS_ALL += $(TIER_FMA)
 $(REF_OBJ): $(BUILD)/gen/tier-flags
 $(BUILD)/gen/tier-flags: FORCE
