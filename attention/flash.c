@@ -73,7 +73,7 @@ int ns_flash_forward(const ns_head *h, const ns_flash_in *in, ns_attn_out *r)
             for (size_t c = 0; c < h->d_v; c++)
                 o[c] = ns_fp_mul(acc, o[c], corr);
             for (size_t j = 0; j < nb; j++) {
-                double a = h->fma ? ns_fp_fma(e, s[j], sl2, -ms) : ns_fp_sub(e, ns_fp_mul(e, s[j], sl2), ms);
+                double a = h->fma ? ns_fp_fma(e, s[j], sl2, -ms) : ns_attn_sub(e, ns_attn_mul(e, s[j], sl2), ms);
                 double p = ns_attn_exp2(e, a);
                 if (fabs(p) > r->max_p || isnan(p))
                     r->max_p = isnan(p) ? INFINITY : fabs(p);
@@ -156,6 +156,10 @@ static int backward(const ns_head *h, ns_attn_out *r)
         free(dvv);
         return -1;
     }
+    /* the accumulators start at 0 and hold acc's values: binary32 ones
+       when acc is binary32 */
+    bool fits = ns_attn_fits_float(q, nq * d) && ns_attn_fits_float(h->k, nk * d) &&
+                ns_attn_fits_float(h->dout, nq * dv);
     for (size_t i = 0; i < nq; i++) {
         const double *go = h->dout + i * dv, *qi = q + i * d;
         double dd = ns_attn_dot(h, go, 1, r->o + i * dv, 1, dv);
@@ -165,16 +169,13 @@ static int backward(const ns_head *h, ns_attn_out *r)
             double x = ns_attn_dot(h, qi, 1, h->k + j * d, 1, d);
             if (!ns_head_keeps(h, i, j))
                 x = ns_attn_masked(h, sf, x, bias);
-            double a = h->fma ? ns_fp_fma(e, x, sl2, -ms) : ns_fp_sub(e, ns_fp_mul(e, x, sl2), ms);
+            double a = h->fma ? ns_fp_fma(e, x, sl2, -ms) : ns_attn_sub(e, ns_attn_mul(e, x, sl2), ms);
             double p = ns_round(h->policy->p, ns_attn_exp2(e, a));
             double dp = ns_attn_dot(h, go, 1, h->v + j * dv, 1, dv);
-            double ds = ns_round(h->policy->p, ns_fp_mul(e, p, ns_fp_sub(e, dp, dd)));
-            for (size_t c = 0; c < dv; c++)
-                dvv[j * dv + c] = ns_attn_madd(h, p, go[c], dvv[j * dv + c]);
-            for (size_t t = 0; t < d; t++) {
-                dq[i * d + t] = ns_attn_madd(h, ds, h->k[j * d + t], dq[i * d + t]);
-                dk[j * d + t] = ns_attn_madd(h, ds, qi[t], dk[j * d + t]);
-            }
+            double ds = ns_round(h->policy->p, ns_attn_mul(e, p, ns_attn_sub(e, dp, dd)));
+            ns_attn_axpy(h, fits, p, go, dvv + j * dv, dv);
+            ns_attn_axpy(h, fits, ds, h->k + j * d, dq + i * d, d);
+            ns_attn_axpy(h, fits, ds, qi, dk + j * d, d);
         }
     }
     (void)acc;

@@ -352,3 +352,56 @@ Test(attention_kernels, the_table_lists_the_three_kernels_in_order)
     cr_expect(!ns_kernel_find("textbook")->has_lse);
     cr_expect_null(ns_kernel_find("flash-fp8")->backward);
 }
+
+/* The binary32 shortcuts of attention/ops.h compute what formats/arith.h
+ * spells: random binary32 operands across the range, subnormals, overflow
+ * and signed zeros, with and without fused multiply-adds. */
+#include "../attention/ops.h"
+
+static double random_float(ns_rng *r)
+{
+    switch (ns_rng_below(r, 6)) {
+    case 0:
+        return (float)ldexp(ns_rng_normal(r), -140);          /* subnormal */
+    case 1:
+        return (float)ldexp(ns_rng_normal(r), 126);           /* near overflow */
+    case 2:
+        return ns_rng_below(r, 2) ? 0.0 : -0.0;
+    default:
+        return (float)ldexp(ns_rng_normal(r), (int)ns_rng_below(r, 40) - 20);
+    }
+}
+
+Test(attention_kernels, binary32_shortcuts_equal_the_rounded_arithmetic)
+{
+    ns_rng r;
+    ns_rng_seed(&r, ns_test_seed());
+    for (int fused = 0; fused < 2; fused++) {
+        ns_head h = { .policy = ns_policy_find("fp32"), .fma = fused };
+        for (int k = 0; k < 20000; k++) {
+            double a = random_float(&r), b = random_float(&r), c = random_float(&r);
+            double want = ns_attn_madd_generic(&ns_fp32, fused, a, b, c), got = ns_attn_madd(&h, a, b, c);
+            cr_assert(ns_to_bits(got) == ns_to_bits(want), "madd(%a, %a, %a) fma %d: %a, arith %a", a, b, c,
+                      fused, got, want);
+            cr_assert(ns_to_bits(ns_attn_mul(&ns_fp32, a, b)) == ns_to_bits(ns_fp_mul(&ns_fp32, a, b)));
+            cr_assert(ns_to_bits(ns_attn_sub(&ns_fp32, a, b)) == ns_to_bits(ns_fp_sub(&ns_fp32, a, b)));
+        }
+        double x[16], y[16], y2[16], dot = 0;
+        for (int t = 0; t < 200; t++) {
+            double alpha = random_float(&r);
+            for (int i = 0; i < 16; i++) {
+                x[i] = random_float(&r);
+                y[i] = y2[i] = random_float(&r);
+            }
+            ns_attn_axpy(&h, true, alpha, x, y, 16);
+            dot = 0;
+            for (int i = 0; i < 16; i++) {
+                y2[i] = ns_attn_madd_generic(&ns_fp32, fused, alpha, x[i], y2[i]);
+                cr_assert(ns_to_bits(y[i]) == ns_to_bits(y2[i]), "axpy[%d]: %a, arith %a", i, y[i], y2[i]);
+                dot = ns_attn_madd_generic(&ns_fp32, fused, x[i], y2[i], dot);
+            }
+            double got = ns_attn_dot(&h, x, 1, y2, 1, 16);
+            cr_assert(ns_to_bits(got) == ns_to_bits(dot) || (isnan(got) && isnan(dot)), "dot: %a, arith %a", got, dot);
+        }
+    }
+}
