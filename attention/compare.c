@@ -77,12 +77,11 @@ static bool finite_all(const double *v, size_t n)
 }
 
 /* Per query row: the relative error e_i its weights may carry (compare.h). */
-static double row_weight_error(const ns_kernel *k, const ns_head *h, size_t i, double u_held)
+static double row_weight_error(const ns_head *h, size_t i, double u_held)
 {
     const ns_policy *p = h->policy;
     double ua = unit(p->acc), uw = unit(p->elem), up = unit(p->p), scale = fabs(h->scale);
     double dmax = 0, smax = 0;
-    (void)k;
     for (size_t j = 0; j < h->n_k; j++) {
         if (!ns_head_keeps(h, i, j))
             continue;
@@ -114,7 +113,7 @@ static void promises(const ns_kernel *k, const ns_head *h, const ns_attn_out *r,
     c->row = h->n_q;
     for (size_t i = 0; i < h->n_q; i++) {
         unsigned b = 0;
-        double e = row_weight_error(k, h, i, u_held);
+        double e = row_weight_error(h, i, u_held);
         for (size_t ch = 0; ch < h->d_v; ch++) {
             double y = r->o[i * h->d_v + ch], y0 = ref->o[i * h->d_v + ch];
             if (isnan(y))
@@ -202,13 +201,14 @@ static int kept_without_fma(const ns_kernel *k, const ns_head *h, const ns_attn_
 static int classify(const ns_kernel *k, const ns_head *h, const ns_attn_out *r, const ns_attn_ref *ref,
                     ns_attn_compare *c)
 {
-    size_t i = c->row < h->n_q ? c->row : 0;
+    bool in_row = c->row < h->n_q;     /* O or LSE failed there; else only gradients */
+    size_t i = in_row ? c->row : 0;
     const ns_format *sf = h->policy->tot ? h->policy->tot : h->policy->acc;
     double limit = sf->max_finite < h->policy->acc->max_finite ? sf->max_finite : h->policy->acc->max_finite;
     int kept = 0;
-    if (h->mask_style == NS_MASK_INF && row_empty(h, i))
+    if (in_row && h->mask_style == NS_MASK_INF && row_empty(h, i))
         c->cause = "fully masked row";
-    else if (h->mask_style != NS_MASK_INF && row_masks(h, i))
+    else if (in_row && h->mask_style != NS_MASK_INF && row_masks(h, i))
         c->cause = "finite mask leak";
     else if (h->fma && kept_without_fma(k, h, ref, &kept) == 0 && kept)
         c->cause = "fma mismatch";
@@ -216,6 +216,8 @@ static int classify(const ns_kernel *k, const ns_head *h, const ns_attn_out *r, 
         c->cause = "score overflow";
     else if (r->max_p > h->policy->p->max_finite)
         c->cause = "fp8 P clipping";
+    else if (ref->max_score * unit(h->policy->acc) >= 0x1p-4)
+        c->cause = "large scores";
     else if (k->held)
         c->cause = "fp8 inputs";
     else

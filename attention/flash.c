@@ -202,6 +202,9 @@ static const ns_attn_hazard hazards[] = {
                       "s . scale_log2 - m is a rounding error instead of 0 and exp2 can "
                       "overflow (AMD aotriton #54)" },
     { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" },
+    { "large scores", "the backward recomputes P = exp2(s . scale_log2 - LSE . log2 e) from an LSE "
+                      "rounded in acc: beyond |s| u_acc = 1/16 P is off by 2^(|s| u_acc) and can "
+                      "overflow p (inf . 0 = NaN in dS)" },
     { NULL, NULL },
 };
 

@@ -48,5 +48,6 @@ int cmd_replay(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_attention(int argc, char **argv);
+int cmd_attention_search(int argc, char **argv);
 
 #endif
