@@ -9,6 +9,7 @@
 #include "../attention/generators.h"
 #include "../attention/kernel.h"
 #include "../attention/reference.h"
+#include "../fuzz/attn_search.h"
 
 #define ATTN_N 1024
 #define ATTN_D 64
@@ -127,8 +128,47 @@ static void textbook_double(const double *q, const double *k, const double *v, c
     }
 }
 
+static int count_finding(const ns_attn_finding *f, void *ctx)
+{
+    (void)f;
+    ++*(size_t *)ctx;
+    return 0;
+}
+
+/* Heads per second of `normstab search --kernel` at n <= 16, d <= 8: the
+ * kernel forward and backward and the fp64 oracle for each, the exact
+ * reference for the candidates. */
+static void bench_attention_search(void)
+{
+    const char *objectives[] = { "nan", "error" };
+    for (int t = 0; t < 2; t++) {
+        ns_attn_search_opts o = { .kernel = ns_kernel_find("flash"), .objective = (ns_kind)ns_kind_find(objectives[t]),
+                                  .n = 16, .d = 8, .masks = true, .max_evals = 40000, .seed = 1,
+                                  .base = { .policy = ns_policy_find("fp16-io"), .scale_exact = true, .p_offset = 8,
+                                            .block_q = 64, .block_k = 4 } };
+        ns_attn_search_stats st;
+        size_t found = 0;
+        double t0 = ns_clock_cpu();
+        if (ns_attn_search(&o, count_finding, &found, &st) != 0) {
+            bench_note("attention_search_evals_per_second", "not measured: out of memory");
+            return;
+        }
+        double rate = (double)st.evals / (ns_clock_cpu() - t0);
+        if (t == 0)
+            bench_figure("attention_search_evals_per_second", rate, ">= 20000",
+                         "each evaluation runs the kernel forward and backward in emulated arithmetic");
+        else
+            bench_figure("attention_search_error_evals_per_second", rate, NULL, NULL);
+    }
+    bench_note("attention_search_evals_per_second_what",
+               "normstab search --kernel flash -p fp16-io --objective nan --masks --n 16 --d 8 --evals 40000 "
+               "(seed 1), in process, CPU time; _error_: the same with --objective error (the fp64 oracle "
+               "and the contract's bound on every head)");
+}
+
 void bench_attention(void)
 {
+    bench_attention_search();
     size_t n = ATTN_N, d = ATTN_D, nd = n * d;
     double *q = malloc(nd * sizeof *q), *k = malloc(nd * sizeof *k), *v = malloc(nd * sizeof *v);
     double *go = malloc(nd * sizeof *go), *p = malloc(n * n * sizeof *p), *tmp = malloc(4 * nd * sizeof *tmp);

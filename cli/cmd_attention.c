@@ -13,10 +13,12 @@
 #include "../analysis/json.h"
 #include "../attention/compare.h"
 #include "../attention/generators.h"
+#include "../attention/head_json.h"
 #include "../attention/kernel.h"
 #include "../attention/reference.h"
 #include "../input/rows.h"
 #include "../normalizers/catalogue.h"
+#include "../util/file.h"
 #include "cli.h"
 
 static const char attention_help[] =
@@ -26,7 +28,8 @@ static const char attention_help[] =
     "                          [--normalizer NAME] [--mask none|causal|FILE]\n"
     "                          [--mask-value inf|min|VALUE] [--scale S] [--scale-on scores|q]\n"
     "                          [--fma] [--block-q B] [--block-k B] [--p-offset K]\n"
-    "                          [--print o|lse|dq|dk|dv] [--json]\n\n"
+    "                          [--print o|lse|dq|dk|dv] [--json]\n"
+    "       normstab attention --finding FILE [--print X] [--json]\n\n"
     "Runs one attention head, forward and backward, the way KERNEL computes it\n"
     "in POLICY, and compares O, the log-sum-exp and dQ, dK, dV with the reference\n"
     "(softmax attention at the rounded inputs, exact scale, correctly rounded to\n"
@@ -53,7 +56,9 @@ static const char attention_help[] =
     "  --block-q/-k B   tiles of flash (default 64 and 64)\n"
     "  --p-offset K     flash-fp8: log2 of P's peak (default 8, FlashAttention-3)\n"
     "  --print X        print the kernel's X (one row per line, %%a) instead\n"
-    "  --json           one JSON object instead of words\n\n"
+    "  --json           one JSON object instead of words\n"
+    "  --finding FILE   replay a finding of 'normstab search --kernel --json' (its\n"
+    "                   JSON line: kernel, policy, head and options)\n\n"
     "The reference masks a key by leaving it out: a finite mask value that leaks\n"
     "is an error.  A query with no kept key has O = 0, LSE = -inf, no gradient.\n"
     "Verdict: kept (every promise held), expected (a hazard the kernel declares,\n"
@@ -61,7 +66,7 @@ static const char attention_help[] =
 
 typedef struct attn_opts {
     const char *kernel, *policy, *q, *k, *v, *dout, *gen, *n, *d, *seed, *normalizer;
-    const char *mask, *mask_value, *scale, *scale_on, *block_q, *block_k, *p_offset, *print;
+    const char *mask, *mask_value, *scale, *scale_on, *block_q, *block_k, *p_offset, *print, *finding;
     int fma, json;
 } attn_opts;
 
@@ -83,7 +88,7 @@ static void parse_args(int argc, char **argv, attn_opts *o)
         V("--v", v), V("--do", dout), V("--gen", gen), V("--n", n), V("--d", d), V("--seed", seed),
         V("--normalizer", normalizer), V("--mask", mask), V("--mask-value", mask_value),
         V("--scale", scale), V("--scale-on", scale_on), V("--block-q", block_q),
-        V("--block-k", block_k), V("--p-offset", p_offset), V("--print", print),
+        V("--block-k", block_k), V("--p-offset", p_offset), V("--print", print), V("--finding", finding),
 #undef V
     };
     for (int i = 1; i < argc; i++) {
@@ -334,10 +339,46 @@ static void print_matrix(const char *what, const double *m, size_t rows, size_t 
         ns_print_row(stdout, m + i * cols, cols);
 }
 
+static int run_head(const ns_kernel *k, ns_head *h, const char *where, const attn_opts *o);
+
+/* A finding of `search --kernel --json` replayed: kernel, policy, head. */
+static int replay_finding(const attn_opts *o)
+{
+    if (o->kernel || o->policy || o->q || o->k || o->v || o->dout || o->gen || o->n || o->d || o->seed ||
+        o->normalizer || o->mask || o->mask_value || o->scale || o->scale_on || o->block_q || o->block_k ||
+        o->p_offset || o->fma)
+        ns_die("attention: --finding takes the kernel, policy, head and options from %s", o->finding);
+    size_t len;
+    char *text = ns_file_read(o->finding, (size_t)1 << 28, &len);
+    if (!text)
+        ns_die("attention: --finding: cannot read %s", o->finding);
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!cJSON_IsObject(j))
+        ns_die("attention: --finding: %s is not a JSON object (one finding line)", o->finding);
+    const cJSON *kn = cJSON_GetObjectItemCaseSensitive(j, "kernel"), *pn = cJSON_GetObjectItemCaseSensitive(j, "policy");
+    const ns_kernel *k = cJSON_IsString(kn) ? ns_kernel_find(kn->valuestring) : NULL;
+    if (!k)
+        ns_die("attention: --finding: %s: no known \"kernel\"", o->finding);
+    char err[512];
+    const ns_policy *p = cJSON_IsString(pn) ? ns_policy_parse(pn->valuestring, err, sizeof err) : NULL;
+    if (!p || ns_policy_is_ref(p))
+        ns_die("attention: --finding: %s: \"policy\" is not a floating-point policy", o->finding);
+    ns_head h;
+    if (ns_head_json_read(j, p, &h, err, sizeof err) != 0)
+        ns_die("attention: --finding: %s: %s", o->finding, err);
+    cJSON_Delete(j);
+    int status = run_head(k, &h, o->finding, o);
+    ns_head_json_free(&h);
+    return status;
+}
+
 int cmd_attention(int argc, char **argv)
 {
     attn_opts o = { 0 };
     parse_args(argc, argv, &o);
+    if (o.finding)
+        return replay_finding(&o);
     if (!o.kernel)
         ns_die("attention: --kernel is needed (see 'normstab attention --help')");
     const ns_kernel *k = ns_kernel_find(o.kernel);
@@ -457,6 +498,22 @@ int cmd_attention(int argc, char **argv)
     h.block_k = o.block_k ? parse_count("--block-k", o.block_k, 1, NS_ATTN_MAX_N) : 64;
     if (o.p_offset)
         h.p_offset = parse_real("--p-offset", o.p_offset);
+    int status = run_head(k, &h, where, &o);
+    free(q);
+    free(kk);
+    free(v);
+    free(dout);
+    free((void *)h.keep);
+    return status;
+}
+
+/* The head run by k and compared (or one matrix printed, with -p ref the
+ * reference's); the exit status. */
+static int run_head(const ns_kernel *k, ns_head *h_in, const char *where, const attn_opts *op)
+{
+    attn_opts o = *op;
+    ns_head h = *h_in;
+    int is_ref = ns_policy_is_ref(h.policy);
     static const char *const printable[] = { "o", "lse", "dq", "dk", "dv" };
     int print = -1;
     if (o.print) {
@@ -501,11 +558,6 @@ int cmd_attention(int argc, char **argv)
         ns_attn_out_free(&r);
     }
     ns_attn_ref_free(&ref);
-    free(q);
-    free(kk);
-    free(v);
-    free(dout);
-    free((void *)h.keep);
     int out = ns_finish_output();
     return status != NS_EXIT_OK ? status : out;
 }
