@@ -181,6 +181,26 @@ static double peak_product(const ns_head *h)
     return peak;
 }
 
+static double max_abs(const double *v, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; v && i < n; i++)
+        m = fmax(m, fabs(v[i]));
+    return m;
+}
+
+/* Whether a product of the backward pass may leave acc's range: |dS_ij| <=
+ * 2 d_v max|dO| max|v| (|dP - D| twice a dot product of dO and v), times
+ * the largest entry of K, Q or (for dV) P <= 1 times dO. */
+static bool gradient_may_overflow(const ns_head *h)
+{
+    if (!h->dout)
+        return false;
+    double ds = 2 * (double)h->d_v * max_abs(h->dout, h->n_q * h->d_v) * max_abs(h->v, h->n_k * h->d_v);
+    double qk = fmax(max_abs(h->q, h->n_q * h->d), max_abs(h->k, h->n_k * h->d)) * fmax(1, fabs(h->scale));
+    return ds * qk * (double)(h->n_q > h->n_k ? h->n_q : h->n_k) >= h->policy->acc->max_finite / 2;
+}
+
 /* Whether the kernel keeps its promises on h with fused multiply-adds off. */
 static int kept_without_fma(const ns_kernel *k, const ns_head *h, const ns_attn_ref *ref, int *kept)
 {
@@ -216,6 +236,8 @@ static int classify(const ns_kernel *k, const ns_head *h, const ns_attn_out *r, 
         c->cause = "score overflow";
     else if (r->max_p > h->policy->p->max_finite)
         c->cause = "fp8 P clipping";
+    else if (!in_row && gradient_may_overflow(h))
+        c->cause = "gradient overflow";
     else if (ref->max_score * unit(h->policy->acc) >= 0x1p-4)
         c->cause = "large scores";
     else if (k->held)
