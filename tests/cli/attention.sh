@@ -82,4 +82,23 @@ expect_error 2 "--mask-value 'lots'" $B attention --kernel flash --gen head.norm
 expect_error 2 "forward only" $B attention --kernel flash-fp8 --gen head.normal --print dq
 head -c 20 "$T/q.npy" > "$T/trunc.npy"
 expect_error 2 "trunc.npy" $B attention --kernel flash --q "$T/trunc.npy" --k "$T/k" --v "$T/v"
+
+# search --kernel: fp16 textbook heads with masks give NaN for a declared
+# reason; the finding replays to the same verdict; the summary closes.
+$B search --kernel textbook -p fp16 --objective nan --evals 20000 --masks --json > "$T/found" ||
+    fail "search --kernel: exit $? (declared hazards only)"
+grep -q '"kind":"nan","value":[0-9.e+]*,"confirmed":true,"verdict":"expected"' "$T/found" ||
+    fail "search finding: $(head -c 400 "$T/found")"
+tail -n 1 "$T/found" | grep -q '"summary":true,.*"evaluations":20000' || fail "summary: $(tail -n 1 "$T/found")"
+head -n 1 "$T/found" > "$T/finding.json"
+$B attention --finding "$T/finding.json" > "$T/replayed" || fail "replay: exit $?"
+cause=$(sed -n 's/.*"cause":"\([^"]*\)".*/\1/p' "$T/finding.json")
+grep -q "contract: expected: .*($cause)" "$T/replayed" || fail "replayed verdict ($cause): $(cat "$T/replayed")"
+expect_error 2 "unknown objective 'sum' with --kernel" $B search --kernel flash --objective sum
+expect_error 2 "--n '99'" $B search --kernel flash --objective nan --n 99
+printf '{"kernel": "flash"}' > "$T/nofinding.json"
+expect_error 2 'no known "kernel"\|"policy"' $B attention --finding "$T/nofinding.json"
+printf '{"kernel": "flash", "policy": "fp16", "n_q": 1, "n_k": 1, "d": 1, "d_v": 1}' > "$T/short.json"
+expect_error 2 "short.json: \"block_q\"" $B attention --finding "$T/short.json"
+expect_error 2 "takes the kernel, policy" $B attention --finding "$T/finding.json" --fma
 exit 0
