@@ -65,7 +65,7 @@ $(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
 ifeq ($(origin TIER_FMA),undefined)
 TIER_FMA := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw fma /proc/cpuinfo 2>/dev/null && echo -mfma)
 endif
-REF_OBJ   = $(filter $(BUILD)/obj/reference/%,$(LIB_OBJ))
+REF_OBJ   = $(filter $(BUILD)/obj/reference/% $(BUILD)/obj/attention/reference%,$(LIB_OBJ))
 $(REF_OBJ): CFLAGS_ALL += $(TIER_FMA)
 $(REF_OBJ): $(BUILD)/gen/tier-flags
 $(BUILD)/gen/tier-flags: FORCE
@@ -130,7 +130,7 @@ help:
 	@echo "make bench       benchmarks, as ratios against baselines measured in the same run"
 	@echo "make report      the stability report into reports/latest (report-quick: the CI suite)"
 	@echo "make test-browser  the report page in headless Chromium (installs chromium)"
-	@echo "make fuzz        fuzz every normalizer against its contract (FUZZ_SECONDS=180 JOBS=1)"
+	@echo "make fuzz        fuzz every normalizer and attention kernel against its contract (FUZZ_SECONDS=180 JOBS=1 FUZZ_ATTENTION=2)"
 	@echo "make bench-ttff  time to first finding of known hazards: random, evolve, libFuzzer, AFL++"
 	@echo "make fuzz-selftest  check that make fuzz fails on a deliberately broken softmax"
 	@echo "make fuzz-readers   libFuzzer on every input reader, 10^6 runs each (part of make fuzz)"

@@ -139,8 +139,7 @@ static int backward(const ns_head *h, ns_attn_out *r)
                 a = 0;
                 for (size_t i = 0; i < h->n_q; i++) {
                     double qs = ns_fp_mul(h->policy->elem, h->q[i * h->d + t], scale);
-                    a = h->fma ? ns_fp_fma(h->policy->acc, w.ds[i * h->n_k + j], qs, a)
-                               : ns_fp_add(h->policy->acc, a, ns_fp_mul(h->policy->acc, w.ds[i * h->n_k + j], qs));
+                    a = ns_attn_madd(h, w.ds[i * h->n_k + j], qs, a);
                 }
                 a = h->policy->tot ? ns_round(h->policy->tot, a) : a;
             } else {
@@ -167,6 +166,8 @@ static const ns_attn_hazard hazards[] = {
                         "784,449 > 65504 become inf, then NaN)" },
     { "fully masked row", "every key masked: -inf masks give (-inf) - (-inf) = NaN, finite "
                           "masks uniform weights over masked keys (PyTorch #103749, #110213)" },
+    { "gradient overflow", "dS K, dS^T Q or P^T dO beyond the accumulator's range (fp16: keys or "
+                           "queries near 65504 times gradients of order 1): inf - inf = NaN" },
     { "finite mask leak", "a finite mask value is a score like any other: a kept key below it "
                           "loses to masked ones (ohdearquant/lattice #373)" },
     { NULL, NULL },

@@ -23,6 +23,8 @@ void bench_softmax_emulation(void);
 void bench_reference_floor(void);
 void bench_reference_vs_fp64(int full_suite);
 void bench_scaling(void);
+/* attention.c */
+void bench_attention(void);
 /* RWKV-4 (bench/rwkv.c) */
 void bench_rwkv(void);
 
