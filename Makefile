@@ -12,14 +12,14 @@ OPENMP        ?= -fopenmp
 CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(OPENMP) $(SANITIZE) $(CFLAGS)
 LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm -ldl $(LDLIBS)
 
-LIB_DIRS  = util formats normalizers reference plugins input analysis fuzz report
+LIB_DIRS  = util formats normalizers reference plugins input analysis attention fuzz report
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/*.c)
 LIB_OBJ   = $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 CLI_OBJ   = $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_OBJ  = $(TEST_SRC:%.c=$(BUILD)/obj/%.o)
-GEN       = $(BUILD)/gen/families.gen.h $(BUILD)/gen/references.gen.h
+GEN       = $(BUILD)/gen/families.gen.h $(BUILD)/gen/references.gen.h $(BUILD)/gen/kernels.gen.h
 
 LIB    = $(BUILD)/libnormstab.a
 BIN    = $(BUILD)/normstab
@@ -48,6 +48,10 @@ $(BUILD)/gen/references.gen.h: FORCE
 	@mkdir -p $(@D)
 	@sh mk/gen-list.sh NS_REFERENCE_ENTRY ns_ref_ reference/*.c > $@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/gen/kernels.gen.h: FORCE
+	@mkdir -p $(@D)
+	@sh mk/gen-list.sh NS_KERNEL_ENTRY ns_kernel_ attention/*.c > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
 $(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
@@ -61,7 +65,7 @@ $(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
 ifeq ($(origin TIER_FMA),undefined)
 TIER_FMA := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw fma /proc/cpuinfo 2>/dev/null && echo -mfma)
 endif
-REF_OBJ   = $(filter $(BUILD)/obj/reference/%,$(LIB_OBJ))
+REF_OBJ   = $(filter $(BUILD)/obj/reference/% $(BUILD)/obj/attention/reference%,$(LIB_OBJ))
 $(REF_OBJ): CFLAGS_ALL += $(TIER_FMA)
 $(REF_OBJ): $(BUILD)/gen/tier-flags
 $(BUILD)/gen/tier-flags: FORCE
@@ -126,7 +130,7 @@ help:
 	@echo "make bench       benchmarks, as ratios against baselines measured in the same run"
 	@echo "make report      the stability report into reports/latest (report-quick: the CI suite)"
 	@echo "make test-browser  the report page in headless Chromium (installs chromium)"
-	@echo "make fuzz        fuzz every normalizer against its contract (FUZZ_SECONDS=180 JOBS=1)"
+	@echo "make fuzz        fuzz every normalizer and attention kernel against its contract (FUZZ_SECONDS=180 JOBS=1 FUZZ_ATTENTION=2)"
 	@echo "make bench-ttff  time to first finding of known hazards: random, evolve, libFuzzer, AFL++"
 	@echo "make fuzz-selftest  check that make fuzz fails on a deliberately broken softmax"
 	@echo "make fuzz-readers   libFuzzer on every input reader, 10^6 runs each (part of make fuzz)"

@@ -7,8 +7,8 @@
  *   --normstab  the command whose search and report are timed
  *   --fuzzer    the libFuzzer harness (mk/fuzz.mk builds it)
  *   --full      the reference on the full standard suite (default: quick)
- *   --only      one group: emulation, reference, fp64, scaling, round,
- *               search, libfuzzer, report
+ *   --only      one group: emulation, reference, fp64, scaling, attention,
+ *               round, search, libfuzzer, report
  * Exit status 0 when the figures were written (aims missed or not), 2 on a
  * bad argument or when the file cannot be written. */
 #include "bench.h"
@@ -81,6 +81,10 @@ int main(int argc, char **argv)
         bench_reference_vs_fp64(full);
     if (wanted(only, "scaling"))
         bench_scaling();
+    if (wanted(only, "attention"))
+        bench_attention();
+    if (wanted(only, "rwkv"))
+        bench_rwkv();
     if (wanted(only, "search"))
         bench_search(normstab);
     if (wanted(only, "libfuzzer"))

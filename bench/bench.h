@@ -23,6 +23,10 @@ void bench_softmax_emulation(void);
 void bench_reference_floor(void);
 void bench_reference_vs_fp64(int full_suite);
 void bench_scaling(void);
+/* attention.c */
+void bench_attention(void);
+/* RWKV-4 (bench/rwkv.c) */
+void bench_rwkv(void);
 
 /* Figures of commands (commands.c); a missing program becomes a note. */
 void bench_round(const char *round_json);

@@ -47,5 +47,9 @@ int cmd_search(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
+int cmd_attention(int argc, char **argv);
+int cmd_attention_search(int argc, char **argv);
+/* attention for the normalizer-free kernels (cli/cmd_attention_linear.c) */
+int cmd_attention_linear(int argc, char **argv);
 
 #endif

@@ -1,6 +1,8 @@
 #include <string.h>
 
 #include "../analysis/generators.h"
+#include "../attention/generators.h"
+#include "../attention/recurrent_gen.h"
 #include "../formats/mx.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
@@ -47,6 +49,14 @@ static void list_generators(void)
         else
             printf(" [n=%zu]\n", g->n_default);
     }
+    for (size_t i = 0; ns_head_generators[i]; i++) {
+        const ns_head_generator *g = ns_head_generators[i];
+        printf("%s\t%s [%s=%g, n=%zu, d=%zu]\n", g->name, g->summary, g->param_name, g->param_default,
+               g->n_default, g->d_default);
+    }
+    /* heads for `normstab attention --gen` (linear attention, RWKV-4) */
+    for (size_t i = 0; ns_recur_generators[i]; i++)
+        printf("%s\t%s [attention]\n", ns_recur_generators[i]->name, ns_recur_generators[i]->summary);
 }
 
 static const struct {

@@ -181,6 +181,9 @@ static int print_finding(const ns_finding *f, void *ctx)
 
 int cmd_search(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)       /* heads, not rows: cli/cmd_attention_search.c */
+        if (strcmp(argv[i], "--kernel") == 0)
+            return cmd_attention_search(argc, argv);
     search_cli c = { .spec = { .sum = NS_SUM_SEQ } };
     parse(&c, argc, argv);
     ns_fuzz_target t;

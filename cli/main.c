@@ -13,6 +13,7 @@ static const struct command {
     { "eval", cmd_eval, "evaluate a normalizer (forward, and backward with -g)" },
     { "check", cmd_check, "compare one normalizer with the reference on each input row" },
     { "search", cmd_search, "search for inputs that break a normalizer's contract" },
+    { "attention", cmd_attention, "run an attention head by a kernel and compare it with the reference" },
     { "replay", cmd_replay, "re-run stored findings against the current contracts" },
     { "report", cmd_report, "measure every normalizer in every policy; write the report" },
     { "regress", cmd_regress, "compare with the committed baseline; exit 1 on a regression" },

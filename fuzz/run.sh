@@ -12,6 +12,10 @@
 #   JOBS           workers per engine run            (1)
 #   FUZZ_KEEP      1: keep the engines' corpora under FUZZ_OUT/fuzz (the
 #                  next run starts from them)
+#   FUZZ_ATTENTION seconds of the attention search per kernel and objective
+#                  (2; 0: none): `normstab search --kernel` on every kernel in
+#                  its default policy, objectives nan, error and gradient,
+#                  with masks; findings in FUZZ_OUT/attention-findings.jsonl
 #   FUZZ_ROTATE    which pairs run first when the budget cannot cover all
 #                  of them (default: the day of the year, so that consecutive
 #                  CI days cover different pairs)
@@ -234,12 +238,38 @@ for e in $engines; do
     done
 done
 
+# The attention kernels: the built-in search on small heads
+# (fuzz/attn_search.h).  A finding that breaks a kernel's contract (the
+# search exits 1) fails the run, as a broken finding of the engines does.
+attn_seconds=${FUZZ_ATTENTION:-2}
+attn_broken=0
+if [ -z "$interrupted" ] && [ "$attn_seconds" != 0 ]; then
+    : > "$out/attention-findings.jsonl"
+    for k in $("$B" attention --help | sed -n '/^kernels:/,/^$/s/^  \([^ ]*\) .*/\1/p'); do
+        for obj in nan error gradient; do
+            [ -z "$interrupted" ] || break
+            "$B" search --kernel "$k" --objective "$obj" --masks --seconds "$attn_seconds" --json \
+                > "$work/attention-$k-$obj.jsonl" 2> "$work/attention-$k-$obj.log" &
+            children=$!
+            wait_children
+            case $child_status in
+            0) ;;
+            1) attn_broken=1; echo "fuzz: attention $k $obj: a finding breaks the contract" ;;
+            *) [ -n "$interrupted" ] || { attn_broken=1; echo "fuzz: attention $k $obj: exit $child_status"; } ;;
+            esac
+            grep -v '"summary":true' "$work/attention-$k-$obj.jsonl" >> "$out/attention-findings.jsonl"
+        done
+    done
+    echo "fuzz: attention, $(wc -l < "$out/attention-findings.jsonl") findings in $out/attention-findings.jsonl"
+fi
+
 # What was found, also when interrupted (a second signal no longer stops
 # the engines, which are done: it waits for the collection).  The findings
 # of earlier runs stay: collect replays them and keeps them, or moves those
 # that no longer reproduce to findings/fixed/.
 "$FB/collect" "$out" "$runs" ${interrupted:+--interrupted SIG$interrupted}
 status=$?
+[ "$attn_broken" = 0 ] || [ "$status" != 0 ] || status=1
 # The corpora are large and rebuilt by every run: removed once a run has
 # completed, unless FUZZ_KEEP=1; an interrupted run keeps them for the next
 # one.  Logs, crash files and the findings stay.

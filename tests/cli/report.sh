@@ -4,7 +4,8 @@
 
 $B report --help | grep -q '^usage: normstab report' || fail "report --help"
 gens=$($B list generators | cut -f1 | tr '\n' ' ')
-[ "$gens" = "normal uniform offset spike ties masked allmasked zeros tiny long attention " ] ||
+# the normalizers' rows, then the heads of `normstab attention` (softmax, then linear and RWKV-4)
+[ "$gens" = "normal uniform offset spike ties masked allmasked zeros tiny long attention head.normal head.large-norm head.outliers head.dominant rwkv.trained rwkv.large-keys rwkv.no-decay linear.gaussian linear.growing-keys " ] ||
     fail "list generators: $gens"
 $B list generators | grep -qv "	" && fail "list generators without a tab"
 

@@ -1,0 +1,249 @@
+/* The reference of softmax attention (reference.h): the double-double tier
+ * and the driver that falls back to MPFI. */
+#include "reference.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../reference/dd.h"
+#include "../reference/ddi.h"
+#include "../reference/ddi_exact.h"
+
+int ns_attn_ref_alloc(const ns_head *h, ns_attn_ref *ref)
+{
+    memset(ref, 0, sizeof *ref);
+    ref->o = calloc(h->n_q * h->d_v + 1, sizeof *ref->o);
+    ref->lse = calloc(h->n_q + 1, sizeof *ref->lse);
+    if (h->dout) {
+        ref->dq = calloc(h->n_q * h->d + 1, sizeof *ref->dq);
+        ref->dk = calloc(h->n_k * h->d + 1, sizeof *ref->dk);
+        ref->dv = calloc(h->n_k * h->d_v + 1, sizeof *ref->dv);
+    }
+    if (!ref->o || !ref->lse || (h->dout && (!ref->dq || !ref->dk || !ref->dv))) {
+        ns_attn_ref_free(ref);
+        return -1;
+    }
+    return 0;
+}
+
+void ns_attn_ref_free(ns_attn_ref *ref)
+{
+    free(ref->o);
+    free(ref->lse);
+    free(ref->dq);
+    free(ref->dk);
+    free(ref->dv);
+    memset(ref, 0, sizeof *ref);
+}
+
+/* Sums of products in compensated form (Ogita, Rump & Oishi, "Accurate
+ * sum and dot product", SIAM J. Sci. Comput. 26(6), 2005: Dot2): each
+ * product split exactly by TwoProduct (dd.h), each addition to s by TwoSum,
+ * so s + (the exact sum of the error terms) is the exact sum.  The error
+ * terms are summed in c in floating point, and that sum's own error is
+ * bounded as it runs (Wilkinson's running error analysis): every rounded
+ * operation of c's sum errs by at most u |its result|, u = 2^-53, so the
+ * total is at most u times the sum of those results' magnitudes (cabs,
+ * itself computed with a relative error below K u for K terms, covered by
+ * the factor 1 + 2 K u).  A term x v with x = hi + lo +- r an interval
+ * adds hi v exactly, lo v rounded (one more rounding, in cabs) and r |v| to
+ * the radius.  Products that underflow (error terms below 2^-969, not
+ * exact) are covered by a floor of 2^-1000 per term.  The error of c is of
+ * order K u^2 |partial sums|, so an entry settles unless it lies within
+ * about 2^-90 of its terms' magnitude from a rounding boundary. */
+typedef struct dot_acc {
+    double s, c, cabs, rad;
+    double terms;
+} dot_acc;
+
+static inline void acc_product(dot_acc *a, double x, double y)
+{
+    dd p = dd_two_prod(x, y);
+    dd t = dd_two_sum(a->s, p.hi);
+    a->s = t.hi;
+    double e = t.lo + p.lo;
+    a->c += e;
+    a->cabs += fabs(e) + fabs(a->c);
+    a->terms += 1;
+}
+
+static inline void acc_interval_times(dot_acc *a, ddi x, double v)
+{
+    dd p = dd_two_prod(x.hi, v);
+    dd t = dd_two_sum(a->s, p.hi);
+    a->s = t.hi;
+    double l = x.lo * v, e1 = t.lo + p.lo, e = e1 + l;
+    a->c += e;
+    a->cabs += fabs(l) + fabs(e1) + fabs(e) + fabs(a->c);
+    a->rad += x.r * fabs(v);
+    a->terms += 1;
+}
+
+static ddi acc_result(const dot_acc *a)
+{
+    double ku = 4 * a->terms * 0x1p-53;
+    if (!(ku < 0x1p-20) || !isfinite(a->s) || !isfinite(a->c) || !isfinite(a->cabs))
+        return (ddi){ NAN, NAN, INFINITY };
+    if (a->s == 0 && a->c == 0 && a->cabs == 0 && a->rad == 0)
+        return (ddi){ 0, 0, 0 };
+    dd m = dd_two_sum(a->s, a->c);
+    double r = 0x1p-53 * a->cabs * (1 + 2 * ku) + a->rad * (1 + ku) + a->terms * 0x1p-1000;
+    return ddi_enclose(m, r);
+}
+
+static inline dot_acc acc_zero(void)
+{
+    return (dot_acc){ 0, 0, 0, 0, 0 };
+}
+
+/* sum_i a[i sa] b[i sb] of doubles. */
+static ddi dot(const double *a, size_t sa, const double *b, size_t sb, size_t n)
+{
+    dot_acc acc = acc_zero();
+    for (size_t i = 0; i < n; i++)
+        acc_product(&acc, a[i * sa], b[i * sb]);
+    return acc_result(&acc);
+}
+
+static ddi scale_of(const ns_head *h)
+{
+    if (!h->scale_exact)
+        return ddi_from_double(h->scale);
+    return ddi_div(ddi_from_double(1), ddi_sqrt(ddi_from_double((double)h->d)));
+}
+
+static int settle(ddi v, double *out)
+{
+    return ns_ddi_round(v, out);
+}
+
+/* The tier: 1 when every entry settled, 0 otherwise (or out of memory). */
+static int tier(const ns_head *h, ns_attn_ref *ref)
+{
+    size_t nq = h->n_q, nk = h->n_k, d = h->d, dv = h->d_v;
+    ddi scale = scale_of(h);
+    ddi *s = malloc((nk + 1) * sizeof *s), *p = malloc((nk + 1) * sizeof *p);
+    dot_acc *o = malloc((dv + 1) * sizeof *o), *gv = NULL;
+    ddi *dp = malloc((nk + 1) * sizeof *dp), *ds = NULL;
+    if (h->dout) {
+        ds = malloc((nq * nk + 1) * sizeof *ds);
+        gv = calloc(nk * dv + 1, sizeof *gv);
+    }
+    int ok = s && p && o && dp && (!h->dout || (ds && gv));
+    ref->max_score = 0;
+    for (size_t i = 0; ok && i < nq; i++) {
+        const double *q = h->q + i * d;
+        double m = -INFINITY;
+        size_t kept = 0;
+        for (size_t j = 0; j < nk; j++) {
+            if (!ns_head_keeps(h, i, j))
+                continue;
+            s[j] = ddi_mul(dot(q, 1, h->k + j * d, 1, d), scale);
+            if (!ddi_valid(s[j]))
+                ok = 0;
+            if (s[j].hi > m)
+                m = s[j].hi;
+            if (fabs(s[j].hi) > ref->max_score)
+                ref->max_score = fabs(s[j].hi);
+            kept++;
+        }
+        if (!ok)
+            break;
+        if (kept == 0) {
+            for (size_t c = 0; c < dv; c++)
+                ref->o[i * dv + c] = 0;
+            ref->lse[i] = -INFINITY;
+            if (h->dout)
+                for (size_t j = 0; j < nk; j++)
+                    ds[i * nk + j] = (ddi){ 0, 0, 0 };
+            continue;
+        }
+        ddi z = { 0, 0, 0 };
+        for (size_t j = 0; j < nk; j++)
+            if (ns_head_keeps(h, i, j)) {
+                p[j] = ddi_exp_or_tiny(ddi_sub(s[j], ddi_from_double(m)));
+                z = ddi_add(z, p[j]);
+            }
+        ok = settle(ddi_add(ddi_from_double(m), ddi_log(z)), &ref->lse[i]);
+        for (size_t c = 0; c < dv; c++)
+            o[c] = acc_zero();
+        for (size_t j = 0; ok && j < nk; j++) {
+            if (!ns_head_keeps(h, i, j)) {
+                p[j] = (ddi){ 0, 0, 0 };
+                continue;
+            }
+            const double *v = h->v + j * dv;
+            for (size_t c = 0; c < dv; c++)
+                acc_interval_times(&o[c], p[j], v[c]);
+            p[j] = ddi_div(p[j], z);
+        }
+        for (size_t c = 0; ok && c < dv; c++)
+            ok = settle(ddi_div(acc_result(&o[c]), z), &ref->o[i * dv + c]);
+        if (!ok || !h->dout)
+            continue;
+        const double *go = h->dout + i * dv;
+        ddi dd = { 0, 0, 0 };
+        for (size_t j = 0; j < nk; j++) {
+            if (!ns_head_keeps(h, i, j))
+                continue;
+            dp[j] = dot(go, 1, h->v + j * dv, 1, dv);
+            dd = ddi_add(dd, ddi_mul(p[j], dp[j]));
+            for (size_t c = 0; c < dv; c++)
+                acc_interval_times(&gv[j * dv + c], p[j], go[c]);
+        }
+        for (size_t j = 0; j < nk; j++)
+            ds[i * nk + j] = ns_head_keeps(h, i, j) ? ddi_mul(p[j], ddi_sub(dp[j], dd)) : (ddi){ 0, 0, 0 };
+    }
+    if (ok && h->dout) {
+        for (size_t j = 0; ok && j < nk * dv; j++)
+            ok = settle(acc_result(&gv[j]), &ref->dv[j]);
+        for (size_t i = 0; ok && i < nq; i++)
+            for (size_t t = 0; ok && t < d; t++) {
+                dot_acc a = acc_zero();
+                for (size_t j = 0; j < nk; j++)
+                    acc_interval_times(&a, ds[i * nk + j], h->k[j * d + t]);
+                ok = settle(ddi_mul(acc_result(&a), scale), &ref->dq[i * d + t]);
+            }
+        for (size_t j = 0; ok && j < nk; j++)
+            for (size_t t = 0; ok && t < d; t++) {
+                dot_acc a = acc_zero();
+                for (size_t i = 0; i < nq; i++)
+                    acc_interval_times(&a, ds[i * nk + j], h->q[i * d + t]);
+                ok = settle(ddi_mul(acc_result(&a), scale), &ref->dk[j * d + t]);
+            }
+    }
+    free(s);
+    free(p);
+    free(o);
+    free(dp);
+    free(ds);
+    free(gv);
+    return ok;
+}
+
+int ns_attn_reference(const ns_head *h, ns_attn_ref *ref)
+{
+    if (ns_attn_ref_alloc(h, ref) != 0)
+        return -1;
+    if (tier(h, ref)) {
+        ref->tier = 1;
+        return 0;
+    }
+    if (ns_attn_ref_mpfi_fill(h, ref) != 0) {
+        ns_attn_ref_free(ref);
+        return -1;
+    }
+    return 0;
+}
+
+int ns_attn_reference_mpfi(const ns_head *h, ns_attn_ref *ref)
+{
+    if (ns_attn_ref_alloc(h, ref) != 0)
+        return -1;
+    if (ns_attn_ref_mpfi_fill(h, ref) != 0) {
+        ns_attn_ref_free(ref);
+        return -1;
+    }
+    return 0;
+}
