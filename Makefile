@@ -12,7 +12,7 @@ OPENMP        ?= -fopenmp
 CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(OPENMP) $(SANITIZE) $(CFLAGS)
 LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm -ldl $(LDLIBS)
 
-LIB_DIRS  = util formats normalizers reference plugins input analysis fuzz report
+LIB_DIRS  = util formats normalizers reference formulas plugins input analysis fuzz report
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/*.c)
