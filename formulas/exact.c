@@ -116,16 +116,52 @@ static void power(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_srcptr a, mpfi_
     }
 }
 
-/* sigma(a) = 1 / (1 + e^-a). */
-static void sigmoid(mpfi_ptr r, mpfi_srcptr a)
+/* r = e^{a} (e^{-a} when neg) for a = node k's entry i.  Where a is
+ * p - log q or p + log q (or log q), the log is not taken: e^{p} q^{-1}
+ * (or q) is the same number, and exact where p = 0, so that a tie such as
+ * sigma(0 - log 3) = 1/4 (times a gradient) settles, which an interval of
+ * e^{log 3} never does. */
+static void exp_of(exact *e, int k, size_t i, int neg, mpfi_ptr r)
 {
-    mpfi_neg(r, a);
-    mpfi_exp(r, r);
+    const ns_fnode *nd = &e->f->node[k];
+    int plus_log = nd->op == NS_F_ADD || nd->op == NS_F_SUB;
+    int lg = nd->op == NS_F_LOG ? k : plus_log && e->f->node[nd->b].op == NS_F_LOG ? nd->b : -1;
+    mpfi_ptr q = lg >= 0 ? at(e->v[e->f->node[lg].a], e->f->node[e->f->node[lg].a].row, i) : NULL;
+    if (!q || !above(q, 0) || !mpfr_number_p(&q->right)) {
+        mpfi_ptr a = at(e->v[k], nd->row, i);
+        if (neg)
+            mpfi_neg(r, a);
+        else
+            mpfi_set(r, a);
+        mpfi_exp(r, r);
+        return;
+    }
+    int q_up = (nd->op == NS_F_SUB ? -1 : 1) * (neg ? -1 : 1) > 0;   /* q or 1/q */
+    if (nd->op == NS_F_LOG) {
+        mpfi_set_ui(r, 1);
+    } else {
+        mpfi_ptr p = at(e->v[nd->a], e->f->node[nd->a].row, i);
+        if (neg)
+            mpfi_neg(r, p);
+        else
+            mpfi_set(r, p);
+        mpfi_exp(r, r);
+    }
+    if (q_up)
+        mpfi_mul(r, r, q);
+    else
+        mpfi_div(r, r, q);
+}
+
+/* sigma(a) = 1 / (1 + e^-a) for node k's entry i. */
+static void sigmoid_of(exact *e, int k, size_t i, mpfi_ptr r)
+{
+    exp_of(e, k, i, 1, r);
     mpfi_add_ui(r, r, 1);
     mpfi_ui_div(r, 1, r);
 }
 
-static void unary(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_srcptr a)
+static void unary(exact *e, const ns_fnode *nd, size_t i, mpfi_ptr r, mpfi_srcptr a)
 {
     if (mpfi_nan_p(a)) {
         set_nan(r);
@@ -133,12 +169,12 @@ static void unary(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_srcptr a)
     }
     switch (nd->op) {
     case NS_F_NEG: mpfi_neg(r, a); return;
-    case NS_F_EXP: mpfi_exp(r, a); return;
+    case NS_F_EXP: exp_of(e, nd->a, i, 0, r); return;
     case NS_F_EXPM1: mpfi_expm1(r, a); return;
     case NS_F_ABS: mpfi_abs(r, a); return;
     case NS_F_TANH: mpfi_tanh(r, a); return;
-    case NS_F_SIGMOID: sigmoid(r, a); return;
-    case NS_F_SOFTPLUS: mpfi_exp(r, a); mpfi_log1p(r, r); return;
+    case NS_F_SIGMOID: sigmoid_of(e, nd->a, i, r); return;
+    case NS_F_SOFTPLUS: exp_of(e, nd->a, i, 0, r); mpfi_log1p(r, r); return;
     case NS_F_LOG:
     case NS_F_LOG1P:
     case NS_F_SQRT: {
@@ -307,7 +343,7 @@ static void forward(exact *e, const double *x, const double *param)
         int ra = f->node[nd->a].row;
         if (nd->op < NS_F_ADD) {
             for (size_t i = 0; i < m; i++)
-                unary(e, nd, &v[i], at(e->v[nd->a], ra, i));
+                unary(e, nd, i, &v[i], at(e->v[nd->a], ra, i));
             continue;
         }
         int rb = f->node[nd->b].row;
@@ -346,7 +382,8 @@ static void give(exact *e, int k, mpfi_ptr c, size_t m)
 }
 
 /* r = A times the derivative of the unary node at a (value v). */
-static void unary_adjoint(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_srcptr A, mpfi_srcptr a, mpfi_srcptr v)
+static void unary_adjoint(exact *e, const ns_fnode *nd, size_t i, mpfi_ptr r, mpfi_srcptr A, mpfi_srcptr a,
+                          mpfi_srcptr v)
 {
     switch (nd->op) {
     case NS_F_NEG: mpfi_neg(r, A); return;
@@ -357,7 +394,7 @@ static void unary_adjoint(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_srcptr 
     case NS_F_SQRT: mpfi_mul_ui(r, v, 2); mpfi_div(r, A, r); return;
     case NS_F_TANH: mpfi_sqr(r, v); mpfi_ui_sub(r, 1, r); mpfi_mul(r, r, A); return;
     case NS_F_SIGMOID: mpfi_ui_sub(r, 1, v); mpfi_mul(r, r, v); mpfi_mul(r, r, A); return;
-    case NS_F_SOFTPLUS: sigmoid(r, a); mpfi_mul(r, r, A); return;
+    case NS_F_SOFTPLUS: sigmoid_of(e, nd->a, i, r); mpfi_mul(r, r, A); return;
     case NS_F_RELU:
     case NS_F_ABS:
         if (mpfi_nan_p(a))
@@ -478,7 +515,7 @@ static void backward(exact *e, const double *g)
             size_t m = width(e, k);
             int ra = f->node[nd->a].row;
             for (size_t i = 0; i < m; i++)
-                unary_adjoint(e, nd, &e->c[i], &e->adj[k][i], at(e->v[nd->a], ra, i), &e->v[k][i]);
+                unary_adjoint(e, nd, i, &e->c[i], &e->adj[k][i], at(e->v[nd->a], ra, i), &e->v[k][i]);
             give(e, nd->a, e->c, m);
         } else {
             binary_adjoint(e, k);
@@ -543,8 +580,16 @@ void ns_formula_enclose(const ns_formula *f, const double *x, const double *g, c
         return;
     }
     int row = f->node[f->out].row;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         mpfi_set(&y[i], at(e.v[f->out], row, i));
+        /* An entry without a value leaves the row without one, as a
+         * built-in reference outside its family's domain. */
+        if (mpfi_nan_p(&y[i])) {
+            ns_ref_set_nan_row(y, g ? dx : NULL, n);
+            exact_free(&e);
+            return;
+        }
+    }
     if (g) {
         int xk = -1;
         for (int k = 0; k <= f->out; k++)
