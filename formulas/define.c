@@ -66,6 +66,8 @@ static const ns_promise default_promises[] = {
     NS_END_PROMISES,
 };
 
+static const ns_hazard no_hazards[] = { NS_END_HAZARDS };
+
 #define DEFAULT_SUMMARY "formula: no NaN or inf where the reference is finite; no error bound declared"
 
 /* ---- defining ------------------------------------------------------------------- */
@@ -137,7 +139,7 @@ int ns_formula_define(const char *name, const char *text, char *err, size_t errl
     *contract = (ns_contract){ .summary = DEFAULT_SUMMARY,
                                .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
                                .promises = default_promises,
-                               .hazards = (const ns_hazard[]){ NS_END_HAZARDS } };
+                               .hazards = no_hazards };
     algs[0] = (ns_algorithm){ .name = copy, .summary = summary, .forward = adapters[k].forward,
                               .backward = adapters[k].backward, .contract = contract };
     fam->name = copy;
