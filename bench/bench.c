@@ -81,6 +81,8 @@ int main(int argc, char **argv)
         bench_reference_vs_fp64(full);
     if (wanted(only, "scaling"))
         bench_scaling();
+    if (wanted(only, "formula"))
+        bench_formula_vs_builtin();
     if (wanted(only, "search"))
         bench_search(normstab);
     if (wanted(only, "libfuzzer"))

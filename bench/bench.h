@@ -23,6 +23,8 @@ void bench_softmax_emulation(void);
 void bench_reference_floor(void);
 void bench_reference_vs_fp64(int full_suite);
 void bench_scaling(void);
+/* A formula against the built-in it spells (formula.c). */
+void bench_formula_vs_builtin(void);
 
 /* Figures of commands (commands.c); a missing program becomes a note. */
 void bench_round(const char *round_json);
