@@ -387,6 +387,60 @@ static void reduction_adjoint(adjoints *d, int k)
     give(d, nd->a, c, n);
 }
 
+/* e^z / sum(e^z) (node k): the softmax Jacobian's form, as the built-in
+ * softmax kernels write their backward pass, dz = y (A - <A, y>) with y the
+ * node's value, rather than the chain through the division, the sum and
+ * the exponential.  When z = w - c with c a row value (the shift by the
+ * maximum) the quotient does not depend on c: the adjoint goes to w alone,
+ * where reverse mode would add to c (and through rowmax to one entry) a sum
+ * that is zero in exact arithmetic but not once rounded.  1 when node k is
+ * such a quotient. */
+static int softmax_adjoint(adjoints *d, int k)
+{
+    const ns_formula *f = d->v.f;
+    const ns_fnode *nd = &f->node[k];
+    if (nd->op != NS_F_DIV || nd->row || f->node[nd->a].op != NS_F_EXP || f->node[nd->b].op != NS_F_SUM ||
+        f->node[nd->b].a != nd->a)
+        return 0;
+    const ns_ops *op = d->op;
+    size_t n = d->v.n;
+    const double *A = d->a.v[k], *y = d->v.v[k];
+    double gy = ns_dot(op, A, y, n);
+    for (size_t i = 0; i < n; i++)
+        d->c[i] = ns_mul(op, y[i], ns_sub(op, A[i], gy));
+    int z = f->node[nd->a].a;
+    if (f->node[z].op == NS_F_SUB && f->node[f->node[z].b].row && !f->node[f->node[z].a].row)
+        z = f->node[z].a;
+    give(d, z, d->c, n);
+    return 1;
+}
+
+/* h(w) / sum(h(w)) (node k) for h one operation on a row w (a function,
+ * or w * w): the ratio(h) Jacobian's form, as normalizers/ratio.h writes
+ * its backward pass, dw = h'(w) / S (A - <A, y>), rather than the chain
+ * through the division and the sum.  1 when node k is such a quotient. */
+static int ratio_adjoint(adjoints *d, int k)
+{
+    const ns_formula *f = d->v.f;
+    const ns_fnode *nd = &f->node[k], *h = &f->node[nd->a];
+    if (nd->op != NS_F_DIV || nd->row || f->node[nd->b].op != NS_F_SUM || f->node[nd->b].a != nd->a)
+        return 0;
+    int square = h->op == NS_F_MUL && h->a == h->b;
+    if (!(is_unary(h->op) || square) || f->node[h->a].row)
+        return 0;
+    const ns_ops *op = d->op;
+    size_t n = d->v.n;
+    const double *A = d->a.v[k], *y = d->v.v[k], *w = d->v.v[h->a], *hw = d->v.v[nd->a];
+    double s = d->v.v[nd->b][0];
+    double gy = ns_dot(op, A, y, n);
+    for (size_t i = 0; i < n; i++) {
+        double dh = square ? ns_mul(op, 2.0, w[i]) : unary_adjoint(op, h->op, 1.0, w[i], hw[i]);
+        d->c[i] = ns_mul(op, ns_div(op, dh, s), ns_sub(op, A[i], gy));
+    }
+    give(d, h->a, d->c, n);
+    return 1;
+}
+
 int ns_formula_backward(const ns_formula *f, const ns_ops *op, const double *x, const double *y,
                         const double *g, double *dx, size_t n)
 {
@@ -425,7 +479,9 @@ int ns_formula_backward(const ns_formula *f, const ns_ops *op, const double *x, 
             xk = k;
         if (!d.has[k] || nd->op <= NS_F_PARAM)
             continue;
-        if (nd->op >= NS_F_SUM) {
+        if (softmax_adjoint(&d, k) || ratio_adjoint(&d, k)) {
+            continue;
+        } else if (nd->op >= NS_F_SUM) {
             reduction_adjoint(&d, k);
         } else if (is_unary(nd->op)) {
             size_t m = nd->row ? 1 : n, sa = f->node[nd->a].row ? 0 : 1;

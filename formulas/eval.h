@@ -20,7 +20,20 @@
  * values computed again from x (the output node's value is the saved y the
  * caller passes, as a built-in backward reads it), then each node's adjoint
  * passed to its operands with one rounded operation per step (the rules
- * are in eval.c). */
+ * are in eval.c), except for two quotients whose Jacobians have a
+ * closed form that kernels use:
+ *   - e^z / sum(e^z): dz = y (A - <A, y>), and a shift of z by a row value
+ *     (the maximum) gets no adjoint, since the quotient does not depend on
+ *     it (reverse mode would give it a sum that is zero only in exact
+ *     arithmetic);
+ *   - h(w) / sum(h(w)) for h one operation: dw = h'(w) / S (A - <A, y>)
+ *     (normalizers/ratio.h).
+ * So the backward pass gives the built-in's bits for softmax.naive,
+ * softmax.shifted, spherical, relu.norm, softplus.norm and sigmoid
+ * (tests/test_formula_eval.c).  Not for relu.scaled, whose kernel
+ * multiplies relu'(x) by g before dividing by n: a masked or non-positive
+ * entry gets relu'(x) g / n = -0 for a negative g where reverse mode gives
+ * +0, and a NaN entry 0 where reverse mode gives NaN. */
 #ifndef NS_FORMULA_EVAL_H
 #define NS_FORMULA_EVAL_H
 

@@ -16,10 +16,11 @@ static const struct spelling {
     const char *name, *formula, *builtin, *family;
     int same_backward;       /* the backward passes give the same bits too */
 } spellings[] = {
-    { "f.naive", "exp(x)/sum(exp(x))", "softmax.naive", "softmax", 0 },
-    { "f.shifted", "exp(x - rowmax(x))/sum(exp(x - rowmax(x)))", "softmax.shifted", "softmax", 0 },
-    { "f.spherical", "x*x/sum(x*x)", "spherical", "spherical", 0 },
-    { "f.relu", "relu(x)/sum(relu(x))", "relu.norm", "relu.norm", 0 },
+    { "f.naive", "exp(x)/sum(exp(x))", "softmax.naive", "softmax", 1 },
+    { "f.shifted", "exp(x - rowmax(x))/sum(exp(x - rowmax(x)))", "softmax.shifted", "softmax", 1 },
+    { "f.spherical", "x*x/sum(x*x)", "spherical", "spherical", 1 },
+    { "f.relu", "relu(x)/sum(relu(x))", "relu.norm", "relu.norm", 1 },
+    { "f.softplus", "softplus(x)/sum(softplus(x))", "softplus.norm", "softplus.norm", 1 },
     { "f.sigmoid", "sigmoid(x - log(n))", "sigmoid", "sigmoid", 1 },
     { "f.relu_scaled", "relu(x)/n", "relu.scaled", "relu.scaled", 0 },
 };
