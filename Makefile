@@ -133,6 +133,7 @@ help:
 	@echo "make regress     compare with the committed baseline (reports/baseline); fails on a regression"
 	@echo "make regress-update  rewrite the baseline deliberately (commit it with the change)"
 	@echo "make plugins     build the example plugins (examples/plugin/) into BUILD/examples/"
+	@echo "                 (a normalizer in one line needs no build: --formula 'EXPR', docs/formulas.md)"
 	@echo "make test-valgrind  the command-line tests under valgrind (tens of minutes)"
 	@echo "make check-fresh  make test, make report, make fuzz in a pristine Debian 12 root (mmdebstrap; root; ~10 min)"
 	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"

@@ -87,4 +87,17 @@ printf 'naive = exp(x)/sum(exp(x))\nnaive.contract: error = 8 + 2n; hazard = ove
 NORMSTAB_FORMULAS="$T/defs2" $B check -n naive -p fp16 -i "$T/big" > "$T/out" ||
     fail "check with a declared hazard: $(cat "$T/out")"
 grep -q 'expected' "$T/out" || fail "the hazard is not named: $(cat "$T/out")"
-echo ok
+
+# Under regress: a baseline with the shifted softmax's formula; a worse edit
+# of it (the shift forgotten: NaN from e^x overflowing in fp16 and bf16)
+# regresses, exit 1, and -n measures it alone.
+echo "mine = $SHIFTED" > "$T/mine"
+NORMSTAB_FORMULAS="$T/mine" $B regress --update --baseline "$T/base.json" --suite tiny > "$T/out" 2>&1 ||
+    fail "regress --update with a formula: $(cat "$T/out")"
+grep -q '"normalizer":[[:space:]]*"mine"' "$T/base.json" || fail "the baseline holds no formula"
+NORMSTAB_FORMULAS="$T/mine" $B regress --baseline "$T/base.json" -n mine > "$T/out" 2>&1 ||
+    fail "regress of the unchanged formula: $(cat "$T/out")"
+echo "mine = exp(x)/sum(exp(x))" > "$T/mine"
+NORMSTAB_FORMULAS="$T/mine" $B regress --baseline "$T/base.json" -n mine > "$T/out" 2>&1
+[ $? = 1 ] || fail "regress of the worse formula did not exit 1: $(cat "$T/out")"
+grep -q '^ *mine .*nan_rate' "$T/out" || fail "no NaN regression named: $(cat "$T/out")"
