@@ -104,14 +104,19 @@ static const double *spread(const values *s, int k, double *tmp)
     return tmp;
 }
 
-/* Index of the first entry equal to the reduction's result m (n when none,
- * as for a NaN row). */
-static size_t first_equal(const double *v, size_t n, double m)
+/* Index of the first largest (smallest, when sign < 0) entry; n when
+ * there is none or a NaN.  Found again rather than by equality with the
+ * reduction's result, which is stored in tot and may be rounded. */
+static size_t first_extreme(const double *v, size_t n, int sign)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == m)
-            return i;
-    return n;
+    size_t at = n;
+    for (size_t i = 0; i < n; i++) {
+        if (isnan(v[i]))
+            return n;
+        if (at == n || sign * v[i] > sign * v[at])
+            at = i;
+    }
+    return at;
 }
 
 static double row_min(const ns_ops *op, const double *v, size_t n)
@@ -378,7 +383,7 @@ static void reduction_adjoint(adjoints *d, int k)
          * extreme (a choice where several are; any is a subgradient). */
         const double *a = spread(&d->v, nd->a, d->tmp);
         double m = d->v.v[k][0];
-        size_t at = first_equal(a, n, m);
+        size_t at = first_extreme(a, n, nd->op == NS_F_ROWMAX ? 1 : -1);
         for (size_t i = 0; i < n; i++)
             c[i] = isnan(m) ? NAN : i == at ? A : 0.0;
         break;

@@ -271,3 +271,21 @@ Test(formula_reference, a_zero_row_divisor_gives_zeros_and_the_exponent_range_is
     ns_test_reference("softmax", NULL, b, NULL, ys, NULL, 2);
     cr_expect(yb[0] == ys[0] && yb[1] == ys[1] && yb[0] > 0.73 && yb[0] < 0.74, "%a %a", yb[0], ys[0]);
 }
+
+/* d/dx_j of y_i = x_i - max x: g_j - [j is the argmax] sum g (hand-derived,
+ * exact in binary64 for these small integers). */
+Test(formula_backward, rowmax_passes_its_adjoint_to_the_largest_entry)
+{
+    char err[256];
+    cr_assert_eq(ns_formula_define("minus_max", "x - rowmax(x)", err, sizeof err), 0, "%s", err);
+    double x[3] = { 1, 3, 2 }, g[3] = { 1, 2, 4 }, y[3], dx[3];
+    ns_test_run("minus_max", "fp64", NS_SUM_SEQ, NULL, x, g, y, dx, 3, NULL);
+    cr_expect(dx[0] == 1 && dx[1] == -5 && dx[2] == 4, "%a %a %a", dx[0], dx[1], dx[2]);
+    ns_test_reference("minus_max", NULL, x, g, y, dx, 3);
+    cr_expect(dx[0] == 1 && dx[1] == -5 && dx[2] == 4, "reference: %a %a %a", dx[0], dx[1], dx[2]);
+    /* A maximum stored in bf16 (tot) is 1, which x_0 equals: the adjoint
+     * still goes to x_1 = 1 + 2^-20, the largest. */
+    double z[3] = { 1, 1 + 0x1p-20, 0 }, h[3] = { 1, 1, 1 };
+    ns_test_run("minus_max", "in=fp32,work=fp32,acc=fp32,tot=bf16,out=fp32", NS_SUM_SEQ, NULL, z, h, y, dx, 3, NULL);
+    cr_expect(dx[0] == 1 && dx[1] == -2 && dx[2] == 1, "%a %a %a", dx[0], dx[1], dx[2]);
+}
