@@ -53,12 +53,9 @@ static const char *value_of(const char *opt, int argc, char **argv, int *i)
 void ns_cli_load_formulas(int *argc, char ***argvp)
 {
     char **argv = *argvp;
-    const char *path = getenv(NS_FORMULA_ENV);
-    if (path && *path) {
-        char err[1024];
-        if (ns_formula_define_file(path, err, sizeof err) != 0)
-            ns_die("%s (from %s): %s", path, NS_FORMULA_ENV, err);
-    }
+    char err[1200];
+    if (ns_formula_define_env(err, sizeof err) != 0)
+        ns_die("%s", err);
     /* The arguments again, without --define and with -n formula for
      * --formula: at most one more than before. */
     char **out = malloc(((size_t)*argc + 2) * sizeof *out);

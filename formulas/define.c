@@ -366,3 +366,18 @@ int ns_formula_define_file(const char *path, char *err, size_t errlen)
     fclose(fp);
     return r;
 }
+
+int ns_formula_define_env(char *err, size_t errlen)
+{
+    static int done;
+    const char *path = getenv(NS_FORMULA_ENV);
+    if (done || !path || !*path)
+        return 0;
+    done = 1;
+    char inner[1024];
+    if (ns_formula_define_file(path, inner, sizeof inner) != 0) {
+        snprintf(err, errlen, "%s (from %s): %s", path, NS_FORMULA_ENV, inner);
+        return -1;
+    }
+    return 0;
+}

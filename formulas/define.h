@@ -48,6 +48,11 @@ int ns_formula_define_arg(const char *arg, char *err, size_t errlen);
  * columns counted in the line). */
 int ns_formula_define_file(const char *path, char *err, size_t errlen);
 
+/* The definitions file NORMSTAB_FORMULAS names, when it names one (the
+ * command, the fuzz harnesses and fuzz/tools/collect.c read it alike): 0,
+ * or -1 with err ("FILE: line L, column C: ...").  Once per process. */
+int ns_formula_define_env(char *err, size_t errlen);
+
 /* The formula defined under a family or algorithm name, or NULL. */
 const ns_formula *ns_formula_find(const char *name);
 
