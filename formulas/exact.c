@@ -564,10 +564,31 @@ static int exact_init(exact *e, const ns_formula *f, size_t n, mpfr_prec_t prec,
     return 0;
 }
 
+/* The memory of the intervals of one evaluation, in bytes (two endpoints
+ * of prec bits and their headers per interval, values and adjoints). */
+static double exact_bytes(const ns_formula *f, size_t n, mpfr_prec_t prec, int adjoints)
+{
+    double intervals = (double)n;
+    for (int k = 0; k <= f->out; k++)
+        intervals += (f->node[k].row ? 1.0 : (double)n) * (adjoints && f->node[k].varies ? 2 : 1);
+    return intervals * 2 * ((double)prec / 8 + 32);
+}
+
 void ns_formula_enclose(const ns_formula *f, const double *x, const double *g, const double *param,
                         size_t n, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
     exact e;
+    /* A row that has not settled by the time its intervals would take more
+     * than NS_FORMULA_EXACT_BYTES (a long row of many nodes near the
+     * driver's cap of 65536 bits: gigabytes) is left unsettled. */
+    if (exact_bytes(f, n, prec, g != NULL) > NS_FORMULA_EXACT_BYTES) {
+        for (size_t i = 0; i < n; i++) {
+            set_entire(&y[i]);
+            if (g)
+                set_entire(&dx[i]);
+        }
+        return;
+    }
     if (exact_init(&e, f, n, prec, g != NULL) != 0) {
         exact_free(&e);
         ns_ref_set_nan_row(y, g ? dx : NULL, n);

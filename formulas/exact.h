@@ -26,7 +26,10 @@
 #include "formula.h"
 
 /* Intervals y[0..n) (and dx[0..n) when g) containing the exact values at
- * working precision prec; y and dx are initialised by the caller. */
+ * working precision prec; y and dx are initialised by the caller.  Where
+ * the intervals of the graph would take more than NS_FORMULA_EXACT_BYTES,
+ * y and dx are the whole line: the driver counts them as uncertain. */
+#define NS_FORMULA_EXACT_BYTES (256.0 * 1024 * 1024)
 void ns_formula_enclose(const ns_formula *f, const double *x, const double *g, const double *param,
                         size_t n, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx);
 
