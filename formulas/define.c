@@ -148,6 +148,9 @@ int ns_formula_define(const char *name, const char *text, char *err, size_t errl
     for (size_t p = 0; p < f->nparams; p++)
         fam->params[p] = (ns_param_def){ f->param_name[p], f->param_value[p], "declared in the formula" };
     fam->algorithms = algs;
+    for (size_t j = 0; j < f->count; j++)      /* e^x of a logit itself: the report's threshold */
+        if (f->node[j].op == NS_F_EXP && f->node[f->node[j].a].op == NS_F_X)
+            fam->exp_of_logit = true;
     *ref = (ns_reference){ .family = copy, .enclose = adapters[k].enclose, .tier = NULL };
     slots[k] = (slot){ f, fam, algs, contract };
     slots_used++;
