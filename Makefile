@@ -12,7 +12,7 @@ OPENMP        ?= -fopenmp
 CFLAGS_ALL    = $(CFLAGS_STRICT) $(OPT) -g $(OPENMP) $(SANITIZE) $(CFLAGS)
 LDLIBS_ALL    = -lmpfi -lmpfr -lgmp -lcjson -lm -ldl $(LDLIBS)
 
-LIB_DIRS  = util formats normalizers reference plugins input analysis attention fuzz report
+LIB_DIRS  = util formats normalizers reference formulas plugins input analysis attention fuzz report
 LIB_SRC   = $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRC   = $(wildcard cli/*.c)
 TEST_SRC  = $(wildcard tests/*.c)
@@ -137,6 +137,7 @@ help:
 	@echo "make regress     compare with the committed baseline (reports/baseline); fails on a regression"
 	@echo "make regress-update  rewrite the baseline deliberately (commit it with the change)"
 	@echo "make plugins     build the example plugins (examples/plugin/) into BUILD/examples/"
+	@echo "                 (a normalizer in one line needs no build: --formula 'EXPR', docs/formulas.md)"
 	@echo "make test-valgrind  the command-line tests under valgrind (tens of minutes)"
 	@echo "make check-fresh  make test, make report, make fuzz in a pristine Debian 12 root (mmdebstrap; root; ~10 min)"
 	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"

@@ -85,6 +85,8 @@ int main(int argc, char **argv)
         bench_attention();
     if (wanted(only, "rwkv"))
         bench_rwkv();
+    if (wanted(only, "formula"))
+        bench_formula_vs_builtin();
     if (wanted(only, "search"))
         bench_search(normstab);
     if (wanted(only, "libfuzzer"))

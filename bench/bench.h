@@ -27,6 +27,8 @@ void bench_scaling(void);
 void bench_attention(void);
 /* RWKV-4 (bench/rwkv.c) */
 void bench_rwkv(void);
+/* A formula against the built-in it spells (formula.c). */
+void bench_formula_vs_builtin(void);
 
 /* Figures of commands (commands.c); a missing program becomes a note. */
 void bench_round(const char *round_json);

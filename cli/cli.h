@@ -39,6 +39,12 @@ void ns_catch_stop_signals(void);
  * takes those options out of argv (cli/plugins.c).  Exits 2 on a bad plugin. */
 void ns_cli_load_plugins(int *argc, char **argv);
 
+/* Defines the formulas of NORMSTAB_FORMULAS, --define and --formula, and
+ * takes those options out of the arguments (--formula EXPR becomes
+ * -n formula where the command takes -n; cli/formulas.c).  Exits 2 on a
+ * formula that cannot be read. */
+void ns_cli_load_formulas(int *argc, char ***argv);
+
 int cmd_list(int argc, char **argv);
 int cmd_round(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

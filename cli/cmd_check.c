@@ -39,7 +39,9 @@ static const char check_help[] =
     "and gradients within its first-order bounds for the row, denominators as\n"
     "promised), expected (each promise broken for a cause the contract declares\n"
     "as a hazard, which is named), or BROKEN.  Exit status 1 when a row breaks\n"
-    "the contract.\n";
+    "the contract.\n"
+    "--formula 'EXPR' stands for -n NAME with a normalizer written in one line\n"
+    "(docs/formulas.md).\n";
 
 /* The options only check has: taken out of argv before the shared parser. */
 typedef struct check_extra {

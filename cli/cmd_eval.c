@@ -5,6 +5,8 @@
 #include "../analysis/json.h"
 #include "../input/rows.h"
 #include "../reference/ref.h"
+#include "../formulas/define.h"
+#include "../formulas/exact.h"
 #include "cli.h"
 #include "opts.h"
 
@@ -20,7 +22,9 @@ static const char eval_help[] =
     "in=FMT,work=FMT,acc=FMT,out=FMT[,tot=FMT][,p=FMT][,saved=out|work].\n"
     "With --json, one JSON object per row instead: normalizer, policy, sum, input\n"
     "(where the row came from), y and, with -g, dx, the numbers as %a strings.\n"
-    "Input: standard input when no FILE is given.\n";
+    "Input: standard input when no FILE is given.\n"
+    "--formula 'EXPR' stands for -n NAME with a normalizer written in one line\n"
+    "(docs/formulas.md).\n";
 
 /* One row's outputs (and dx when not NULL) as one JSON object. */
 static void print_json(const ns_target_opts *o, const char *where, const double *y, const double *dx,
@@ -99,9 +103,15 @@ int cmd_eval(int argc, char **argv)
                 ns_die("eval: out of memory for a row of %zu", n);
             bufcap = n;
         }
+        int undefined = 0;
+        char why[256];
         if (use_ref) {
             if (ns_ref_eval(ref, o.param, x, o.grad ? g : NULL, n, y, dx, NULL) != 0)
                 ns_die("eval: out of memory in the reference");
+            /* A formula without a value here: which operation, after the row. */
+            const ns_formula *formula = ns_formula_find(o.family->name);
+            undefined = formula && n > 0 && isnan(y[0]) &&
+                        ns_formula_undefined(formula, x, o.param, n, why, sizeof why);
         } else {
             ns_job_round_inputs(&job, x, xr, n);
             if (ns_job_forward(&job, xr, y, n, NULL) != 0)
@@ -118,6 +128,10 @@ int cmd_eval(int argc, char **argv)
             ns_print_row(stdout, y, n);
             if (o.grad)
                 ns_print_row(stdout, dx, n);
+        }
+        if (undefined) {
+            fflush(stdout);
+            ns_warn("eval: %s: the formula has no value: %s", ns_rows_where(&rows, where[0], sizeof where[0]), why);
         }
     }
     if (r == 0 && o.grad && (r = ns_rows_next(&grads, &g, &gn, &gcap, err, sizeof err)) > 0) {

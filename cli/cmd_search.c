@@ -43,7 +43,9 @@ static const char search_help[] =
     "SIGINT or SIGTERM stops the search after the evaluation in progress: the\n"
     "findings so far are printed, the summary says the run was interrupted, FILE\n"
     "keeps the state, and the exit status is 130 or 143.\n"
-    "Exit status: 1 when a finding breaks the contract, 0 otherwise.\n";
+    "Exit status: 1 when a finding breaks the contract, 0 otherwise.\n"
+    "--formula 'EXPR' stands for -n NAME with a normalizer written in one line\n"
+    "(docs/formulas.md).\n";
 
 typedef struct search_cli {
     ns_fuzz_spec spec;

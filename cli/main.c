@@ -29,12 +29,15 @@ static void usage(FILE *out)
     fputs("\n'normstab COMMAND --help' describes each command.\n"
           "Exit status: 0 success, 1 a check failed, 2 usage or input error.\n"
           "\n--plugin PATH.so (with any command, repeatable) or NORMSTAB_PLUGINS=PATH[:PATH...]\n"
-          "loads normalizers from shared libraries (docs/plugins.md).\n", out);
+          "loads normalizers from shared libraries (docs/plugins.md).\n"
+          "--formula 'EXPR' (in place of -n NAME), --define NAME='EXPR' (with any command) or\n"
+          "NORMSTAB_FORMULAS=FILE (lines NAME = EXPR) define normalizers in one line (docs/formulas.md).\n", out);
 }
 
 int main(int argc, char **argv)
 {
     ns_cli_load_plugins(&argc, argv);
+    ns_cli_load_formulas(&argc, &argv);
     if (argc < 2) {
         usage(stderr);
         return NS_EXIT_USAGE;

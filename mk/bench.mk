@@ -9,7 +9,7 @@ BENCH_OUT    ?= reports/latest/bench.json
 BENCH_FUZZER ?= $(BUILD)/fuzz/libfuzzer/normstab-fuzz
 BENCH_OBJ     = $(BUILD)/obj/bench/bench.o $(BUILD)/obj/bench/measure.o $(BUILD)/obj/bench/commands.o \
                 $(BUILD)/obj/bench/figures.o $(BUILD)/obj/bench/attention.o \
-                $(BUILD)/obj/bench/rwkv.o
+                $(BUILD)/obj/bench/rwkv.o $(BUILD)/obj/bench/formula.o
 
 .PHONY: bench
 bench: $(BUILD)/bench-round $(BUILD)/bench-suite $(BIN)

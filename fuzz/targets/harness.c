@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../../formulas/define.h"
 #include "../finder.h"
 #include "../finding_json.h"
 
@@ -60,6 +61,9 @@ void ns_harness_init(const char *engine)
 {
     if (ready)
         return;
+    char defined[1200];
+    if (ns_formula_define_env(defined, sizeof defined) != 0)   /* formulas are targets too */
+        die("%s", defined);
     const char *alg = getenv("NS_FUZZ_TARGET");
     if (!alg || !*alg)
         die("%s", "NS_FUZZ_TARGET is not set (an algorithm, see 'normstab list normalizers')");

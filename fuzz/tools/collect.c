@@ -37,6 +37,7 @@
 #include "../../util/clock.h"
 #include "../../util/escape.h"
 #include "../../util/file.h"
+#include "../../formulas/define.h"
 #include "../finding_json.h"
 #include "../json_keys.h"
 #include "../replay.h"
@@ -404,6 +405,11 @@ int main(int argc, char **argv)
 {
     if (argc != 3 && !(argc == 5 && strcmp(argv[3], "--interrupted") == 0)) {
         fputs("usage: collect OUT RUNS.tsv [--interrupted SIGNAL]\n", stderr);
+        return 2;
+    }
+    char ferr[1200];
+    if (ns_formula_define_env(ferr, sizeof ferr) != 0) {   /* findings of formulas replay too */
+        fprintf(stderr, "collect: %s\n", ferr);
         return 2;
     }
     const char *out = argv[1];

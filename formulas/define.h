@@ -1,0 +1,59 @@
+/* Named formulas: a formula made a family of the catalogue, with its
+ * reference beside the built-in ones, as the plugin loader does for a
+ * plugin's algorithms (plugins/loader.h).
+ *
+ * A defined formula NAME is a family NAME with one algorithm NAME (its
+ * forward and backward passes formulas/eval.h, its reference
+ * formulas/exact.h) and the formula's parameters with their declared
+ * defaults; every command, the report and regress then accept it.  The
+ * catalogue's function types carry no context, so each formula is bound to
+ * one of NS_FORMULA_MAX_DEFINED adapter slots.
+ *
+ * Its contract, unless the definition file declares one:
+ *   - no NaN and no inf where the reference is finite, finite gradients;
+ *   - no error bound (none is derived from the expression: the first-order
+ *     bound of an arbitrary expression depends on its cancellations), and
+ *     the contract's summary says so;
+ *   - rows with masked (-inf) entries in the domain.
+ * A definitions file may replace the bounds and add expected hazards:
+ *     NAME.contract: error = 8 + 2n; sum = 8 + 2n; gradient = 16 + 4n; hazard = overflow
+ * (terms: a number, a number times n, spread or maxabs; hazards by cause
+ * name, as `normstab check` prints them). */
+#ifndef NS_FORMULA_DEFINE_H
+#define NS_FORMULA_DEFINE_H
+
+#include <stddef.h>
+
+#include "formula.h"
+
+#define NS_FORMULA_MAX_DEFINED 64
+
+/* The environment variable naming a definitions file. */
+#define NS_FORMULA_ENV "NORMSTAB_FORMULAS"
+
+/* The name --formula EXPR gives its formula. */
+#define NS_FORMULA_ANONYMOUS "formula"
+
+/* Defines text under name (1..63 characters of letters, digits, '_', '.',
+ * '-', '+', not a name the catalogue has).  0, or -1 with one line in err
+ * (a parse error keeps its "column C: ..."). */
+int ns_formula_define(const char *name, const char *text, char *err, size_t errlen);
+
+/* "NAME=EXPR" (--define): as ns_formula_define; columns in err count from
+ * the start of EXPR. */
+int ns_formula_define_arg(const char *arg, char *err, size_t errlen);
+
+/* Reads a definitions file: lines "NAME = EXPR" and "NAME.contract: ...",
+ * '#' comments, blank lines.  0, or -1 with err ("line L, column C: ...",
+ * columns counted in the line). */
+int ns_formula_define_file(const char *path, char *err, size_t errlen);
+
+/* The definitions file NORMSTAB_FORMULAS names, when it names one (the
+ * command, the fuzz harnesses and fuzz/tools/collect.c read it alike): 0,
+ * or -1 with err ("FILE: line L, column C: ...").  Once per process. */
+int ns_formula_define_env(char *err, size_t errlen);
+
+/* The formula defined under a family or algorithm name, or NULL. */
+const ns_formula *ns_formula_find(const char *name);
+
+#endif
