@@ -199,6 +199,16 @@ static const struct {
     ENTRIES8(0) ENTRIES8(1) ENTRIES8(2) ENTRIES8(3) ENTRIES8(4) ENTRIES8(5) ENTRIES8(6) ENTRIES8(7)
 };
 
+const nsp_algorithm *ns_plugin_algorithm(const char *name, size_t *nparams)
+{
+    for (size_t k = 0; k < slots_used; k++)
+        if (strcmp(slots[k].alg->name, name) == 0) {
+            *nparams = slots[k].nparams;
+            return slots[k].alg;
+        }
+    return NULL;
+}
+
 /* ---- checking a descriptor --------------------------------------------- */
 
 /* Lists longer than this are taken as unterminated. */
