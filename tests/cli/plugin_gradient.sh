@@ -41,4 +41,17 @@ $B check --plugin "$P/power-wrong.so" -n power3 -p fp32 -i "$T/x" --grad-check -
 grep -q '"grad_check":{"dx_backward":\[.*"agrees":false}' "$T/out" || fail "grad-check JSON: $(cat "$T/out")"
 expect_error 2 "check: --grad-check compares a plugin's own backward pass; 'softmax.naive' is built in" \
     $B check -n softmax.naive -p fp32 -i "$T/x" --grad-check
+
+# Gradient errors count where the row's first-order bound promises nothing:
+# in fp16 a row of 1024 has (16 + 4 n) u > 1, and the wrong backward said
+# "kept" (issue 18).  In fp64 its error stays (1/3 of the gradient, far
+# above fp64's bound): not rounding, so BROKEN; the right one stays kept.
+for ref in power-wrong power-wrong-own; do
+    $B check --plugin "$P/$ref.so" -n power3 -p fp16 --gen normal --length 1024 > "$T/out"
+    [ $? = 1 ] || fail "$ref in fp16 on a row of 1024 did not exit 1: $(grep contract "$T/out")"
+    grep -q "with the algorithm in fp64 .*: not rounding, the backward pass is wrong: BROKEN" "$T/out" ||
+        fail "$ref: $(grep -A2 contract "$T/out")"
+done
+$B check --plugin "$P/power-good.so" -n power3 -p fp16 --gen normal --length 1024 > "$T/out" ||
+    fail "the right backward in fp16 on a row of 1024: $(grep -A2 contract "$T/out")"
 exit 0
