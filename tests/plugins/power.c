@@ -5,9 +5,12 @@
  *                          3 relu(x)^2 (dx is 2/3 of the truth), fallback;
  *   power-wrong-own.so     the same wrong backward with an MPFR reference of
  *                          its own (OWN_REFERENCE);
- *   power-v2.so            ABI_V2: version 2 of the interface, a contract
- *                          declaring the 0/0 of a row without a positive
- *                          entry as a hazard, and no backward pass.
+ *   power-v2.so            ABI_V2: version 2 of the interface, the algorithm
+ *                          power3.scaled (divided by the largest entry first:
+ *                          nothing overflows, and S >= 1 where an entry is
+ *                          positive) with a contract declaring the 0/0 of a
+ *                          row without a positive entry as a hazard;
+ *   power-v2-nocontract.so the same without the contract (NO_CONTRACT).
  * dx_j = 3 relu(x_j)^2 / S (g_j - <g, y>), as for every ratio(h) (SPEC
  * section 3); a row without a positive entry has S = 0: zeros. */
 #include <math.h>
@@ -28,6 +31,43 @@ static nsp_num cube(const nsp_ops *op, nsp_num x)
     return op->mul(op, op->mul(op, x, x), x);
 }
 
+
+#ifdef ABI_V2
+/* t_i = relu(x_i) / M, M = max x > 0; S_t = sum t^3 >= 1.  A row without a
+ * positive entry computes 0 / 0: the declared hazard. */
+static nsp_num scaled_terms(const nsp_ops *op, const nsp_num *x, nsp_num *t, size_t n, nsp_num *m)
+{
+    *m = op->max(op, x, n);
+    for (size_t i = 0; i < n; i++)
+        t[i] = x[i].v > 0 ? cube(op, op->div(op, x[i], *m)) : op->exact(op, 0);
+    return op->denominator(op, op->sum(op, t, n));
+}
+
+static void scaled_forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
+{
+    nsp_num m;
+    nsp_num s = scaled_terms(op, x, y, n, &m);
+    for (size_t i = 0; i < n; i++)
+        y[i] = op->div(op, y[i], s);
+}
+
+/* dx_j = 3 t_j^2 / (M S_t) (g_j - <g, y>) */
+static void scaled_backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
+                            const nsp_num *g, nsp_num *dx, size_t n)
+{
+    nsp_num *t = op->scratch(op, n), m;
+    if (!t)
+        return;
+    nsp_num s = scaled_terms(op, x, t, n, &m);
+    nsp_num ms = op->denominator(op, op->mul(op, m, s));
+    nsp_num gy = op->dot(op, g, y, n);
+    for (size_t j = 0; j < n; j++) {
+        nsp_num r = x[j].v > 0 ? op->div(op, x[j], m) : op->exact(op, 0);
+        nsp_num d = op->mul(op, op->constant(op, 3), op->mul(op, r, r));
+        dx[j] = op->mul(op, op->div(op, d, ms), op->sub(op, g[j], gy));
+    }
+}
+#else
 static void forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -37,7 +77,6 @@ static void forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
         y[i] = op->div(op, y[i], s);
 }
 
-#ifndef ABI_V2
 static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
                      const nsp_num *g, nsp_num *dx, size_t n)
 {
@@ -104,45 +143,53 @@ static int reference(const double *x, const double *g, const double *param, size
 #endif
 
 #ifdef ABI_V2
-#define BACKWARD NULL
-#else
-#define BACKWARD backward
-#endif
-
-static const nsp_algorithm algorithms[] = {
-    { .name = "power3", .summary = "relu(x)^3 / sum relu(x)^3", .forward = forward,
-      .backward = BACKWARD },
-    { .name = NULL },
-};
-
-#ifdef ABI_V2
-/* A row without a positive entry has S = 0 whatever the precision: the
- * denominator promise cannot hold there, and says so. */
+/* A row without a positive entry has S = 0 whatever the precision (the
+ * exact sum is 0 too): 0 / 0, declared.  The default promises stand. */
+#ifndef NO_CONTRACT
 static const nsp_hazard hazards[] = {
-    { .kind = NSP_KIND_DENOMINATOR, .cause = NSP_CAUSE_DOMAIN,
-      .why = "a row without a positive entry has relu(x)^3 = 0 everywhere: S = 0" },
+    { .kind = NSP_KIND_ANY, .cause = NSP_CAUSE_ZERO_DENOMINATOR,
+      .why = "a row without a positive entry has relu(x)^3 = 0 everywhere: S = 0 and y = 0 / 0 "
+             "where the reference gives zeros (SPEC section 3)" },
+    { .kind = NSP_KIND_ANY, .cause = NSP_CAUSE_ALL_MASKED,
+      .why = "an all-masked row has no positive entry either" },
     { .why = NULL },
 };
 static const nsp_contract contract = {
-    .error_n = 1, .error_constant = 4, .gradient_n = 1, .gradient_constant = 8,
+    .summary = "finite or masked rows; the default promises; 0 / 0 without a positive entry",
+    .domain = NSP_DOMAIN_MASKED | NSP_DOMAIN_ALL_MASKED,
     .hazards = hazards,
+};
+#endif
+
+#ifdef NO_CONTRACT
+#define CONTRACT NULL
+#else
+#define CONTRACT &contract
+#endif
+
+static const nsp_algorithm algorithms[] = {
+    { .name = "power3.scaled", .summary = "relu(x / max x)^3 / sum relu(x / max x)^3",
+      .forward = scaled_forward, .backward = scaled_backward, .contract = CONTRACT },
+    { .name = NULL },
+};
+#else
+static const nsp_algorithm algorithms[] = {
+    { .name = "power3", .summary = "relu(x)^3 / sum relu(x)^3", .forward = forward,
+      .backward = backward },
+    { .name = NULL },
 };
 #endif
 
 static const nsp_family families[] = {
     { .name = "power", .definition = "ratio(relu(x)^3)", .order = 960,
-      .algorithms = algorithms, .reference = REFERENCE,
-#ifdef ABI_V2
-      .contract = &contract,
-#endif
-    },
+      .algorithms = algorithms, .reference = REFERENCE },
     { .name = NULL },
 };
 
-#ifdef ABI_V2
-static const nsp_plugin plugin = { .abi_version = 2, .name = "power", .families = families };
-const nsp_plugin *ns_plugin_v2(void) { return &plugin; }
-#else
-static const nsp_plugin plugin = { .abi_version = 1, .name = "power", .families = families };
-const nsp_plugin *ns_plugin_v1(void) { return &plugin; }
-#endif
+static const nsp_plugin plugin = { .abi_version = NS_PLUGIN_ABI_VERSION, .name = "power",
+                                   .families = families };
+
+const nsp_plugin *ns_plugin_v2(void)
+{
+    return &plugin;
+}
