@@ -231,7 +231,7 @@ const ns_reference *ns_ref_plugin_make(const nsp_family *pf, const nsp_algorithm
                  "(not an interval enclosure)");
     else
         snprintf(label, labellen, "fallback reference: plugin algorithm %s in MPFR at >= 128 bits, "
-                 "not certified", fallback->name);
+                 "its gradient the derivative of that forward pass; not certified", fallback->name);
     return r;
 }
 

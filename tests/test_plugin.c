@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../plugins/loader.h"
+#include "../analysis/run.h"
+#include "../analysis/suite.h"
 #include "../plugins/reference.h"
 #include "testlib.h"
 
@@ -387,4 +389,25 @@ Test(plugin_gradient, the_maximum_cancels_and_a_masked_entry_gets_zero)
     cr_expect_eq(mpfr_get_d(dx + 2, MPFR_RNDN), 0.5);
     values_free(y, 3);
     values_free(dx, 3);
+}
+
+/* A replay command names what it needs besides -n: the plugin's library
+ * (quoted) and the run-wide parameters its family declares. */
+Test(plugin_replay, a_replay_loads_the_plugin_and_repeats_the_parameters)
+{
+    load_examples();
+    char err[256];
+    cr_assert_eq(ns_params_override("gamma=0", err, sizeof err), 0, "%s", err);
+    ns_case c = { .gen = ns_generator_find("normal"), .param = 4, .n = 16, .seed = 3 };
+    ns_target t = { NULL, ns_algorithm_find("clipsoftmax", NULL), ns_policy_find("fp16"), NS_SUM_SEQ };
+    char buf[1024];
+    ns_case_replay(&c, &t, "build/normstab", buf, sizeof buf);
+    cr_expect_str_eq(buf, "build/normstab check --plugin '" NS_TEST_PLUGIN_DIR "/clipped_softmax.so' "
+                          "--param gamma=0 -n clipsoftmax -p fp16 --sum seq --gen normal=4 --length 16 --seed 3");
+    /* A family without the parameter does not get it. */
+    t.alg = ns_algorithm_find("poly4.naive", NULL);
+    ns_case_replay(&c, &t, "build/normstab", buf, sizeof buf);
+    cr_expect_str_eq(buf, "build/normstab check --plugin '" NS_TEST_PLUGIN_DIR "/poly4.so' "
+                          "-n poly4.naive -p fp16 --sum seq --gen normal=4 --length 16 --seed 3");
+    cr_expect_eq(ns_params_override("nosuch=1", err, sizeof err), -1);
 }
