@@ -558,8 +558,7 @@ static const nsp_plugin *descriptor(void *h, nsp_plugin **copy, char *err, size_
     const nsp_plugin_v1 *d1 = raw;
     if (d1->abi_version == 1)
         return *copy = (nsp_plugin *)from_v1(d1, err, errlen);
-    const nsp_plugin *d = raw;
-    return ns_plugin_check(d, err, errlen) == 0 ? d : NULL;
+    return raw;                  /* checked by the caller, as every descriptor */
 }
 
 static void **handles;
