@@ -76,6 +76,52 @@ static bool masks_matter(const ns_recheck *r, const ns_policy *p, const double *
     return matter;
 }
 
+/* A binary64 work format has no wider one to recheck in (widen leaves it
+ * as it is), so the row itself names the cause, from the exponentials an
+ * algorithm may take: e^{x_i} or e^{-m} (softmax1's e^{-m}, the sigmoid's
+ * e^{-x}) overflow beyond ln(max_finite); e^{x_i}, or e^{x_i - m} of two
+ * logits, is subnormal or zero below ln(2^emin), with fewer bits than the
+ * format (logsoftmax.naive of [-736, 0, 0] in fp64 loses 30 bits so).  A
+ * bit mask of the two; a row may allow both (softmax1.shifted of [-712]
+ * overflows e^{712}, logsoftmax.naive of [-736, 0, 0] underflows e^{-736}),
+ * and then the contract decides (ns_hazard_of). */
+enum { EXP_OVERFLOW = 1, EXP_UNDERFLOW = 2 };
+
+static unsigned exp_range(const ns_policy *p, const double *x, size_t n)
+{
+    if (!p->elem || p->elem->p < 53)
+        return 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(x[i])) {
+            lo = fmin(lo, x[i]);
+            hi = fmax(hi, x[i]);
+        }
+    if (lo > hi)
+        return 0;
+    double ln_max = log(p->elem->max_finite), ln_min_normal = log(ldexp(1.0, p->elem->emin));
+    unsigned r = 0;
+    if (hi > ln_max || hi < -ln_max)
+        r |= EXP_OVERFLOW;
+    if (lo < ln_min_normal || hi - lo > -ln_min_normal)
+        r |= EXP_UNDERFLOW;
+    return r;
+}
+
+const ns_hazard *ns_hazard_of(const ns_contract *c, const ns_policy *p, const double *x, size_t n,
+                              ns_kind kind, ns_cause *cause)
+{
+    const ns_hazard *h = ns_contract_hazard(c, p, kind, *cause);
+    unsigned r = exp_range(p, x, n);
+    if (h || (r & (EXP_OVERFLOW | EXP_UNDERFLOW)) != (EXP_OVERFLOW | EXP_UNDERFLOW))
+        return h;
+    ns_cause other = *cause == NS_CAUSE_OVERFLOW ? NS_CAUSE_UNDERFLOW
+                   : *cause == NS_CAUSE_UNDERFLOW ? NS_CAUSE_OVERFLOW : *cause;
+    if (other != *cause && (h = ns_contract_hazard(c, p, kind, other)))
+        *cause = other;
+    return h;
+}
+
 ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, const double *g,
                      size_t n, const ns_metrics *m, const ns_promise_eval *e, ns_kind kind)
 {
@@ -97,6 +143,9 @@ ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, c
         return NS_CAUSE_UNDERFLOW;
     if (masked && masks_matter(r, p, x, g, n, kind))
         return NS_CAUSE_MASKED;
+    unsigned range = exp_range(p, x, n);
+    if (range)
+        return range & EXP_OVERFLOW ? NS_CAUSE_OVERFLOW : NS_CAUSE_UNDERFLOW;
     switch (m->denominator_class) {
     case NS_DEN_ZERO: return NS_CAUSE_ZERO_DENOMINATOR;
     case NS_DEN_NONFINITE: return NS_CAUSE_OVERFLOW;
@@ -109,7 +158,9 @@ ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, c
         return NS_CAUSE_UNDERFLOW;
     if (maxabs >= 16)
         return NS_CAUSE_LARGE_LOGITS;
-    if (n > 64)
+    /* long: beyond 64 entries, or long enough that the bound, growing with
+     * n, reached the whole precision (stickbreaking's product in bf16 at 61) */
+    if (n > 64 || (e->row_capped && n > 16))
         return NS_CAUSE_LONG_ROW;
     if (maxabs < 0x1p-6)
         return NS_CAUSE_TINY_LOGITS;

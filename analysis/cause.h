@@ -51,4 +51,12 @@ typedef struct ns_recheck {
 ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, const double *g,
                      size_t n, const ns_metrics *m, const ns_promise_eval *e, ns_kind kind);
 
+/* The hazard of contract c that declares the failure of promise `kind`
+ * for *cause, or NULL.  In binary64, where a row beyond the exponent range
+ * may both overflow and underflow an exponential and no wider format can
+ * tell which, the other of the two is asked too, and *cause becomes it
+ * when the contract declares it. */
+const ns_hazard *ns_hazard_of(const ns_contract *c, const ns_policy *p, const double *x, size_t n,
+                              ns_kind kind, ns_cause *cause);
+
 #endif

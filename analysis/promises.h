@@ -43,6 +43,7 @@ typedef struct ns_promise_eval {
     double err_ulps, err_bound; /* ulps and promised ulps of the finite output
                                    closest to (or furthest beyond) its bound */
     double err_bits;            /* err_ulps as bits of the output format */
+    bool row_capped;            /* the row's bound grew past 2^(p-1) ulps and stopped there */
     double sum_rel, sum_bound;  /* |sum y - sum y_ref| / |sum y_ref|, in u_io */
     double grad_err, grad_bound;/* scaled gradient error (contract.h), in u_io */
     double grad_fp64_err, grad_fp64_bound; /* the same with the algorithm in fp64, in u of

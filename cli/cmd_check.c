@@ -162,7 +162,8 @@ static void print_verdict(const ns_target_opts *o, const ns_metrics *m, const ns
 static void print_words(const ns_target_opts *o, const char *where, const ns_metrics_scratch *s,
                         const ns_metrics *m, const ns_verdict *v)
 {
-    const ns_format *io = o->policy->io;
+    /* errors are counted in the format the outputs are stored in */
+    const ns_format *in = o->policy->io, *out = o->policy->out;
     size_t n = m->n;
     printf("%s  %s  policy %s  sum %s  n %zu\n", where, o->alg->name, o->policy->name,
            ns_sum_order_name(o->sum), n);
@@ -177,12 +178,12 @@ static void print_words(const ns_target_opts *o, const char *where, const ns_met
         fmt_exact(ys, sizeof ys, s->y[i]);
         fmt_exact(rs, sizeof rs, s->y_ref[i]);
         printf("  %5zu  %-24s %-24s %-24s %10.3g %6.2f\n", i, xs, ys, rs, s->ulps[i],
-               ns_error_bits(io, s->ulps[i]));
+               ns_error_bits(out, s->ulps[i]));
     }
     printf("  error: worst %.2f bits of %d (%.3g ulps at i = %zu), mean %.2f bits, normwise %.3g\n",
-           m->max_bits, io->p, m->max_ulps, m->worst, m->mean_bits, m->normwise_err);
+           m->max_bits, out->p, m->max_ulps, m->worst, m->mean_bits, m->normwise_err);
     if (m->input_rounding > 0)
-        printf("  input rounding: relative %.3g into %s (not charged)\n", m->input_rounding, io->name);
+        printf("  input rounding: relative %.3g into %s (not charged)\n", m->input_rounding, in->name);
     if (isnan(m->sum))
         printf("  sum: nan (reference %.17g)\n", m->sum_ref);
     else

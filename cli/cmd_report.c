@@ -295,6 +295,6 @@ int cmd_report(int argc, char **argv)
     }
     if (rc != 0)
         ns_die("report: %s", err);
-    printf("report written to %s (index.html, report.md, results.json, plots/) in %.0f s\n", o.out, ns_clock_monotonic() - p.start);
+    printf("report written to %s (index.html, findings.html, report.md, results.json, plots/) in %.0f s\n", o.out, ns_clock_monotonic() - p.start);
     return ns_finish_output();
 }

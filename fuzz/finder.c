@@ -219,11 +219,11 @@ int ns_finding_fill(ns_finding *f, const ns_fuzz_target *t, const ns_row *row,
     f->sum = t->job.sum;
     memcpy(f->param, t->job.param, sizeof f->param);
     f->kind = kind;
-    f->cause = cause;
     f->value = e->value[kind];
     f->has_g = t->with_grad;
     f->confirmed = e->exact;
-    const ns_hazard *h = ns_contract_hazard(t->contract, t->job.policy, kind, cause);
+    const ns_hazard *h = ns_hazard_of(t->contract, t->job.policy, row->x, row->n, kind, &cause);
+    f->cause = cause;
     f->expected = h != NULL;
     if (h)
         snprintf(f->why, sizeof f->why, "%s", h->why);

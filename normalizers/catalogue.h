@@ -58,6 +58,9 @@ typedef struct ns_family {
     ns_param_def params[NS_MAX_PARAMS];   /* terminated by key NULL */
     const ns_algorithm *algorithms;       /* terminated by name NULL */
     const ns_plugin_origin *plugin;       /* NULL for a built-in family */
+    /* The forward takes e^{x_i} of a logit itself, so an overflow starts
+     * at a logit of ln(max finite): the report names that threshold. */
+    bool exp_of_logit;
 } ns_family;
 
 /* Every family, by .order (built-ins, then families added at run time);

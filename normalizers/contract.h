@@ -70,7 +70,7 @@ typedef enum ns_cause {
                                   second); or an output or gradient entry is 0 where the
                                   reference, rounded into the output format, is not */
     NS_CAUSE_LARGE_LOGITS,     /* max |x| >= 16 */
-    NS_CAUSE_LONG_ROW,         /* n > 64 */
+    NS_CAUSE_LONG_ROW,         /* n > 64, or a bound grown with n to the whole precision */
     NS_CAUSE_TINY_LOGITS,      /* max |x| < 2^-6 */
     NS_CAUSE_ORDINARY,         /* none of the above */
     NS_CAUSE_COUNT,
@@ -184,6 +184,31 @@ const ns_contract *ns_contract_of(const ns_algorithm *a);
 #define NS_HAZARD_GRADIENT_RANGE NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_UNDERFLOW, \
     "the backward pass works with products such as y_i g_i that underflow to zero or to " \
     "subnormals while the true gradient, scaled by a large 1 / S, is a normal number")
+
+/* A bound that grows with n stops at 2^(p-1) ulps (analysis/promises.c):
+ * past it, a row is too long for the format, and a sequential sum says so
+ * first. */
+#define NS_HAZARD_LONG_ROW_SUM \
+    NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_LONG_ROW, \
+        "a sum of n terms in a p-bit accumulator stagnates once the partial sum is 2^p times the next " \
+        "term (bf16: about 256 like terms, fp16: 2048): later terms are lost and the weights are off by " \
+        "up to the whole precision; pairwise or Kahan sums, or an fp32 accumulator, keep long rows"), \
+    NS_HAZARD(NS_KIND_SUM, NS_CAUSE_LONG_ROW, \
+        "the normalizing sum of a long row stagnates in a p-bit accumulator (bf16: past about 256 like " \
+        "terms, fp16: 2048), and the outputs no longer sum to one")
+
+/* e^z of a rounded exponent z: the absolute error u |z| of z becomes a
+ * relative error of the weight, beyond any fixed bound for large logits. */
+#define NS_HAZARD_LARGE_EXPONENT NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_LARGE_LOGITS, \
+    "the weight is e^z of an exponent z formed in the work format: z's absolute error u |z| " \
+    "becomes a relative error of about u |z| of the weight, which exceeds the whole precision " \
+    "once |z| nears 2^p")
+
+/* A weight formed as e^z far below 2^emin, as a kernel without an error
+ * floor for tiny outputs (softmax.lse, ssmax) measures it. */
+#define NS_HAZARD_SUBNORMAL_WEIGHTS NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_UNDERFLOW, \
+    "a weight e^z whose exponent z lies far below the format's range is subnormal or zero: it " \
+    "keeps fewer bits than the format, or none")
 
 /* Whether a policies pattern ("*", "fp16,bf16", "fp16*") covers a policy name. */
 bool ns_policies_match(const char *pattern, const char *policy);

@@ -208,6 +208,7 @@ static const ns_contract entmax15_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "the shift and the sums of squares of the sorted logits overflow for large "
@@ -239,6 +240,7 @@ static const ns_contract entmax_bisect_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_LARGE_LOGITS,
                   "the bisection step can only shrink to the spacing of the format at tau, the "

@@ -64,6 +64,7 @@ static const ns_contract logsoftmax_naive_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "e^x overflows for x > ln(max finite) (fp16: 11.09): inf / inf = NaN"),
@@ -84,7 +85,7 @@ static const ns_contract logsoftmax_shifted_contract = {
         LOGSOFTMAX_PROMISE(.c0 = 8, .cn = 2, .cs = 4),
         NS_END_PROMISES,
     },
-    .hazards = (const ns_hazard[]){ NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
 };
 
 static const ns_algorithm logsoftmax_algorithms[] = {
@@ -100,6 +101,7 @@ static const ns_algorithm logsoftmax_algorithms[] = {
 const ns_family ns_family_logsoftmax = {
     .name = "logsoftmax",
     .definition = "y_i = x_i - log sum_j e^{x_j}; dx = g - e^y sum g",
+    .exp_of_logit = true,
     .order = 20,
     .params = { { NULL, 0, NULL } },
     .algorithms = logsoftmax_algorithms,

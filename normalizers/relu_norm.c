@@ -35,6 +35,7 @@ static const ns_contract relu_norm_contract = {
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = (const ns_promise[]){ NS_RATIO_PROMISE(8), NS_END_PROMISES },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD_RELU_ZERO,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,

@@ -103,6 +103,7 @@ static const ns_contract softmax_naive_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "e^x overflows for x > ln(max finite) (fp16: 11.09, bf16 and fp32: 88.72, "
@@ -131,7 +132,7 @@ static const ns_contract softmax_shifted_contract = {
     .summary = "shifted by the maximum: no overflow, no NaN on rows with a finite entry",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax_shifted_promises,
-    .hazards = (const ns_hazard[]){ NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
 };
 
 /* The reciprocal adds one rounding per weight: inside the constant. */
@@ -139,7 +140,7 @@ static const ns_contract softmax_recip_contract = {
     .summary = "shifted, multiplied by 1/s: one more rounding per weight than the division",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax_shifted_promises,
-    .hazards = (const ns_hazard[]){ NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_ALL_MASKED, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
 };
 
 static const ns_contract softmax_lse_contract = {
@@ -155,6 +156,9 @@ static const ns_contract softmax_lse_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_LARGE_EXPONENT,
+        NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
                   "the rounding of lse = m + log s (about |lse| u) is amplified by exp into "
@@ -176,6 +180,7 @@ static const ns_contract softmax_online_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_MASKED,
                   "started at m = -inf, d = 0 (Milakov & Gimelshein 2018), a leading -inf "
@@ -207,6 +212,7 @@ static const ns_algorithm softmax_algorithms[] = {
 const ns_family ns_family_softmax = {
     .name = "softmax",
     .definition = "y_i = e^{x_i} / sum_j e^{x_j}; dx = y . (g - <g, y>)",
+    .exp_of_logit = true,
     .order = 10,
     .params = { { NULL, 0, NULL } },
     .algorithms = softmax_algorithms,

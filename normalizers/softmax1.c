@@ -60,6 +60,7 @@ static const ns_contract softmax1_shifted_contract = {
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax1_promises,
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "when every logit is very negative (m < -ln(max finite), fp16: -11.09) the one "
@@ -73,7 +74,7 @@ static const ns_contract softmax1_stable_contract = {
     .summary = "shifted by max(m, 0): nothing overflows, the denominator is at least 1",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = softmax1_promises,
-    .hazards = (const ns_hazard[]){ NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_GRADIENT_RANGE, NS_END_HAZARDS },
 };
 
 static const ns_algorithm softmax1_algorithms[] = {
@@ -89,6 +90,7 @@ static const ns_algorithm softmax1_algorithms[] = {
 const ns_family ns_family_softmax1 = {
     .name = "softmax1",
     .definition = "y_i = e^{x_i} / (1 + sum_j e^{x_j}); dx = y . (g - <g, y>)",
+    .exp_of_logit = true,
     .order = 30,
     .params = { { NULL, 0, NULL } },
     .algorithms = softmax1_algorithms,

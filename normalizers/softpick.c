@@ -79,6 +79,7 @@ static const ns_contract softpick_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "e^{-m} overflows for m < -ln(max finite) (fp16: -11.09): every t_i is -inf, "
@@ -110,6 +111,7 @@ static const ns_algorithm softpick_algorithms[] = {
 const ns_family ns_family_softpick = {
     .name = "softpick",
     .definition = "y_i = relu(e^{x_i} - 1) / (sum_j |e^{x_j} - 1| + eps)",
+    .exp_of_logit = true,
     .order = 120,
     .params = { { "eps", 1e-8, "added to the denominator" }, { NULL, 0, NULL } },
     .algorithms = softpick_algorithms,

@@ -40,6 +40,7 @@ static const ns_contract softplus_norm_contract = {
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
     .promises = (const ns_promise[]){ NS_RATIO_PROMISE(8), NS_END_PROMISES },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "log1p(exp(x)) overflows for x > ln(max finite) (fp16: 11.09) although h(x) "
@@ -65,6 +66,7 @@ static const ns_algorithm softplus_norm_algorithms[] = {
 const ns_family ns_family_softplus_norm = {
     .name = "softplus.norm",
     .definition = "y_i = h(x_i) / sum_j h(x_j), h(x) = log(1 + e^x); dx_j = sigma(x_j) / S . (g_j - <g, y>)",
+    .exp_of_logit = true,
     .order = 90,
     .params = { { NULL, 0, NULL } },
     .algorithms = softplus_norm_algorithms,

@@ -38,6 +38,7 @@ static const ns_contract spherical_contract = {
     .domain = { .flags = 0, .why = "a masked entry makes x^2 infinite: the reference is undefined" },
     .promises = (const ns_promise[]){ NS_RATIO_PROMISE(8), NS_END_PROMISES },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "x^2 overflows for |x| > sqrt(max finite) (fp16: 256): inf / inf = NaN; the "
                   "backward's 2x / S overflows where S is tiny"),

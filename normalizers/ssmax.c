@@ -60,6 +60,7 @@ static const ns_contract ssmax_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_LARGE_EXPONENT, NS_HAZARD_SUBNORMAL_WEIGHTS,
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "the scaled logits s ln(n) x overflow where x does not (fp16, n = 4: x = 60000 "

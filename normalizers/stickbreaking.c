@@ -66,6 +66,7 @@ static const ns_contract stickbreaking_contract = {
         NS_END_PROMISES,
     },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "softplus(z) = log(1 + e^z) overflows for z > ln(max finite) (fp16: 11.09): "
                   "the factor 1 - sigma(x_k) becomes e^-inf = 0 for every earlier position, "

@@ -37,6 +37,7 @@ static const ns_contract taylor_contract = {
     .domain = { .flags = 0, .why = "a masked entry makes h infinite: the reference is undefined" },
     .promises = (const ns_promise[]){ NS_RATIO_PROMISE(12), NS_END_PROMISES },
     .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
                   "x * x overflows for |x| > sqrt(max finite) (fp16: 256): inf / inf = NaN"),
         NS_HAZARD_GRADIENT_RANGE,

@@ -15,10 +15,37 @@
  * Jacobian column (dy_j/dx_i = [i = j] - p_i -> [i = j]); every unmasked
  * dx_j still includes g_i in G.  An all-masked row takes the zero-denominator
  * convention: y = 0, dx = 0. */
+#include "dd.h"
 #include "ref.h"
 #include "tier.h"
 
 #include <math.h>
+
+/* A surprise of y_i = (x_i - m) - s with s = log1p(T): when the other
+ * entries lie far below m, s is positive but far smaller than any precision
+ * can resolve (T = e^{-2.3e14} in a row of one fuzz finding), and when the
+ * exact difference x_i - m happens to be a binary64 midpoint, every
+ * enclosure straddles that midpoint: the precision would climb to the cap
+ * at the cost of thousands of huge exponentials, and still not decide.  But
+ * the rounding is known: with 0 < s < h/2, h half the gap at the midpoint,
+ * y_i lies strictly between the lower neighbour and the midpoint, so it
+ * rounds to the lower neighbour.  The point interval of that neighbour then
+ * stands for y_i: not an enclosure of y_i, but of its rounding, which is
+ * all the caller takes from it. */
+static int settle_midpoint_minus_tiny(mpfi_ptr y, double x, double m, mpfi_srcptr s)
+{
+    dd a = dd_two_sum(x, -m);                /* x - m = a.hi + a.lo exactly */
+    if (!isfinite(a.hi) || a.lo == 0 || mpfr_sgn(&s->left) <= 0)
+        return 0;
+    double other = nextafter(a.hi, a.lo > 0 ? INFINITY : -INFINITY);
+    if (other - a.hi != 2 * a.lo)            /* not halfway between neighbours */
+        return 0;
+    double half_gap = fabs(a.lo);
+    if (mpfr_cmp_d(&s->right, ldexp(half_gap, -1)) >= 0)
+        return 0;
+    mpfi_set_d(y, fmin(a.hi, other));
+    return 1;
+}
 
 static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
@@ -47,6 +74,8 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
             mpfi_set_d(&y[i], -INFINITY);
             continue;
         }
+        if (settle_midpoint_minus_tiny(&y[i], in->x[i], m, s))
+            continue;
         mpfi_set_d(&y[i], in->x[i]);
         mpfi_sub_d(&y[i], &y[i], m);
         mpfi_sub(&y[i], &y[i], s);

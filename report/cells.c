@@ -35,10 +35,13 @@ void ns_cell_cause_words(const ns_cell_failure *f, char *buf, size_t len)
     double exp_top = log(elem->max_finite);
     switch (f->cause) {
     case NS_CAUSE_OVERFLOW:
-        if (f->max_x > exp_top)
+        if (f->exp_of_logit && f->max_x > exp_top)
             snprintf(buf, len, "%sexp overflows for a logit above %.2f (%s)", pass, exp_top, elem->name);
-        else
+        else if (f->exp_of_logit)
             snprintf(buf, len, "%sa sum overflows the range of %s (max %g)", pass, acc->name, acc->max_finite);
+        else
+            snprintf(buf, len, "%san overflow in %s for logits as large as %.3g", pass, elem->name,
+                     fmax(fabs(f->max_x), fabs(f->min_x)));
         break;
     case NS_CAUSE_UNDERFLOW:
         snprintf(buf, len, "%sunderflow: values below 2^%d flush in %s (%s)", pass, elem->emin, elem->name,
@@ -180,6 +183,19 @@ static void add(candidate *worst, bool *any, const candidate *c)
     *any = true;
 }
 
+/* The limits a declared failure of the suite or the fuzzing sets: the
+ * smallest logit magnitude at which a large logit failed, the shortest row
+ * on which a long-row failure came. */
+static void note_limit(ns_report_cell *cell, const ns_cell_failure *f)
+{
+    if (f->verdict != NS_VERDICT_EXPECTED)
+        return;
+    if (f->cause == NS_CAUSE_OVERFLOW || f->cause == NS_CAUSE_LARGE_LOGITS)
+        cell->x_fail = fmin(cell->x_fail, fmax(fabs(f->max_x), fabs(f->min_x)));
+    else if (f->cause == NS_CAUSE_LONG_ROW && (cell->n_fail == 0 || f->n < cell->n_fail))
+        cell->n_fail = f->n;
+}
+
 static int envelope_candidates(const ns_envelope *env, const ns_policy *p, candidate *worst, bool *any,
                                bool *broken)
 {
@@ -196,7 +212,7 @@ static int envelope_candidates(const ns_envelope *env, const ns_policy *p, candi
         ns_gen_args a = { .param = r->sigma, .n = n, .seed = r->seed };
         ns_generate(ns_generator_find("normal"), &a, x);
         c.f = (ns_cell_failure){ (ns_verdict_kind)r->verdict, (ns_kind)r->kind, (ns_cause)r->cause, p,
-                                 n, 0, 0, strtod(why, NULL), env->length_capped ? 0 : env->length_fail };
+                                 n, 0, 0, strtod(why, NULL), env->length_capped ? 0 : env->length_fail, false };
         extremes(x, n, &c.f.max_x, &c.f.min_x);
         free(x);
         if (strcmp(why, "NaN") == 0 || strcmp(why, "inf") == 0)
@@ -214,6 +230,8 @@ static int cell_of(const ns_report_data *d, ns_report_cell *cell, double *x)
     const ns_envelope *env = ns_report_envelope(d, cell->alg, cell->policy);
     candidate worst;
     bool any = false, broken = false;
+    cell->x_fail = INFINITY;
+    cell->n_fail = 0;
     for (size_t c = 0; t < d->ntargets && c < d->ncases; c++) {
         const ns_metrics *m = &d->metrics[t * d->ncases + c];
         if (!m->defined || m->verdict == NS_VERDICT_KEPT || avoidable((ns_cause)m->verdict_cause))
@@ -223,10 +241,11 @@ static int cell_of(const ns_report_data *d, ns_report_cell *cell, double *x)
         k.f = (ns_cell_failure){ (ns_verdict_kind)m->verdict, (ns_kind)m->verdict_kind,
                                  (ns_cause)m->verdict_cause, cell->policy, m->n, 0, 0,
                                  m->verdict_kind == NS_KIND_GRADIENT ? m->grad_max_bits : m->max_bits,
-                                 env && !env->length_capped ? env->length_fail : 0 };
+                                 env && !env->length_capped ? env->length_fail : 0, false };
         extremes(x, m->n, &k.f.max_x, &k.f.min_x);
         k.severity = k.f.bits;
         broken |= m->verdict == NS_VERDICT_BROKEN;
+        note_limit(cell, &k.f);
         add(&worst, &any, &k);
     }
     if (envelope_candidates(env, cell->policy, &worst, &any, &broken) != 0)
@@ -238,11 +257,12 @@ static int cell_of(const ns_report_data *d, ns_report_cell *cell, double *x)
             continue;
         candidate k = { .from = FROM_FUZZ, .index = i };
         k.f = (ns_cell_failure){ f->expected ? NS_VERDICT_EXPECTED : NS_VERDICT_BROKEN, f->kind, f->cause,
-                                 cell->policy, f->row.n, 0, 0, 0, 0 };
+                                 cell->policy, f->row.n, 0, 0, 0, 0, false };
         extremes(f->row.x, f->row.n, &k.f.max_x, &k.f.min_x);
         bool lost = f->kind == NS_KIND_NAN || f->kind == NS_KIND_INF || f->kind == NS_KIND_DENOMINATOR;
         k.severity = lost ? cell->policy->io->p : 0;
         broken |= !f->expected;
+        note_limit(cell, &k.f);
         add(&worst, &any, &k);
     }
     if (env) {
@@ -258,6 +278,9 @@ static int cell_of(const ns_report_data *d, ns_report_cell *cell, double *x)
         masked_badge(d, t, cell);
     if (!any)
         return 0;
+    const ns_family *family = NULL;
+    ns_algorithm_find(cell->alg->name, &family);
+    worst.f.exp_of_logit = family && family->exp_of_logit;
     ns_cell_cause_words(&worst.f, cell->cause, sizeof cell->cause);
     return take_row(d, cell, &worst, t < d->ntargets ? &d->targets[t] : &env->target);
 }

@@ -35,6 +35,7 @@ typedef struct ns_cell_failure {
     double max_x, min_x;        /* its largest and smallest finite entries */
     double bits;                /* the error, in bits of the output format */
     size_t length_fail;         /* the envelope's first failing n (0: none) */
+    bool exp_of_logit;          /* the family exponentiates logits (ns_family) */
 } ns_cell_failure;
 
 /* The cause in words: "exp overflows for a logit above 11.09", "0/0: the
@@ -49,6 +50,11 @@ typedef struct ns_report_cell {
     bool sigma_limited, n_limited;   /* a limit was found in the range searched */
     double sigma_max;
     size_t n_max;
+    /* Where a declared failure of the suite or the fuzzing came: the
+     * smallest max |x| of a row failing for large logits (inf: none), the
+     * shortest row failing for its length (0: none). */
+    double x_fail;
+    size_t n_fail;
     char masked[64];            /* "all-masked row -> NaN", "-> zeros", or empty */
     /* The row behind the verdict (n = 0 when safe). */
     double *x, *g;              /* malloc'd; g NULL without a backward pass */

@@ -67,6 +67,23 @@ static size_t in_group(const ns_report_data *d, int g)
     return k;
 }
 
+static const char *const group_id[G_COUNT] = {
+    "overflow", "underflow", "zero", "stagnation", "support", "gradient", "other",
+};
+
+/* Whether a finding of group g before the i-th has this normalizer. */
+static bool same_before(const ns_report_data *d, int g, const char *normalizer, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (group_of(&d->found.items[j]) == g && strcmp(d->found.items[j].normalizer, normalizer) == 0)
+            return true;
+    return false;
+}
+
+/* index.html: per group its count, the broken ones among them, and the
+ * normalizers it touches, linking to the group in findings.html (the list
+ * with a replay command each: several hundred of them would double the
+ * page). */
 void ns_report_findings_html(const ns_report_data *d, FILE *f)
 {
     uint64_t budget = ns_report_fuzz_budget(d->opts);
@@ -78,12 +95,58 @@ void ns_report_findings_html(const ns_report_data *d, FILE *f)
     fprintf(f, "<p>The built-in search (the engine of <code>normstab search</code>, every objective in turn) ran "
                "%llu evaluations on each normalizer &times; policy with sequential sums: %zu findings, each "
                "confirmed against the MPFR reference and minimized.  Its findings count in the verdicts above; "
-               "<code>make fuzz</code> adds its own below.</p>\n", (unsigned long long)budget, d->found.count);
+               "<code>make fuzz</code> adds its own below.  Every finding, with the command that replays it, is "
+               "in <a href=\"findings.html\">findings.html</a>.</p>\n", (unsigned long long)budget, d->found.count);
+    if (d->found.count == 0) {
+        fputs("</section>\n", f);
+        return;
+    }
+    fputs("<div class=\"scroll\"><table><thead><tr><th>cause</th><th>findings</th><th>broken</th>"
+          "<th>normalizers (findings)</th></tr></thead><tbody>\n", f);
+    for (int g = 0; g < G_COUNT; g++) {
+        size_t k = in_group(d, g), broken = 0;
+        if (!k)
+            continue;
+        for (size_t i = 0; i < d->found.count; i++)
+            broken += group_of(&d->found.items[i]) == g && !d->found.items[i].expected;
+        fprintf(f, "<tr><td><a href=\"findings.html#g-%s\">%s</a></td><td>%zu</td><td>%zu</td><td>", group_id[g],
+                group_name[g], k, broken);
+        /* the normalizers in the order of their first finding, each once */
+        size_t listed = 0;
+        for (size_t i = 0; i < d->found.count; i++) {
+            const ns_finding *fd = &d->found.items[i];
+            if (group_of(fd) != g || same_before(d, g, fd->normalizer, i))
+                continue;
+            size_t m = 0;
+            for (size_t j = i; j < d->found.count; j++)
+                m += group_of(&d->found.items[j]) == g && strcmp(d->found.items[j].normalizer, fd->normalizer) == 0;
+            fputs(listed++ ? ", " : "", f);
+            ns_html_escape(f, fd->normalizer);
+            fprintf(f, " (%zu)", m);
+        }
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table></div></section>\n", f);
+}
+
+int ns_report_findings_page(const ns_report_data *d, FILE *f)
+{
+    fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+          "<title>normstab: the findings of the report's fuzzing</title><style>"
+          "body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1180px;padding:0 18px 40px;color:#1b1b1b}"
+          "h1{font-size:22px}h2{font-size:18px;border-bottom:2px solid #ddd}li{margin:4px 0}"
+          "code{font:12px ui-monospace,monospace;background:#f4f4f4;padding:1px 4px;overflow-wrap:anywhere}"
+          "</style></head><body>\n<h1>The findings of the report's fuzzing</h1>\n", f);
+    fprintf(f, "<p><a href=\"index.html#budget-fuzzing\">Back to the report</a>.  %llu evaluations of the built-in "
+               "search on each normalizer &times; policy with sequential sums, %zu findings, each confirmed against "
+               "the MPFR reference and minimized; the command replays it from the project's directory.</p>\n",
+            (unsigned long long)ns_report_fuzz_budget(d->opts), d->found.count);
     for (int g = 0; g < G_COUNT; g++) {
         size_t k = in_group(d, g);
         if (!k)
             continue;
-        fprintf(f, "<details><summary>%s: %zu</summary><ul class=\"findings\">\n", group_name[g], k);
+        fprintf(f, "<h2 id=\"g-%s\">%s: %zu</h2>\n<ul>\n", group_id[g], group_name[g], k);
         for (size_t i = 0; i < d->found.count; i++) {
             const ns_finding *fd = &d->found.items[i];
             if (group_of(fd) != g)
@@ -99,9 +162,10 @@ void ns_report_findings_html(const ns_report_data *d, FILE *f)
             ns_html_escape(f, replay);
             fputs("</code></li>\n", f);
         }
-        fputs("</ul></details>\n", f);
+        fputs("</ul>\n", f);
     }
-    fputs("</section>\n", f);
+    fputs("</body></html>\n", f);
+    return 0;
 }
 
 void ns_report_findings_md(const ns_report_data *d, FILE *f)

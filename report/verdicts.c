@@ -18,9 +18,12 @@ static size_t policies_of(const ns_report_data *d, const ns_policy **p, size_t m
     return k;
 }
 
-/* "safe", "safe within σ ≤ 5.66, n ≤ 1579", "unsafe" (plain text); a cell
- * safe within the envelope's range but failing as declared beyond the
- * envelope's rows (in the suite or the fuzzing) says "safe within limits". */
+/* "safe", "safe within σ ≤ 5.66, n ≤ 1579", "unsafe" (plain text).  A cell
+ * whose envelope found no limit but whose suite or fuzzing rows failed as
+ * declared names where they came: "safe within |x| < 3.28e+04" (the
+ * smallest max |x| of a row failing for large logits), "n < 2048" (the
+ * shortest row failing for its length); "safe except" when the failure has
+ * no such measure (0/0 when no logit is positive: the cause follows). */
 static void verdict_words(const ns_report_cell *c, char *buf, size_t len)
 {
     if (c->verdict != NS_CELL_SAFE_WITHIN) {
@@ -32,8 +35,14 @@ static void verdict_words(const ns_report_cell *c, char *buf, size_t len)
         k += snprintf(buf + k, len - (size_t)k, " \xcf\x83 \xe2\x89\xa4 %.3g", c->sigma_max);
     if (c->n_limited && k > 0 && (size_t)k < len)
         k += snprintf(buf + k, len - (size_t)k, "%s n \xe2\x89\xa4 %zu", c->sigma_limited ? "," : "", c->n_max);
-    if (!c->sigma_limited && !c->n_limited && k > 0 && (size_t)k < len)
-        snprintf(buf + k, len - (size_t)k, " limits");
+    if (c->sigma_limited || c->n_limited || k <= 0 || (size_t)k >= len)
+        return;
+    if (isfinite(c->x_fail))
+        k += snprintf(buf + k, len - (size_t)k, " |x| < %.3g", c->x_fail);
+    if (c->n_fail && k > 0 && (size_t)k < len)
+        k += snprintf(buf + k, len - (size_t)k, "%s n < %zu", isfinite(c->x_fail) ? "," : "", c->n_fail);
+    if (!isfinite(c->x_fail) && !c->n_fail && k > 0 && (size_t)k < len)
+        snprintf(buf, len, "safe except");
 }
 
 cJSON *ns_report_verdicts_json(const ns_report_data *d)
@@ -48,6 +57,8 @@ cJSON *ns_report_verdicts_json(const ns_report_data *d)
         cJSON_AddStringToObject(o, "cause", c->cause);
         cJSON_AddItemToObject(o, "sigma_max", c->sigma_limited ? cJSON_CreateNumber(c->sigma_max) : cJSON_CreateNull());
         cJSON_AddItemToObject(o, "n_max", c->n_limited ? cJSON_CreateNumber((double)c->n_max) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "x_fail", isfinite(c->x_fail) ? cJSON_CreateNumber(c->x_fail) : cJSON_CreateNull());
+        cJSON_AddItemToObject(o, "n_fail", c->n_fail ? cJSON_CreateNumber((double)c->n_fail) : cJSON_CreateNull());
         cJSON_AddStringToObject(o, "masked", c->masked);
         if (c->n) {
             cJSON *w = cJSON_AddObjectToObject(o, "worst");
@@ -89,7 +100,9 @@ int ns_report_verdicts_html(const ns_report_data *d, FILE *f)
           "<p>Sequential sums.  <b>safe</b>: no row of the suite, of the envelope scan or of the fuzzing budget "
           "breaks the contract; <b>safe within</b> &sigma; &le; &hellip;, n &le; &hellip;: rows fail only as the "
           "contract declares (overflow past a scale, a sum that stagnates past a length), and normal(&sigma;) rows "
-          "of up to n logits keep the contract; <b>unsafe</b>: some row breaks the contract, with the cause. "
+          "of up to n logits keep the contract (where the envelope found no limit: |x| &lt; &hellip; or n &lt; &hellip;, the "
+          "smallest logit or the shortest row at which a row failed as declared; <b>safe except</b>: a declared failure "
+          "without such a measure, named under it); <b>unsafe</b>: some row breaks the contract, with the cause. "
           "Each verdict links to the row behind it and its replay command.  All-masked rows are a declared hazard "
           "a caller can avoid: their outcome is shown apart.</p>\n"
           "<div style=\"overflow-x:auto\"><table class=\"verdicts\" style=\"font-size:12px\"><thead><tr><th>normalizer</th>", f);
@@ -154,7 +167,7 @@ int ns_report_verdicts_md(const ns_report_data *d, FILE *f)
     size_t np = policies_of(d, pol, 16);
     fputs("## Verdict (sequential sums)\n\n"
           "safe: no finding on the suite, the envelope scan and the fuzzing budget; safe within: only declared "
-          "failures, beyond the limits shown; unsafe: a row breaks the contract (cause in words).\n\n"
+          "failures, beyond the limits shown; safe except: only the declared failure named; unsafe: a row breaks the contract (cause in words).\n\n"
           "| normalizer |", f);
     for (size_t p = 0; p < np; p++)
         fprintf(f, " %s |", pol[p]->name);

@@ -30,6 +30,8 @@ void ns_report_advice_md(const ns_report_data *d, FILE *f);
  * each with its replay command.  JSON: results.json's "fuzzing". */
 cJSON *ns_report_findings_json(const ns_report_data *d);
 void ns_report_findings_html(const ns_report_data *d, FILE *f);
+/* findings.html: every finding of the budget with its replay command. */
+int ns_report_findings_page(const ns_report_data *d, FILE *f);
 void ns_report_findings_md(const ns_report_data *d, FILE *f);
 
 #endif

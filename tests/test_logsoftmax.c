@@ -115,6 +115,29 @@ Test(logsoftmax_reference, huge_tiny_and_subnormal_logits)
     mpfr_clear(e);
 }
 
+Test(logsoftmax_reference, a_midpoint_minus_an_unresolvable_tiny_rounds_down)
+{
+    /* From a libFuzzer finding (logsoftmax.naive, bf16).  m = 234195976716288
+     * lies in [2^47, 2^48), where doubles are 2^-5 apart; x_1 - m =
+     * -234195976716286.953125 = -(...286 + 30.5/32) is the midpoint of
+     * ...286.9375 and ...286.96875.  y_1 = (x_1 - m) - log1p(e^{x_1 - m})
+     * lies below it by about e^{-2.3e14}, so it rounds to the more negative
+     * neighbour, and no finite precision sees that gap: the reference must
+     * decide it without climbing to its cap (then it would be uncertain). */
+    double x[2] = { 234195976716288.0, 1.046875 }, g[2] = { 1.25, -0.5 }, y[2], dx[2];
+    ns_ref_stats st;
+    cr_assert_eq(ns_ref_eval(ns_reference_find("logsoftmax"), NULL, x, g, 2, y, dx, &st), 0);
+    cr_expect_eq(st.uncertain, 0u);
+    cr_expect_lt(st.prec, NS_REF_MAX_PREC);
+    cr_expect(y[0] == 0 && signbit(y[0]), "%a", y[0]);
+    cr_expect_eq(y[1], -234195976716286.96875, "%.17g", y[1]);
+    /* dx_i = g_i - e_i G / (1 + T), G = 0.75, e_0 = 1, e_1 = T: dx_0 =
+     * 0.5 + 0.75 T / (1 + T) rounds to 0.5, dx_1 = g_1 - 0.75 T / (1 + T)
+     * to g_1. */
+    cr_expect_eq(dx[0], 0.5);
+    cr_expect_eq(dx[1], -0.5);
+}
+
 /* The documented failures, reproduced exactly. */
 
 Test(logsoftmax_fp16, naive_gives_minus_inf_where_shifted_is_exact)

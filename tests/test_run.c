@@ -263,3 +263,37 @@ Test(run, envelopes_hold_at_their_edge, .timeout = 60)
     ns_judge_free(&judge);
     free(e);
 }
+
+static ns_envelope envelope_of(const char *alg, const char *policy, size_t length_hi)
+{
+    /* The full report's envelope (report/measure.c), for seed 1. */
+    ns_envelope_opts eo = { .scale_n = 16, .seeds = 6, .scale_lo = -4, .scale_hi = 16, .scale_step = 0.5,
+                            .scale_tol = 0.0625, .length_hi = length_hi, .length_step = 0.5,
+                            .length_tol = 1.0 / 32, .length_seeds = 3, .seed = 1 };
+    ns_target t = { .policy = ns_policy_find(policy), .sum = NS_SUM_SEQ };
+    t.alg = ns_algorithm_find(alg, &t.family);
+    ns_envelope e;
+    cr_assert_eq(ns_envelope_of(&eo, &t, &e), 0);
+    return e;
+}
+
+/* sparsemax in bf16 fails on rows of 2048 (its support test misjudges
+ * entries once the cumulative sums have lost their bits) while some longer
+ * rows pass: the scan from below reports the first failure, not the top. */
+Test(run, envelope_scan_reports_the_first_failure_not_a_passing_top, .timeout = 120)
+{
+    ns_envelope e = envelope_of("sparsemax", "bf16", 1u << 16);
+    cr_expect(!e.length_capped);
+    cr_expect_lt(e.length_max, 2048, "n_max %zu", e.length_max);
+    cr_expect_gt(e.length_fail, e.length_max);
+    cr_expect_neq(e.length_row.verdict, -1, "the failing row has its verdict");
+}
+
+/* entmax15 in bf16 keeps its contract at every scale but not on every
+ * length: its envelope has a limit in n (and its cell is not green). */
+Test(run, envelope_of_entmax15_in_bf16_has_a_length_limit, .timeout = 120)
+{
+    ns_envelope e = envelope_of("entmax15", "bf16", 1u << 16);
+    cr_expect(!e.length_capped, "n_max %zu", e.length_max);
+    cr_expect_lt(e.length_max, 1u << 16);
+}

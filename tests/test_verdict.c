@@ -57,6 +57,32 @@ Test(verdict, the_bound_of_a_row_is_the_contracts)
     cr_expect_eq(m.contract_ulps, 1 + 16 * 0x1p-13);
 }
 
+/* A first-order bound that grows with n stops where an output would keep
+ * no correct bit: (8 + 2n) 2^-8 >= 1 in bf16 from n = 124 on, and the
+ * bound stays at 2^(p-1) = 128 ulps. */
+Test(verdict, a_bound_growing_with_n_stops_at_the_leading_bit)
+{
+    double x[16] = { 0 };
+    ns_metrics m;
+    judge_alg("softmax.shifted", "bf16", x, 16, &m);
+    cr_expect(isfinite(m.contract_ulps));
+    ns_job job;
+    cr_assert_eq(ns_job_init(&job, "softmax.shifted", ns_policy_find("bf16"), NS_SUM_SEQ), 0);
+    ns_metrics_scratch s;
+    ns_metrics_scratch_init(&s);
+    ns_judge j;
+    ns_judge_init(&j);
+    double big[128] = { 0 };
+    ns_verdict v;
+    cr_assert_eq(ns_metrics_eval(&job, big, NULL, 128, 0, &s, &m), 0);
+    cr_assert_eq(ns_judge_verdict(&j, &job, s.xr, NULL, 128, &s, &m, &v), 0);
+    cr_expect_eq(m.contract_ulps, 128, "%g", m.contract_ulps);
+    cr_expect_eq(v.kind, NS_VERDICT_KEPT);
+    ns_judge_free(&j);
+    ns_metrics_scratch_free(&s);
+    ns_job_free(&job);
+}
+
 /* softmax.shifted computes (-inf) - (-inf) = NaN on an all-masked row; its
  * contract declares the hazard: expected, and within the contract. */
 Test(verdict, an_all_masked_row_is_an_expected_failure)

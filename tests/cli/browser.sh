@@ -14,7 +14,7 @@ if [ -z "$browser" ]; then
     exit 0
 fi
 
-$B report --tiny --out "$T/r" > /dev/null 2>&1 || fail "report --tiny"
+$B report --tiny --fuzz-evals 200 --out "$T/r" > /dev/null 2>&1 || fail "report --tiny --fuzz-evals 200"
 h="$T/r/index.html"
 page="file://$(cd "$T/r" && pwd)/index.html"
 run_browser() {
@@ -36,7 +36,11 @@ grep -v '^#' "$T/targets" | while IFS= read -r target; do
     case $target in
         *://*) fail "an external resource: $target" ;;
     esac
-    [ -e "$T/r/$target" ] || fail "a link or image that does not resolve: $target"
+    file=${target%%#*}
+    [ -e "$T/r/$file" ] || fail "a link or image that does not resolve: $target"
+    case $target in
+        *'#'*) grep -q " id=\"${target#*#}\"" "$T/r/$file" || fail "a link to an anchor that is not in $file: $target" ;;
+    esac
 done
 grep -q '<img [^>]*src="plots/[^"]*\.svg"' "$h" || fail "no plot image in the page"
 

@@ -26,6 +26,34 @@ echo "12 0" | $B check -n softmax.naive -p fp16 > "$T/ovf" || fail "a declared o
 grep -q "nonfinite" "$T/ovf" || fail "overflow denominator: $(cat "$T/ovf")"
 grep -q "contract: expected: nan (overflow): e^x overflows" "$T/ovf" || fail "overflow hazard: $(cat "$T/ovf")"
 
+# Errors are counted in the output's format: bf16 in, fp16 out gives bits
+# of fp16's 11, not of bf16's 8.
+echo "1 2 3 4" | $B check -n softmax.shifted -p 'in=bf16,work=fp32,acc=fp32,out=fp16' > "$T/inout" ||
+    fail "in=bf16,out=fp16: $(cat "$T/inout")"
+grep -q "bits of 11 " "$T/inout" || fail "bits not of the output format: $(cat "$T/inout")"
+
+# fp64 has no wider format to recheck a failure in, so the row names the
+# cause: e^-736 lies below 2^-1022 = e^-708.40, a subnormal with 43 bits
+# fewer than a normal double, and logsoftmax.naive's log of it is 30 bits
+# off: the underflow its contract declares, not a broken promise.
+echo "-736 0 0" | $B check -n logsoftmax.naive -p fp64 > "$T/sub" ||
+    fail "a declared underflow in fp64 should exit 0: $(cat "$T/sub")"
+grep -q "contract: expected: error (underflow)" "$T/sub" || fail "fp64 underflow hazard: $(cat "$T/sub")"
+# The same row size may overflow instead: softmax1.shifted of [-712] forms
+# e^{-m} = e^712 > 2^1024 (ln 2^1024 = 709.78), the overflow its contract
+# declares for very negative logits.
+echo "-712" | $B check -n softmax1.shifted -p fp64 > "$T/ovf64" ||
+    fail "a declared overflow in fp64 should exit 0: $(cat "$T/ovf64")"
+grep -q "contract: expected: error (overflow): when every logit is very negative" "$T/ovf64" ||
+    fail "fp64 overflow hazard: $(cat "$T/ovf64")"
+
+# A bound that grows with n stops at the whole precision: sparsemax in bf16
+# on 2048 normal(1) logits misjudges its support (8 bits of 8 wrong), which
+# no contract keeps; its contract declares the long row.
+$B check -n sparsemax -p bf16 --gen normal=1 --length 2048 --seed 1 > "$T/long" ||
+    fail "a declared long-row failure should exit 0: $(cat "$T/long")"
+grep -q "contract: expected: error (long row)" "$T/long" || fail "long row not declared: $(cat "$T/long")"
+
 # The same softmax from a plugin without a contract of its own (the default
 # one declares only the all-masked row): the overflow breaks it, exit 1, in
 # words and in JSON.

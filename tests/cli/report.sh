@@ -41,8 +41,12 @@ assert len(v) == int(sys.argv[2]) * 8, len(v)
 for c in v:
     assert c["verdict"] in ("safe", "safe-within", "unsafe"), c
     assert (c["cause"] == "") == (c["verdict"] == "safe"), c
-    for k in ("normalizer", "policy", "sigma_max", "n_max", "worst"):
+    for k in ("normalizer", "policy", "sigma_max", "n_max", "x_fail", "n_fail", "worst"):
         assert k in c, (k, c)
+    # a safe-within cell names a limit: the envelope's, or where a declared
+    # failure came (the smallest max |x|, the shortest row), or says "except"
+    if c["verdict"] == "safe-within" and c["sigma_max"] is None and c["n_max"] is None:
+        assert c["x_fail"] is not None or c["n_fail"] is not None or c["cause"], c
     if c["verdict"] != "safe":
         w = c["worst"]
         assert "x" in w and "g" in w and w["replay"].split()[0].endswith("normstab"), w
