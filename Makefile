@@ -135,6 +135,8 @@ help:
 	@echo "make fuzz-selftest  check that make fuzz fails on a deliberately broken softmax"
 	@echo "make fuzz-readers   libFuzzer on every input reader, 10^6 runs each (part of make fuzz)"
 	@echo "make regress     compare with the committed baseline (reports/baseline); fails on a regression"
+	@echo "make regress BASELINE=FILE  compare with FILE instead (one activation's: docs/regress.md); make"
+	@echo "                 exits 2 on a regression, sh mk/regress.sh [FILE] exits 1 (0 passed, 2 could not run)"
 	@echo "make regress-update  rewrite the baseline deliberately (commit it with the change)"
 	@echo "make plugins     build the example plugins (examples/plugin/) into BUILD/examples/"
 	@echo "                 (a normalizer in one line needs no build: --formula 'EXPR', docs/formulas.md)"

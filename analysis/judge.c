@@ -9,11 +9,13 @@ void ns_judge_init(ns_judge *j)
 {
     memset(j, 0, sizeof *j);
     ns_metrics_scratch_init(&j->scratch);
+    ns_metrics_scratch_init(&j->fp64_scratch);
 }
 
 void ns_judge_free(ns_judge *j)
 {
     ns_metrics_scratch_free(&j->scratch);
+    ns_metrics_scratch_free(&j->fp64_scratch);
     ns_job_free(&j->fp64);
     ns_jacobian_free(&j->jacobian);
     free(j->kappa);
@@ -24,7 +26,7 @@ void ns_judge_free(ns_judge *j)
 typedef struct measured {
     ns_judge *j;
     const ns_job *job;
-    const double *xr, *gr, *y_ref;
+    const double *xr, *gr, *y_ref, *dx_ref;
     size_t n;
     const double *kappa_i;       /* the evaluation's own, or NULL */
 } measured;
@@ -46,16 +48,46 @@ static const double *kappa_of(void *ctx)
                             j->kappa) >= 0 ? j->kappa : NULL;
 }
 
-static bool grad_scale_of(void *ctx, double *scale)
+/* The judge's fp64 job: the algorithm measured, in fp64, the same order. */
+static ns_job *fp64_job(const measured *c)
 {
-    measured *c = ctx;
     ns_job *fp64 = &c->j->fp64;
     fp64->family = c->job->family;
     fp64->alg = c->job->alg;
     fp64->policy = ns_policy_find("fp64");
     fp64->sum = c->job->sum;
     memcpy(fp64->param, c->job->param, sizeof fp64->param);
-    return ns_jacobian_fp64(&c->j->jacobian, fp64, c->xr, c->y_ref, c->gr, c->n, NULL, scale);
+    return fp64;
+}
+
+static bool grad_scale_of(void *ctx, double *scale)
+{
+    measured *c = ctx;
+    return ns_jacobian_fp64(&c->j->jacobian, fp64_job(c), c->xr, c->y_ref, c->gr, c->n, NULL, scale);
+}
+
+static bool grad_fp64_of(void *ctx, double *err, double *bound)
+{
+    measured *c = ctx;
+    ns_job *fp64 = fp64_job(c);
+    ns_metrics m;
+    ns_metrics_scratch *s = &c->j->fp64_scratch;
+    if (!c->gr || !c->dx_ref || ns_metrics_compare(fp64, c->xr, c->gr, c->n, c->y_ref, c->dx_ref, NULL,
+                                                   false, s, &m) != 0)
+        return false;
+    const ns_contract *contract = ns_contract_of(fp64->alg);
+    ns_conditioning cond = { NULL, grad_scale_of, NULL, c };   /* no fp64 of fp64 */
+    ns_promise_input in = { fp64->policy, ns_contract_promise(contract, fp64->policy), c->xr, c->gr,
+                            c->n, s, &m };
+    ns_promise_eval e;
+    ns_promises_measure(&in, &cond, &e);
+    /* Only a clean fp64 evaluation tells: one that overflows, underflows or
+     * breaks another promise in fp64 has causes of its own. */
+    if ((e.broken & ~(1u << NS_KIND_GRADIENT)) || e.nan || e.grad_nonfinite || e.underflows)
+        return false;
+    *err = e.grad_err;
+    *bound = e.grad_bound;
+    return true;
 }
 
 int ns_judge_promises(ns_judge *j, ns_job *job, const double *xr, const double *gr, size_t n,
@@ -67,8 +99,9 @@ int ns_judge_promises(ns_judge *j, ns_job *job, const double *xr, const double *
     *promised = m->defined && ns_domain_contains(&contract->domain, xr, n);
     if (!*promised)
         return 0;
-    measured c = { j, job, xr, m->has_grad ? gr : NULL, s->y_ref, n, s->kappa_i };
-    ns_conditioning cond = { kappa_of, grad_scale_of, &c };
+    measured c = { j, job, xr, m->has_grad ? gr : NULL, s->y_ref, m->has_grad ? s->dx_ref : NULL, n,
+                   s->kappa_i };
+    ns_conditioning cond = { kappa_of, grad_scale_of, grad_fp64_of, &c };
     ns_promise_input in = { job->policy, ns_contract_promise(contract, job->policy), xr, c.gr, n, s, m };
     ns_promises_measure(&in, &cond, e);
     return 0;

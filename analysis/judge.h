@@ -20,6 +20,7 @@
 
 typedef struct ns_judge {
     ns_metrics_scratch scratch;  /* the evaluations again */
+    ns_metrics_scratch fp64_scratch; /* the gradient again in fp64 (promises.h) */
     ns_job fp64;                 /* the algorithm judged, in fp64 */
     ns_jacobian jacobian;
     double *kappa;

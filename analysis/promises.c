@@ -176,6 +176,14 @@ static void measure_gradient(const ns_promise_input *in, const ns_conditioning *
         jt_scale > scale)
         e->grad_err = num / jt_scale / u_io;
     e->gain = in->m->grad_gain;
+    /* A row whose bound promises nothing: the same algorithm in fp64 tells
+     * rounding from a wrong formula (promises.h). */
+    e->grad_fp64_bound = INFINITY;
+    if (isinf(e->grad_bound) && e->grad_err > 0 && c && c->grad_fp64 &&
+        !c->grad_fp64(c->ctx, &e->grad_fp64_err, &e->grad_fp64_bound)) {
+        e->grad_fp64_err = 0;
+        e->grad_fp64_bound = INFINITY;
+    }
 }
 
 static unsigned broken_promises(const ns_promise *p, const ns_metrics *m, const ns_promise_eval *e)
@@ -195,6 +203,7 @@ static unsigned broken_promises(const ns_promise *p, const ns_metrics *m, const 
         (p->denominator == NS_DEN_PROMISE_NONZERO && den_lost))
         b |= 1u << NS_KIND_DENOMINATOR;
     if (m->has_grad && ((p->finite_gradient && e->grad_nonfinite) || e->grad_err > e->grad_bound ||
+                        e->grad_fp64_err > e->grad_fp64_bound ||
                         (p->max_gain > 0 && e->gain > p->max_gain)))
         b |= 1u << NS_KIND_GRADIENT;
     if (p->no_negative && m->negatives)
@@ -205,6 +214,7 @@ static unsigned broken_promises(const ns_promise *p, const ns_metrics *m, const 
 void ns_promises_measure(const ns_promise_input *in, const ns_conditioning *c, ns_promise_eval *e)
 {
     memset(e, 0, sizeof *e);
+    e->grad_fp64_bound = INFINITY;
     measure_outputs(in, c, e);
     measure_sum(in, e);
     measure_gradient(in, c, e);

@@ -16,7 +16,11 @@
  *   - the gradient's normwise error, relative to its scale (contract.h),
  *     within u_io + bound u_work, and its gain within max_gain.
  * Elsewhere a first-order bound of 1 or more promises nothing (an infinite
- * bound).
+ * bound).  Not so for the gradient where the same algorithm run in fp64
+ * breaks fp64's (finite) bound on the row: an error that no precision
+ * removes is not rounding but the backward pass's formula (a wrong
+ * derivative, issue 18: 24 bits of gradient error said "kept" in fp16 on
+ * a row of 1024, whose bound (16 + 4 n) u exceeds 1).
  *
  * The conditioning costs backward passes, so it is asked for only where an
  * error exceeds its bound without it (it can only widen the bound): kappa_i
@@ -42,6 +46,9 @@ typedef struct ns_promise_eval {
     bool row_capped;            /* the row's bound grew past 2^(p-1) ulps and stopped there */
     double sum_rel, sum_bound;  /* |sum y - sum y_ref| / |sum y_ref|, in u_io */
     double grad_err, grad_bound;/* scaled gradient error (contract.h), in u_io */
+    double grad_fp64_err, grad_fp64_bound; /* the same with the algorithm in fp64, in u of
+                                   fp64, where the row's own bound promises nothing
+                                   (0 and inf otherwise) */
     double gain;                /* ||dx||_2 / ||g||_2 */
     double most_negative;       /* the most negative y where the reference is >= 0 (or 0) */
     unsigned broken;            /* bit k: the promise of kind k is broken */
@@ -54,6 +61,10 @@ typedef struct ns_conditioning {
     const double *(*kappa)(void *ctx);
     /* || |J|^T |g| ||_inf into *scale; false when it cannot be had. */
     bool (*grad_scale)(void *ctx, double *scale);
+    /* The gradient promise measured on the same row with the algorithm in
+     * fp64 (the same order, against the same reference): its scaled error
+     * and bound, in u of fp64; false when it cannot be had. */
+    bool (*grad_fp64)(void *ctx, double *err, double *bound);
     void *ctx;
 } ns_conditioning;
 

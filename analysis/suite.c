@@ -264,7 +264,11 @@ void ns_case_replay(const ns_case *c, const ns_target *t, const char *program, c
     }
     if (k < 0 || (size_t)k >= len)
         return;
-    k += snprintf(buf + k, len - (size_t)k, "%s check -n %s -p %s --sum %s", program, t->alg->name,
+    char more[1200] = "";
+    const ns_family *fam = t->family;
+    if (fam || ns_algorithm_find(t->alg->name, &fam))
+        ns_family_replay_options(fam, more, sizeof more);
+    k += snprintf(buf + k, len - (size_t)k, "%s check%s -n %s -p %s --sum %s", program, more, t->alg->name,
                   t->policy->name, ns_sum_order_name(t->sum));
     if (k < 0 || (size_t)k >= len)
         return;

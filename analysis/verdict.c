@@ -109,9 +109,14 @@ void ns_promise_detail(const ns_metrics *m, const ns_promise_eval *e, ns_kind ki
                  ns_den_class_name(m->denominator_class));
         break;
     case NS_KIND_GRADIENT:
-        snprintf(buf, len, "gradient error %.4g u (bound %.4g u), gain %.4g (true %.4g), "
-                 "%zu infinite entries", e->grad_err, e->grad_bound, e->gain, m->grad_gain_ref,
-                 e->grad_nonfinite);
+        if (e->grad_fp64_err > e->grad_fp64_bound)
+            snprintf(buf, len, "gradient error %.4g u (the row's bound promises nothing), and %.4g u "
+                     "with the algorithm in fp64 (bound %.4g u): not rounding, the backward pass is "
+                     "wrong", e->grad_err, e->grad_fp64_err, e->grad_fp64_bound);
+        else
+            snprintf(buf, len, "gradient error %.4g u (bound %.4g u), gain %.4g (true %.4g), "
+                     "%zu infinite entries", e->grad_err, e->grad_bound, e->gain, m->grad_gain_ref,
+                     e->grad_nonfinite);
         break;
     default:
         snprintf(buf, len, "%zu negative outputs, the most negative %a", m->negatives,

@@ -16,11 +16,13 @@
 #include "cli.h"
 #include "opts.h"
 #include "../input/rows.h"
+#include "../plugins/loader.h"
+#include "../plugins/reference.h"
 
 static const char check_help[] =
     "usage: normstab check -n NAME -p POLICY [--sum ORDER] [--param KEY=VALUE]...\n"
     "                      [-i FILE | --gen GENERATOR[=PARAM] [--length N]]\n"
-    "                      [-g GRADFILE] [--seed K] [--json]\n\n"
+    "                      [-g GRADFILE] [--seed K] [--grad-check] [--json]\n\n"
     "Compares normalizer NAME run in POLICY with the reference at the rounded\n"
     "inputs, for each input row: the error of each output in ulps and bits of\n"
     "the output format (bits = log2(1 + ulps)), the normwise error, sum y - sum\n"
@@ -33,13 +35,18 @@ static const char check_help[] =
     "  -g GRADFILE      upstream gradients, one row per input row\n"
     "  --seed K         seed of the generated row and, without -g, of the upstream\n"
     "                   gradient: N(0,1) from seed K + r for the r-th row (r from 0)\n"
+    "  --grad-check     (a plugin's algorithm) its own backward pass without\n"
+    "                   rounding, in MPFR, against the reference's gradient (the\n"
+    "                   derivative of the forward pass with the fallback reference):\n"
+    "                   a wrong backward formula, apart from rounding; exit 1 when\n"
+    "                   they differ by more than 2^-50 of the gradient's largest entry\n"
     "  --json           one JSON object per row instead of words\n\n"
     "The contract's verdict on each row (normalizers/contract.h): kept (every\n"
     "promise held: no NaN, no infinity where the reference is finite, errors, sums\n"
     "and gradients within its first-order bounds for the row, denominators as\n"
     "promised), expected (each promise broken for a cause the contract declares\n"
     "as a hazard, which is named), or BROKEN.  Exit status 1 when a row breaks\n"
-    "the contract.\n"
+    "the contract, or when --grad-check finds the backward pass wrong.\n"
     "--formula 'EXPR' stands for -n NAME with a normalizer written in one line\n"
     "(docs/formulas.md).\n";
 
@@ -48,6 +55,7 @@ typedef struct check_extra {
     const char *gen;
     const char *length;
     const char *seed;
+    bool grad_check;
 } check_extra;
 
 static int take_option(int *argc, char **argv, int i, const char *name, const char **out)
@@ -77,6 +85,12 @@ static void take_extras(int *argc, char **argv, check_extra *e)
     for (int i = 1; i < *argc;) {
         if (strcmp(argv[i], "--") == 0)
             break;
+        if (strcmp(argv[i], "--grad-check") == 0) {
+            e->grad_check = true;
+            memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof *argv);
+            (*argc)--;
+            continue;
+        }
         if (take_option(argc, argv, i, "--gen", &e->gen) ||
             take_option(argc, argv, i, "--length", &e->length) ||
             take_option(argc, argv, i, "--seed", &e->seed))
@@ -220,8 +234,68 @@ static cJSON *failed_json(const ns_target_opts *o, const ns_metrics *m, const ns
     return a;
 }
 
+/* --grad-check: the plugin's backward pass in MPFR (without rounding)
+ * against the reference's gradient on the rounded row; true when they agree
+ * to 2^-50 of the gradient's largest entry (both are the exact values
+ * rounded once to binary64 when the formulas are the same). */
+#define GRAD_CHECK_TOLERANCE 0x1p-50
+
+static bool grad_check(const ns_target_opts *o, const nsp_algorithm *pa, size_t nparams,
+                       const ns_metrics_scratch *s, size_t n, cJSON *json)
+{
+    double *b = malloc((n ? n : 1) * sizeof *b);
+    if (!b)
+        ns_die("check: out of memory for a row of %zu", n);
+    const char *truth = o->family->plugin->fallback ? "the derivative of the fallback's forward pass"
+                                                    : "the plugin's MPFR reference";
+    if (ns_ref_plugin_backward_d(pa, s->xr, s->gr, o->param, nparams, n, b) != 0) {
+        free(b);
+        if (json)
+            cJSON_AddStringToObject(json, "grad_check", "undecided");
+        else
+            printf("  grad-check: the backward pass in MPFR did not settle (up to 8192 bits)\n");
+        return false;
+    }
+    double scale = 0, worst = 0;
+    size_t at = 0;
+    bool nan = false;
+    for (size_t i = 0; i < n; i++) {
+        if (fabs(s->dx_ref[i]) > scale)
+            scale = fabs(s->dx_ref[i]);
+        double d = fabs(b[i] - s->dx_ref[i]);
+        if (isnan(d) && !(isnan(b[i]) && isnan(s->dx_ref[i])))
+            nan = true;
+        else if (d > worst) {
+            worst = d;
+            at = i;
+        }
+    }
+    double rel = worst == 0 ? 0 : scale > 0 ? worst / scale : INFINITY;
+    bool agrees = !nan && rel <= GRAD_CHECK_TOLERANCE;
+    if (json) {
+        cJSON *g = cJSON_CreateObject();
+        cJSON_AddItemToObject(g, "dx_backward", ns_json_exact_array(b, n));
+        cJSON_AddNumberToObject(g, "relative_difference", nan ? NAN : rel);
+        cJSON_AddStringToObject(g, "against", truth);
+        cJSON_AddBoolToObject(g, "agrees", agrees);
+        cJSON_AddItemToObject(json, "grad_check", g);
+    } else {
+        printf("  grad-check: the plugin's backward pass without rounding against %s: ", truth);
+        if (nan)
+            printf("NaN where the other is a number: DISAGREES\n");
+        else
+            printf("largest difference %.3g of max |dx_ref| (at i = %zu, %a against %a): %s\n", rel, at,
+                   b[at], s->dx_ref[at], agrees ? "agrees" : "DISAGREES (a wrong backward formula)");
+    }
+    free(b);
+    return agrees;
+}
+
+/* The row as one JSON object; with pa (--grad-check), *agrees says whether
+ * the plugin's backward pass agreed. */
 static void print_json(const ns_target_opts *o, const char *where, uint64_t gseed, bool grad_file,
-                       const ns_metrics_scratch *s, const ns_metrics *m, const ns_verdict *v)
+                       const ns_metrics_scratch *s, const ns_metrics *m, const ns_verdict *v,
+                       const nsp_algorithm *pa, size_t nparams, bool *agrees)
 {
     size_t n = m->n;
     cJSON *j = cJSON_CreateObject();
@@ -246,13 +320,15 @@ static void print_json(const ns_target_opts *o, const char *where, uint64_t gsee
     cJSON_AddItemToObject(j, "failed", failed_json(o, m, v));
     cJSON_AddItemToObject(j, "metrics", ns_metrics_json(m));
     cJSON_AddBoolToObject(j, "within_contract", v->kind != NS_VERDICT_BROKEN);
+    if (pa && m->defined && m->has_grad)
+        *agrees = grad_check(o, pa, nparams, s, n, j);
     if (ns_print_json_line(j) != 0)
         ns_die("check: out of memory");
 }
 
 int cmd_check(int argc, char **argv)
 {
-    check_extra e = { NULL, NULL, NULL };
+    check_extra e = { NULL, NULL, NULL, false };
     take_extras(&argc, argv, &e);
     ns_target_opts o = { .cmd = "check" };
     ns_target_opts_parse(&o, argc, argv, check_help);
@@ -263,6 +339,11 @@ int cmd_check(int argc, char **argv)
     if (e.length && !e.gen)
         ns_die("check: --length needs --gen");
     uint64_t seed = e.seed ? parse_count("--seed", e.seed, UINT64_MAX) : 1;
+    size_t plugin_nparams = 0;
+    const nsp_algorithm *plugin_alg = e.grad_check ? ns_plugin_algorithm(o.alg->name, &plugin_nparams) : NULL;
+    if (e.grad_check && !plugin_alg)
+        ns_die("check: --grad-check compares a plugin's own backward pass; '%s' is built in "
+               "(its reference derives its gradient itself)", o.alg->name);
 
     char err[512];
     const ns_generator *gen = NULL;
@@ -344,11 +425,15 @@ int cmd_check(int argc, char **argv)
         if (ns_metrics_eval(&job, x, g, n, NS_METRICS_KAPPA, &s, &m) != 0 ||
             ns_judge_verdict(&judge, &job, s.xr, s.gr, n, &s, &m, &v) != 0)
             ns_die("check: out of memory (or no reference for '%s')", o.family->name);
-        if (o.json)
-            print_json(&o, where, seed + k, o.grad != NULL, &s, &m, &v);
-        else
+        bool agrees = true;
+        if (o.json) {
+            print_json(&o, where, seed + k, o.grad != NULL, &s, &m, &v, plugin_alg, plugin_nparams, &agrees);
+        } else {
             print_words(&o, where, &s, &m, &v);
-        if (v.kind == NS_VERDICT_BROKEN && status == NS_EXIT_OK)
+            if (plugin_alg && m.defined && m.has_grad)
+                agrees = grad_check(&o, plugin_alg, plugin_nparams, &s, n, NULL);
+        }
+        if ((v.kind == NS_VERDICT_BROKEN || !agrees) && status == NS_EXIT_OK)
             status = NS_EXIT_FAIL;
     }
     if (status == NS_EXIT_USAGE) {

@@ -20,21 +20,29 @@
 #define DEFAULT_BASELINE "reports/baseline/results.json"
 
 static const char regress_help[] =
-    "usage: normstab regress [--baseline FILE] [-n NAME]... [--markdown FILE] [--threads N]\n"
-    "       normstab regress --update [--baseline FILE] [--suite tiny|quick|full] [--seed K]\n\n"
+    "usage: normstab regress [--baseline FILE] [-n NAME]... [--param KEY=VALUE]...\n"
+    "                        [--markdown FILE] [--threads N]\n"
+    "       normstab regress --update [--baseline FILE] [-n NAME]... [--param KEY=VALUE]...\n"
+    "                        [--suite tiny|quick|full] [--seed K]\n\n"
     "Measures the baseline's suite again with every normalizer (plugins too) and\n"
     "compares each result with the baseline metric by metric; prints every\n"
-    "regression (algorithm, policy, summation order, metric, before -> after) and\n"
-    "every improvement.  Tolerances: docs/regress.md ('--rules' prints them).\n\n"
+    "regression (algorithm, policy, summation order, metric, before -> after, the\n"
+    "input behind it and the command that replays it) and every improvement.\n"
+    "Tolerances: docs/regress.md ('--rules' prints them).\n\n"
     "  --baseline FILE  a results.json of 'normstab report' (default\n"
     "                   " DEFAULT_BASELINE ")\n"
     "  -n NAME          only this normalizer (repeatable): the others are neither\n"
-    "                   measured nor compared\n"
+    "                   measured nor compared (default: those the baseline names in\n"
+    "                   \"normalizers\", else all).  With --update: a baseline of just\n"
+    "                   those, which a check then measures alone\n"
+    "  --param KEY=VALUE  measure every family declaring KEY with VALUE (repeatable;\n"
+    "                   default: the baseline's \"params\"); --update records them\n"
     "  --markdown FILE  also write the tables as Markdown (for a pull-request\n"
     "                   comment); '-' writes them to standard output instead\n"
     "  --threads N      OpenMP threads (default: all cores)\n"
-    "  --update         measure and rewrite FILE (and the report.md beside it)\n"
-    "                   instead of comparing: deliberately, and atomically\n"
+    "  --update         measure and rewrite FILE (and the report.md beside it;\n"
+    "                   with -n, FILE alone) instead of comparing: deliberately,\n"
+    "                   and atomically\n"
     "  --suite S        with --update: tiny, quick or full (default: the old\n"
     "                   baseline's, else quick)\n"
     "  --seed K         with --update: the seed (default: the old baseline's, else 1)\n"
@@ -161,6 +169,53 @@ static int update(const char *baseline, ns_suite_size size, uint64_t seed, int t
     return ns_finish_output();
 }
 
+/* The run-wide parameters kv[0..n); from names where they come from (NULL:
+ * the command line). */
+static void set_params(const char *const *kv, size_t n, const char *from)
+{
+    char err[512];
+    for (size_t i = 0; i < n; i++)
+        if (ns_params_override(kv[i], err, sizeof err) != 0) {
+            if (from)
+                ns_die("regress: %s: %s", from, err);
+            ns_die("regress: %s", err);
+        }
+}
+
+/* only with name added (a baseline's selection: names a plugin not loaded
+ * now stay, and their targets are then missing). */
+static const char **grow_only(const char **only, size_t *n, const char *name)
+{
+    const char **grown = realloc(only, (*n + 2) * sizeof *grown);
+    if (!grown)
+        ns_die("regress: out of memory");
+    grown[(*n)++] = name;
+    grown[*n] = NULL;
+    return grown;
+}
+
+/* A baseline of only[0..nonly) alone (ns_regress_write_subset). */
+static int update_subset(const char *baseline, ns_suite_size size, uint64_t seed, const char **only,
+                         size_t nonly, int threads)
+{
+    struct stat st;
+    if (stat(baseline, &st) == 0 && S_ISDIR(st.st_mode))
+        ns_die("regress: --update: %s is a directory", baseline);
+    char dir[PATH_MAX], err[1024];
+    dir_of(baseline, dir, sizeof dir);
+    if (ns_mkdir_p(dir) != 0)
+        ns_die("regress: cannot create the directory %s (%s)", dir, strerror(errno));
+    progress p = { isatty(2), 0 };
+    double start = ns_clock_monotonic();
+    if (ns_regress_write_subset(baseline, size, seed, only, nonly, threads, show_progress, &p, err,
+                                sizeof err) != 0)
+        ns_die("regress: --update: %s", err);
+    printf("regress: baseline %s rewritten (suite %s, seed %llu) with %zu normalizer%s, in %.0f s\n", baseline,
+           ns_suite_size_name(size), (unsigned long long)seed, nonly, nonly == 1 ? "" : "s",
+           ns_clock_monotonic() - start);
+    return ns_finish_output();
+}
+
 static int parse_suite(const char *s, ns_suite_size *out)
 {
     for (int k = NS_SUITE_TINY; k <= NS_SUITE_FULL; k++)
@@ -182,13 +237,15 @@ int cmd_regress(int argc, char **argv)
         { "suite", required_argument, NULL, 'S' },
         { "seed", required_argument, NULL, 's' },
         { "rules", no_argument, NULL, 'r' },
+        { "param", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
     const char *baseline = DEFAULT_BASELINE, *markdown = NULL, *suite = NULL;
     const char **only = calloc((size_t)argc + 1, sizeof *only);
-    size_t nonly = 0;
-    if (!only)
+    const char **params = calloc((size_t)argc + 1, sizeof *params);
+    size_t nonly = 0, nparams = 0;
+    if (!only || !params)
         ns_die("regress: out of memory");
     int threads = 0, do_update = 0, have_seed = 0, c;
     uint64_t seed = 1;
@@ -202,6 +259,7 @@ int cmd_regress(int argc, char **argv)
             only[nonly++] = optarg;
             break;
         case 'b': baseline = optarg; break;
+        case 'p': params[nparams++] = optarg; break;
         case 'm': markdown = optarg; break;
         case 't': threads = (int)parse_uint("--threads", optarg, 1024); break;
         case 'u': do_update = 1; break;
@@ -209,9 +267,10 @@ int cmd_regress(int argc, char **argv)
         case 's': seed = parse_uint("--seed", optarg, UINT64_MAX); have_seed = 1; break;
         case 'r':
             free(only);
+            free(params);
             ns_regress_write_rules(stdout);
             return ns_finish_output();
-        case 'h': free(only); fputs(regress_help, stdout); return ns_finish_output();
+        case 'h': free(only); free(params); fputs(regress_help, stdout); return ns_finish_output();
         case ':': ns_die("regress: option '%s' needs a value", argv[optind - 1]);
         default: ns_die("regress: unknown option '%s' (see 'normstab regress --help')", argv[optind - 1]);
         }
@@ -224,8 +283,6 @@ int cmd_regress(int argc, char **argv)
         ns_die("regress: --suite and --seed go with --update (a check uses the baseline's)");
     if (do_update && markdown)
         ns_die("regress: --markdown goes with a check, not with --update");
-    if (do_update && nonly)
-        ns_die("regress: --update rewrites the whole baseline; -n goes with a check");
 
     char err[1024];
     ns_regress_baseline b;
@@ -235,16 +292,30 @@ int cmd_regress(int argc, char **argv)
             size = b.size;               /* keep what the old baseline measured */
             if (!have_seed)
                 seed = b.seed;
+            if (!nparams)
+                set_params((const char *const *)b.params, b.nparams, "the old baseline's");
             ns_regress_baseline_free(&b);
         }
+        set_params(params, nparams, NULL);
         if (suite && parse_suite(suite, &size) != 0)
             ns_die("regress: unknown suite '%s' (known: tiny, quick, full)", suite);
+        int rc = nonly ? update_subset(baseline, size, seed, only, nonly, threads)
+                       : update(baseline, size, seed, threads);
         free(only);
-        return update(baseline, size, seed, threads);
+        free(params);
+        return rc;
     }
 
     if (ns_regress_load(baseline, &b, err, sizeof err) != 0)
         ns_die("regress: %s", err);
+    /* The baseline's parameters, then the command line's over them; its
+     * selection of normalizers unless -n chose. */
+    set_params((const char *const *)b.params, b.nparams, b.path);
+    set_params(params, nparams, NULL);
+    free(params);
+    if (!nonly)
+        for (size_t i = 0; i < b.nnormalizers; i++)
+            only = grow_only(only, &nonly, b.normalizers[i]);
     /* The Markdown goes to a temporary file beside FILE, renamed over it
      * when whole; made now, so that an unwritable FILE is said before the
      * measuring. */

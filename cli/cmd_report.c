@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "../report/report.h"
+#include "../normalizers/catalogue.h"
 #include "cli.h"
 #include "../input/rows.h"
 #include "../util/clock.h"
@@ -20,7 +21,7 @@
 static const char report_help[] =
     "usage: normstab report [--out DIR] [--quick | --tiny] [--seed K] [--threads N]\n"
     "                       [--fuzz-evals N] [--data FILE | --no-data] [--resume]\n"
-    "                       [--policies LIST] [--sums LIST]\n\n"
+    "                       [--policies LIST] [--sums LIST] [--param KEY=VALUE]...\n\n"
     "Measures every normalizer in every policy and summation order on the standard\n"
     "suite of inputs, sweeps error against logit scale and row length, finds each\n"
     "algorithm's safe envelope (a grid scan, then bisection), fuzzes each one for\n"
@@ -56,6 +57,9 @@ static const char report_help[] =
     "                 work=fp32,tot=bf16')\n"
     "  --sums LIST    summation orders too, besides seq, pairwise and kahan:\n"
     "                 lanes:K, blocked:B, separated by commas\n"
+    "  --param KEY=VALUE  every family declaring parameter KEY measured with VALUE\n"
+    "                 (repeatable; results.json records them in \"params\", replay\n"
+    "                 commands repeat them)\n"
     "SIGINT or SIGTERM stops the run after the piece of work in progress, keeping\n"
     "the pieces done in DIR.partial/ and the previous report as it was (exit\n"
     "status 130 or 143).\n"
@@ -205,6 +209,7 @@ int cmd_report(int argc, char **argv)
         { "policies", required_argument, NULL, 'P' },
         { "sums", required_argument, NULL, 'S' },
         { "baseline", required_argument, NULL, 'b' },
+        { "param", required_argument, NULL, 'p' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -238,6 +243,12 @@ int cmd_report(int argc, char **argv)
             o.more_sums = sums = parse_sums(optarg, &o.nmore_sums);
             break;
         case 'b': o.baseline = *optarg ? optarg : NULL; baseline_given = 1; break;
+        case 'p': {
+            char err[512];
+            if (ns_params_override(optarg, err, sizeof err) != 0)
+                ns_die("report: %s", err);
+            break;
+        }
         case 'h': fputs(report_help, stdout); return ns_finish_output();
         case ':': ns_die("report: option '%s' needs a value", argv[optind - 1]);
         default: ns_die("report: unknown option '%s' (see 'normstab report --help')", argv[optind - 1]);

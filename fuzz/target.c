@@ -299,7 +299,7 @@ int ns_fuzz_eval_row(ns_fuzz_target *t, const ns_row *row, int mode, ns_fuzz_eva
     e->exact = exact;
 
     fuzz_conditioning c = { t, n, exact };
-    ns_conditioning cond = { kappa_of, grad_scale_of, &c };
+    ns_conditioning cond = { kappa_of, grad_scale_of, NULL, &c };
     ns_promise_input in = { p, t->promise, t->xr, t->with_grad ? t->gr : NULL, n, &t->scratch, m };
     ns_promises_measure(&in, &cond, &e->promises);
     score(t, e);

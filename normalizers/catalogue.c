@@ -76,10 +76,103 @@ size_t ns_family_nparams(const ns_family *f)
     return k;
 }
 
+/* Parameters set for a whole run (ns_params_override). */
+#define MAX_OVERRIDES 16
+static struct {
+    char key[64];
+    double value;
+} overrides[MAX_OVERRIDES];
+static size_t noverrides;
+
 void ns_params_default(const ns_family *f, double *param)
 {
     for (size_t k = 0; k < NS_MAX_PARAMS; k++)
         param[k] = k < ns_family_nparams(f) ? f->params[k].value : 0.0;
+    for (size_t i = 0; i < noverrides; i++)
+        for (size_t k = 0; k < ns_family_nparams(f); k++)
+            if (strcmp(f->params[k].key, overrides[i].key) == 0)
+                param[k] = overrides[i].value;
+}
+
+int ns_params_override(const char *kv, char *err, size_t errlen)
+{
+    const char *eq = strchr(kv, '=');
+    if (!eq || eq == kv) {
+        snprintf(err, errlen, "--param '%s': expected KEY=VALUE", kv);
+        return -1;
+    }
+    size_t klen = (size_t)(eq - kv);
+    for (const ns_family *const *f = ns_families(); *f; f++)
+        for (size_t k = 0; k < ns_family_nparams(*f); k++) {
+            if (strlen((*f)->params[k].key) != klen || strncmp((*f)->params[k].key, kv, klen) != 0)
+                continue;
+            double param[NS_MAX_PARAMS];
+            if (ns_params_set(*f, param, kv, err, errlen) != 0)     /* the value's checks */
+                return -1;
+            size_t i = 0;
+            while (i < noverrides && strcmp(overrides[i].key, (*f)->params[k].key) != 0)
+                i++;
+            if (i == MAX_OVERRIDES) {
+                snprintf(err, errlen, "--param '%s': more than %d parameters set", kv, MAX_OVERRIDES);
+                return -1;
+            }
+            snprintf(overrides[i].key, sizeof overrides[i].key, "%s", (*f)->params[k].key);
+            overrides[i].value = param[k];
+            noverrides += i == noverrides;
+            return 0;
+        }
+    snprintf(err, errlen, "--param '%.*s': no normalizer has this parameter (see 'normstab list normalizers')",
+             (int)klen, kv);
+    return -1;
+}
+
+void ns_params_overrides_of(const ns_family *f, char *buf, size_t len)
+{
+    size_t used = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < noverrides; i++)
+        for (size_t k = 0; k < ns_family_nparams(f); k++)
+            if (strcmp(f->params[k].key, overrides[i].key) == 0 && used < len) {
+                int w = snprintf(buf + used, len - used, " --param %s=%.17g", overrides[i].key, overrides[i].value);
+                used += w > 0 ? (size_t)w : 0;
+            }
+}
+
+void ns_family_replay_options(const ns_family *f, char *buf, size_t len)
+{
+    if (!len)
+        return;
+    buf[0] = '\0';
+    size_t used = 0;
+    if (f->plugin) {
+        /* The path in single quotes (a quote in it as '\''): pasted, it
+         * must stay one word. */
+        used = (size_t)snprintf(buf, len, " --plugin '");
+        for (const char *c = f->plugin->path; *c && used + 5 < len; c++) {
+            if (*c == '\'') {
+                memcpy(buf + used, "'\\''", 4);
+                used += 4;
+            } else {
+                buf[used++] = *c;
+            }
+        }
+        if (used + 1 < len)
+            buf[used++] = '\'';
+        buf[used < len ? used : len - 1] = '\0';
+    }
+    if (used < len)
+        ns_params_overrides_of(f, buf + used, len - used);
+}
+
+size_t ns_params_overrides(const char **key, double *value, size_t max)
+{
+    size_t i = 0;
+    for (; i < noverrides && i < max; i++) {
+        key[i] = overrides[i].key;
+        value[i] = overrides[i].value;
+    }
+    return i;
 }
 
 int ns_params_set(const ns_family *f, double *param, const char *kv, char *err, size_t errlen)

@@ -81,6 +81,23 @@ size_t ns_family_nparams(const ns_family *f);
 /* Fill param[] with the family's defaults. */
 void ns_params_default(const ns_family *f, double *param);
 
+/* A parameter for a whole run (report, regress --param KEY=VALUE): every
+ * family declaring KEY takes VALUE as its default from now on (call before
+ * threads start).  0, or -1 with a message in err (no family declares KEY,
+ * VALUE not a number). */
+int ns_params_override(const char *kv, char *err, size_t errlen);
+
+/* " --param KEY=VALUE" for each run-wide parameter family f declares, for
+ * replay commands ("" when none). */
+void ns_params_overrides_of(const ns_family *f, char *buf, size_t len);
+
+/* What a command replaying f needs besides -n: " --plugin 'PATH'" for a
+ * family from a plugin, then ns_params_overrides_of ("" for neither). */
+void ns_family_replay_options(const ns_family *f, char *buf, size_t len);
+
+/* The run-wide parameters set so far (at most max): their count. */
+size_t ns_params_overrides(const char **key, double *value, size_t max);
+
 /* Apply one "KEY=VALUE" to param[]; 0, or -1 with a message in err. */
 int ns_params_set(const ns_family *f, double *param, const char *kv, char *err, size_t errlen);
 

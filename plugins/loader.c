@@ -12,6 +12,7 @@
 
 #include "../include/normstab/plugin.h"
 #include "../normalizers/catalogue.h"
+#include "contract.h"
 #include "reference.h"
 #include "scratch.h"
 
@@ -199,6 +200,16 @@ static const struct {
     ENTRIES8(0) ENTRIES8(1) ENTRIES8(2) ENTRIES8(3) ENTRIES8(4) ENTRIES8(5) ENTRIES8(6) ENTRIES8(7)
 };
 
+const nsp_algorithm *ns_plugin_algorithm(const char *name, size_t *nparams)
+{
+    for (size_t k = 0; k < slots_used; k++)
+        if (strcmp(slots[k].alg->name, name) == 0) {
+            *nparams = slots[k].nparams;
+            return slots[k].alg;
+        }
+    return NULL;
+}
+
 /* ---- checking a descriptor --------------------------------------------- */
 
 /* Lists longer than this are taken as unterminated. */
@@ -329,9 +340,19 @@ static int check_descriptor(const nsp_plugin *d, char *err, size_t errlen)
                 snprintf(err, errlen, "algorithm '%s' is already defined by %s", a->name, by);
                 return -1;
             }
-            if (!a->forward || !a->backward) {
-                snprintf(err, errlen, "malformed descriptor: algorithm '%s' has no %s pass", a->name,
-                         a->forward ? "backward" : "forward");
+            if (!a->forward) {
+                snprintf(err, errlen, "malformed descriptor: algorithm '%s' has no forward pass", a->name);
+                return -1;
+            }
+            if (!a->backward) {
+                snprintf(err, errlen, "malformed descriptor: algorithm '%s' has no backward pass "
+                         "(normstab derives none for a plugin: docs/plugins.md)", a->name);
+                return -1;
+            }
+            char why_contract[256];
+            if (a->contract && ns_plugin_contract_check(a->contract, why_contract, sizeof why_contract) != 0) {
+                snprintf(err, errlen, "malformed descriptor: algorithm '%s': contract: %s", a->name,
+                         why_contract);
                 return -1;
             }
             for (size_t fi = 0; fi <= i; fi++)
@@ -397,9 +418,12 @@ static int add_family(const char *path, const nsp_plugin *d, const nsp_family *p
                                    a->summary ? a->summary : "", d->name);
         if (!summary)
             goto out_of_memory;
+        const ns_contract *contract = NULL;
+        if (a->contract && !(contract = ns_plugin_contract_make(a->contract)))
+            goto out_of_memory;
         size_t k = slots_used++;
         slots[k] = (slot){ a, nparams };
-        algs[j] = (ns_algorithm){ .name = a->name, .summary = summary,
+        algs[j] = (ns_algorithm){ .name = a->name, .summary = summary, .contract = contract,
                                   .forward = adapters[k].forward, .backward = adapters[k].backward };
     }
     f->name = pf->name;
@@ -431,11 +455,110 @@ int ns_plugin_check(const nsp_plugin *d, char *err, size_t errlen)
         return -1;
     }
     if (d->abi_version != NS_PLUGIN_ABI_VERSION) {
-        snprintf(err, errlen, "built for plugin ABI version %d; this normstab speaks version %d",
+        snprintf(err, errlen, "built for plugin ABI version %d; this normstab speaks versions 1 and %d",
                  d->abi_version, NS_PLUGIN_ABI_VERSION);
         return -1;
     }
     return check_descriptor(d, err, errlen);
+}
+
+/* ---- version 1 ---------------------------------------------------------- */
+
+/* A version-1 descriptor in the version-2 layout (contracts NULL: the
+ * default), in memory that lives as long as the plugin (never unloaded);
+ * NULL with err when a list is unterminated or memory ran out.  What the
+ * copy holds is checked as any descriptor is. */
+static const nsp_plugin *from_v1(const nsp_plugin_v1 *d1, char *err, size_t errlen)
+{
+    size_t nfam = 0;
+    while (d1->families && nfam <= MAX_LIST && d1->families[nfam].name)
+        nfam++;
+    if (nfam > MAX_LIST) {
+        snprintf(err, errlen, "malformed descriptor: more than %d families "
+                 "(is the list ended by a family whose name is NULL?)", MAX_LIST);
+        return NULL;
+    }
+    nsp_plugin *d = calloc(1, sizeof *d);
+    nsp_family *fam = calloc(nfam + 1, sizeof *fam);
+    if (!d || !fam)
+        goto out_of_memory;
+    *d = (nsp_plugin){ .abi_version = NS_PLUGIN_ABI_VERSION, .name = d1->name,
+                       .families = d1->families ? fam : NULL };
+    for (size_t i = 0; i < nfam; i++) {
+        const nsp_family_v1 *f1 = &d1->families[i];
+        size_t nalg = 0;
+        while (f1->algorithms && nalg <= MAX_LIST && f1->algorithms[nalg].name)
+            nalg++;
+        if (nalg > MAX_LIST) {
+            snprintf(err, errlen, "malformed descriptor: family '%.64s': more than %d algorithms "
+                     "(is the list ended by an algorithm whose name is NULL?)", f1->name, MAX_LIST);
+            free(d);
+            free(fam);
+            return NULL;
+        }
+        nsp_algorithm *alg = calloc(nalg + 1, sizeof *alg);
+        if (!alg)
+            goto out_of_memory;
+        for (size_t j = 0; j < nalg; j++) {
+            const nsp_algorithm_v1 *a1 = &f1->algorithms[j];
+            alg[j] = (nsp_algorithm){ .name = a1->name, .summary = a1->summary,
+                                      .forward = a1->forward, .backward = a1->backward };
+        }
+        if (!f1->algorithms) {
+            free(alg);
+            alg = NULL;
+        }
+        fam[i] = (nsp_family){ .name = f1->name, .definition = f1->definition, .order = f1->order,
+                               .algorithms = alg, .reference = f1->reference,
+                               .fallback_algorithm = f1->fallback_algorithm };
+        memcpy(fam[i].params, f1->params, sizeof fam[i].params);
+    }
+    return d;
+out_of_memory:
+    snprintf(err, errlen, "out of memory");
+    free(d);
+    free(fam);
+    return NULL;
+}
+
+/* A converted version-1 descriptor refused: all of it. */
+static void free_copy(nsp_plugin *d)
+{
+    if (!d)
+        return;
+    for (const nsp_family *f = d->families; f && f->name; f++)
+        free((void *)f->algorithms);
+    free((void *)d->families);
+    free(d);
+}
+
+/* The descriptor behind the library's entry point: ns_plugin_v2, else
+ * ns_plugin_v1 (whose descriptor has the layout its abi_version names).
+ * NULL with err.  *copy: the converted version-1 descriptor, or NULL. */
+static const nsp_plugin *descriptor(void *h, nsp_plugin **copy, char *err, size_t errlen)
+{
+    *copy = NULL;
+    void *sym = dlsym(h, NS_PLUGIN_ENTRY);
+    int v1 = !sym;
+    if (v1)
+        sym = dlsym(h, NS_PLUGIN_ENTRY_V1);
+    if (!sym) {
+        snprintf(err, errlen, "no entry point %s or %s (not a normstab plugin, or one for another ABI version)",
+                 NS_PLUGIN_ENTRY, NS_PLUGIN_ENTRY_V1);
+        return NULL;
+    }
+    const void *(*entry)(void);
+    memcpy(&entry, &sym, sizeof entry);
+    const void *raw = entry();
+    if (!raw) {
+        snprintf(err, errlen, "malformed descriptor: %s() returned NULL", v1 ? NS_PLUGIN_ENTRY_V1 : NS_PLUGIN_ENTRY);
+        return NULL;
+    }
+    /* abi_version comes first in every version's layout. */
+    const nsp_plugin_v1 *d1 = raw;
+    if (d1->abi_version == 1)
+        return *copy = (nsp_plugin *)from_v1(d1, err, errlen);
+    return raw;                  /* checked by the caller, as every descriptor */
 }
 
 static void **handles;
@@ -468,32 +591,26 @@ int ns_plugin_load(const char *path, char *err, size_t errlen)
             dlclose(h);           /* already loaded: drop the extra reference */
             return 0;
         }
-    void *sym = dlsym(h, NS_PLUGIN_ENTRY);
-    if (!sym) {
-        snprintf(err, errlen, "no entry point %s (not a normstab plugin, or one for another ABI version)",
-                 NS_PLUGIN_ENTRY);
-        dlclose(h);
-        return -1;
-    }
-    const nsp_plugin *(*entry)(void);
-    memcpy(&entry, &sym, sizeof entry);
-    const nsp_plugin *d = entry();
-    int ok = ns_plugin_check(d, err, errlen) == 0;
+    nsp_plugin *copy;
+    const nsp_plugin *d = descriptor(h, &copy, err, errlen);
+    int ok = d && ns_plugin_check(d, err, errlen) == 0;
     void **grown = ok ? realloc(handles, (nhandles + 1) * sizeof *grown) : NULL;
     if (ok && !grown) {
         snprintf(err, errlen, "out of memory");
         ok = 0;
     }
     if (!ok) {
+        free_copy(copy);
         dlclose(h);
         return -1;
     }
     handles = grown;
     handles[nhandles++] = h;
-    for (const nsp_family *pf = d->families; pf->name; pf++)
-        if (add_family(path, d, pf, err, errlen) != 0)
-            return -1;      /* out of memory: the families added so far stay */
-    return 0;
+    int status = 0;
+    for (const nsp_family *pf = d->families; status == 0 && pf->name; pf++)
+        status = add_family(path, d, pf, err, errlen);  /* out of memory: the families added so far stay */
+    free(copy);             /* the families it points to stay: the catalogue holds them */
+    return status;
 }
 
 int ns_plugin_load_list(const char *list, const char **failed, char *err, size_t errlen)

@@ -38,4 +38,8 @@ int ns_plugin_check(const struct nsp_plugin *d, char *err, size_t errlen);
  * the failing path. */
 int ns_plugin_load_list(const char *list, const char **failed, char *err, size_t errlen);
 
+/* The plugin algorithm behind the catalogue algorithm named name and the
+ * number of its family's parameters, or NULL when no plugin defines it. */
+const struct nsp_algorithm *ns_plugin_algorithm(const char *name, size_t *nparams);
+
 #endif

@@ -9,250 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "scratch.h"
-
-/* ---- nsp_ops backed by MPFR ------------------------------------------- */
-
-/* Every number an operation makes is a fresh MPFR value in an arena, named
- * by its index + 1 in nsp_num.host (0: the double v itself, exactly). */
-#define ARENA_BLOCK 256
-
-typedef struct mp_host {
-    mpfr_prec_t prec;
-    const double *param;
-    size_t nparams;
-    __mpfr_struct **blocks;       /* blocks of ARENA_BLOCK values */
-    size_t nblocks, used;
-    ns_scratch_block *scratch;
-    int zero_denominator;         /* a denominator was exactly 0 */
-    int out_of_memory;
-} mp_host;
-
-static mp_host *host_of(const nsp_ops *op) { return op->host; }
-
-static const nsp_num nan_num = { NAN, 0 };
-
-/* A new value at the working precision; NULL when out of memory. */
-static mpfr_ptr fresh(mp_host *h, unsigned long long *handle)
-{
-    if (h->used == h->nblocks * ARENA_BLOCK) {
-        __mpfr_struct **grown = realloc(h->blocks, (h->nblocks + 1) * sizeof *grown);
-        if (!grown) {
-            h->out_of_memory = 1;
-            return NULL;
-        }
-        h->blocks = grown;
-        grown[h->nblocks] = malloc(ARENA_BLOCK * sizeof(__mpfr_struct));
-        if (!grown[h->nblocks]) {
-            h->out_of_memory = 1;
-            return NULL;
-        }
-        for (size_t i = 0; i < ARENA_BLOCK; i++)
-            mpfr_init2(&grown[h->nblocks][i], h->prec);
-        h->nblocks++;
-    }
-    *handle = ++h->used;
-    return &h->blocks[(*handle - 1) / ARENA_BLOCK][(*handle - 1) % ARENA_BLOCK];
-}
-
-/* The MPFR value of a; NULL when out of memory.  A handle the arena never
- * gave (a plugin that wrote into .host) reads as NaN. */
-static mpfr_ptr value(mp_host *h, nsp_num a)
-{
-    unsigned long long k;
-    if (a.host != 0 && a.host <= h->used)
-        return &h->blocks[(a.host - 1) / ARENA_BLOCK][(a.host - 1) % ARENA_BLOCK];
-    mpfr_ptr r = fresh(h, &k);
-    if (r) {
-        if (a.host != 0)
-            mpfr_set_nan(r);
-        else
-            mpfr_set_d(r, a.v, MPFR_RNDN);     /* exact: prec >= 53 */
-    }
-    return r;
-}
-
-static nsp_num number(mpfr_srcptr r, unsigned long long handle)
-{
-    return (nsp_num){ mpfr_get_d(r, MPFR_RNDN), handle };
-}
-
-typedef int (*mp_binary)(mpfr_ptr, mpfr_srcptr, mpfr_srcptr, mpfr_rnd_t);
-typedef int (*mp_unary)(mpfr_ptr, mpfr_srcptr, mpfr_rnd_t);
-
-static nsp_num binary(const nsp_ops *op, mp_binary f, nsp_num a, nsp_num b)
-{
-    mp_host *h = host_of(op);
-    mpfr_ptr x = value(h, a), y = value(h, b);
-    unsigned long long k;
-    mpfr_ptr r = x && y ? fresh(h, &k) : NULL;
-    if (!r)
-        return nan_num;
-    f(r, x, y, MPFR_RNDN);
-    return number(r, k);
-}
-
-static nsp_num unary(const nsp_ops *op, mp_unary f, nsp_num a)
-{
-    mp_host *h = host_of(op);
-    mpfr_ptr x = value(h, a);
-    unsigned long long k;
-    mpfr_ptr r = x ? fresh(h, &k) : NULL;
-    if (!r)
-        return nan_num;
-    f(r, x, MPFR_RNDN);
-    return number(r, k);
-}
-
-static nsp_num mp_add(const nsp_ops *op, nsp_num a, nsp_num b) { return binary(op, mpfr_add, a, b); }
-static nsp_num mp_sub(const nsp_ops *op, nsp_num a, nsp_num b) { return binary(op, mpfr_sub, a, b); }
-static nsp_num mp_mul(const nsp_ops *op, nsp_num a, nsp_num b) { return binary(op, mpfr_mul, a, b); }
-static nsp_num mp_div(const nsp_ops *op, nsp_num a, nsp_num b) { return binary(op, mpfr_div, a, b); }
-static nsp_num mp_pow(const nsp_ops *op, nsp_num a, nsp_num b) { return binary(op, mpfr_pow, a, b); }
-static nsp_num mp_sqrt(const nsp_ops *op, nsp_num a) { return unary(op, mpfr_sqrt, a); }
-static nsp_num mp_exp(const nsp_ops *op, nsp_num a) { return unary(op, mpfr_exp, a); }
-static nsp_num mp_expm1(const nsp_ops *op, nsp_num a) { return unary(op, mpfr_expm1, a); }
-static nsp_num mp_log(const nsp_ops *op, nsp_num a) { return unary(op, mpfr_log, a); }
-static nsp_num mp_log1p(const nsp_ops *op, nsp_num a) { return unary(op, mpfr_log1p, a); }
-static nsp_num mp_tanh(const nsp_ops *op, nsp_num a) { return unary(op, mpfr_tanh, a); }
-
-static nsp_num mp_fma(const nsp_ops *op, nsp_num a, nsp_num b, nsp_num c)
-{
-    mp_host *h = host_of(op);
-    mpfr_ptr x = value(h, a), y = value(h, b), z = value(h, c);
-    unsigned long long k;
-    mpfr_ptr r = x && y && z ? fresh(h, &k) : NULL;
-    if (!r)
-        return nan_num;
-    mpfr_fma(r, x, y, z, MPFR_RNDN);
-    return number(r, k);
-}
-
-/* Constants are exact in the reference: the parameter as given. */
-static nsp_num mp_exact(const nsp_ops *op, double c)
-{
-    (void)op;
-    return (nsp_num){ c, 0 };
-}
-
-static nsp_num mp_max(const nsp_ops *op, const nsp_num *v, size_t n)
-{
-    mp_host *h = host_of(op);
-    nsp_num best = { -INFINITY, 0 };
-    mpfr_ptr b = NULL;
-    for (size_t i = 0; i < n; i++) {
-        mpfr_ptr x = value(h, v[i]);
-        if (!x)
-            return nan_num;
-        if (mpfr_nan_p(x))
-            return v[i];
-        if (!b || mpfr_greater_p(x, b)) {
-            b = x;
-            best = v[i];
-        }
-    }
-    return best;
-}
-
-/* The exact sum of t[0..n), rounded once to the working precision. */
-static nsp_num sum_values(mp_host *h, mpfr_ptr *t, size_t n)
-{
-    unsigned long long k;
-    mpfr_ptr r = fresh(h, &k);
-    if (!r)
-        return nan_num;
-    mpfr_sum(r, t, n, MPFR_RNDN);
-    return number(r, k);
-}
-
-static nsp_num mp_sum(const nsp_ops *op, const nsp_num *v, size_t n)
-{
-    mp_host *h = host_of(op);
-    mpfr_ptr *t = malloc((n ? n : 1) * sizeof *t);
-    if (!t) {
-        h->out_of_memory = 1;
-        return nan_num;
-    }
-    nsp_num r = nan_num;
-    size_t i = 0;
-    for (; i < n; i++)
-        if (!(t[i] = value(h, v[i])))
-            break;
-    if (i == n)
-        r = sum_values(h, t, n);
-    free(t);
-    return r;
-}
-
-static nsp_num mp_dot(const nsp_ops *op, const nsp_num *a, const nsp_num *b, size_t n)
-{
-    nsp_num *p = op->scratch(op, n ? n : 1);
-    if (!p)
-        return nan_num;
-    for (size_t i = 0; i < n; i++)
-        p[i] = mp_mul(op, a[i], b[i]);
-    return mp_sum(op, p, n);
-}
-
-static nsp_num mp_denominator(const nsp_ops *op, nsp_num d)
-{
-    mp_host *h = host_of(op);
-    mpfr_ptr x = value(h, d);
-    if (x && mpfr_zero_p(x))
-        h->zero_denominator = 1;
-    return d;
-}
-
-static int mp_less(const nsp_ops *op, nsp_num a, nsp_num b)
-{
-    mp_host *h = host_of(op);
-    mpfr_ptr x = value(h, a), y = value(h, b);
-    return x && y && mpfr_less_p(x, y);
-}
-
-static int mp_sign(const nsp_ops *op, nsp_num a)
-{
-    mpfr_ptr x = value(host_of(op), a);
-    return !x || mpfr_nan_p(x) ? 0 : mpfr_sgn(x);
-}
-
-static double mp_param(const nsp_ops *op, size_t k)
-{
-    mp_host *h = host_of(op);
-    return k < h->nparams ? h->param[k] : NAN;
-}
-
-static nsp_num *mp_scratch(const nsp_ops *op, size_t count)
-{
-    mp_host *h = host_of(op);
-    nsp_num *p = ns_scratch_alloc(&h->scratch, count * sizeof(nsp_num));
-    if (!p)
-        h->out_of_memory = 1;
-    return p;
-}
-
-static const nsp_ops mp_ops = {
-    .add = mp_add, .sub = mp_sub, .mul = mp_mul, .div = mp_div, .fma = mp_fma,
-    .sqrt = mp_sqrt, .exp = mp_exp, .expm1 = mp_expm1, .log = mp_log, .log1p = mp_log1p,
-    .tanh = mp_tanh, .pow = mp_pow,
-    .constant = mp_exact, .exact = mp_exact,
-    .acc_add = mp_add, .acc_mul = mp_mul,
-    .max = mp_max, .sum = mp_sum, .dot = mp_dot,
-    .denominator = mp_denominator,
-    .less = mp_less, .sign = mp_sign,
-    .param = mp_param, .scratch = mp_scratch,
-};
-
-static void host_free(mp_host *h)
-{
-    for (size_t b = 0; b < h->nblocks; b++) {
-        for (size_t i = 0; i < ARENA_BLOCK; i++)
-            mpfr_clear(&h->blocks[b][i]);
-        free(h->blocks[b]);
-    }
-    free(h->blocks);
-    ns_scratch_free(&h->scratch);
-}
+#include "adjoint.h"
 
 static void set_all(mpfr_ptr v, size_t n, int zero)
 {
@@ -265,10 +22,11 @@ static void set_all(mpfr_ptr v, size_t n, int zero)
 }
 
 /* Copies the numbers of a pass into out; 0, or -1 when one is unreadable. */
-static int copy_out(mp_host *h, const nsp_num *v, mpfr_ptr out, size_t n)
+static int copy_out(ns_mp_host *h, const nsp_num *v, mpfr_ptr out, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        mpfr_ptr x = value(h, v[i]);
+        unsigned long long k;
+        mpfr_ptr x = ns_mp_value(h, v[i], &k);
         if (!x)
             return -1;
         mpfr_set(out + i, x, MPFR_RNDN);
@@ -276,21 +34,27 @@ static int copy_out(mp_host *h, const nsp_num *v, mpfr_ptr out, size_t n)
     return 0;
 }
 
-int ns_ref_plugin_run(const nsp_algorithm *alg, const double *x, const double *g,
-                      const double *param, size_t nparams, size_t n, mpfr_prec_t prec,
-                      mpfr_ptr y, mpfr_ptr dx)
+/* ---- the fallback: an algorithm through nsp_ops in MPFR --------------- */
+
+typedef enum { GRADIENT_DERIVED, GRADIENT_PLUGIN } gradient_source;
+
+static int run(const nsp_algorithm *alg, gradient_source source, const double *x, const double *g,
+               const double *param, size_t nparams, size_t n, mpfr_prec_t prec, mpfr_ptr y,
+               mpfr_ptr dx)
 {
-    mp_host h = { .prec = prec, .param = param, .nparams = nparams };
-    nsp_ops op = mp_ops;
-    op.host = &h;
-    nsp_num *xn = mp_scratch(&op, n), *yn = mp_scratch(&op, n);
-    nsp_num *gn = g ? mp_scratch(&op, n) : NULL, *dxn = g ? mp_scratch(&op, n) : NULL;
+    ns_mp_host h = { .prec = prec, .param = param, .nparams = nparams };
+    nsp_ops op = ns_mp_ops(&h);
+    nsp_num *xn = op.scratch(&op, n), *yn = op.scratch(&op, n);
+    nsp_num *gn = g ? op.scratch(&op, n) : NULL, *dxn = g ? op.scratch(&op, n) : NULL;
     int status = -1;
     if (xn && yn && (!g || (gn && dxn))) {
         for (size_t i = 0; i < n; i++)
-            xn[i] = (nsp_num){ x[i], 0 };
+            xn[i] = ns_mp_input(&h, x[i], i);
         alg->forward(&op, xn, yn, n);
-        if (g) {
+        int derived = -1;
+        if (g && source == GRADIENT_DERIVED && !h.out_of_memory && !h.zero_denominator)
+            derived = ns_mp_adjoint(&h, yn, g, n, dx);
+        if (g && source == GRADIENT_PLUGIN) {
             for (size_t i = 0; i < n; i++)
                 gn[i] = (nsp_num){ g[i], 0 };
             alg->backward(&op, xn, yn, gn, dxn, n);
@@ -300,7 +64,7 @@ int ns_ref_plugin_run(const nsp_algorithm *alg, const double *x, const double *g
             set_all(g ? dx : NULL, n, 1);
             status = 0;
         } else if (!h.out_of_memory && copy_out(&h, yn, y, n) == 0 &&
-                   (!g || copy_out(&h, dxn, dx, n) == 0)) {
+                   (!g || (source == GRADIENT_DERIVED ? derived == 0 : copy_out(&h, dxn, dx, n) == 0))) {
             status = 0;
         }
     }
@@ -308,8 +72,22 @@ int ns_ref_plugin_run(const nsp_algorithm *alg, const double *x, const double *g
         set_all(y, n, 0);
         set_all(g ? dx : NULL, n, 0);
     }
-    host_free(&h);
+    ns_mp_host_free(&h);
     return status;
+}
+
+int ns_ref_plugin_run(const nsp_algorithm *alg, const double *x, const double *g,
+                      const double *param, size_t nparams, size_t n, mpfr_prec_t prec,
+                      mpfr_ptr y, mpfr_ptr dx)
+{
+    return run(alg, GRADIENT_DERIVED, x, g, param, nparams, n, prec, y, dx);
+}
+
+int ns_ref_plugin_run_backward(const nsp_algorithm *alg, const double *x, const double *g,
+                               const double *param, size_t nparams, size_t n, mpfr_prec_t prec,
+                               mpfr_ptr y, mpfr_ptr dx)
+{
+    return run(alg, GRADIENT_PLUGIN, x, g, param, nparams, n, prec, y, dx);
 }
 
 /* ---- two precisions made into an interval ------------------------------ */
@@ -453,6 +231,36 @@ const ns_reference *ns_ref_plugin_make(const nsp_family *pf, const nsp_algorithm
                  "(not an interval enclosure)");
     else
         snprintf(label, labellen, "fallback reference: plugin algorithm %s in MPFR at >= 128 bits, "
-                 "not certified", fallback->name);
+                 "its gradient the derivative of that forward pass; not certified", fallback->name);
     return r;
+}
+
+/* ---- the plugin's backward pass without rounding ---------------------- */
+
+int ns_ref_plugin_backward_d(const nsp_algorithm *alg, const double *x, const double *g,
+                             const double *param, size_t nparams, size_t n, double *dx)
+{
+    mpfr_ptr y = values_new(n, 53), d = values_new(n, 53);
+    double *prev = malloc((n ? n : 1) * sizeof *prev);
+    int status = -1;
+    /* Raise the precision until two in a row round to the same doubles. */
+    for (mpfr_prec_t p = 128; y && d && prev && p <= 8192; p *= 2) {
+        if (ns_ref_plugin_run_backward(alg, x, g, param, nparams, n, p, y, d) != 0)
+            break;
+        int same = p > 128;
+        for (size_t i = 0; i < n; i++) {
+            double v = mpfr_get_d(d + i, MPFR_RNDN);
+            same = same && (v == prev[i] || (isnan(v) && isnan(prev[i])));
+            prev[i] = v;
+        }
+        if (same) {
+            memcpy(dx, prev, n * sizeof *dx);
+            status = 0;
+            break;
+        }
+    }
+    values_free(y, y ? n : 0);
+    values_free(d, d ? n : 0);
+    free(prev);
+    return status;
 }

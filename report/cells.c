@@ -151,9 +151,13 @@ static int take_row(const ns_report_data *d, ns_report_cell *cell, const candida
         const ns_envelope_row *r = c->from == FROM_SCALE ? &env->scale_row : &env->length_row;
         ns_gen_args a = { .param = r->sigma, .n = n, .seed = r->seed };
         ns_generate(ns_generator_find("normal"), &a, cell->x);
+        char more[1200] = "";
+        const ns_family *fam;
+        if (ns_algorithm_find(cell->alg->name, &fam))
+            ns_family_replay_options(fam, more, sizeof more);
         snprintf(cell->replay, sizeof cell->replay,
-                 "%s check -n %s -p %s --sum seq --gen normal=%.17g --length %zu --seed %llu", d->program,
-                 cell->alg->name, cell->policy->name, r->sigma, n, (unsigned long long)r->seed);
+                 "%s check%s -n %s -p %s --sum seq --gen normal=%.17g --length %zu --seed %llu", d->program,
+                 more, cell->alg->name, cell->policy->name, r->sigma, n, (unsigned long long)r->seed);
     }
     return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "../analysis/envelope.h"
 #include "../fuzz/finding.h"
 #include "cells.h"
@@ -116,6 +118,12 @@ void ns_report_finding_replay(const ns_report_data *d, const ns_finding *f, char
 int ns_report_write_rows(const ns_report_data *d, const char *dir);
 int ns_report_plots(ns_report_data *d, const char *plots_dir);
 int ns_report_write_json(const ns_report_data *d, FILE *f);
+/* Pieces of results.json that a baseline of regress --update -n shares:
+ * a target's metrics, a case, and "params" (the run-wide --param values,
+ * added to root when there are any). */
+cJSON *ns_report_summary_json(const ns_summary *s);
+cJSON *ns_report_case_json(const ns_case *c);
+void ns_report_params_json(cJSON *root);
 int ns_report_write_md(const ns_report_data *d, FILE *f);
 int ns_report_write_html(const ns_report_data *d, FILE *f);
 

@@ -10,7 +10,7 @@
 #include "../analysis/verdict.h"
 #include "verdicts.h"
 
-static cJSON *summary_json(const ns_summary *s)
+cJSON *ns_report_summary_json(const ns_summary *s)
 {
     cJSON *m = cJSON_CreateObject();
     ns_json_add_number(m, "max_bits", s->max_bits);
@@ -43,7 +43,7 @@ static cJSON *summary_json(const ns_summary *s)
     return m;
 }
 
-static cJSON *case_json(const ns_case *c)
+cJSON *ns_report_case_json(const ns_case *c)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "generator", c->gen ? c->gen->name : "given");
@@ -54,6 +54,18 @@ static cJSON *case_json(const ns_case *c)
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)c->seed);
     cJSON_AddStringToObject(o, "seed", seed);      /* a string: 64 bits do not fit a JSON double */
     return o;
+}
+
+void ns_report_params_json(cJSON *root)
+{
+    const char *key[16];
+    double value[16];
+    size_t n = ns_params_overrides(key, value, 16);
+    if (n == 0)
+        return;
+    cJSON *p = cJSON_AddObjectToObject(root, "params");
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddNumberToObject(p, key[i], value[i]);
 }
 
 /* The input behind one of target t's numbers, with its command. */
@@ -88,10 +100,11 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
     cJSON_AddStringToObject(root, "generated", d->generated);
     cJSON_AddStringToObject(root, "suite", ns_suite_size_name(d->opts->size));
     cJSON_AddStringToObject(root, "verdict", ns_verdict_summary());
+    ns_report_params_json(root);
 
     cJSON *cases = cJSON_AddArrayToObject(root, "cases");
     for (size_t c = 0; c < d->ncases; c++)
-        cJSON_AddItemToArray(cases, case_json(&d->cases[c]));
+        cJSON_AddItemToArray(cases, ns_report_case_json(&d->cases[c]));
 
     cJSON *results = cJSON_AddArrayToObject(root, "results");
     for (size_t t = 0; t < d->ntargets; t++) {
@@ -105,7 +118,7 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             cJSON_AddStringToObject(r, "plugin", tg->family->plugin->name);
             cJSON_AddStringToObject(r, "reference", tg->family->plugin->reference);
         }
-        cJSON_AddItemToObject(r, "metrics", summary_json(s));
+        cJSON_AddItemToObject(r, "metrics", ns_report_summary_json(s));
         cJSON *behind = cJSON_AddArrayToObject(r, "behind");
         for (size_t k = 0; k < NS_BEHIND_COUNT; k++)
             if (s->behind[k] != NS_NO_CASE)
@@ -167,7 +180,7 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             ns_json_add_number(o, "err_u_max", st.err_u_max);
             ns_json_add_number(o, "sum_dev_mean", st.sum_dev_mean);
             ns_json_add_number(o, "sum_dev_max", st.sum_dev_max);
-            cJSON_AddItemToObject(o, "metrics", summary_json(&d->real_summary[t]));
+            cJSON_AddItemToObject(o, "metrics", ns_report_summary_json(&d->real_summary[t]));
             cJSON_AddItemToArray(rr, o);
         }
     }

@@ -27,6 +27,21 @@ static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
     fputs(" |", f);
 }
 
+/* The gradient's worst bits (dx against the reference's, in the output
+ * format), bold beyond p/2 bits as the outputs', and the share of cases
+ * with a NaN or infinite dx. */
+static void gradient_cell(const ns_report_data *d, size_t t, FILE *f)
+{
+    const ns_summary *s = &d->summary[t];
+    char b[32];
+    double shown = ns_fmt_bits(b, sizeof b, s->grad_max_bits_finite);
+    bool broken = shown > ns_half_precision_bits(d->targets[t].policy);
+    fprintf(f, " %s%s%s", broken ? "**" : "", b, broken ? "**" : "");
+    if (s->grad_nan_rate > 0)
+        fprintf(f, " NaN/inf %.0f%%", 100 * s->grad_nan_rate);
+    fputs(" |", f);
+}
+
 static void policy_header(FILE *f, const ns_report_data *d, const char *first)
 {
     fprintf(f, "| %s |", first);
@@ -40,6 +55,25 @@ static void policy_header(FILE *f, const ns_report_data *d, const char *first)
     for (size_t p = 0; p < np; p++)
         fputs("---|", f);
     fputc('\n', f);
+}
+
+/* A table of algorithm x policy (sequential sums), each cell by `cell`. */
+static void policy_matrix(const ns_report_data *d, void (*cell)(const ns_report_data *, size_t, FILE *),
+                          FILE *f)
+{
+    policy_header(f, d, "normalizer");
+    for (const ns_family *const *fam = ns_families(); *fam; fam++)
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
+            if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) == d->ntargets)
+                continue;
+            fputs("| ", f);
+            ns_md_text(f, a->name);
+            fputs(" |", f);
+            for (size_t p = 0; d->policies[p]; p++)
+                if (!ns_policy_is_ref(d->policies[p]))
+                    cell(d, ns_report_target(d, a->name, d->policies[p]->name, NS_SUM_SEQ), f);
+            fputc('\n', f);
+        }
 }
 
 int ns_report_write_md(const ns_report_data *d, FILE *f)
@@ -66,19 +100,14 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
                "and in brackets the median input's (**bold**: more than half the precision, p/2 bits); "
                "log-probabilities count ulps of max(|y|, 1); NaN/inf: share of inputs with such an output "
                "where the reference is finite; broken: inputs on which the contract was broken.\n\n");
-    policy_header(f, d, "normalizer");
-    for (const ns_family *const *fam = ns_families(); *fam; fam++)
-        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++) {
-            if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) == d->ntargets)
-                continue;
-            fputs("| ", f);
-            ns_md_text(f, a->name);
-            fputs(" |", f);
-            for (size_t p = 0; d->policies[p]; p++)
-                if (!ns_policy_is_ref(d->policies[p]))
-                    matrix_cell(d, ns_report_target(d, a->name, d->policies[p]->name, NS_SUM_SEQ), f);
-            fputc('\n', f);
-        }
+    policy_matrix(d, matrix_cell, f);
+
+    fprintf(f, "\n## Worst bits of gradient error over the suite (sequential sums)\n\n"
+               "The backward pass dx = J^T g against the reference's gradient, bits of the output format, the "
+               "worst over the inputs whose dx is finite (**bold**: more than p/2 bits); NaN/inf: share of "
+               "inputs with such an entry in dx. A gradient beyond the contract's bound counts among the "
+               "broken inputs above.\n\n");
+    policy_matrix(d, gradient_cell, f);
 
     fprintf(f, "\n## Safe envelopes (sequential sums)\n\n"
                "Largest logit scale sigma and longest row n within the contract, below the first failure "

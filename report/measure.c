@@ -94,6 +94,13 @@ static void checkpoint_key(const ns_report_data *d, char *key, size_t len)
     if (nreal)
         rh = fnv(fnv(rh, o->real->offset, (nreal + 1) * sizeof *o->real->offset), o->real->values,
                  o->real->offset[nreal] * sizeof *o->real->values);
+    /* Run-wide parameters (--param) change what is measured: a resume
+     * with other values must not mix the two. */
+    const char *pkey[16];
+    double pval[16];
+    size_t np = ns_params_overrides(pkey, pval, 16);
+    for (size_t i = 0; i < np; i++)
+        th = fnv(fnv(th, pkey[i], strlen(pkey[i]) + 1), &pval[i], sizeof pval[i]);
     snprintf(key, len, "suite=%s seed=%llu cases=%zu targets=%zu:%016llx real=%zu:%016llx "
              "records=%zu,%zu,%zu",
              ns_suite_size_name(o->size), (unsigned long long)o->seed, d->ncases, d->ntargets,

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "../util/file.h"
+#include "data.h"
 #include "report.h"
 #include "../util/clock.h"
 #include "../util/escape.h"
@@ -179,6 +180,12 @@ void ns_regress_baseline_free(ns_regress_baseline *b)
         free(b->entries[i].present);
     }
     free(b->entries);
+    for (size_t i = 0; i < b->nnormalizers; i++)
+        free(b->normalizers[i]);
+    free(b->normalizers);
+    for (size_t i = 0; i < b->nparams; i++)
+        free(b->params[i]);
+    free(b->params);
     free(b->path);
     memset(b, 0, sizeof *b);
 }
@@ -238,6 +245,53 @@ static int parse_suite(const char *name, ns_suite_size *out)
     return -1;
 }
 
+/* "normalizers" (strings) and "params" (numbers), both optional. */
+static int load_selection(const cJSON *root, ns_regress_baseline *b, const char *path, char *err, size_t errlen)
+{
+    const cJSON *names = cJSON_GetObjectItemCaseSensitive(root, "normalizers");
+    if (names) {
+        size_t n = cJSON_IsArray(names) ? (size_t)cJSON_GetArraySize(names) : 0;
+        if (!cJSON_IsArray(names) || n == 0) {
+            set_err(err, errlen, "%s: \"normalizers\" is not a non-empty array of names", path);
+            return -1;
+        }
+        if (!(b->normalizers = calloc(n, sizeof *b->normalizers)))
+            goto oom;
+        for (const cJSON *v = names->child; v; v = v->next) {
+            if (!cJSON_IsString(v) || !v->valuestring[0]) {
+                set_err(err, errlen, "%s: \"normalizers\"[%zu] is not a name", path, b->nnormalizers);
+                return -1;
+            }
+            if (!(b->normalizers[b->nnormalizers++] = strdup(v->valuestring)))
+                goto oom;
+        }
+    }
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "params");
+    if (params) {
+        if (!cJSON_IsObject(params)) {
+            set_err(err, errlen, "%s: \"params\" is not an object", path);
+            return -1;
+        }
+        size_t n = (size_t)cJSON_GetArraySize(params);
+        if (!(b->params = calloc(n ? n : 1, sizeof *b->params)))
+            goto oom;
+        for (const cJSON *v = params->child; v; v = v->next) {
+            if (!cJSON_IsNumber(v) || !v->string) {
+                set_err(err, errlen, "%s: \"params\": \"%s\" is not a number", path, v->string ? v->string : "");
+                return -1;
+            }
+            char kv[128];
+            snprintf(kv, sizeof kv, "%s=%.17g", v->string, v->valuedouble);
+            if (!(b->params[b->nparams++] = strdup(kv)))
+                goto oom;
+        }
+    }
+    return 0;
+oom:
+    set_err(err, errlen, "%s: out of memory", path);
+    return -1;
+}
+
 static int load_root(const cJSON *root, ns_regress_baseline *b, const char *path, char *err, size_t errlen)
 {
     if (!cJSON_IsObject(root)) {
@@ -291,7 +345,7 @@ static int load_root(const cJSON *root, ns_regress_baseline *b, const char *path
         if (load_entry(item, i, &b->entries[i], path, err, errlen) != 0)
             return -1;
     }
-    return 0;
+    return load_selection(root, b, path, err, errlen);
 }
 
 int ns_regress_load(const char *path, ns_regress_baseline *b, char *err, size_t errlen)
@@ -361,33 +415,44 @@ static int add_change(ns_regress_result *r, size_t *cap, ns_regress_change c)
     return 0;
 }
 
-/* Compares entry e with summary s of target t. */
-static int compare(const ns_regress_entry *e, const ns_target *t, const ns_summary *s,
-                   ns_regress_result *r, size_t *cap)
+/* The case behind rule k's value in summary s: the one the metric names
+ * (the first NaN, the worst gradient, ...), else the worst row against the
+ * contract, else any row named; NS_NO_CASE when none. */
+static size_t case_behind(const ns_summary *s, const ns_regress_rule *rule)
 {
-    double u = ns_unit_roundoff(t->policy->out);
-    bool nan_den_now = isnan(s->min_denominator);
-    for (size_t k = 0; ns_regress_rules[k].metric; k++) {
-        if (!e->present[k])
-            continue;
-        const ns_regress_rule *rule = &ns_regress_rules[k];
-        double before = e->value[k], after = summary_value(s, k);
-        double as_json = isfinite(after) ? after : NAN;
-        double allowed;
-        int verdict = judge(rule, ordered(rule, before, e->nan_denominator),
-                            ordered(rule, as_json, nan_den_now), u, &allowed);
-        if (verdict == 0)
-            continue;
-        ns_regress_change c = { e->normalizer, e->policy, e->sum, plugin_of(t->family), rule,
-                                before, after, allowed, verdict > 0 };
-        if (add_change(r, cap, c) != 0)
-            return -1;
-        if (verdict > 0)
-            r->regressions++;
-        else
-            r->improvements++;
-    }
-    return 0;
+    ns_behind first = NS_BEHIND_BROKEN;
+    if (strcmp(rule->metric, "nan_rate") == 0)
+        first = NS_BEHIND_NAN;
+    else if (strcmp(rule->metric, "inf_rate") == 0)
+        first = NS_BEHIND_INF;
+    else if (strncmp(rule->metric, "grad_", 5) == 0 || strcmp(rule->metric, "max_grad_gain") == 0)
+        first = NS_BEHIND_GRAD_MAX;
+    else if (strstr(rule->metric, "_bits"))
+        first = NS_BEHIND_MAX;
+    const ns_behind order[] = { first, NS_BEHIND_BROKEN, NS_BEHIND_NAN, NS_BEHIND_INF, NS_BEHIND_MAX };
+    for (size_t i = 0; i < sizeof order / sizeof *order; i++)
+        if (s->behind[order[i]] != NS_NO_CASE)
+            return s->behind[order[i]];
+    return NS_NO_CASE;
+}
+
+/* What was measured: the suite's cases, the targets and their summaries. */
+typedef struct measured {
+    ns_case *cases;
+    size_t ncases;
+    ns_target *targets;
+    size_t ntargets;
+    ns_metrics *metrics;
+    ns_summary *summary;
+} measured;
+
+static void measured_free(measured *m)
+{
+    free(m->cases);
+    free(m->targets);
+    free(m->metrics);
+    free(m->summary);
+    memset(m, 0, sizeof *m);
 }
 
 static bool selected(const ns_regress_opts *o, const char *name)
@@ -400,69 +465,124 @@ static bool selected(const ns_regress_opts *o, const char *name)
     return false;
 }
 
+/* The suite measured for the targets o selects; 0, or -1 out of memory.
+ * expect_cases: the number of cases the caller's baseline has (0: any),
+ * -2 with err when this suite has another. */
+static int measure(ns_suite_size size, uint64_t seed, const ns_regress_opts *o, size_t expect_cases,
+                   const char *path, measured *m, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    m->cases = ns_suite_standard(size, seed, &m->ncases);
+    m->targets = ns_targets_make(NULL, NULL, 0, &m->ntargets);
+    if (!m->cases || !m->targets)
+        goto oom;
+    size_t kept = 0;
+    for (size_t t = 0; t < m->ntargets; t++)
+        if (selected(o, m->targets[t].alg->name))
+            m->targets[kept++] = m->targets[t];
+    m->ntargets = kept;
+    if (expect_cases && m->ncases != expect_cases) {
+        set_err(err, errlen, "%s: the baseline's %s suite has %zu cases, this normstab's has %zu: "
+                "the suite changed, so rewrite the baseline (normstab regress --update)",
+                path, ns_suite_size_name(size), expect_cases, m->ncases);
+        measured_free(m);
+        return -2;
+    }
+    m->metrics = calloc(m->ntargets * m->ncases + 1, sizeof *m->metrics);
+    m->summary = calloc(m->ntargets ? m->ntargets : 1, sizeof *m->summary);
+    if (!m->metrics || !m->summary)
+        goto oom;
+    ns_run_opts ro = { .threads = o ? o->threads : 0, .progress = o ? o->progress : NULL,
+                       .progress_ctx = o ? o->progress_ctx : NULL };
+    if (ns_run(m->targets, m->ntargets, m->cases, m->ncases, &ro, m->metrics) != 0)
+        goto oom;
+    for (size_t t = 0; t < m->ntargets; t++)
+        ns_summarize(&m->metrics[t * m->ncases], m->ncases, &m->summary[t]);
+    return 0;
+oom:
+    set_err(err, errlen, "out of memory");
+    measured_free(m);
+    return -1;
+}
+
+/* Compares entry e with target t of what was measured. */
+static int compare(const ns_regress_entry *e, const measured *m, size_t t, const char *program,
+                   ns_regress_result *r, size_t *cap)
+{
+    const ns_target *tg = &m->targets[t];
+    const ns_summary *s = &m->summary[t];
+    double u = ns_unit_roundoff(tg->policy->out);
+    bool nan_den_now = isnan(s->min_denominator);
+    for (size_t k = 0; ns_regress_rules[k].metric; k++) {
+        if (!e->present[k])
+            continue;
+        const ns_regress_rule *rule = &ns_regress_rules[k];
+        double before = e->value[k], after = summary_value(s, k);
+        double as_json = isfinite(after) ? after : NAN;
+        double allowed;
+        int verdict = judge(rule, ordered(rule, before, e->nan_denominator),
+                            ordered(rule, as_json, nan_den_now), u, &allowed);
+        if (verdict == 0)
+            continue;
+        ns_regress_change c = { .normalizer = e->normalizer, .policy = e->policy, .sum = e->sum,
+                                .plugin = plugin_of(tg->family), .rule = rule, .before = before,
+                                .after = after, .allowed = allowed, .regression = verdict > 0 };
+        size_t at = verdict > 0 ? case_behind(s, rule) : NS_NO_CASE;
+        if (at != NS_NO_CASE) {
+            ns_case_describe(&m->cases[at], c.input, sizeof c.input);
+            ns_case_replay(&m->cases[at], tg, program, c.replay, sizeof c.replay);
+        }
+        if (add_change(r, cap, c) != 0)
+            return -1;
+        if (verdict > 0)
+            r->regressions++;
+        else
+            r->improvements++;
+    }
+    return 0;
+}
+
 int ns_regress_check(const ns_regress_baseline *b, const ns_regress_opts *o,
                      ns_regress_result *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     double start = ns_clock_monotonic();
-    size_t ncases, ntargets;
-    ns_case *cases = ns_suite_standard(b->size, b->seed, &ncases);
-    ns_target *targets = ns_targets_make(NULL, NULL, 0, &ntargets);
-    ns_metrics *metrics = NULL;
-    ns_summary *summary = NULL;
-    bool *matched = NULL;
-    int rc = -1;
-    if (!cases || !targets)
-        goto oom;
-    size_t kept = 0;
-    for (size_t t = 0; t < ntargets; t++)
-        if (selected(o, targets[t].alg->name))
-            targets[kept++] = targets[t];
-    ntargets = kept;
-    if (ncases != b->ncases) {
-        set_err(err, errlen, "%s: the baseline's %s suite has %zu cases, this normstab's has %zu: "
-                "the suite changed, so rewrite the baseline (normstab regress --update)",
-                b->path, ns_suite_size_name(b->size), b->ncases, ncases);
-        goto out;
-    }
-    metrics = calloc(ntargets * ncases + 1, sizeof *metrics);
-    summary = calloc(ntargets ? ntargets : 1, sizeof *summary);
-    matched = calloc(ntargets ? ntargets : 1, sizeof *matched);
+    measured m;
+    int rc = measure(b->size, b->seed, o, b->ncases, b->path, &m, err, errlen);
+    if (rc != 0)
+        return -1;
+    char program[1024];
+    ns_report_program(program, sizeof program);
+    bool *matched = calloc(m.ntargets ? m.ntargets : 1, sizeof *matched);
     r->missing = calloc(b->count ? b->count : 1, sizeof *r->missing);
-    r->added = calloc(ntargets ? ntargets : 1, sizeof *r->added);
-    if (!metrics || !summary || !matched || !r->missing || !r->added)
+    r->added = calloc(m.ntargets ? m.ntargets : 1, sizeof *r->added);
+    rc = -1;
+    if (!matched || !r->missing || !r->added)
         goto oom;
-    ns_run_opts ro = { .threads = o ? o->threads : 0, .progress = o ? o->progress : NULL,
-                       .progress_ctx = o ? o->progress_ctx : NULL };
-    if (ns_run(targets, ntargets, cases, ncases, &ro, metrics) != 0)
-        goto oom;
-    for (size_t t = 0; t < ntargets; t++)
-        ns_summarize(&metrics[t * ncases], ncases, &summary[t]);
-
     size_t cap = 0;
     for (size_t i = 0; i < b->count; i++) {
         const ns_regress_entry *e = &b->entries[i];
         if (!selected(o, e->normalizer))
             continue;
         size_t t = 0;
-        while (t < ntargets && !(strcmp(targets[t].alg->name, e->normalizer) == 0 &&
-                                 strcmp(targets[t].policy->name, e->policy) == 0 &&
-                                 strcmp(ns_sum_order_name(targets[t].sum), e->sum) == 0))
+        while (t < m.ntargets && !(strcmp(m.targets[t].alg->name, e->normalizer) == 0 &&
+                                   strcmp(m.targets[t].policy->name, e->policy) == 0 &&
+                                   strcmp(ns_sum_order_name(m.targets[t].sum), e->sum) == 0))
             t++;
-        if (t == ntargets) {
+        if (t == m.ntargets) {
             r->missing[r->nmissing++] = (ns_regress_target_ref){ e->normalizer, e->policy, e->sum, e->plugin };
             continue;
         }
         matched[t] = true;
         r->compared++;
-        if (compare(e, &targets[t], &summary[t], r, &cap) != 0)
+        if (compare(e, &m, t, program, r, &cap) != 0)
             goto oom;
     }
-    for (size_t t = 0; t < ntargets; t++)
+    for (size_t t = 0; t < m.ntargets; t++)
         if (!matched[t])
-            r->added[r->nadded++] = (ns_regress_target_ref){ targets[t].alg->name, targets[t].policy->name,
-                                                             ns_sum_order_name(targets[t].sum),
-                                                             plugin_of(targets[t].family) };
+            r->added[r->nadded++] = (ns_regress_target_ref){ m.targets[t].alg->name, m.targets[t].policy->name,
+                                                             ns_sum_order_name(m.targets[t].sum),
+                                                             plugin_of(m.targets[t].family) };
     /* Regressions first, each group in baseline order (a stable partition). */
     ns_regress_change *sorted = malloc((r->nchanges ? r->nchanges : 1) * sizeof *sorted);
     if (!sorted)
@@ -474,21 +594,83 @@ int ns_regress_check(const ns_regress_baseline *b, const ns_regress_opts *o,
                 sorted[k++] = r->changes[i];
     free(r->changes);
     r->changes = sorted;
-    r->ntargets = ntargets;
+    r->ntargets = m.ntargets;
     r->seconds = ns_clock_monotonic() - start;
     rc = 0;
     goto out;
 oom:
     set_err(err, errlen, "out of memory");
 out:
-    free(cases);
-    free(targets);
-    free(metrics);
-    free(summary);
+    measured_free(&m);
     free(matched);
     if (rc != 0)
         ns_regress_result_free(r);
     return rc;
+}
+
+int ns_regress_write_subset(const char *path, ns_suite_size size, uint64_t seed, const char *const *only,
+                            size_t nonly, int threads, void (*progress)(void *, size_t, size_t),
+                            void *progress_ctx, char *err, size_t errlen)
+{
+    ns_regress_opts o = { .threads = threads, .only = only, .nonly = nonly, .progress = progress,
+                          .progress_ctx = progress_ctx };
+    measured m;
+    if (measure(size, seed, &o, 0, path, &m, err, errlen) != 0)
+        return -1;
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddNumberToObject(root, "schema", NS_REPORT_SCHEMA);
+    char buf[64];
+    snprintf(buf, sizeof buf, "%llu", (unsigned long long)seed);
+    cJSON_AddStringToObject(root, "seed", buf);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    cJSON_AddStringToObject(root, "generated", buf);
+    cJSON_AddStringToObject(root, "suite", ns_suite_size_name(size));
+    cJSON *names = cJSON_AddArrayToObject(root, "normalizers");
+    for (size_t i = 0; i < nonly; i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(only[i]));
+    ns_report_params_json(root);
+    cJSON *cases = cJSON_AddArrayToObject(root, "cases");
+    for (size_t c = 0; c < m.ncases; c++)
+        cJSON_AddItemToArray(cases, ns_report_case_json(&m.cases[c]));
+    cJSON *results = cJSON_AddArrayToObject(root, "results");
+    for (size_t t = 0; t < m.ntargets; t++) {
+        const ns_target *tg = &m.targets[t];
+        cJSON *r = cJSON_CreateObject();
+        cJSON_AddStringToObject(r, "normalizer", tg->alg->name);
+        cJSON_AddStringToObject(r, "policy", tg->policy->name);
+        cJSON_AddStringToObject(r, "sum", ns_sum_order_name(tg->sum));
+        if (tg->family->plugin) {
+            cJSON_AddStringToObject(r, "plugin", tg->family->plugin->name);
+            cJSON_AddStringToObject(r, "reference", tg->family->plugin->reference);
+        }
+        cJSON_AddItemToObject(r, "metrics", ns_report_summary_json(&m.summary[t]));
+        cJSON_AddItemToArray(results, r);
+    }
+    measured_free(&m);
+    char *text = cJSON_Print(root);
+    cJSON_Delete(root);
+    if (!text) {
+        set_err(err, errlen, "out of memory");
+        return -1;
+    }
+    char tmp[4200];
+    FILE *f = ns_file_begin(path, tmp, sizeof tmp);
+    if (!f) {
+        set_err(err, errlen, "cannot write %s (%s)", path, strerror(errno));
+        free(text);
+        return -1;
+    }
+    fputs(text, f);
+    fputc('\n', f);
+    free(text);
+    if (ns_file_commit(f, tmp, path, true, true) != 0) {
+        set_err(err, errlen, "cannot write %s (%s)", path, strerror(errno ? errno : EIO));
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the tables --------------------------------------------------------- */
@@ -598,6 +780,8 @@ static void text_rows(FILE *f, const ns_regress_result *r, int regression)
             show_allowed(allowed, sizeof allowed, c);
         fprintf(f, "  %-*s  %-*s  %-*s  %-*s  %10s -> %-10s  %s\n", wn, name, wp, c->policy, ws, c->sum, wm,
                 c->rule->metric, before, after, allowed);
+        if (regression && c->input[0])
+            fprintf(f, "      input: %s\n      replay: %s\n", c->input, c->replay);
     }
 }
 
@@ -674,6 +858,25 @@ static int md_by_algorithm(const ns_regress_result *r, FILE *f)
     return 0;
 }
 
+/* The input behind each regression and the command that replays it, as
+ * one shell block (names in comments). */
+static void md_replays(const ns_regress_result *r, FILE *f)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->nchanges; i++) {
+        const ns_regress_change *c = &r->changes[i];
+        if (!c->regression || !c->input[0])
+            continue;
+        if (!any)
+            fputs("\nThe input behind each regression, and its replay:\n\n```sh\n", f);
+        any = true;
+        fprintf(f, "# %s %s %s %s: %s\n%s\n", c->normalizer, c->policy, c->sum, c->rule->metric, c->input,
+                c->replay);
+    }
+    if (any)
+        fputs("```\n", f);
+}
+
 int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r, FILE *f)
 {
     char head[256];
@@ -717,6 +920,7 @@ int ns_regress_write_md(const ns_regress_baseline *b, const ns_regress_result *r
     }
     if (r->nchanges)
         fputs("\n</details>\n", f);
+    md_replays(r, f);
     if (write_targets(f, "Missing (in the baseline, not measured now)", r->missing, r->nmissing, 1) != 0 ||
         write_targets(f, "New (not in the baseline, not compared)", r->added, r->nadded, 1) != 0)
         return -1;

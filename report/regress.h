@@ -53,6 +53,14 @@ typedef struct ns_regress_baseline {
     ns_suite_size size;
     uint64_t seed;
     size_t ncases;                    /* length of its "cases" */
+    /* "normalizers": the algorithms a baseline of regress --update -n holds
+     * (a check measures only those); NULL when it holds them all. */
+    char **normalizers;
+    size_t nnormalizers;
+    /* "params": the run-wide --param values it was measured with, as
+     * "KEY=VALUE" (a check measures with them too). */
+    char **params;
+    size_t nparams;
     ns_regress_entry *entries;
     size_t count;
 } ns_regress_baseline;
@@ -68,6 +76,10 @@ typedef struct ns_regress_change {
     const ns_regress_rule *rule;
     double before, after, allowed;    /* allowed: the bound the change crossed */
     bool regression;                  /* else an improvement */
+    /* The input behind the metric now (for a regression): its description
+     * and the command that replays it; empty when none is known. */
+    char input[256];
+    char replay[1536];
 } ns_regress_change;
 
 typedef struct ns_regress_target_ref {
@@ -102,6 +114,14 @@ typedef struct ns_regress_opts {
 int ns_regress_check(const ns_regress_baseline *b, const ns_regress_opts *o,
                      ns_regress_result *r, char *err, size_t errlen);
 void ns_regress_result_free(ns_regress_result *r);
+
+/* Measures the suite size/seed for the algorithms only[0..nonly) (in
+ * every policy and order) and writes a baseline of just those to path,
+ * whole or not at all: "normalizers" names them, "params" holds the
+ * run-wide parameters.  0, or -1 with err. */
+int ns_regress_write_subset(const char *path, ns_suite_size size, uint64_t seed, const char *const *only,
+                            size_t nonly, int threads, void (*progress)(void *, size_t, size_t),
+                            void *progress_ctx, char *err, size_t errlen);
 
 /* 1 when the result fails the check (a regression or a missing target). */
 static inline int ns_regress_failed(const ns_regress_result *r)

@@ -41,8 +41,12 @@ void ns_report_finding_replay(const ns_report_data *d, const ns_finding *f, char
     char x[4400], g[4400];
     row_path(d, f, NULL, "x", x, sizeof x);
     row_path(d, f, NULL, "g", g, sizeof g);
-    int k = snprintf(buf, len, "%s check -n %s -p %s --sum %s -i %s", d->program, f->normalizer, f->policy,
-                     ns_sum_order_name(f->sum), x);
+    char more[1200] = "";
+    const ns_family *fam;
+    if (ns_algorithm_find(f->normalizer, &fam))
+        ns_family_replay_options(fam, more, sizeof more);
+    int k = snprintf(buf, len, "%s check%s -n %s -p %s --sum %s -i %s", d->program, more, f->normalizer,
+                     f->policy, ns_sum_order_name(f->sum), x);
     if (f->has_g && k > 0 && (size_t)k < len)
         snprintf(buf + k, len - (size_t)k, " -g %s", g);
 }

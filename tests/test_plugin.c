@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../plugins/loader.h"
+#include "../analysis/run.h"
+#include "../analysis/suite.h"
 #include "../plugins/reference.h"
 #include "testlib.h"
 
@@ -286,4 +288,126 @@ Test(plugin_mpfr_ops, an_exact_zero_denominator_gives_zeros)
     cr_expect_eq(mpfr_get_d(y, MPFR_RNDN), 9.0 / 25);
     values_free(y, 2);
     values_free(dx, 2);
+}
+
+/* The fallback's gradient is the derivative of the forward pass, not the
+ * algorithm's backward (none_backward returns zeros).  h = x^2 at x = (3,
+ * 4), g = (1, 2): S = 25, y = (9, 16)/25, <g, y> = 41/25, dx_j = 2 x_j / S
+ * (g_j - 41/25) = (6/25 (-16/25), 8/25 (9/25)) = (-96, 72)/625. */
+Test(plugin_gradient, the_fallback_differentiates_the_forward_pass_not_the_backward)
+{
+    nsp_algorithm a = { .name = "square", .forward = square_forward, .backward = none_backward };
+    double x[2] = { 3, 4 }, g[2] = { 1, 2 };
+    mpfr_ptr y = values(2), dx = values(2);
+    cr_assert_eq(ns_ref_plugin_run(&a, x, g, NULL, 0, 2, 128, y, dx), 0);
+    cr_expect_eq(mpfr_get_d(dx, MPFR_RNDN), -96.0 / 625);
+    cr_expect_eq(mpfr_get_d(dx + 1, MPFR_RNDN), 72.0 / 625);
+    /* The backward pass run in MPFR is still there for --grad-check. */
+    cr_assert_eq(ns_ref_plugin_run_backward(&a, x, g, NULL, 0, 2, 128, y, dx), 0);
+    cr_expect(mpfr_zero_p(dx) && mpfr_zero_p(dx + 1));
+    values_free(y, 2);
+    values_free(dx, 2);
+}
+
+/* One operation per output, so dx_i = g_i f_i'(x_i). */
+static void elementwise_forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
+{
+    (void)n;
+    y[0] = op->exp(op, x[0]);
+    y[1] = op->log1p(op, x[1]);
+    y[2] = op->tanh(op, x[2]);
+    y[3] = op->sqrt(op, x[3]);
+    y[4] = op->pow(op, x[4], op->exact(op, 3));
+    y[5] = op->expm1(op, x[5]);
+    y[6] = op->log(op, x[6]);
+    y[7] = op->fma(op, x[7], x[7], op->exact(op, 1));
+    y[8] = op->div(op, op->exact(op, 1), x[8]);
+    y[9] = op->acc_add(op, op->sub(op, x[9], op->constant(op, 5)), x[9]);
+}
+
+/* Each derivative from its closed form, with MPFR's own functions at 200
+ * bits: exp, 1/(1 + x), 1 - tanh^2, 1/(2 sqrt x), 3 x^2, e^x, 1/x, 2 x,
+ * -1/x^2, 2. */
+Test(plugin_gradient, each_operation_has_its_derivative)
+{
+    nsp_algorithm a = { .name = "ops", .forward = elementwise_forward, .backward = none_backward };
+    double x[10] = { 0.75, 0.5, -1.25, 3, 1.5, -0.375, 4, -2.5, 0.2, 7 };
+    double g[10] = { 1, -2, 0.5, 3, 1, 2, -1, 0.25, 1.5, -3 };
+    mpfr_ptr y = values(10), dx = values(10);
+    cr_assert_eq(ns_ref_plugin_run(&a, x, g, NULL, 0, 10, 200, y, dx), 0);
+    mpfr_t t;
+    mpfr_init2(t, 200);
+    double want[10];
+    mpfr_set_d(t, x[0], MPFR_RNDN); mpfr_exp(t, t, MPFR_RNDN); mpfr_mul_d(t, t, g[0], MPFR_RNDN);
+    want[0] = mpfr_get_d(t, MPFR_RNDN);
+    mpfr_set_d(t, x[1], MPFR_RNDN); mpfr_add_ui(t, t, 1, MPFR_RNDN); mpfr_d_div(t, g[1], t, MPFR_RNDN);
+    want[1] = mpfr_get_d(t, MPFR_RNDN);
+    mpfr_set_d(t, x[2], MPFR_RNDN); mpfr_sech(t, t, MPFR_RNDN); mpfr_sqr(t, t, MPFR_RNDN);
+    mpfr_mul_d(t, t, g[2], MPFR_RNDN);
+    want[2] = mpfr_get_d(t, MPFR_RNDN);
+    mpfr_set_d(t, x[3], MPFR_RNDN); mpfr_rec_sqrt(t, t, MPFR_RNDN); mpfr_mul_d(t, t, g[3] / 2, MPFR_RNDN);
+    want[3] = mpfr_get_d(t, MPFR_RNDN);
+    want[4] = 3 * 1.5 * 1.5;
+    mpfr_set_d(t, x[5], MPFR_RNDN); mpfr_exp(t, t, MPFR_RNDN); mpfr_mul_d(t, t, g[5], MPFR_RNDN);
+    want[5] = mpfr_get_d(t, MPFR_RNDN);
+    want[6] = -0.25;
+    want[7] = 2 * -2.5 * 0.25;
+    mpfr_set_d(t, x[8], MPFR_RNDN); mpfr_sqr(t, t, MPFR_RNDN); mpfr_d_div(t, -g[8], t, MPFR_RNDN);
+    want[8] = mpfr_get_d(t, MPFR_RNDN);
+    want[9] = -6;
+    for (int i = 0; i < 10; i++)
+        cr_expect_eq(mpfr_get_d(dx + i, MPFR_RNDN), want[i], "dx[%d] = %a, want %a", i,
+                     mpfr_get_d(dx + i, MPFR_RNDN), want[i]);
+    mpfr_clear(t);
+    values_free(y, 10);
+    values_free(dx, 10);
+}
+
+/* Softmax shifted by the maximum, as a plugin would write it. */
+static void shifted_softmax_forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
+{
+    nsp_num m = op->max(op, x, n);
+    for (size_t i = 0; i < n; i++)
+        y[i] = op->exp(op, op->sub(op, x[i], m));
+    nsp_num s = op->denominator(op, op->sum(op, y, n));
+    for (size_t i = 0; i < n; i++)
+        y[i] = op->div(op, y[i], s);
+}
+
+/* The maximum's derivative cancels (shift invariance) and a masked entry
+ * weighs nothing: x = (0, -inf, 0), g = (1, 5, 3): y = (1/2, 0, 1/2),
+ * <g, y> = 2, dx = y (g - 2) = (-1/2, 0, 1/2), with no NaN from
+ * 0 * (-inf). */
+Test(plugin_gradient, the_maximum_cancels_and_a_masked_entry_gets_zero)
+{
+    nsp_algorithm a = { .name = "sm", .forward = shifted_softmax_forward, .backward = none_backward };
+    double x[3] = { 0, -INFINITY, 0 }, g[3] = { 1, 5, 3 };
+    mpfr_ptr y = values(3), dx = values(3);
+    cr_assert_eq(ns_ref_plugin_run(&a, x, g, NULL, 0, 3, 128, y, dx), 0);
+    cr_expect_eq(mpfr_get_d(dx, MPFR_RNDN), -0.5);
+    cr_expect(mpfr_zero_p(dx + 1));
+    cr_expect_eq(mpfr_get_d(dx + 2, MPFR_RNDN), 0.5);
+    values_free(y, 3);
+    values_free(dx, 3);
+}
+
+/* A replay command names what it needs besides -n: the plugin's library
+ * (quoted) and the run-wide parameters its family declares. */
+Test(plugin_replay, a_replay_loads_the_plugin_and_repeats_the_parameters)
+{
+    load_examples();
+    char err[256];
+    cr_assert_eq(ns_params_override("gamma=0", err, sizeof err), 0, "%s", err);
+    ns_case c = { .gen = ns_generator_find("normal"), .param = 4, .n = 16, .seed = 3 };
+    ns_target t = { NULL, ns_algorithm_find("clipsoftmax", NULL), ns_policy_find("fp16"), NS_SUM_SEQ };
+    char buf[1024];
+    ns_case_replay(&c, &t, "build/normstab", buf, sizeof buf);
+    cr_expect_str_eq(buf, "build/normstab check --plugin '" NS_TEST_PLUGIN_DIR "/clipped_softmax.so' "
+                          "--param gamma=0 -n clipsoftmax -p fp16 --sum seq --gen normal=4 --length 16 --seed 3");
+    /* A family without the parameter does not get it. */
+    t.alg = ns_algorithm_find("poly4.naive", NULL);
+    ns_case_replay(&c, &t, "build/normstab", buf, sizeof buf);
+    cr_expect_str_eq(buf, "build/normstab check --plugin '" NS_TEST_PLUGIN_DIR "/poly4.so' "
+                          "-n poly4.naive -p fp16 --sum seq --gen normal=4 --length 16 --seed 3");
+    cr_expect_eq(ns_params_override("nosuch=1", err, sizeof err), -1);
 }

@@ -202,7 +202,7 @@ static const nsp_plugin plugin = {
     .families = families,
 };
 
-const nsp_plugin *ns_plugin_v1(void)
+const nsp_plugin *ns_plugin_v2(void)
 {
     return &plugin;
 }

@@ -1,8 +1,8 @@
-/* normstab plugin interface, version 1: normalizers from a shared library.
+/* normstab plugin interface, version 2: normalizers from a shared library.
  *
  * A plugin is a shared library that defines one function,
  *
- *     const nsp_plugin *ns_plugin_v1(void);
+ *     const nsp_plugin *ns_plugin_v2(void);
  *
  * returning a descriptor of its families and algorithms.  normstab loads it
  * with `--plugin PATH.so` (any command) or NORMSTAB_PLUGINS=PATH[:PATH...],
@@ -13,10 +13,19 @@
  * What this header promises.  Everything a plugin sees is declared here and
  * nowhere else: no structure of normstab's own is exposed, so normstab can
  * change inside without breaking a plugin.  The layout of every structure
- * below is fixed for NS_PLUGIN_ABI_VERSION 1; a change that is not an
- * addition at the end of nsp_ops (which normstab fills and plugins only
- * read) makes version 2, with a new entry point ns_plugin_v2.  normstab
- * refuses a descriptor whose abi_version is not the one it speaks.
+ * below is fixed for its version; a change that is not an addition at the
+ * end of nsp_ops (which normstab fills and plugins only read) makes a new
+ * version with a new entry point.  normstab refuses a descriptor whose
+ * abi_version it does not speak.
+ *
+ * Versions.  Version 2 adds to version 1 a contract per algorithm
+ * (nsp_algorithm.contract: promises and declared hazards, as the built-in
+ * algorithms have them).  Version 1 plugins keep loading: their entry point
+ * ns_plugin_v1 returns the version-1 layout (nsp_plugin_v1, at the end of
+ * this header), and their algorithms get the default contract.  A plugin's
+ * source written for version 1 builds against this header unchanged as a
+ * version-2 plugin (its abi_version NS_PLUGIN_ABI_VERSION, its contracts
+ * NULL: the default), whichever entry point it names.
  *
  * How an algorithm computes.  Forward and backward passes see numbers only
  * through the operations of an nsp_ops table, the same operations built-in
@@ -25,9 +34,10 @@
  * sums and dot products follow the summation order, and every denominator is
  * shown to the probe.  The same code therefore runs in every policy (fp16,
  * bf16-acc32, ...) and, for the fallback reference, in MPFR at high precision
- * (see nsp_family.reference).  An algorithm must not do arithmetic on
+ * (see nsp_family.reference), where the forward pass is also differentiated
+ * to give the reference gradient.  An algorithm must not do arithmetic on
  * nsp_num.v itself: a value computed outside the table is neither rounded as
- * the policy says nor exact in the reference.
+ * the policy says nor exact in the reference, nor differentiated.
  *
  * Threads: forward, backward and reference may run on several threads at
  * once (one row each); they must not keep state between calls. */
@@ -38,7 +48,7 @@
 
 #include <mpfr.h>
 
-#define NS_PLUGIN_ABI_VERSION 1
+#define NS_PLUGIN_ABI_VERSION 2
 
 /* Parameters a family may declare (normstab --param KEY=VALUE). */
 #define NSP_MAX_PARAMS 4
@@ -125,6 +135,92 @@ typedef struct nsp_param {
     const char *summary;   /* one line */
 } nsp_param;
 
+/* ---- contracts (version 2) ---------------------------------------------
+ *
+ * What an algorithm promises and which failures it declares as expected,
+ * with the meaning of normstab's own contracts (docs/plugins.md, and
+ * normalizers/contract.h in normstab's source, which these mirror): a row
+ * that breaks a promise for a cause a hazard declares is "expected", not
+ * "BROKEN"; `check`, `search`, the fuzzers and the report judge a plugin
+ * algorithm exactly as a built-in one. */
+
+/* What a finding is about. */
+enum {
+    NSP_KIND_ANY = -1,        /* in a hazard: every kind */
+    NSP_KIND_NAN,             /* a NaN output or gradient where the reference is a number */
+    NSP_KIND_INF,             /* an infinite output where the reference is finite */
+    NSP_KIND_ERROR,           /* error of the outputs above the promised bound */
+    NSP_KIND_SUM,             /* sum of the outputs off the reference's by more than promised */
+    NSP_KIND_DENOMINATOR,     /* a zero, subnormal or non-finite denominator */
+    NSP_KIND_GRADIENT,        /* a non-finite, inaccurate or exploding gradient */
+    NSP_KIND_NEGATIVE,        /* a negative output where the reference is >= 0 */
+};
+
+/* Why it happens, as normstab classifies it (the first that applies). */
+enum {
+    NSP_CAUSE_ANY = -1,       /* in a hazard: every cause */
+    NSP_CAUSE_ALL_MASKED,     /* every entry is -inf */
+    NSP_CAUSE_MASKED,         /* -inf entries, and the failure goes without them */
+    NSP_CAUSE_ZERO_DENOMINATOR,     /* a denominator exactly zero (a wider range too) */
+    NSP_CAUSE_OVERFLOW,       /* goes away when the formats reach higher */
+    NSP_CAUSE_SUBNORMAL_DENOMINATOR,
+    NSP_CAUSE_UNDERFLOW,      /* goes away when the formats reach lower */
+    NSP_CAUSE_LARGE_LOGITS,   /* max |x| >= 16 */
+    NSP_CAUSE_LONG_ROW,       /* n > 64 */
+    NSP_CAUSE_TINY_LOGITS,    /* max |x| < 2^-6 */
+    NSP_CAUSE_ORDINARY,       /* none of the above */
+};
+
+/* Domain flags: which rows the algorithm accepts besides finite ones. */
+#define NSP_DOMAIN_MASKED     1u   /* -inf entries (some entry finite) */
+#define NSP_DOMAIN_ALL_MASKED 2u   /* rows of -inf only */
+
+/* Denominator promises. */
+enum { NSP_DEN_NONE, NSP_DEN_NONZERO, NSP_DEN_NORMAL };
+
+/* A first-order bound on a relative error, in units of u_work (the unit
+ * roundoff of the coarsest of the policy's elementwise, accumulator and
+ * total formats):
+ *   (c0 + cn n + cs spread + cx max|x| + cnx n max|x| + cq n^2 (1 + max|x|)
+ *    + ck kappa_i) u_work.
+ * All zero: no promise. */
+typedef struct nsp_bound {
+    double c0, cn, cs, cx, cnx, cq, ck;
+} nsp_bound;
+
+typedef struct nsp_promise {
+    /* Policies covered: comma-separated names, "*" for all, "fp16*" for
+     * every name starting with fp16; the first matching promise applies.
+     * NULL ends the list. */
+    const char *policies;
+    int no_nan, no_inf, no_negative, finite_gradient;   /* 1: promised */
+    int denominator;       /* NSP_DEN_NONE, NSP_DEN_NONZERO or NSP_DEN_NORMAL */
+    nsp_bound error;       /* each output's error in ulps of the output format */
+    double error_floor;    /* errors in ulps of max(|y_ref|, error_floor) (0: relative) */
+    nsp_bound sum;         /* |sum y - sum y_ref| / |sum y_ref| */
+    nsp_bound gradient;    /* ||dx - dx_ref||_inf against the gradient's scale */
+    double max_gain;       /* ||dx||_2 / ||g||_2 at most this (0: no promise) */
+} nsp_promise;
+
+typedef struct nsp_hazard {
+    int kind;              /* NSP_KIND_*: the promise it excuses */
+    const char *policies;  /* as in nsp_promise; NULL: every policy */
+    int cause;             /* NSP_CAUSE_*: for this cause only */
+    const char *why;       /* the explanation a reader needs; NULL ends the list */
+} nsp_hazard;
+
+typedef struct nsp_contract {
+    const char *summary;          /* one line (NULL: none) */
+    unsigned domain;              /* NSP_DOMAIN_* flags */
+    double max_abs;               /* |x_i| <= max_abs for finite x_i (0: no bound) */
+    const char *domain_why;       /* why the domain is narrower (NULL if it is not) */
+    /* NULL: the default promises (no NaN, inf or negative weight, normal
+     * denominators, finite gradients; errors and sums within (8 + 2 n) u,
+     * gradients within (16 + 4 n) u). */
+    const nsp_promise *promises;
+    const nsp_hazard *hazards;    /* NULL: none */
+} nsp_contract;
+
 typedef struct nsp_algorithm {
     const char *name;      /* catalogue name, unique among all normalizers: "poly4.scaled" */
     const char *summary;   /* one line for `normstab list normalizers` */
@@ -133,9 +229,14 @@ typedef struct nsp_algorithm {
      * search throws at it); y[i] is rounded into the output format after
      * the call. */
     void (*forward)(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n);
-    /* dx = J(x)^T g, given y = forward(x) as stored in the output format. */
+    /* dx = J(x)^T g, given y = forward(x) as stored in the output format.
+     * Required: normstab derives no backward pass of a plugin (finite
+     * differences in the working precision would measure nothing; a formula,
+     * --formula, gets its backward by reverse mode). */
     void (*backward)(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
                      const nsp_num *g, nsp_num *dx, size_t n);
+    /* Version 2: the algorithm's contract; NULL: normstab's default one. */
+    const nsp_contract *contract;
 } nsp_algorithm;
 
 /* The family's mathematical definition in MPFR (optional).  Set y[0..n) to
@@ -174,8 +275,38 @@ typedef struct nsp_plugin {
     const nsp_family *families;    /* name NULL ends the list; at least one */
 } nsp_plugin;
 
-/* The entry point every version-1 plugin defines. */
-#define NS_PLUGIN_ENTRY "ns_plugin_v1"
-const nsp_plugin *ns_plugin_v1(void);
+/* The entry point every version-2 plugin defines. */
+#define NS_PLUGIN_ENTRY "ns_plugin_v2"
+const nsp_plugin *ns_plugin_v2(void);
+
+/* ---- version 1, still loaded ---------------------------------------------
+ * The layout of a version-1 plugin: as version 2 without contracts.  Its
+ * entry point is ns_plugin_v1, returning an nsp_plugin_v1 whose abi_version
+ * is 1 (or, for a version-1 source built against this header, an
+ * nsp_plugin whose abi_version is 2: normstab reads the layout that
+ * abi_version names). */
+#define NS_PLUGIN_ENTRY_V1 "ns_plugin_v1"
+
+typedef struct nsp_algorithm_v1 {
+    const char *name, *summary;
+    void (*forward)(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n);
+    void (*backward)(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
+                     const nsp_num *g, nsp_num *dx, size_t n);
+} nsp_algorithm_v1;
+
+typedef struct nsp_family_v1 {
+    const char *name, *definition;
+    int order;
+    nsp_param params[NSP_MAX_PARAMS];
+    const nsp_algorithm_v1 *algorithms;
+    nsp_reference_fn reference;
+    const char *fallback_algorithm;
+} nsp_family_v1;
+
+typedef struct nsp_plugin_v1 {
+    int abi_version;               /* 1 */
+    const char *name;
+    const nsp_family_v1 *families;
+} nsp_plugin_v1;
 
 #endif

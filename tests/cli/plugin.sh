@@ -58,8 +58,8 @@ grep -q '"normalizer":"poly4.naive".*"kind":"nan"' "$T/found" || fail "search fo
 expect_error 2 "plugin '/nonexistent/p.so': cannot read it" $B list --plugin /nonexistent/p.so
 echo "not a library" > "$T/text.so"
 expect_error 2 "plugin '$T/text.so': not a loadable shared library" $B list --plugin "$T/text.so"
-expect_error 2 "plugin '$BAD/no-entry.so': no entry point ns_plugin_v1" $B list --plugin "$BAD/no-entry.so"
-expect_error 2 "plugin '$BAD/abi.so': built for plugin ABI version 999; this normstab speaks version 1" \
+expect_error 2 "plugin '$BAD/no-entry.so': no entry point ns_plugin_v2 or ns_plugin_v1" $B list --plugin "$BAD/no-entry.so"
+expect_error 2 "plugin '$BAD/abi.so': built for plugin ABI version 999; this normstab speaks versions 1 and 2" \
     $B eval --plugin "$BAD/abi.so" -n softmax.shifted -p fp16
 expect_error 2 "plugin '$BAD/dup-family.so': family 'softmax' is already defined by normstab" \
     $B list --plugin "$BAD/dup-family.so"

@@ -12,8 +12,8 @@ __attribute__((unused)) static void forward(const nsp_ops *op, const nsp_num *x,
         y[i] = op->exact(op, x[i].v == x[i].v ? 1.0 / (double)n : NAN);
 }
 
-static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
-                     const nsp_num *g, nsp_num *dx, size_t n)
+__attribute__((unused)) static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
+                                             const nsp_num *g, nsp_num *dx, size_t n)
 {
     (void)x, (void)y, (void)g;
     for (size_t i = 0; i < n; i++)
@@ -52,8 +52,26 @@ static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
 #define ABI NS_PLUGIN_ABI_VERSION
 #endif
 
+#if defined BAD_NO_BACKWARD
+#define BACKWARD NULL
+#else
+#define BACKWARD backward
+#endif
+
+/* Version 2: a hazard whose kind is not one. */
+#if defined BAD_HAZARD_KIND
+static const nsp_hazard hazards[] = {
+    { .kind = 17, .cause = NSP_CAUSE_ANY, .why = "no such kind" },
+    { .why = NULL },
+};
+static const nsp_contract contract = { .domain = NSP_DOMAIN_MASKED, .hazards = hazards };
+#define CONTRACT &contract
+#else
+#define CONTRACT NULL
+#endif
+
 static const nsp_algorithm algorithms[] = {
-    { .name = ALGORITHM, .summary = "1/n", .forward = FORWARD, .backward = backward },
+    { .name = ALGORITHM, .summary = "1/n", .forward = FORWARD, .backward = BACKWARD, .contract = CONTRACT },
     { .name = NULL },
 };
 
