@@ -19,9 +19,10 @@ REGRESS_RUN = NORMSTAB='$(or $(REGRESS_PROGRAM),$(BIN))' sh mk/regress.sh $(BASE
 # while make reads this file (after building the program), its output is
 # printed, and make exits with the check's status: 0; 1 on a regression
 # (through question mode, -q, whose status is 1 for a goal not done); 2
-# when it could not run ($(error)).  With other goals beside it, or under
-# -n, the recipe runs the check and make exits 2 on a regression; scripts
-# that need 0/1/2 whatever the goals run sh mk/regress.sh (mk/regress.sh).
+# when it could not run ($(error)).  With other goals beside it the recipe
+# runs the check and make exits 2 on a regression (under -n it runs
+# nothing, as make -n never does); scripts that need 0/1/2 whatever the
+# goals run sh mk/regress.sh.
 ifeq ($(MAKECMDGOALS),regress)
 ifeq ($(findstring n,$(filter-out -%,$(firstword $(MAKEFLAGS)))),)
 REGRESS_STATUS := $(shell mkdir -p $(BUILD) && { $(if $(REGRESS_PROGRAM),,$(MAKE) --no-print-directory $(BIN) &&) \

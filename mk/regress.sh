@@ -1,8 +1,9 @@
 #!/bin/sh
 # The regression gate: what `make regress` runs, and the command a script
-# runs when it needs the gate's own exit status.  GNU make exits 2 whenever
-# a recipe fails, whatever the recipe's status, so `make regress` cannot
-# exit 1 on a regression; this script does:
+# runs when it needs the gate's own exit status whatever else make is asked
+# to do.  GNU make exits 2 whenever a recipe fails, whatever the recipe's
+# status: `make regress` as make's only goal passes this script's status on
+# (mk/regress.mk says how), beside other goals it cannot.  This script exits
 #   0  no regression
 #   1  a regression, or a baseline target no longer measured (a plugin not loaded)
 #   2  a usage error, or a baseline that cannot be read

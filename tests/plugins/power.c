@@ -1,5 +1,5 @@
 /* Power attention, y_i = relu(x_i)^3 / sum_j relu(x_j)^3, the plugin of
- * issue 18, built four ways (mk/plugin.mk):
+ * issue 18, built five ways (mk/plugin.mk):
  *   power-good.so          a right backward, the fallback reference;
  *   power-wrong.so         WRONG_BACKWARD: the slope 2 relu(x)^2 where it is
  *                          3 relu(x)^2 (dx is 2/3 of the truth), fallback;
@@ -24,13 +24,18 @@
 #define SLOPE 3.0
 #endif
 
-static nsp_num cube(const nsp_ops *op, nsp_num x)
+static nsp_num cubed(const nsp_ops *op, nsp_num t)
 {
-    if (!(x.v > 0))                      /* an input: exact, so .v may be tested */
-        return op->exact(op, 0);
-    return op->mul(op, op->mul(op, x, x), x);
+    return op->mul(op, op->mul(op, t, t), t);
 }
 
+#ifndef ABI_V2
+/* relu(x)^3 of an input x (exact, so .v may be tested) */
+static nsp_num cube(const nsp_ops *op, nsp_num x)
+{
+    return x.v > 0 ? cubed(op, x) : op->exact(op, 0);
+}
+#endif
 
 #ifdef ABI_V2
 /* t_i = relu(x_i) / M, M = max x > 0; S_t = sum t^3 >= 1.  A row without a
@@ -39,7 +44,7 @@ static nsp_num scaled_terms(const nsp_ops *op, const nsp_num *x, nsp_num *t, siz
 {
     *m = op->max(op, x, n);
     for (size_t i = 0; i < n; i++)
-        t[i] = x[i].v > 0 ? cube(op, op->div(op, x[i], *m)) : op->exact(op, 0);
+        t[i] = x[i].v > 0 ? cubed(op, op->div(op, x[i], *m)) : op->exact(op, 0);
     return op->denominator(op, op->sum(op, t, n));
 }
 
