@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../normalizers/contract.h"
+#include "../normalizers/slots.h"
 #include "../reference/ref.h"
 #include "eval.h"
 #include "exact.h"
@@ -39,15 +40,7 @@ static size_t slots_used;
         ns_formula_enclose(slots[a * 8 + b].formula, in->x, in->g, in->param, in->n, prec,   \
                            y, dx);                                                           \
     }
-#define SLOTS8(a) SLOT(a, 0) SLOT(a, 1) SLOT(a, 2) SLOT(a, 3) SLOT(a, 4) SLOT(a, 5) SLOT(a, 6) SLOT(a, 7)
-SLOTS8(0)
-SLOTS8(1)
-SLOTS8(2)
-SLOTS8(3)
-SLOTS8(4)
-SLOTS8(5)
-SLOTS8(6)
-SLOTS8(7)
+NS_SLOTS64(SLOT)
 
 static const struct {
     void (*forward)(const ns_ops *, const double *, double *, size_t);
@@ -55,8 +48,7 @@ static const struct {
     void (*enclose)(const ns_ref_input *, mpfr_prec_t, mpfi_ptr, mpfi_ptr);
 } adapters[NS_FORMULA_MAX_DEFINED] = {
 #define ENTRY(a, b) { forward_##a##b, backward_##a##b, enclose_##a##b },
-#define ENTRIES8(a) ENTRY(a, 0) ENTRY(a, 1) ENTRY(a, 2) ENTRY(a, 3) ENTRY(a, 4) ENTRY(a, 5) ENTRY(a, 6) ENTRY(a, 7)
-    ENTRIES8(0) ENTRIES8(1) ENTRIES8(2) ENTRIES8(3) ENTRIES8(4) ENTRIES8(5) ENTRIES8(6) ENTRIES8(7)
+    NS_SLOTS64(ENTRY)
 };
 
 /* ---- the default contract ---------------------------------------------------- */

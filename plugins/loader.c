@@ -12,6 +12,7 @@
 
 #include "../include/normstab/plugin.h"
 #include "../normalizers/catalogue.h"
+#include "../normalizers/slots.h"
 #include "contract.h"
 #include "reference.h"
 #include "scratch.h"
@@ -181,23 +182,14 @@ static void slot_backward(size_t k, const ns_ops *op, const double *x, const dou
     {                                                                                      \
         slot_backward(a * 8 + b, op, x, y, g, dx, n);                                      \
     }
-#define SLOTS8(a) SLOT(a, 0) SLOT(a, 1) SLOT(a, 2) SLOT(a, 3) SLOT(a, 4) SLOT(a, 5) SLOT(a, 6) SLOT(a, 7)
-SLOTS8(0)
-SLOTS8(1)
-SLOTS8(2)
-SLOTS8(3)
-SLOTS8(4)
-SLOTS8(5)
-SLOTS8(6)
-SLOTS8(7)
+NS_SLOTS64(SLOT)
 
 static const struct {
     void (*forward)(const ns_ops *, const double *, double *, size_t);
     void (*backward)(const ns_ops *, const double *, const double *, const double *, double *, size_t);
 } adapters[NS_PLUGIN_MAX_ALGORITHMS] = {
 #define ENTRY(a, b) { forward_##a##b, backward_##a##b },
-#define ENTRIES8(a) ENTRY(a, 0) ENTRY(a, 1) ENTRY(a, 2) ENTRY(a, 3) ENTRY(a, 4) ENTRY(a, 5) ENTRY(a, 6) ENTRY(a, 7)
-    ENTRIES8(0) ENTRIES8(1) ENTRIES8(2) ENTRIES8(3) ENTRIES8(4) ENTRIES8(5) ENTRIES8(6) ENTRIES8(7)
+    NS_SLOTS64(ENTRY)
 };
 
 const nsp_algorithm *ns_plugin_algorithm(const char *name, size_t *nparams)
