@@ -38,7 +38,8 @@ static const char attention_help[] =
     "NaN/inf, the smallest denominator, the largest score, and the verdict.\n\n"
     "kernels:\n%s\n"
     "The linear attention and RWKV-4 kernels (linear*, rwkv4.*) take their own\n"
-    "options: normstab attention --kernel linear --help.\n\n"
+    "options: normstab attention --kernel linear --help; so does --roads, the\n"
+    "three roads (softmax, normalizers, linear and RWKV) side by side.\n\n"
     "  -p POLICY        any policy (default: the kernel's); 'ref' with --print\n"
     "                   prints the reference\n"
     "  --q/--k/--v FILE Q (n_q x d), K (n_k x d), V (n_k x d_v): text, one token per\n"
@@ -380,9 +381,10 @@ int cmd_attention(int argc, char **argv)
 {
     /* linear attention and RWKV-4 take their own options (w, u, features,
      * chunks, envelopes): cli/cmd_attention_linear.c */
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--kernel") == 0 && ns_kernel_find(argv[i + 1]) &&
-            ns_recur_kernel(ns_kernel_find(argv[i + 1])))
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--roads") == 0 ||
+            (strcmp(argv[i], "--kernel") == 0 && i + 1 < argc && ns_kernel_find(argv[i + 1]) &&
+             ns_recur_kernel(ns_kernel_find(argv[i + 1]))))
             return cmd_attention_linear(argc, argv);
     attn_opts o = { 0 };
     parse_args(argc, argv, &o);
