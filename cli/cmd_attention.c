@@ -159,8 +159,8 @@ static double parse_real(const char *what, const char *s)
     return v;
 }
 
-/* A whole matrix from FILE: rows of equal length. */
-static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols)
+/* A whole matrix from FILE: rows of equal length (cli.h). */
+double *ns_attn_read_matrix(const char *opt, const char *path, size_t max_rows, size_t *rows, size_t *cols)
 {
     ns_rows in;
     char err[512];
@@ -185,8 +185,8 @@ static double *read_matrix(const char *opt, const char *path, size_t *rows, size
             ns_die("attention: %s: %s has %zu numbers, the first row %zu", opt,
                    ns_rows_where(&in, where, sizeof where), n, *cols);
         }
-        if (count >= NS_ATTN_MAX_N)
-            ns_die("attention: %s: more than %zu rows", opt, NS_ATTN_MAX_N);
+        if (count >= max_rows)
+            ns_die("attention: %s: more than %zu rows", opt, max_rows);
         if ((count + 1) * n > mcap) {
             mcap = 2 * (count + 1) * n;
             double *g = realloc(m, mcap * sizeof *m);
@@ -203,6 +203,11 @@ static double *read_matrix(const char *opt, const char *path, size_t *rows, size
         ns_die("attention: %s: %s holds no rows", opt, path);
     *rows = count;
     return m;
+}
+
+static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols)
+{
+    return ns_attn_read_matrix(opt, path, NS_ATTN_MAX_N, rows, cols);
 }
 
 /* Each row of x (rows x cols) rounded into the policy's input format. */

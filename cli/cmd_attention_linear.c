@@ -16,7 +16,6 @@
 #include "../attention/recurrent_gen.h"
 #include "../attention/roads.h"
 #include "../fuzz/head_search.h"
-#include "../input/rows.h"
 #include "cli.h"
 
 static const char help[] =
@@ -69,7 +68,7 @@ static const char help[] =
     "Limits: 2^20 tokens, 4096 channels.\n";
 
 #define MAX_TOKENS ((size_t)1 << 20)
-#define MAX_CHANNELS ((size_t)4096)
+#define MAX_CHANNELS NS_ATTN_MAX_D   /* as ns_attn_read_matrix reads them */
 
 typedef struct opts {
     const char *kernel, *policy, *q, *k, *v, *w, *u, *dout, *gen, *feature, *print, *search;
@@ -158,48 +157,9 @@ static void parse(opts *o, int argc, char **argv)
         ns_die("attention: --kernel is required (see --help)");
 }
 
-/* A whole matrix from a file: rows of equal length, within the limits. */
 static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols)
 {
-    ns_rows in;
-    char err[512], where[300];
-    if (ns_rows_open(&in, path, err, sizeof err) != 0)
-        ns_die("attention: %s: %s", opt, err);
-    double *m = NULL, *row = NULL;
-    size_t n = 0, cap = 0, count = 0, mcap = 0;
-    *cols = 0;
-    for (;;) {
-        int r = ns_rows_next(&in, &row, &n, &cap, err, sizeof err);
-        if (r < 0)
-            ns_die("attention: %s: %s", opt, err);
-        if (r == 0)
-            break;
-        if (count == 0 && n > MAX_CHANNELS)
-            ns_die("attention: %s: %s has %zu numbers, more than the limit %zu", opt,
-                   ns_rows_where(&in, where, sizeof where), n, MAX_CHANNELS);
-        if (count == 0)
-            *cols = n;
-        else if (n != *cols)
-            ns_die("attention: %s: %s has %zu numbers, the first row %zu", opt,
-                   ns_rows_where(&in, where, sizeof where), n, *cols);
-        if (count >= MAX_TOKENS)
-            ns_die("attention: %s: more than %zu rows", opt, MAX_TOKENS);
-        if ((count + 1) * n > mcap) {
-            mcap = 2 * (count + 1) * n;
-            double *g = realloc(m, mcap * sizeof *m);
-            if (!g)
-                ns_die("attention: out of memory reading %s", path);
-            m = g;
-        }
-        memcpy(m + count * n, row, n * sizeof *row);
-        count++;
-    }
-    ns_rows_close(&in);
-    free(row);
-    if (count == 0)
-        ns_die("attention: %s: %s holds no rows", opt, path);
-    *rows = count;
-    return m;
+    return ns_attn_read_matrix(opt, path, MAX_TOKENS, rows, cols);
 }
 
 /* The tensors of the head, from files or a generator, as given. */
