@@ -87,6 +87,11 @@ static void mp_attention(const ns_head *h, double *o, double *lse, double *dq, d
         mpfr_inits2(PREC, p[j], dp[j], (mpfr_ptr)0);
     for (size_t j = 0; j < nq * nk; j++)
         mpfr_init2(ds[j], PREC);
+    mpfr_t *acc = malloc(nk * dvn * sizeof *acc);
+    for (size_t j = 0; j < nk * dvn; j++) {
+        mpfr_init2(acc[j], PREC);
+        mpfr_set_ui(acc[j], 0, MPFR_RNDN);
+    }
     for (size_t i = 0; i < nq; i++) {
         mpfr_set_ui(z, 0, MPFR_RNDN);
         for (size_t j = 0; j < nk; j++) {
@@ -119,25 +124,7 @@ static void mp_attention(const ns_head *h, double *o, double *lse, double *dq, d
         for (size_t j = 0; j < nk; j++) {
             mpfr_sub(t, dp[j], dd, MPFR_RNDN);
             mpfr_mul(ds[i * nk + j], p[j], t, MPFR_RNDN);
-        }
-    }
-    /* dV_j = sum_i P_ij dO_i, with P formed again from the scores */
-    mpfr_t *acc = malloc(nk * dvn * sizeof *acc);
-    for (size_t j = 0; j < nk * dvn; j++) {
-        mpfr_init2(acc[j], PREC);
-        mpfr_set_ui(acc[j], 0, MPFR_RNDN);
-    }
-    for (size_t i = 0; i < nq; i++) {
-        mpfr_set_ui(z, 0, MPFR_RNDN);
-        for (size_t j = 0; j < nk; j++) {
-            mp_dot(p[j], h->q + i * d, 1, h->k + j * d, 1, d);
-            mpfr_mul(p[j], p[j], scale, MPFR_RNDN);
-            mpfr_exp(p[j], p[j], MPFR_RNDN);
-            mpfr_add(z, z, p[j], MPFR_RNDN);
-        }
-        for (size_t j = 0; j < nk; j++) {
-            mpfr_div(p[j], p[j], z, MPFR_RNDN);
-            for (size_t c = 0; c < dvn; c++) {
+            for (size_t c = 0; c < dvn; c++) {      /* dV_j += P_ij dO_i */
                 mpfr_mul_d(t, p[j], h->dout[i * dvn + c], MPFR_RNDN);
                 mpfr_add(acc[j * dvn + c], acc[j * dvn + c], t, MPFR_RNDN);
             }

@@ -4,7 +4,7 @@
 
 $B report --help | grep -q '^usage: normstab report' || fail "report --help"
 gens=$($B list generators | cut -f1 | tr '\n' ' ')
-[ "$gens" = "normal uniform offset spike ties masked allmasked zeros tiny long attention " ] ||
+[ "$gens" = "normal uniform offset spike ties masked allmasked zeros tiny long attention head.normal head.large-norm head.outliers head.dominant " ] ||
     fail "list generators: $gens"
 $B list generators | grep -qv "	" && fail "list generators without a tab"
 
