@@ -392,3 +392,28 @@ Test(attention_kernels, binary32_shortcuts_equal_the_rounded_arithmetic)
         }
     }
 }
+
+/* Another normalizer's attention, by hand: d = 1, scale 1, q = 1, keys 2
+ * and 1 (scores 2 and 1), v = (3, 6).  relu.norm: P = (2/3, 1/3), O = 4;
+ * sparsemax: 2 - 1 >= 1, so P = (1, 0) and O = 3.  The textbook kernel in
+ * fp64 lands on them within an ulp or two. */
+Test(attention_reference, other_normalizers_by_hand)
+{
+    double q[1] = { 1 }, k[2] = { 2, 1 }, v[2] = { 3, 6 };
+    const char *names[2] = { "relu.norm", "sparsemax" };
+    const double want[2] = { 4, 3 };
+    for (int t = 0; t < 2; t++) {
+        ns_head h = { .n_q = 1, .n_k = 2, .d = 1, .d_v = 1, .q = q, .k = k, .v = v, .scale = 1,
+                      .policy = ns_policy_find("fp64"), .normalizer = names[t], .block_q = 1, .block_k = 1 };
+        ns_attn_ref ref;
+        cr_assert_eq(ns_attn_reference(&h, &ref), 0);
+        cr_expect(ref.faithful);
+        cr_expect_eq(ref.o[0], want[t], "%s: reference O %a", names[t], ref.o[0]);
+        ns_attn_out r;
+        cr_assert_eq(ns_attn_out_alloc(&h, &r), 0);
+        cr_assert_eq(ns_kernel_run(ns_kernel_find("textbook"), &h, &r), 0);
+        cr_expect(fabs(r.o[0] - want[t]) <= 2 * 0x1p-52 * want[t], "%s: kernel O %a", names[t], r.o[0]);
+        ns_attn_out_free(&r);
+        ns_attn_ref_free(&ref);
+    }
+}
