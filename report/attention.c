@@ -161,7 +161,7 @@ void ns_report_attention_html(FILE *f)
           "style, against the correctly rounded reference: the verdict of its contract, with the worst bits of O when "
           "kept and the cause otherwise (&ldquo;empty row&rdquo;: the first query has no key). Envelope: the largest "
           "&sigma; of head.large-norm (scores of order &sigma;<sup>2</sup>) kept, and the longest rows with one "
-          "dominant key.</p>\n<table class=\"attention\"><tr><th>kernel</th><th>policy</th>", f);
+          "dominant key.</p>\n<div class=\"scroll\"><table class=\"attention\"><tr><th>kernel</th><th>policy</th>", f);
     for (int m = 0; m < MASK_STYLES; m++)
         fprintf(f, "<th>%s</th>", mask_names[m]);
     fputs("<th>envelope</th></tr>\n", f);
@@ -190,7 +190,7 @@ void ns_report_attention_html(FILE *f)
             fputs("</td></tr>\n", f);
         }
     }
-    fputs("</table>\n<h3>Incidents reproduced</h3>\n<ul class=\"findings\">\n", f);
+    fputs("</table></div>\n<h3>Incidents reproduced</h3>\n<ul class=\"findings\">\n", f);
     for (size_t i = 0; i < NINCIDENTS; i++) {
         fputs("<li>", f);
         ns_html_escape(f, incidents[i].what);
