@@ -49,10 +49,6 @@ int cmd_report(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_attention(int argc, char **argv);
 int cmd_attention_search(int argc, char **argv);
-/* A whole matrix from a file (text or .npy): rows of equal length, at most
- * max_rows of at most 4096 numbers; exit 2 naming the option, file and
- * line otherwise (cli/cmd_attention.c). */
-double *ns_attn_read_matrix(const char *opt, const char *path, size_t max_rows, size_t *rows, size_t *cols);
 /* attention for the normalizer-free kernels (cli/cmd_attention_linear.c) */
 int cmd_attention_linear(int argc, char **argv);
 

@@ -16,6 +16,7 @@
 #include "../attention/recurrent_gen.h"
 #include "../attention/roads.h"
 #include "../fuzz/head_search.h"
+#include "../input/rows.h"
 #include "cli.h"
 
 static const char help[] =
@@ -68,7 +69,7 @@ static const char help[] =
     "Limits: 2^20 tokens, 4096 channels.\n";
 
 #define MAX_TOKENS ((size_t)1 << 20)
-#define MAX_CHANNELS NS_ATTN_MAX_D   /* as ns_attn_read_matrix reads them */
+#define MAX_CHANNELS NS_ATTN_MAX_D
 
 typedef struct opts {
     const char *kernel, *policy, *q, *k, *v, *w, *u, *dout, *gen, *feature, *print, *search;
@@ -157,9 +158,58 @@ static void parse(opts *o, int argc, char **argv)
         ns_die("attention: --kernel is required (see --help)");
 }
 
+/* A whole matrix from a file: rows of equal length, within the limits
+ * (the same reading as cli/cmd_attention.c's, with RWKV's longer limit in
+ * rows). */
 static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols)
 {
-    return ns_attn_read_matrix(opt, path, MAX_TOKENS, rows, cols);
+    ns_rows in;
+    char err[512], where[300];
+    if (ns_rows_open(&in, path, err, sizeof err) != 0)
+        ns_die("attention: %s: %s", opt, err);
+    double *m = NULL, *row = NULL;
+    size_t n = 0, cap = 0, count = 0, mcap = 0;
+    *cols = 0;
+    for (;;) {
+        int r = ns_rows_next(&in, &row, &n, &cap, err, sizeof err);
+        const char *why = NULL;
+        if (r < 0)
+            why = err;
+        else if (r > 0 && count == 0 && n > MAX_CHANNELS)
+            snprintf(err, sizeof err, "%s has %zu numbers, more than the limit %zu",
+                     ns_rows_where(&in, where, sizeof where), n, MAX_CHANNELS), why = err;
+        else if (r > 0 && count > 0 && n != *cols)
+            snprintf(err, sizeof err, "%s has %zu numbers, the first row %zu",
+                     ns_rows_where(&in, where, sizeof where), n, *cols), why = err;
+        else if (r > 0 && count >= MAX_TOKENS)
+            snprintf(err, sizeof err, "more than %zu rows", MAX_TOKENS), why = err;
+        if (why) {                  /* nothing left allocated at exit */
+            free(m), free(row);
+            ns_rows_close(&in);
+            ns_die("attention: %s: %s", opt, why);
+        }
+        if (r == 0)
+            break;
+        *cols = n;
+        if ((count + 1) * n > mcap) {
+            mcap = 2 * (count + 1) * n;
+            double *g = realloc(m, mcap * sizeof *m);
+            if (!g) {
+                free(m), free(row);
+                ns_rows_close(&in);
+                ns_die("attention: out of memory reading %s", path);
+            }
+            m = g;
+        }
+        memcpy(m + count * n, row, n * sizeof *row);
+        count++;
+    }
+    ns_rows_close(&in);
+    free(row);
+    if (count == 0)
+        ns_die("attention: %s: %s holds no rows", opt, path);
+    *rows = count;
+    return m;
 }
 
 /* The tensors of the head, from files or a generator, as given. */
