@@ -8,6 +8,7 @@
 #include "../attention/compare.h"
 #include "../attention/generators.h"
 #include "../attention/kernel.h"
+#include "../attention/recurrent.h"
 #include "../attention/reference.h"
 #include "../util/escape.h"
 
@@ -166,6 +167,8 @@ void ns_report_attention_html(FILE *f)
         fprintf(f, "<th>%s</th>", mask_names[m]);
     fputs("<th>envelope</th></tr>\n", f);
     for (const ns_kernel *const *k = ns_kernel_list(); *k; k++) {
+        if (ns_recur_kernel(*k))       /* linear attention, RWKV-4: no softmax heads */
+            continue;
         const char *pols[4];
         size_t np = policies_of(*k, pols);
         for (size_t p = 0; p < np; p++) {
@@ -214,6 +217,8 @@ void ns_report_attention_md(FILE *f)
         fputs("---|", f);
     fputc('\n', f);
     for (const ns_kernel *const *k = ns_kernel_list(); *k; k++) {
+        if (ns_recur_kernel(*k))       /* linear attention, RWKV-4: no softmax heads */
+            continue;
         const char *pols[4];
         size_t np = policies_of(*k, pols);
         for (size_t p = 0; p < np; p++) {
