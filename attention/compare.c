@@ -129,7 +129,7 @@ static void promises(const ns_kernel *k, const ns_head *h, const ns_attn_out *r,
             double ratio = err == 0 ? 0 : bound > 0 ? err / bound : INFINITY;
             if (isfinite(y) && ratio > c->bound_ratio)
                 c->bound_ratio = ratio;
-            if (isfinite(y) && ratio > 1)
+            if (isfinite(y) && ratio > 1 && !ref->faithful)   /* the bound is softmax's */
                 b |= NS_ATTN_BROKE_ERROR;
         }
         if (k->has_lse) {

@@ -9,7 +9,9 @@
  *              no gradient, SPEC section 3);
  *   lse        LSE within its bound, and -inf exactly where no key is kept
  *              (FlashAttention PR #978 returned +inf);
- *   error      every |O_ic - O*_ic| within the first-order bound B_ic below.
+ *   error      every |O_ic - O*_ic| within the first-order bound B_ic below
+ *              (softmax attention only: with another normalizer the error
+ *              of O is measured, not promised).
  * Gradients are measured and shown, and promised finite; their error is
  * not bounded by a promise.
  *

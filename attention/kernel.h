@@ -116,6 +116,12 @@ typedef struct ns_kernel {
 const ns_kernel *const *ns_kernel_list(void);
 const ns_kernel *ns_kernel_find(const char *name);
 
+/* The arrays of a head's results, zeroed: o (n_q x d_v), lse (n_q) and,
+ * when h->dout, dq, dk, dv; 0, or -1 when out of memory (then none is
+ * left allocated).  ns_attn_arrays_free frees what is not NULL. */
+int ns_attn_arrays_alloc(const ns_head *h, double **o, double **lse, double **dq, double **dk, double **dv);
+void ns_attn_arrays_free(double *o, double *lse, double *dq, double *dk, double *dv);
+
 /* Results of a head: arrays for o, lse and (when h->dout) the gradients;
  * 0, or -1 when out of memory (nothing left allocated). */
 int ns_attn_out_alloc(const ns_head *h, ns_attn_out *r);

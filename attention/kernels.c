@@ -53,24 +53,45 @@ void ns_attn_out_reset(ns_attn_out *r)
     r->max_p = 0;
 }
 
+int ns_attn_arrays_alloc(const ns_head *h, double **o, double **lse, double **dq, double **dk, double **dv)
+{
+    *o = calloc(h->n_q * h->d_v + 1, sizeof **o);
+    *lse = calloc(h->n_q + 1, sizeof **lse);
+    *dq = *dk = *dv = NULL;
+    if (h->dout) {
+        *dq = calloc(h->n_q * h->d + 1, sizeof **dq);
+        *dk = calloc(h->n_k * h->d + 1, sizeof **dk);
+        *dv = calloc(h->n_k * h->d_v + 1, sizeof **dv);
+    }
+    if (!*o || !*lse || (h->dout && (!*dq || !*dk || !*dv))) {
+        ns_attn_arrays_free(*o, *lse, *dq, *dk, *dv);
+        *o = *lse = *dq = *dk = *dv = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+void ns_attn_arrays_free(double *o, double *lse, double *dq, double *dk, double *dv)
+{
+    free(o);
+    free(lse);
+    free(dq);
+    free(dk);
+    free(dv);
+}
+
 int ns_attn_out_alloc(const ns_head *h, ns_attn_out *r)
 {
     memset(r, 0, sizeof *r);
-    r->o = calloc(h->n_q * h->d_v + 1, sizeof *r->o);
-    r->lse = calloc(h->n_q + 1, sizeof *r->lse);
-    if (h->dout) {
-        r->dq = calloc(h->n_q * h->d + 1, sizeof *r->dq);
-        r->dk = calloc(h->n_k * h->d + 1, sizeof *r->dk);
-        r->dv = calloc(h->n_k * h->d_v + 1, sizeof *r->dv);
-    }
-    if (h->dout && h->w) {
+    if (ns_attn_arrays_alloc(h, &r->o, &r->lse, &r->dq, &r->dk, &r->dv) != 0)
+        return -1;
+    if (h->dout && h->w) {                 /* RWKV's dw, du */
         r->dw = calloc(h->d + 1, sizeof *r->dw);
         r->du = calloc(h->d + 1, sizeof *r->du);
-    }
-    if (!r->o || !r->lse || (h->dout && (!r->dq || !r->dk || !r->dv)) ||
-        (h->dout && h->w && (!r->dw || !r->du))) {
-        ns_attn_out_free(r);
-        return -1;
+        if (!r->dw || !r->du) {
+            ns_attn_out_free(r);
+            return -1;
+        }
     }
     ns_attn_out_reset(r);
     return 0;
@@ -78,11 +99,7 @@ int ns_attn_out_alloc(const ns_head *h, ns_attn_out *r)
 
 void ns_attn_out_free(ns_attn_out *r)
 {
-    free(r->o);
-    free(r->lse);
-    free(r->dq);
-    free(r->dk);
-    free(r->dv);
+    ns_attn_arrays_free(r->o, r->lse, r->dq, r->dk, r->dv);
     free(r->dw);
     free(r->du);
     memset(r, 0, sizeof *r);

@@ -9,31 +9,18 @@
 #include "../reference/dd.h"
 #include "../reference/ddi.h"
 #include "../reference/ddi_exact.h"
+#include "../reference/ref.h"
+#include "../normalizers/catalogue.h"
 
 int ns_attn_ref_alloc(const ns_head *h, ns_attn_ref *ref)
 {
     memset(ref, 0, sizeof *ref);
-    ref->o = calloc(h->n_q * h->d_v + 1, sizeof *ref->o);
-    ref->lse = calloc(h->n_q + 1, sizeof *ref->lse);
-    if (h->dout) {
-        ref->dq = calloc(h->n_q * h->d + 1, sizeof *ref->dq);
-        ref->dk = calloc(h->n_k * h->d + 1, sizeof *ref->dk);
-        ref->dv = calloc(h->n_k * h->d_v + 1, sizeof *ref->dv);
-    }
-    if (!ref->o || !ref->lse || (h->dout && (!ref->dq || !ref->dk || !ref->dv))) {
-        ns_attn_ref_free(ref);
-        return -1;
-    }
-    return 0;
+    return ns_attn_arrays_alloc(h, &ref->o, &ref->lse, &ref->dq, &ref->dk, &ref->dv);
 }
 
 void ns_attn_ref_free(ns_attn_ref *ref)
 {
-    free(ref->o);
-    free(ref->lse);
-    free(ref->dq);
-    free(ref->dk);
-    free(ref->dv);
+    ns_attn_arrays_free(ref->o, ref->lse, ref->dq, ref->dk, ref->dv);
     memset(ref, 0, sizeof *ref);
 }
 
@@ -222,10 +209,77 @@ static int tier(const ns_head *h, ns_attn_ref *ref)
     return ok;
 }
 
+/* The family of h's normalizer when it is not softmax; NULL for softmax
+ * attention. */
+static const ns_family *other_family(const ns_head *h)
+{
+    const ns_family *f = NULL;
+    if (!h->normalizer || !ns_algorithm_find(h->normalizer, &f) || strcmp(f->name, "softmax") == 0)
+        return NULL;
+    return f;
+}
+
+static double to_double(ddi v)
+{
+    return ddi_valid(v) ? v.hi + v.lo : NAN;
+}
+
+/* The faithful reference of another family (reference.h). */
+static int family_reference(const ns_head *h, const ns_family *fam, ns_attn_ref *ref)
+{
+    const ns_reference *fr = ns_reference_find(fam->name);
+    size_t nq = h->n_q, nk = h->n_k, d = h->d, dv = h->d_v;
+    double param[NS_MAX_PARAMS];
+    ns_params_default(fam, param);
+    double *s = malloc((nk + 1) * sizeof *s), *g = malloc((nk + 1) * sizeof *g);
+    double *p = malloc((nq * nk + 1) * sizeof *p), *ds = malloc((nq * nk + 1) * sizeof *ds);
+    int rc = fr && s && g && p && ds ? 0 : -1;
+    ddi scale = scale_of(h);
+    ref->faithful = 1;
+    ref->max_score = 0;
+    for (size_t i = 0; rc == 0 && i < nq; i++) {
+        for (size_t j = 0; j < nk; j++) {
+            s[j] = ns_head_keeps(h, i, j) ? to_double(ddi_mul(dot(h->q + i * d, 1, h->k + j * d, 1, d), scale))
+                                         : -INFINITY;
+            if (isfinite(s[j]) && fabs(s[j]) > ref->max_score)
+                ref->max_score = fabs(s[j]);
+            g[j] = h->dout ? to_double(dot(h->dout + i * dv, 1, h->v + j * dv, 1, dv)) : 0;
+        }
+        ns_ref_stats st;
+        rc = ns_ref_eval(fr, param, s, h->dout ? g : NULL, nk, p + i * nk, h->dout ? ds + i * nk : NULL, &st);
+        ref->uncertain += st.uncertain;
+        ref->lse[i] = NAN;
+        for (size_t c = 0; c < dv; c++)
+            ref->o[i * dv + c] = to_double(dot(p + i * nk, 1, h->v + c, dv, nk));
+    }
+    for (size_t j = 0; rc == 0 && h->dout && j < nk; j++) {
+        for (size_t c = 0; c < dv; c++)
+            ref->dv[j * dv + c] = to_double(dot(p + j, nk, h->dout + c, dv, nq));
+        for (size_t t = 0; t < d; t++)
+            ref->dk[j * d + t] = to_double(ddi_mul(dot(ds + j, nk, h->q + t, d, nq), scale));
+    }
+    for (size_t i = 0; rc == 0 && h->dout && i < nq; i++)
+        for (size_t t = 0; t < d; t++)
+            ref->dq[i * d + t] = to_double(ddi_mul(dot(ds + i * nk, 1, h->k + t, d, nk), scale));
+    free(s);
+    free(g);
+    free(p);
+    free(ds);
+    return rc;
+}
+
 int ns_attn_reference(const ns_head *h, ns_attn_ref *ref)
 {
     if (ns_attn_ref_alloc(h, ref) != 0)
         return -1;
+    const ns_family *fam = other_family(h);
+    if (fam) {
+        if (family_reference(h, fam, ref) != 0) {
+            ns_attn_ref_free(ref);
+            return -1;
+        }
+        return 0;
+    }
     if (tier(h, ref)) {
         ref->tier = 1;
         return 0;

@@ -11,6 +11,16 @@
  * query without keys has O = 0, LSE = -inf and no gradient (SPEC section 3's
  * convention; FlashAttention PR #978).
  *
+ * The textbook kernel with another normalizer (h->normalizer of a family
+ * other than softmax) computes another function: P_i = f(s_i) for the
+ * family f, and dS_i = J_f(s_i)^T dP_i.  Its reference is faithful, not
+ * correctly rounded: the scores and dP are the exact values rounded to
+ * binary64, the family's reference (reference/ref.h) gives P and dS
+ * correctly rounded at those, and O and the gradients are their exact sums
+ * rounded; each entry is within a few binary64 ulps of the truth (times
+ * the row's conditioning), far below any error a kernel below fp64 makes.
+ * It has no LSE (NaN).
+ *
  * Two tiers, as for the normalizers (reference/tier.h): double-double
  * intervals (reference/ddi.h), whose dot products of low-precision inputs
  * are exact up to a certified 2^-100 relative radius; when an entry does
@@ -27,6 +37,7 @@ typedef struct ns_attn_ref {
     double max_score;                 /* largest |s_ij| over kept keys (rounded) */
     size_t uncertain;                 /* entries MPFI did not settle below its cap */
     int tier;                         /* 1: double-double settled the head, 0: MPFI */
+    int faithful;                     /* 1: another family's reference (above) */
 } ns_attn_ref;
 
 /* The head's reference (gradients when h->dout); the arrays are allocated

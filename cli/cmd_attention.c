@@ -38,7 +38,8 @@ static const char attention_help[] =
     "NaN/inf, the smallest denominator, the largest score, and the verdict.\n\n"
     "kernels:\n%s\n"
     "The linear attention and RWKV-4 kernels (linear*, rwkv4.*) take their own\n"
-    "options: normstab attention --kernel linear --help.\n\n"
+    "options: normstab attention --kernel linear --help; so does --roads, the\n"
+    "three roads (softmax, normalizers, linear and RWKV) side by side.\n\n"
     "  -p POLICY        any policy (default: the kernel's); 'ref' with --print\n"
     "                   prints the reference\n"
     "  --q/--k/--v FILE Q (n_q x d), K (n_k x d), V (n_k x d_v): text, one token per\n"
@@ -47,8 +48,10 @@ static const char attention_help[] =
     "  --gen G[=P]      a generated head ('normstab list generators', head.*)\n"
     "  --n N, --d D     its tokens and head dimension (default: the generator's)\n"
     "  --seed K         seed of the generated head and of dO (default 1)\n"
-    "  --normalizer A   textbook: any catalogue algorithm (default softmax.shifted;\n"
-    "                   the reference is softmax attention)\n"
+    "  --normalizer A   textbook: any catalogue algorithm (default softmax.shifted);\n"
+    "                   outside softmax the reference is that family's at the\n"
+    "                   scores rounded to binary64 (faithful), and O's error is\n"
+    "                   shown, not promised\n"
     "  --mask M         none (default), causal, or FILE of n_q x n_k 0/1 (1 keeps)\n"
     "  --mask-value V   masked scores: inf (-inf, default), min (the most negative\n"
     "                   finite score), or VALUE added as a bias (e.g. -10000)\n"
@@ -158,39 +161,55 @@ static double parse_real(const char *what, const char *s)
     return v;
 }
 
-/* A whole matrix from FILE: rows of equal length. */
-static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols)
+/* A whole matrix from FILE: rows of equal length.  NULL with a message in
+ * err (nothing left allocated) on bad input. */
+static double *matrix_of(const char *opt, const char *path, size_t *rows, size_t *cols, char *err, size_t len)
 {
     ns_rows in;
-    char err[512];
-    if (ns_rows_open(&in, path, err, sizeof err) != 0)
-        ns_die("attention: %s: %s", opt, err);
+    char why[512];
+    if (ns_rows_open(&in, path, why, sizeof why) != 0) {
+        snprintf(err, len, "attention: %s: %s", opt, why);
+        return NULL;
+    }
     double *m = NULL, *row = NULL;
     size_t n = 0, cap = 0, count = 0, mcap = 0;
+    int bad = 0;
     *cols = 0;
     for (;;) {
-        int r = ns_rows_next(&in, &row, &n, &cap, err, sizeof err);
-        if (r < 0)
-            ns_die("attention: %s: %s", opt, err);
-        if (r == 0)
+        int r = ns_rows_next(&in, &row, &n, &cap, why, sizeof why);
+        if (r < 0) {
+            snprintf(err, len, "attention: %s: %s", opt, why);
+            bad = 1;
+        }
+        if (r <= 0)
             break;
         char where[300];
-        if (count == 0) {
-            if (n > NS_ATTN_MAX_D)
-                ns_die("attention: %s: %s has %zu numbers, more than the limit %zu", opt,
-                       ns_rows_where(&in, where, sizeof where), n, NS_ATTN_MAX_D);
-            *cols = n;
-        } else if (n != *cols) {
-            ns_die("attention: %s: %s has %zu numbers, the first row %zu", opt,
-                   ns_rows_where(&in, where, sizeof where), n, *cols);
+        ns_rows_where(&in, where, sizeof where);
+        if (count == 0 && n > NS_ATTN_MAX_D) {
+            snprintf(err, len, "attention: %s: %s has %zu numbers, more than the limit %zu", opt, where, n,
+                     NS_ATTN_MAX_D);
+            bad = 1;
+            break;
         }
-        if (count >= NS_ATTN_MAX_N)
-            ns_die("attention: %s: more than %zu rows", opt, NS_ATTN_MAX_N);
+        if (count > 0 && n != *cols) {
+            snprintf(err, len, "attention: %s: %s has %zu numbers, the first row %zu", opt, where, n, *cols);
+            bad = 1;
+            break;
+        }
+        if (count >= NS_ATTN_MAX_N) {
+            snprintf(err, len, "attention: %s: more than %zu rows", opt, NS_ATTN_MAX_N);
+            bad = 1;
+            break;
+        }
+        *cols = n;
         if ((count + 1) * n > mcap) {
             mcap = 2 * (count + 1) * n;
             double *g = realloc(m, mcap * sizeof *m);
-            if (!g)
-                ns_die("attention: out of memory reading %s", path);
+            if (!g) {
+                snprintf(err, len, "attention: out of memory reading %s", path);
+                bad = 1;
+                break;
+            }
             m = g;
         }
         memcpy(m + count * n, row, n * sizeof *row);
@@ -198,9 +217,29 @@ static double *read_matrix(const char *opt, const char *path, size_t *rows, size
     }
     ns_rows_close(&in);
     free(row);
-    if (count == 0)
-        ns_die("attention: %s: %s holds no rows", opt, path);
+    if (!bad && count == 0) {
+        snprintf(err, len, "attention: %s: %s holds no rows", opt, path);
+        bad = 1;
+    }
+    if (bad) {
+        free(m);
+        return NULL;
+    }
     *rows = count;
+    return m;
+}
+
+/* The same, or exit 2 with the message (freeing `also`, the matrices read
+ * before, first). */
+static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols, double *also[3])
+{
+    char err[1024];
+    double *m = matrix_of(opt, path, rows, cols, err, sizeof err);
+    if (!m) {
+        for (int i = 0; also && i < 3; i++)
+            free(also[i]);
+        ns_die("%s", err);
+    }
     return m;
 }
 
@@ -217,13 +256,18 @@ static void round_rows(const ns_policy *p, double *x, size_t rows, size_t cols)
     free(tmp);
 }
 
-static unsigned char *read_mask(const char *spec, size_t nq, size_t nk)
+/* The mask of --mask; on bad input exit 2, freeing the head's tensors
+ * (also) first. */
+static unsigned char *read_mask(const char *spec, size_t nq, size_t nk, double *also[4])
 {
     if (!spec || strcmp(spec, "none") == 0)
         return NULL;
     unsigned char *keep = malloc(nq * nk + 1);
-    if (!keep)
+    if (!keep) {
+        for (int i = 0; i < 4; i++)
+            free(also[i]);
         ns_die("attention: out of memory for a mask of %zu x %zu", nq, nk);
+    }
     if (strcmp(spec, "causal") == 0) {
         for (size_t i = 0; i < nq; i++)
             for (size_t j = 0; j < nk; j++)
@@ -231,16 +275,27 @@ static unsigned char *read_mask(const char *spec, size_t nq, size_t nk)
         return keep;
     }
     size_t rows, cols;
-    double *m = read_matrix("--mask", spec, &rows, &cols);
-    if (rows != nq || cols != nk)
-        ns_die("attention: --mask: %s is %zu x %zu, the head needs %zu x %zu", spec, rows, cols, nq, nk);
-    for (size_t t = 0; t < nq * nk; t++) {
-        if (m[t] != 0 && m[t] != 1)
-            ns_die("attention: --mask: %s row %zu column %zu is %g, not 0 or 1", spec, t / nk + 1,
-                   t % nk + 1, m[t]);
+    char err[1024];
+    double *m = matrix_of("--mask", spec, &rows, &cols, err, sizeof err);
+    if (m && (rows != nq || cols != nk))
+        snprintf(err, sizeof err, "attention: --mask: %s is %zu x %zu, the head needs %zu x %zu", spec, rows,
+                 cols, nq, nk);
+    int ok = m && rows == nq && cols == nk;
+    for (size_t t = 0; ok && t < nq * nk; t++) {
+        if (m[t] != 0 && m[t] != 1) {
+            snprintf(err, sizeof err, "attention: --mask: %s row %zu column %zu is %g, not 0 or 1", spec,
+                     t / nk + 1, t % nk + 1, m[t]);
+            ok = 0;
+        }
         keep[t] = m[t] == 1;
     }
     free(m);
+    if (!ok) {
+        free(keep);
+        for (int i = 0; i < 4; i++)
+            free(also[i]);
+        ns_die("%s", err);
+    }
     return keep;
 }
 
@@ -267,7 +322,8 @@ static void print_words(const ns_kernel *k, const ns_head *h, const char *where,
         printf("  the reference is undefined for this head (an input is NaN or infinite in %s)\n", p->io->name);
         return;
     }
-    printf("  reference: %s%s\n", ref->tier ? "double-double tier" : "MPFR",
+    printf("  reference: %s%s\n", ref->faithful ? "the normalizer family's, at binary64 scores (faithful)"
+                               : ref->tier ? "double-double tier" : "MPFR",
            ref->uncertain ? " (some entries uncertain at the precision cap)" : "");
     const ns_format *fmt[NS_ATTN_PARTS] = { p->out, p->acc, p->out, p->out, p->out };
     for (int t = 0; t < NS_ATTN_PARTS; t++)
@@ -302,6 +358,7 @@ static void print_json(const ns_kernel *k, const ns_head *h, const char *where, 
     cJSON_AddNumberToObject(j, "d_v", (double)h->d_v);
     cJSON_AddBoolToObject(j, "defined", c->defined);
     cJSON_AddBoolToObject(j, "reference_tier", ref->tier);
+    cJSON_AddBoolToObject(j, "reference_faithful", ref->faithful);
     cJSON_AddNumberToObject(j, "reference_uncertain", (double)ref->uncertain);
     static const char *const keys[NS_ATTN_PARTS] = { "o", "lse", "dq", "dk", "dv" };
     for (int t = 0; t < NS_ATTN_PARTS; t++) {
@@ -344,6 +401,23 @@ static void print_matrix(const char *what, const double *m, size_t rows, size_t 
 
 static int run_head(const ns_kernel *k, ns_head *h, const char *where, const attn_opts *o);
 
+/* Why --print X cannot be printed for kernel k (NULL: the reference, which
+ * has every part) into err, or NULL. */
+static const char *print_problem(const ns_kernel *k, const char *print, char *err, size_t len)
+{
+    if (!print)
+        return NULL;
+    if (strcmp(print, "o") && strcmp(print, "lse") && strcmp(print, "dq") && strcmp(print, "dk") && strcmp(print, "dv"))
+        snprintf(err, len, "attention: --print '%s' is none of o, lse, dq, dk, dv", print);
+    else if (k && strcmp(print, "lse") == 0 && !k->has_lse)
+        snprintf(err, len, "attention: --print lse: kernel %s has no log-sum-exp", k->name);
+    else if (k && print[0] == 'd' && !k->backward)
+        snprintf(err, len, "attention: --print %s: kernel %s is forward only", print, k->name);
+    else
+        return NULL;
+    return err;
+}
+
 /* A finding of `search --kernel --json` replayed: kernel, policy, head. */
 static int replay_finding(const attn_opts *o)
 {
@@ -361,9 +435,13 @@ static int replay_finding(const attn_opts *o)
         ns_die("attention: --finding: %s is not a JSON object (one finding line)", o->finding);
     const cJSON *kn = cJSON_GetObjectItemCaseSensitive(j, "kernel"), *pn = cJSON_GetObjectItemCaseSensitive(j, "policy");
     const ns_kernel *k = cJSON_IsString(kn) ? ns_kernel_find(kn->valuestring) : NULL;
-    if (!k)
-        ns_die("attention: --finding: %s: no known \"kernel\"", o->finding);
     char err[512];
+    if (!k || print_problem(k, o->print, err, sizeof err)) {
+        cJSON_Delete(j);
+        if (!k)
+            ns_die("attention: --finding: %s: no known \"kernel\"", o->finding);
+        ns_die("%s", err);
+    }
     const ns_policy *p = cJSON_IsString(pn) ? ns_policy_parse(pn->valuestring, err, sizeof err) : NULL;
     if (!p || ns_policy_is_ref(p))
         ns_die("attention: --finding: %s: \"policy\" is not a floating-point policy", o->finding);
@@ -379,10 +457,11 @@ static int replay_finding(const attn_opts *o)
 int cmd_attention(int argc, char **argv)
 {
     /* linear attention and RWKV-4 take their own options (w, u, features,
-     * chunks, envelopes): cli/cmd_attention_linear.c */
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--kernel") == 0 && ns_kernel_find(argv[i + 1]) &&
-            ns_recur_kernel(ns_kernel_find(argv[i + 1])))
+     * chunks, envelopes, --roads): cli/cmd_attention_linear.c */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--roads") == 0 ||
+            (strcmp(argv[i], "--kernel") == 0 && i + 1 < argc && ns_kernel_find(argv[i + 1]) &&
+             ns_recur_kernel(ns_kernel_find(argv[i + 1]))))
             return cmd_attention_linear(argc, argv);
     attn_opts o = { 0 };
     parse_args(argc, argv, &o);
@@ -406,10 +485,6 @@ int cmd_attention(int argc, char **argv)
         ns_die("attention: --normalizer is for the textbook kernel, not '%s'", k->name);
     if (o.normalizer && !ns_algorithm_find(o.normalizer, NULL))
         ns_die("attention: unknown normalizer '%s' (see 'normstab list normalizers')", o.normalizer);
-    const ns_family *fam = NULL;
-    if (o.normalizer && (ns_algorithm_find(o.normalizer, &fam), strcmp(fam->name, "softmax") != 0))
-        ns_die("attention: --normalizer %s: the attention reference is softmax attention; "
-               "choose a softmax.* algorithm", o.normalizer);
     if (o.gen && (o.q || o.k || o.v))
         ns_die("attention: give either --q/--k/--v or --gen, not both");
     if (!o.gen && !(o.q && o.k && o.v))
@@ -419,6 +494,32 @@ int cmd_attention(int argc, char **argv)
     uint64_t seed = o.seed ? parse_count("--seed", o.seed, 0, UINT64_MAX) : 1;
 
     ns_head h = { .policy = policy, .normalizer = o.normalizer, .fma = o.fma != 0, .p_offset = 8 };
+    h.mask_style = NS_MASK_INF;
+    if (o.mask_value && strcmp(o.mask_value, "inf") != 0) {
+        if (strcmp(o.mask_value, "min") == 0) {
+            h.mask_style = NS_MASK_MIN;
+        } else {
+            h.mask_style = NS_MASK_VALUE;
+            h.mask_value = parse_real("--mask-value", o.mask_value);
+        }
+    }
+    h.scale_exact = o.scale == NULL;
+    if (o.scale)
+        h.scale = parse_real("--scale", o.scale);
+    h.scale_on = NS_SCALE_ON_SCORES;
+    if (o.scale_on && strcmp(o.scale_on, "q") == 0)
+        h.scale_on = NS_SCALE_ON_Q;
+    else if (o.scale_on && strcmp(o.scale_on, "scores") != 0)
+        ns_die("attention: --scale-on '%s' is neither scores nor q", o.scale_on);
+    h.block_q = o.block_q ? parse_count("--block-q", o.block_q, 1, NS_ATTN_MAX_N) : 64;
+    h.block_k = o.block_k ? parse_count("--block-k", o.block_k, 1, NS_ATTN_MAX_N) : 64;
+    if (o.p_offset)
+        h.p_offset = parse_real("--p-offset", o.p_offset);
+    char perr[256];
+    if (print_problem(is_ref ? NULL : k, o.print, perr, sizeof perr))
+        ns_die("%s", perr);
+    /* the options are checked before anything is read: no error below leaves
+       memory behind but the tensors' own readers, which free what they hold */
     double *q, *kk, *v, *dout = NULL;
     char where[256];
     if (o.gen) {
@@ -449,27 +550,43 @@ int cmd_attention(int argc, char **argv)
                  (unsigned long long)seed);
     } else {
         size_t rq, cq, rk, ck, rv, cv;
-        q = read_matrix("--q", o.q, &rq, &cq);
-        kk = read_matrix("--k", o.k, &rk, &ck);
-        v = read_matrix("--v", o.v, &rv, &cv);
-        if (ck != cq)
+        q = read_matrix("--q", o.q, &rq, &cq, NULL);
+        kk = read_matrix("--k", o.k, &rk, &ck, (double *[3]){ q, NULL, NULL });
+        v = read_matrix("--v", o.v, &rv, &cv, (double *[3]){ q, kk, NULL });
+        double *all[3] = { q, kk, v };
+        if (ck != cq) {
+            for (int i = 0; i < 3; i++)
+                free(all[i]);
             ns_die("attention: --k: %s has rows of %zu numbers, --q %s of %zu: q and k need one d", o.k, ck,
                    o.q, cq);
-        if (rv != rk)
+        }
+        if (rv != rk) {
+            for (int i = 0; i < 3; i++)
+                free(all[i]);
             ns_die("attention: --v: %s has %zu rows, --k %s has %zu: one value per key", o.v, rv, o.k, rk);
+        }
         h.n_q = rq;
         h.n_k = rk;
         h.d = cq;
         h.d_v = cv;
-        if (rq * rk > (size_t)1 << 26)
+        if (rq * rk > (size_t)1 << 26) {
+            free(q);
+            free(kk);
+            free(v);
             ns_die("attention: %zu queries x %zu keys: beyond 2^26 scores", rq, rk);
+        }
         snprintf(where, sizeof where, "%s %s %s", o.q, o.k, o.v);
     }
     if (o.dout) {
         size_t r, c;
-        dout = read_matrix("--do", o.dout, &r, &c);
-        if (r != h.n_q || c != h.d_v)
+        dout = read_matrix("--do", o.dout, &r, &c, (double *[3]){ q, kk, v });
+        if (r != h.n_q || c != h.d_v) {
+            free(q);
+            free(kk);
+            free(v);
+            free(dout);
             ns_die("attention: --do: %s is %zu x %zu, O is %zu x %zu", o.dout, r, c, h.n_q, h.d_v);
+        }
     } else {
         dout = malloc((h.n_q * h.d_v + 1) * sizeof *dout);
         if (!dout)
@@ -486,27 +603,8 @@ int cmd_attention(int argc, char **argv)
     h.k = kk;
     h.v = v;
     h.dout = dout;
-    h.keep = read_mask(o.mask, h.n_q, h.n_k);
-    h.mask_style = NS_MASK_INF;
-    if (o.mask_value && strcmp(o.mask_value, "inf") != 0) {
-        if (strcmp(o.mask_value, "min") == 0) {
-            h.mask_style = NS_MASK_MIN;
-        } else {
-            h.mask_style = NS_MASK_VALUE;
-            h.mask_value = parse_real("--mask-value", o.mask_value);
-        }
-    }
-    h.scale_exact = o.scale == NULL;
-    h.scale = o.scale ? parse_real("--scale", o.scale) : 1 / sqrt((double)h.d);
-    h.scale_on = NS_SCALE_ON_SCORES;
-    if (o.scale_on && strcmp(o.scale_on, "q") == 0)
-        h.scale_on = NS_SCALE_ON_Q;
-    else if (o.scale_on && strcmp(o.scale_on, "scores") != 0)
-        ns_die("attention: --scale-on '%s' is neither scores nor q", o.scale_on);
-    h.block_q = o.block_q ? parse_count("--block-q", o.block_q, 1, NS_ATTN_MAX_N) : 64;
-    h.block_k = o.block_k ? parse_count("--block-k", o.block_k, 1, NS_ATTN_MAX_N) : 64;
-    if (o.p_offset)
-        h.p_offset = parse_real("--p-offset", o.p_offset);
+    h.scale = o.scale ? h.scale : 1 / sqrt((double)h.d);
+    h.keep = read_mask(o.mask, h.n_q, h.n_k, (double *[4]){ q, kk, v, dout });
     int status = run_head(k, &h, where, &o);
     free(q);
     free(kk);
@@ -546,10 +644,6 @@ static int run_head(const ns_kernel *k, ns_head *h_in, const char *where, const 
         if (ns_attn_out_alloc(&h, &r) != 0 || ns_kernel_run(k, &h, &r) != 0)
             ns_die("attention: out of memory running %s", k->name);
         if (print >= 0) {
-            if (print == NS_ATTN_LSE && !k->has_lse)
-                ns_die("attention: --print lse: kernel %s has no log-sum-exp", k->name);
-            if (print >= NS_ATTN_DQ && !k->backward)
-                ns_die("attention: --print %s: kernel %s is forward only", o.print, k->name);
             double *m[] = { r.o, r.lse, r.dq, r.dk, r.dv };
             size_t rows[] = { h.n_q, h.n_q, h.n_q, h.n_k, h.n_k }, cols[] = { h.d_v, 1, h.d, h.d, h.d_v };
             print_matrix(o.print, m[print], rows[print], cols[print]);

@@ -14,6 +14,7 @@
 #include "../attention/linear.h"
 #include "../attention/recurrent.h"
 #include "../attention/recurrent_gen.h"
+#include "../attention/roads.h"
 #include "../fuzz/head_search.h"
 #include "../input/rows.h"
 #include "cli.h"
@@ -58,10 +59,17 @@ static const char help[] =
     "                   its cause) is a line, with --json a JSON object with the\n"
     "                   head; the last line sums up.  Exit status 1 when a\n"
     "                   finding broke the contract\n\n"
+    "  --roads          no kernel: the three roads side by side on one causal head\n"
+    "                   of --n tokens (default 256) x --d channels (default 8) from\n"
+    "                   --seed, in fp16, bf16, fp32 (or -p POLICY): softmax (flash),\n"
+    "                   a normalizer (spherical), linear attention (linear.causal,\n"
+    "                   elu + 1) and RWKV-4 (rwkv4.stable): whether O is finite, its\n"
+    "                   normwise error and the contract's verdict, as a Markdown\n"
+    "                   table\n\n"
     "Limits: 2^20 tokens, 4096 channels.\n";
 
 #define MAX_TOKENS ((size_t)1 << 20)
-#define MAX_CHANNELS ((size_t)4096)
+#define MAX_CHANNELS NS_ATTN_MAX_D
 
 typedef struct opts {
     const char *kernel, *policy, *q, *k, *v, *w, *u, *dout, *gen, *feature, *print, *search;
@@ -71,7 +79,7 @@ typedef struct opts {
     unsigned long long evaluations;
     unsigned long long seed;
     double key_scale;
-    bool json, envelope;
+    bool json, envelope, roads;
 } opts;
 
 static size_t parse_count(const char *opt, const char *s, size_t max)
@@ -118,6 +126,10 @@ static void parse(opts *o, int argc, char **argv)
             o->envelope = true;
             continue;
         }
+        if (strcmp(a, "--roads") == 0) {
+            o->roads = true;
+            continue;
+        }
         if (i + 1 >= argc)
             ns_die("attention: %s needs a value (see --help)", a);
         const char *val = argv[++i];
@@ -142,11 +154,13 @@ static void parse(opts *o, int argc, char **argv)
         else if (strcmp(a, "--key-scale") == 0) o->key_scale = parse_scale(val);
         else ns_die("attention: unknown option '%s' (see --help)", a);
     }
-    if (!o->kernel)
+    if (!o->kernel && !o->roads)
         ns_die("attention: --kernel is required (see --help)");
 }
 
-/* A whole matrix from a file: rows of equal length, within the limits. */
+/* A whole matrix from a file: rows of equal length, within the limits
+ * (the same reading as cli/cmd_attention.c's, with RWKV's longer limit in
+ * rows). */
 static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols)
 {
     ns_rows in;
@@ -158,25 +172,33 @@ static double *read_matrix(const char *opt, const char *path, size_t *rows, size
     *cols = 0;
     for (;;) {
         int r = ns_rows_next(&in, &row, &n, &cap, err, sizeof err);
+        const char *why = NULL;
         if (r < 0)
-            ns_die("attention: %s: %s", opt, err);
+            why = err;
+        else if (r > 0 && count == 0 && n > MAX_CHANNELS)
+            snprintf(err, sizeof err, "%s has %zu numbers, more than the limit %zu",
+                     ns_rows_where(&in, where, sizeof where), n, MAX_CHANNELS), why = err;
+        else if (r > 0 && count > 0 && n != *cols)
+            snprintf(err, sizeof err, "%s has %zu numbers, the first row %zu",
+                     ns_rows_where(&in, where, sizeof where), n, *cols), why = err;
+        else if (r > 0 && count >= MAX_TOKENS)
+            snprintf(err, sizeof err, "more than %zu rows", MAX_TOKENS), why = err;
+        if (why) {                  /* nothing left allocated at exit */
+            free(m), free(row);
+            ns_rows_close(&in);
+            ns_die("attention: %s: %s", opt, why);
+        }
         if (r == 0)
             break;
-        if (count == 0 && n > MAX_CHANNELS)
-            ns_die("attention: %s: %s has %zu numbers, more than the limit %zu", opt,
-                   ns_rows_where(&in, where, sizeof where), n, MAX_CHANNELS);
-        if (count == 0)
-            *cols = n;
-        else if (n != *cols)
-            ns_die("attention: %s: %s has %zu numbers, the first row %zu", opt,
-                   ns_rows_where(&in, where, sizeof where), n, *cols);
-        if (count >= MAX_TOKENS)
-            ns_die("attention: %s: more than %zu rows", opt, MAX_TOKENS);
+        *cols = n;
         if ((count + 1) * n > mcap) {
             mcap = 2 * (count + 1) * n;
             double *g = realloc(m, mcap * sizeof *m);
-            if (!g)
+            if (!g) {
+                free(m), free(row);
+                ns_rows_close(&in);
                 ns_die("attention: out of memory reading %s", path);
+            }
             m = g;
         }
         memcpy(m + count * n, row, n * sizeof *row);
@@ -549,10 +571,36 @@ static int search(const opts *o, const ns_kernel *k, const ns_policy *p)
     return rc ? rc : st.broken ? NS_EXIT_FAIL : NS_EXIT_OK;
 }
 
+/* The roads table (attention/roads.h), one line per policy and road. */
+static int roads(const opts *o)
+{
+    const char *names[] = { "fp16", "bf16", "fp32", NULL };
+    const char *one[] = { o->policy, NULL };
+    size_t T = o->n, d = o->d_given ? o->d : 8;
+    printf("| policy | road | how | O finite | normwise error | verdict |\n|---|---|---|---|---|---|\n");
+    for (const char *const *n = o->policy ? one : names; *n; n++) {
+        char err[256];
+        const ns_policy *p = ns_policy_parse(*n, err, sizeof err);
+        if (!p || ns_policy_is_ref(p))
+            ns_die("attention: -p: %s", p ? "--roads needs a floating-point policy" : err);
+        ns_road r[NS_ROADS];
+        if (ns_roads_run(p, T, d, o->seed, r) != 0)
+            ns_die("attention: out of memory");
+        for (int i = 0; i < NS_ROADS; i++) {
+            printf("| %s | %s | %s | %s | %.3g | %s%s%s%s |\n", p->name, r[i].road, r[i].how, r[i].finite ? "yes" : "no",
+                   r[i].normwise, r[i].verdict, *r[i].cause ? " (" : "", r[i].cause, *r[i].cause ? ")" : "");
+        }
+    }
+    printf("\nT = %zu tokens, d = %zu, seed %llu\n", T, d, o->seed);
+    return ns_finish_output();
+}
+
 int cmd_attention_linear(int argc, char **argv)
 {
     opts o;
     parse(&o, argc, argv);
+    if (o.roads)
+        return roads(&o);
     const ns_kernel *k = ns_kernel_find(o.kernel);
     if (!k || !ns_recur_kernel(k))
         ns_die("attention: unknown kernel '%s' (known here: linear, linear.causal, linear.chunked, "

@@ -3,6 +3,7 @@
  * from this file (names, definitions, paths, generated descriptions) goes
  * through esc(). */
 #include "data.h"
+#include "attention.h"
 #include "fuzz.h"
 
 #include <math.h>
@@ -572,7 +573,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
           "<a href=\"#plots\">Gradient gain</a>", f);
     if (d->nreal)
         fputs("<a href=\"#real\">Real logits</a>", f);
-    fputs("<a href=\"#fuzzing\">Fuzzing</a><a href=\"#algorithms\">Algorithms</a><a href=\"#glossary\">Glossary</a>"
+    fputs("<a href=\"#fuzzing\">Fuzzing</a><a href=\"#attention\">Attention</a><a href=\"#algorithms\">Algorithms</a><a href=\"#glossary\">Glossary</a>"
           "<a href=\"results.json\">results.json</a></nav></header>\n", f);
     if (d->plots_note) {
         fputs("<p class=\"note\">", f);
@@ -658,6 +659,7 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
 
     ns_report_findings_html(d, f);
     ns_report_fuzz_html(f, d->opts->out);
+    ns_report_attention_html(f);
 
     fputs("<section id=\"algorithms\"><h2>Algorithms</h2>\n<p>One card per algorithm: its definition and contract, its "
           "numbers per policy over the suite (sequential sums), its worst inputs with the command that replays each, and "

@@ -1,5 +1,6 @@
 /* report.md: the summary a CI job posts (GitHub-flavoured Markdown). */
 #include "data.h"
+#include "attention.h"
 #include "fuzz.h"
 
 #include <math.h>
@@ -205,6 +206,7 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
     fputc('\n', f);
     ns_report_findings_md(d, f);
     ns_report_fuzz_md(f, d->opts->out);
+    ns_report_attention_md(f);
     fprintf(f, "The full report: index.html; the numbers: results.json.\n");
     return 0;
 }

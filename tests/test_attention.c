@@ -87,6 +87,11 @@ static void mp_attention(const ns_head *h, double *o, double *lse, double *dq, d
         mpfr_inits2(PREC, p[j], dp[j], (mpfr_ptr)0);
     for (size_t j = 0; j < nq * nk; j++)
         mpfr_init2(ds[j], PREC);
+    mpfr_t *acc = malloc(nk * dvn * sizeof *acc);
+    for (size_t j = 0; j < nk * dvn; j++) {
+        mpfr_init2(acc[j], PREC);
+        mpfr_set_ui(acc[j], 0, MPFR_RNDN);
+    }
     for (size_t i = 0; i < nq; i++) {
         mpfr_set_ui(z, 0, MPFR_RNDN);
         for (size_t j = 0; j < nk; j++) {
@@ -119,25 +124,7 @@ static void mp_attention(const ns_head *h, double *o, double *lse, double *dq, d
         for (size_t j = 0; j < nk; j++) {
             mpfr_sub(t, dp[j], dd, MPFR_RNDN);
             mpfr_mul(ds[i * nk + j], p[j], t, MPFR_RNDN);
-        }
-    }
-    /* dV_j = sum_i P_ij dO_i, with P formed again from the scores */
-    mpfr_t *acc = malloc(nk * dvn * sizeof *acc);
-    for (size_t j = 0; j < nk * dvn; j++) {
-        mpfr_init2(acc[j], PREC);
-        mpfr_set_ui(acc[j], 0, MPFR_RNDN);
-    }
-    for (size_t i = 0; i < nq; i++) {
-        mpfr_set_ui(z, 0, MPFR_RNDN);
-        for (size_t j = 0; j < nk; j++) {
-            mp_dot(p[j], h->q + i * d, 1, h->k + j * d, 1, d);
-            mpfr_mul(p[j], p[j], scale, MPFR_RNDN);
-            mpfr_exp(p[j], p[j], MPFR_RNDN);
-            mpfr_add(z, z, p[j], MPFR_RNDN);
-        }
-        for (size_t j = 0; j < nk; j++) {
-            mpfr_div(p[j], p[j], z, MPFR_RNDN);
-            for (size_t c = 0; c < dvn; c++) {
+            for (size_t c = 0; c < dvn; c++) {      /* dV_j += P_ij dO_i */
                 mpfr_mul_d(t, p[j], h->dout[i * dvn + c], MPFR_RNDN);
                 mpfr_add(acc[j * dvn + c], acc[j * dvn + c], t, MPFR_RNDN);
             }
@@ -403,5 +390,30 @@ Test(attention_kernels, binary32_shortcuts_equal_the_rounded_arithmetic)
             double got = ns_attn_dot(&h, x, 1, y2, 1, 16);
             cr_assert(ns_to_bits(got) == ns_to_bits(dot) || (isnan(got) && isnan(dot)), "dot: %a, arith %a", got, dot);
         }
+    }
+}
+
+/* Another normalizer's attention, by hand: d = 1, scale 1, q = 1, keys 2
+ * and 1 (scores 2 and 1), v = (3, 6).  relu.norm: P = (2/3, 1/3), O = 4;
+ * sparsemax: 2 - 1 >= 1, so P = (1, 0) and O = 3.  The textbook kernel in
+ * fp64 lands on them within an ulp or two. */
+Test(attention_reference, other_normalizers_by_hand)
+{
+    double q[1] = { 1 }, k[2] = { 2, 1 }, v[2] = { 3, 6 };
+    const char *names[2] = { "relu.norm", "sparsemax" };
+    const double want[2] = { 4, 3 };
+    for (int t = 0; t < 2; t++) {
+        ns_head h = { .n_q = 1, .n_k = 2, .d = 1, .d_v = 1, .q = q, .k = k, .v = v, .scale = 1,
+                      .policy = ns_policy_find("fp64"), .normalizer = names[t], .block_q = 1, .block_k = 1 };
+        ns_attn_ref ref;
+        cr_assert_eq(ns_attn_reference(&h, &ref), 0);
+        cr_expect(ref.faithful);
+        cr_expect_eq(ref.o[0], want[t], "%s: reference O %a", names[t], ref.o[0]);
+        ns_attn_out r;
+        cr_assert_eq(ns_attn_out_alloc(&h, &r), 0);
+        cr_assert_eq(ns_kernel_run(ns_kernel_find("textbook"), &h, &r), 0);
+        cr_expect(fabs(r.o[0] - want[t]) <= 2 * 0x1p-52 * want[t], "%s: kernel O %a", names[t], r.o[0]);
+        ns_attn_out_free(&r);
+        ns_attn_ref_free(&ref);
     }
 }

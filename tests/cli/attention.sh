@@ -75,7 +75,7 @@ expect_error 2 "unknown generator 'head.none'" $B attention --kernel flash --gen
 expect_error 2 "--scale-on 'k'" $B attention --kernel flash --gen head.normal --scale-on k
 expect_error 2 "--print 'x'" $B attention --kernel flash --gen head.normal --print x
 expect_error 2 "policy 'ref' is the reference itself" $B attention --kernel flash --gen head.normal -p ref
-expect_error 2 "choose a softmax" $B attention --kernel textbook --gen head.normal --normalizer sparsemax
+expect_error 2 "unknown normalizer 'sparsemin'" $B attention --kernel textbook --gen head.normal --normalizer sparsemin
 expect_error 2 "for the textbook kernel" $B attention --kernel flash --gen head.normal --normalizer softmax.naive
 expect_error 2 "unknown option '--bogus'" $B attention --kernel flash --gen head.normal --bogus
 expect_error 2 "--mask-value 'lots'" $B attention --kernel flash --gen head.normal --mask-value lots

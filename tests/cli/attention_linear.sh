@@ -79,6 +79,24 @@ $B attention --kernel rwkv4.naive -p fp16 --search nan --evaluations 200 --seed 
 [ "$(grep -v summary "$T/s1")" = "$(grep -v summary "$T/s2")" ] || fail "search is not reproducible from its seed"
 expect_error 2 "\-\-search 'x' is not one of" $B attention --kernel rwkv4.naive --search x
 
+# The envelope in key scale: rwkv.trained keys N(0, 2 s) over 64 x 8 reach
+# past 11.09 from s = 2 on, where rwkv4.naive overflows fp16 and
+# rwkv4.stable does not.
+out=$($B attention --kernel rwkv4.naive -p fp16 --gen rwkv.trained --n 64 --d 8 --key-scale 4 --envelope)
+echo "$out" | grep -q "key scale kept up to 1 at T = 64" || fail "naive key-scale envelope: $out"
+out=$($B attention --kernel rwkv4.stable -p fp16 --gen rwkv.trained --n 64 --d 8 --key-scale 4 --envelope)
+echo "$out" | grep -q "key scale kept up to 4 at T = 64" || fail "stable key-scale envelope: $out"
+
+# The three roads on one causal head: four roads in each of fp16, bf16 and
+# fp32, O finite in each, fp32 within 1e-5 of every reference.
+out=$($B attention --roads --n 32 --d 4) || fail "roads: exit $?"
+[ "$(echo "$out" | grep -c '^| fp[0-9]*\|^| bf16')" = 12 ] || fail "roads: 12 rows expected: $out"
+echo "$out" | grep '^| ' | grep -v '^| policy\|^|---' | grep -qv '| yes |' && fail "roads: an O not finite: $out"
+echo "$out" | awk -F'|' '$2 ~ /fp32/ && $6 + 0 > 1e-5 { bad = 1 } END { exit bad }' || fail "roads fp32 errors: $out"
+for road in softmax normalizer linear rwkv; do
+    echo "$out" | grep -q "^| fp16 | $road |" || fail "roads: no $road row: $out"
+done
+
 # Bad input: exit 2, one line naming what and where.
 expect_error 2 "unknown kernel 'nope'" $B attention --kernel nope --gen rwkv.trained
 expect_error 2 "needs --w" $B attention --kernel rwkv4.naive --k "$T/k" --v "$T/v" --u "$T/u"
