@@ -7,14 +7,14 @@
 # left in FUZZ_READERS_OUT/<target>/.
 #
 #   make fuzz-readers [FUZZ_READER_RUNS=1000000] [FUZZ_READER_SECONDS=0]
-#                     [FUZZ_READERS="checkpoint finding baseline descriptor rows options npy formula"]
+#                     [FUZZ_READERS="checkpoint finding baseline descriptor rows options npy formula head"]
 #                     [FUZZ_READER_JOBS=CPUs]
 #
 # FUZZ_READER_SECONDS > 0 bounds each target by time instead (-max_total_time).
 # The corpora (FUZZ_READERS_OUT/<target>/corpus) start from the seeds in
 # fuzz-readers/seeds/<target>/ and grow from run to run.
 
-FUZZ_READERS        ?= checkpoint finding baseline descriptor rows options npy formula
+FUZZ_READERS        ?= checkpoint finding baseline descriptor rows options npy formula head
 FUZZ_READER_RUNS    ?= 1000000
 FUZZ_READER_SECONDS ?= 0
 FUZZ_READERS_BUILD   = $(BUILD)/fuzz-readers

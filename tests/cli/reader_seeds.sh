@@ -1,11 +1,19 @@
 # The seeds of the reader fuzzers that are the program's own output
-# (fuzz-readers/README.md) are still files it takes: finding files replay,
-# and search checkpoints resume (each run is stopped by SIGINT once resumed).
+# (fuzz-readers/README.md) are still files it takes: finding files and
+# attention heads replay, and search checkpoints resume (each run is
+# stopped by SIGINT once resumed).
 . tests/cli/lib.sh
 
 for f in fuzz-readers/seeds/finding/*; do
     $B replay "$f" > "$T/out" 2> "$T/err" || fail "replay $f exited $? ($(cat "$T/err"))"
     grep -q '^[0-9]* findings replayed, 0 breaking a contract$' "$T/out" || fail "replay $f: $(tail -n 1 "$T/out")"
+done
+
+# The attention heads of fuzz-readers/seeds/head replay (their verdicts are
+# declared hazards: exit 0).
+for f in fuzz-readers/seeds/head/*; do
+    $B attention --finding "$f" > "$T/out" 2> "$T/err" || fail "attention --finding $f exited $? ($(cat "$T/err"))"
+    grep -q 'contract: expected' "$T/out" || fail "attention --finding $f: $(tail -n 1 "$T/out")"
 done
 
 # The run fuzz-readers/checkpoint.c builds the key of.
