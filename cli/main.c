@@ -14,6 +14,7 @@ static const struct command {
     { "check", cmd_check, "compare one normalizer with the reference on each input row" },
     { "search", cmd_search, "search for inputs that break a normalizer's contract" },
     { "replay", cmd_replay, "re-run stored findings against the current contracts" },
+    { "collect", cmd_collect, "gather the findings of several fuzz output directories into one" },
     { "report", cmd_report, "measure every normalizer in every policy; write the report" },
     { "regress", cmd_regress, "compare with the committed baseline; exit 1 on a regression" },
 };

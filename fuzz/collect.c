@@ -217,8 +217,8 @@ static void keep_damaged(const char *path)
 
 /* The findings of an earlier run in PATH (absent: none), with the times
  * each carries and its slug (the name of its row files).  Damaged lines
- * are skipped with a warning naming FILE:LINE.  0, or -1 when out of
- * memory. */
+ * are skipped with a warning naming FILE:LINE (and, may_copy, the file is
+ * copied aside).  0, or -1 when out of memory. */
 typedef struct earlier_note {
     double first_found, fixed_at;
     size_t line;
@@ -229,10 +229,10 @@ typedef struct earlier {
     const char *path;
     ns_finding_set set;
     earlier_note *note;     /* one per finding of set */
-    bool kept_aside;        /* damaged: a copy was kept */
+    bool kept_aside;        /* damaged: a copy was kept (or none may be made) */
 } earlier;
 
-static int read_earlier(const char *path, earlier *e)
+static int read_earlier(const char *path, bool may_copy, earlier *e)
 {
     memset(e, 0, sizeof *e);
     e->path = path;
@@ -279,9 +279,9 @@ static int read_earlier(const char *path, earlier *e)
     ns_finding_free(&f);
     free(line);
     fclose(in);
-    if (damaged)
+    if (damaged && may_copy)
         keep_damaged(path);
-    e->kept_aside = damaged > 0;
+    e->kept_aside = damaged > 0 || !may_copy;
     return rc;
 }
 
@@ -439,8 +439,8 @@ int ns_fuzz_collect(const char *out, const ns_collect_source *src, size_t nsrc, 
     snprintf(older_path, sizeof older_path, "%s/findings.jsonl", fixed_dir);
     book all = { .set = { 0 } }, fixed = { .set = { 0 } };
     earlier last, older;
-    int rc = read_earlier(last_path, &last);
-    rc |= read_earlier(older_path, &older);
+    int rc = read_earlier(last_path, true, &last);
+    rc |= read_earlier(older_path, true, &older);
     /* The earlier findings first: a key keeps its place in the list. */
     if (rc != 0 || carry(&last, true, &all, &fixed) != 0 || carry(&older, false, &all, &fixed) != 0) {
         fprintf(stderr, "collect: out of memory\n");
@@ -457,8 +457,8 @@ int ns_fuzz_collect(const char *out, const ns_collect_source *src, size_t nsrc, 
             continue;
         snprintf(sf[i].last, sizeof sf[i].last, "%s/findings/findings.jsonl", src[i].root);
         snprintf(sf[i].older, sizeof sf[i].older, "%s/findings/fixed/findings.jsonl", src[i].root);
-        rc = read_earlier(sf[i].last, &sf[i].e_last);
-        rc |= read_earlier(sf[i].older, &sf[i].e_older);
+        rc = read_earlier(sf[i].last, false, &sf[i].e_last);
+        rc |= read_earlier(sf[i].older, false, &sf[i].e_older);
         if (rc != 0 || carry(&sf[i].e_last, true, &all, &fixed) != 0 ||
             carry(&sf[i].e_older, false, &all, &fixed) != 0) {
             fprintf(stderr, "collect: out of memory\n");
