@@ -24,6 +24,7 @@ policies=${FUZZ_POLICIES:-fp16 bf16 fp32}
 targets=${FUZZ_TARGETS:-}
 
 die() { echo "fuzz/minimize.sh: $*" >&2; exit 2; }
+. "$(dirname "$0")/afl_files.sh"
 [ -n "$sync" ] || die "FUZZ_SYNC is not set (the campaign's shared directory)"
 [ -d "$sync" ] || die "FUZZ_SYNC=$sync: no such directory"
 if [ -x "$FB/libfuzzer/normstab-fuzz" ]; then
@@ -52,13 +53,7 @@ for t in $targets; do
         rm -rf "$all" "$new"
         mkdir -p "$all" "$new"
         [ -d "$corpus" ] && find "$corpus" -maxdepth 1 -type f -exec cp {} "$all/" \;
-        for q in "$sync/afl/$pair"/*/queue; do
-            [ -d "$q" ] || continue
-            w=$(basename "$(dirname "$q")")
-            for f in "$q"/id:*; do
-                [ -f "$f" ] && cp "$f" "$all/$w-$(basename "$f" | cut -c1-9)"
-            done
-        done
+        afl_copy "$sync/afl/$pair" queue "$all"
         before=$(count "$all")
         if [ "$tool" = libfuzzer ]; then
             NS_FUZZ_TARGET=$t NS_FUZZ_POLICY=$p \
@@ -78,14 +73,7 @@ for t in $targets; do
             continue
         fi
         # the crashes stay; the queues, now in the corpus, go
-        for c in "$sync/afl/$pair"/*/crashes; do
-            [ -d "$c" ] || continue
-            w=$(basename "$(dirname "$c")")
-            mkdir -p "$sync/crashes/$pair"
-            for f in "$c"/id:*; do
-                [ -f "$f" ] && cp "$f" "$sync/crashes/$pair/$w-$(basename "$f" | cut -c1-9)"
-            done
-        done
+        afl_copy "$sync/afl/$pair" crashes "$sync/crashes/$pair"
         rm -rf "$corpus.old"
         [ -d "$corpus" ] && mv "$corpus" "$corpus.old"
         mkdir -p "$sync/corpus" && mv "$new" "$corpus" || { status=1; continue; }

@@ -56,6 +56,7 @@ sync=${FUZZ_SYNC:-}
 role=${FUZZ_ROLE:-}
 
 die() { echo "fuzz/run.sh: $*" >&2; exit 2; }
+. "$(dirname "$0")/afl_files.sh"
 case $total in ''|*[!0-9.]*) die "FUZZ_SECONDS='$total' is not a number of seconds" ;; esac
 case $jobs in ''|*[!0-9]*|0) die "JOBS='$jobs' is not a positive integer" ;; esac
 if [ -n "$sync" ]; then
@@ -113,13 +114,7 @@ prepare_dir() {   # DIR
     rm -rf "$1/artifacts" "$1"/*.jsonl "$1"/*.log
     if [ -d "$1/out" ]; then
         mkdir -p "$1/seeds"
-        for q in "$1"/out/*/queue; do
-            [ -d "$q" ] || continue
-            w=$(basename "$(dirname "$q")")
-            for f in "$q"/id:*; do
-                [ -f "$f" ] && cp "$f" "$1/seeds/$w-$(basename "$f" | cut -c1-9)"
-            done
-        done
+        afl_copy "$1/out" queue "$1/seeds"
         rm -rf "$1/out"
     fi
 }
@@ -212,8 +207,9 @@ run_afl() {   # ALG POLICY SECONDS DIR
         # its own queue in the shared directory
         afl_out=$sync/afl/$1-$2 name=$id
         mkdir -p "$afl_out"
+        # (libFuzzer on another machine may replace a file meanwhile)
         [ -d "$sync/corpus/$1-$2" ] && find "$sync/corpus/$1-$2" -maxdepth 1 -type f \
-            -exec cp {} "$4/seeds/" \;
+            -exec cp {} "$4/seeds/" \; 2>/dev/null
     fi
     i=1
     while [ "$i" -le "$jobs" ]; do
@@ -226,7 +222,7 @@ run_afl() {   # ALG POLICY SECONDS DIR
         NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 NS_FUZZ_FINDINGS=$4/findings.jsonl \
         AFL_CUSTOM_MUTATOR_LIBRARY=$FB/afl/mutator.so AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
         AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_FAST_CAL=1 AFL_QUIET=1 \
-        AFL_NO_STARTUP_CALIBRATION=1 ${sync:+AFL_AUTORESUME=1} \
+        AFL_NO_STARTUP_CALIBRATION=1 env ${sync:+AFL_AUTORESUME=1 AFL_IMPORT_FIRST=1} \
             afl-fuzz -i "$4/seeds" -o "$afl_out" -V "$3" -m none -t 5000 $flag "$instance" \
             -- "$FB/afl/normstab-afl" > "$4/afl-$i.log" 2>&1 &
         children="$children $!"
