@@ -132,7 +132,7 @@ help:
 	@echo "make fuzz FUZZ_SYNC=DIR FUZZ_ROLE=main|secondary [FUZZ_ID=NAME]  one machine of a campaign"
 	@echo "make fuzz-minimize FUZZ_SYNC=DIR  shrink a campaign's corpora (libFuzzer -merge=1 or afl-cmin)"
 	@echo "make fuzz-campaign  a main and a secondary on this host, collected and minimized (~3 min)"
-	@echo "make fuzz-clusterfuzzlite  .clusterfuzzlite/build.sh as OSS-Fuzz runs it, targets run (~5 min)"
+	@echo "make fuzz-clusterfuzzlite  .clusterfuzzlite/build.sh as OSS-Fuzz runs it with ASan, then UBSan; targets run (~8 min)"
 	@echo "make fuzz-readers   libFuzzer on every input reader, 10^6 runs each (part of make fuzz)"
 	@echo "make regress     compare with the committed baseline (reports/baseline); fails on a regression"
 	@echo "make regress-update  rewrite the baseline deliberately (commit it with the change)"

@@ -75,9 +75,10 @@ fuzz-minimize: $(BIN)
 fuzz-campaign: fuzz-build
 	@NORMSTAB=$(BIN) FUZZ_BUILD=$(FUZZ_BUILD) sh tests/fuzz/campaign.sh
 
-# The ClusterFuzzLite / OSS-Fuzz build, with clang, libFuzzer and ASan as
-# OSS-Fuzz sets them, into a scratch OUT; a target of each kind then runs
-# a few seconds (a library build with ASan: a few minutes).
+# The ClusterFuzzLite / OSS-Fuzz build, with clang, libFuzzer and ASan, then
+# UBSan, as OSS-Fuzz sets them, into a scratch OUT; a target of each kind
+# then runs a few seconds (a library build per sanitizer: about 4 minutes
+# each; CFL_SANITIZERS=address for one).
 fuzz-clusterfuzzlite: $(BUILD)/.deps-clang
 	@sh tests/fuzz/clusterfuzzlite.sh
 
