@@ -76,6 +76,7 @@ int cmd_collect(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options && (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)) {
+            free(src);
             fputs(collect_help, stdout);
             return ns_finish_output();
         } else if (options && (strcmp(a, "--out") == 0 || strcmp(a, "--interrupted") == 0)) {

@@ -427,8 +427,10 @@ int ns_fuzz_collect(const char *out, const ns_collect_source *src, size_t nsrc, 
 {
     run_list rl = { 0 };
     for (size_t i = 0; i < nsrc; i++)
-        if (src[i].runs && read_runs(src[i].runs, src[i].root, &rl) != 0)
+        if (src[i].runs && read_runs(src[i].runs, src[i].root, &rl) != 0) {
+            free(rl.items);
             return 2;
+        }
     run *runs = rl.items;
     size_t nruns = rl.count;
 
