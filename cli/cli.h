@@ -51,6 +51,7 @@ int cmd_eval(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_attention(int argc, char **argv);

@@ -15,6 +15,7 @@ static const struct command {
     { "search", cmd_search, "search for inputs that break a normalizer's contract" },
     { "attention", cmd_attention, "run an attention head by a kernel and compare it with the reference" },
     { "replay", cmd_replay, "re-run stored findings against the current contracts" },
+    { "collect", cmd_collect, "gather the findings of several fuzz output directories into one" },
     { "report", cmd_report, "measure every normalizer in every policy; write the report" },
     { "regress", cmd_regress, "compare with the committed baseline; exit 1 on a regression" },
 };

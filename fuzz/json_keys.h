@@ -1,6 +1,6 @@
 /* The names in the JSON that the fuzzers write and the report reads: a
  * finding (findings.jsonl, one object a line, SPEC section 4), an engine run
- * and the whole of fuzz.json (fuzz/tools/collect.c).  A name shared by
+ * and the whole of fuzz.json (fuzz/collect.c).  A name shared by
  * several objects is defined once, under the first. */
 #ifndef NS_FUZZ_JSON_KEYS_H
 #define NS_FUZZ_JSON_KEYS_H

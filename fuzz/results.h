@@ -1,5 +1,5 @@
 /* The results of `make fuzz` (fuzz.json, fuzz/json_keys.h): the engine runs
- * summed per engine, and the tables that fuzz.md (fuzz/tools/collect.c) and
+ * summed per engine, and the tables that fuzz.md (fuzz/collect.c) and
  * the report's fuzz section (report/fuzz.c) both show, rendered once here. */
 #ifndef NS_FUZZ_RESULTS_H
 #define NS_FUZZ_RESULTS_H

@@ -19,6 +19,20 @@
 #   FUZZ_ROTATE    which pairs run first when the budget cannot cover all
 #                  of them (default: the day of the year, so that consecutive
 #                  CI days cover different pairs)
+#   FUZZ_SYNC      a directory shared by the machines of one campaign (below)
+#   FUZZ_ROLE      main or secondary: this machine's part of the campaign
+#   FUZZ_ID        this machine's name in FUZZ_SYNC (letters, digits, _ and -;
+#                  default: main for the main, the host name otherwise)
+#
+# With FUZZ_SYNC, this run is one machine of a campaign (docs/fuzzing.md):
+# AFL++ runs as -M (main) or -S (secondary) FUZZ_ID into the sync directory
+# FUZZ_SYNC/afl/PAIR that every machine shares, libFuzzer's workers share
+# the corpus FUZZ_SYNC/corpus/PAIR (new inputs land there and the others
+# reload it), and AFL++ starts from that corpus too (fuzz/minimize.sh keeps
+# it small).  The built-in search takes its seeds from FUZZ_ID, so that the
+# machines search different rows.  The findings stay this machine's, in
+# FUZZ_OUT: `normstab collect` gathers those of every machine.  The sync
+# directory is the campaign's state: it is never cleaned by this script.
 #
 # The budget is shared between engines (search 40 %, libFuzzer 30 %, AFL++
 # 30 %, renormalized over the engines present) and, within an engine,
@@ -42,10 +56,27 @@ jobs=${JOBS:-1}
 targets=${FUZZ_TARGETS:-}
 engines=${FUZZ_ENGINES:-}
 rotate=${FUZZ_ROTATE:-$(date +%j | sed 's/^0*//')}
+sync=${FUZZ_SYNC:-}
+role=${FUZZ_ROLE:-}
 
 die() { echo "fuzz/run.sh: $*" >&2; exit 2; }
+. "$(dirname "$0")/afl_files.sh"
 case $total in ''|*[!0-9.]*) die "FUZZ_SECONDS='$total' is not a number of seconds" ;; esac
 case $jobs in ''|*[!0-9]*|0) die "JOBS='$jobs' is not a positive integer" ;; esac
+if [ -n "$sync" ]; then
+    case $role in
+    main) id=${FUZZ_ID:-main} ;;
+    secondary) id=${FUZZ_ID:-$(hostname | tr -c 'A-Za-z0-9_\n-' _)} ;;
+    *) die "FUZZ_ROLE='$role': expected main or secondary (with FUZZ_SYNC=$sync)" ;;
+    esac
+    case $id in ''|*[!A-Za-z0-9_-]*) die "FUZZ_ID='$id': expected letters, digits, _ and - only" ;; esac
+    mkdir -p "$sync" || die "cannot create FUZZ_SYNC=$sync"
+    # the search's seeds: 1..JOBS, or from FUZZ_ID in a campaign
+    seed_base=$(( $(printf '%s' "$id" | cksum | cut -d' ' -f1) % 1000000 * 1000 ))
+else
+    [ -z "$role" ] && [ -z "${FUZZ_ID:-}" ] || die "FUZZ_ROLE and FUZZ_ID need FUZZ_SYNC (the shared directory)"
+    seed_base=0
+fi
 [ -x "$B" ] || die "$B is missing (make)"
 [ -n "$targets" ] || targets=$("$B" list normalizers | cut -f1)
 if [ -z "$engines" ]; then
@@ -87,13 +118,7 @@ prepare_dir() {   # DIR
     rm -rf "$1/artifacts" "$1"/*.jsonl "$1"/*.log
     if [ -d "$1/out" ]; then
         mkdir -p "$1/seeds"
-        for q in "$1"/out/*/queue; do
-            [ -d "$q" ] || continue
-            w=$(basename "$(dirname "$q")")
-            for f in "$q"/id:*; do
-                [ -f "$f" ] && cp "$f" "$1/seeds/$w-$(basename "$f" | cut -c1-9)"
-            done
-        done
+        afl_copy "$1/out" queue "$1/seeds"
         rm -rf "$1/out"
     fi
 }
@@ -131,7 +156,7 @@ libfuzzer_execs() {
 run_search() {   # ALG POLICY SECONDS DIR
     i=1
     while [ "$i" -le "$jobs" ]; do
-        "$B" search -n "$1" -p "$2" --objective all --seconds "$3" --seed "$i" --json \
+        "$B" search -n "$1" -p "$2" --objective all --seconds "$3" --seed $((seed_base + i)) --json \
             > "$4/search-$i.jsonl" 2> "$4/search-$i.log" &
         children="$children $!"
         i=$((i + 1))
@@ -151,8 +176,10 @@ run_search() {   # ALG POLICY SECONDS DIR
 }
 
 run_libfuzzer() {   # ALG POLICY SECONDS DIR
-    mkdir -p "$4/corpus" "$4/artifacts"
-    NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 "$FB/replay" --seeds "$4/corpus" || return
+    corpus=$4/corpus
+    [ -n "$sync" ] && corpus=$sync/corpus/$1-$2
+    mkdir -p "$corpus" "$4/artifacts"
+    NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 "$FB/replay" --seeds "$corpus" || return
     fork=""
     [ "$jobs" -gt 1 ] && fork="-fork=$jobs -ignore_crashes=1"
     # shellcheck disable=SC2086
@@ -160,7 +187,7 @@ run_libfuzzer() {   # ALG POLICY SECONDS DIR
     ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=fuzz/ubsan.supp \
         "$FB/libfuzzer/normstab-fuzz" -max_total_time="$3" -max_len=16384 -timeout=30 \
-        -print_final_stats=1 -artifact_prefix="$4/artifacts/" $fork "$4/corpus" \
+        -print_final_stats=1 -artifact_prefix="$4/artifacts/" $fork "$corpus" \
         > "$4/libfuzzer.log" 2>&1 &
     children=$!
     wait_children
@@ -178,27 +205,42 @@ run_libfuzzer() {   # ALG POLICY SECONDS DIR
 run_afl() {   # ALG POLICY SECONDS DIR
     mkdir -p "$4/seeds"
     NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 "$FB/replay" --seeds "$4/seeds" || return
+    afl_out=$4/out name=main
+    if [ -n "$sync" ]; then
+        # the campaign's corpus seeds every machine; each instance resumes
+        # its own queue in the shared directory
+        afl_out=$sync/afl/$1-$2 name=$id
+        mkdir -p "$afl_out"
+        # (libFuzzer on another machine may replace a file meanwhile)
+        [ -d "$sync/corpus/$1-$2" ] && find "$sync/corpus/$1-$2" -maxdepth 1 -type f \
+            -exec cp {} "$4/seeds/" \; 2>/dev/null
+    fi
     i=1
     while [ "$i" -le "$jobs" ]; do
-        role="-M main"
-        [ "$i" -gt 1 ] && role="-S w$i"
+        flag=-M
+        [ -n "$sync" ] && [ "$role" = secondary ] && flag=-S
+        [ "$i" -gt 1 ] && flag=-S
+        instance=$name
+        [ "$i" -gt 1 ] && instance=$name-w$i
         # shellcheck disable=SC2086
         NS_FUZZ_TARGET=$1 NS_FUZZ_POLICY=$2 NS_FUZZ_FINDINGS=$4/findings.jsonl \
         AFL_CUSTOM_MUTATOR_LIBRARY=$FB/afl/mutator.so AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
         AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_NO_AFFINITY=1 AFL_FAST_CAL=1 AFL_QUIET=1 \
-        AFL_NO_STARTUP_CALIBRATION=1 \
-            afl-fuzz -i "$4/seeds" -o "$4/out" -V "$3" -m none -t 5000 $role \
+        AFL_NO_STARTUP_CALIBRATION=1 env ${sync:+AFL_AUTORESUME=1 AFL_IMPORT_FIRST=1} \
+            afl-fuzz -i "$4/seeds" -o "$afl_out" -V "$3" -m none -t 5000 $flag "$instance" \
             -- "$FB/afl/normstab-afl" > "$4/afl-$i.log" 2>&1 &
         children="$children $!"
         i=$((i + 1))
     done
     wait_children
-    # afl-fuzz exits 0 even when it found crashes: count them
-    crashes=$(find "$4/out" -path '*/crashes/id:*' -type f 2>/dev/null | wc -l)
-    execs=$(cat "$4"/out/*/fuzzer_stats 2>/dev/null |
+    # afl-fuzz exits 0 even when it found crashes: count them (this
+    # machine's instances only)
+    crashes=$(find "$afl_out" -path "$afl_out/$name/crashes/id:*" -o -path "$afl_out/$name-w*/crashes/id:*" \
+              2>/dev/null | wc -l)
+    execs=$(cat "$afl_out/$name/fuzzer_stats" "$afl_out/$name"-w*/fuzzer_stats 2>/dev/null |
             sed -n 's/^execs_done *: *\([0-9]*\).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
     status=ok
-    [ -f "$4/out/main/fuzzer_stats" ] || { status="did not start (see $4/afl-1.log)"; crashes=1; }
+    [ -f "$afl_out/$name/fuzzer_stats" ] || { status="did not start (see $4/afl-1.log)"; crashes=1; }
 }
 
 for e in $engines; do

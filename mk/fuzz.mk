@@ -4,6 +4,13 @@
 #   make fuzz [FUZZ_SECONDS=180] [JOBS=N] [FUZZ_POLICIES="fp16 bf16 fp32"]
 #             [FUZZ_TARGETS="softmax.naive ..."] [FUZZ_ENGINES="search libfuzzer afl++"]
 #             [FUZZ_SANITIZE=1]
+#             [FUZZ_SYNC=DIR FUZZ_ROLE=main|secondary [FUZZ_ID=NAME]]
+#   make fuzz-minimize FUZZ_SYNC=DIR   shrink a campaign's corpora
+#   make fuzz-campaign                 two machines of one campaign on this host
+#   make fuzz-clusterfuzzlite          .clusterfuzzlite/build.sh as OSS-Fuzz runs it
+#
+# FUZZ_SYNC makes the run one machine of a campaign that shares DIR
+# (fuzz/run.sh, docs/fuzzing.md); normstab collect joins the machines' FUZZ_OUTs.
 #
 # Builds the engines that are installed (mk/deps.sh fuzz installs clang,
 # libclang-rt-14-dev and afl++ as root), runs fuzz/run.sh, writes
@@ -17,6 +24,9 @@ FUZZ_TARGETS ?=
 FUZZ_ENGINES ?=
 FUZZ_OUT     ?= reports/latest
 JOBS         ?= 1
+FUZZ_SYNC    ?=
+FUZZ_ROLE    ?=
+FUZZ_ID      ?=
 FUZZ_CLANG   ?= clang
 # The libFuzzer harness is built for throughput: no sanitizer (memory safety
 # is the business of the sanitized reader fuzzers, mk/fuzz-readers.mk, and of
@@ -38,7 +48,8 @@ FUZZ_SUBMAKE  = $(MAKE) --no-print-directory OPENMP= CFLAGS=-Wno-unknown-pragmas
 FUZZ_CFLAGS   = $(CPPFLAGS_ALL) $(CFLAGS_STRICT) -Wno-unknown-pragmas -O2 -g
 FUZZ_HARNESS  = fuzz/targets/harness.c fuzz/targets/harness.h
 
-.PHONY: fuzz fuzz-build fuzz-engines fuzz-libfuzzer fuzz-afl fuzz-tools bench-ttff fuzz-selftest
+.PHONY: fuzz fuzz-build fuzz-engines fuzz-libfuzzer fuzz-afl fuzz-tools bench-ttff fuzz-selftest \
+	fuzz-minimize fuzz-campaign fuzz-clusterfuzzlite
 
 # The engines FUZZ_ENGINES names (all of them when empty) that need clang or AFL++.
 fuzz_wants = $(if $(FUZZ_ENGINES),$(filter $(1),$(FUZZ_ENGINES)),$(1))
@@ -49,9 +60,27 @@ fuzz: $(BIN) fuzz-tools fuzz-readers
 	@$(MAKE) --no-print-directory fuzz-engines
 	@NORMSTAB=$(BIN) FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) \
 	  FUZZ_POLICIES="$(FUZZ_POLICIES)" FUZZ_TARGETS="$(FUZZ_TARGETS)" \
-	  FUZZ_ENGINES="$(FUZZ_ENGINES)" FUZZ_OUT=$(FUZZ_OUT) JOBS=$(JOBS) sh fuzz/run.sh
+	  FUZZ_ENGINES="$(FUZZ_ENGINES)" FUZZ_OUT=$(FUZZ_OUT) JOBS=$(JOBS) \
+	  FUZZ_SYNC="$(FUZZ_SYNC)" FUZZ_ROLE="$(FUZZ_ROLE)" FUZZ_ID="$(FUZZ_ID)" sh fuzz/run.sh
 
 fuzz-build: $(BIN) fuzz-tools fuzz-engines
+
+# The corpora of the campaign in FUZZ_SYNC, minimized (fuzz/minimize.sh).
+fuzz-minimize: $(BIN)
+	@NORMSTAB=$(BIN) FUZZ_BUILD=$(FUZZ_BUILD) FUZZ_SYNC="$(FUZZ_SYNC)" FUZZ_POLICIES="$(FUZZ_POLICIES)" \
+	  FUZZ_TARGETS="$(FUZZ_TARGETS)" sh fuzz/minimize.sh
+
+# A main and a secondary on this host share one sync directory, are
+# collected into one, and the campaign's corpus is minimized (2-3 minutes).
+fuzz-campaign: fuzz-build
+	@NORMSTAB=$(BIN) FUZZ_BUILD=$(FUZZ_BUILD) sh tests/fuzz/campaign.sh
+
+# The ClusterFuzzLite / OSS-Fuzz build, with clang, libFuzzer and ASan, then
+# UBSan, as OSS-Fuzz sets them, into a scratch OUT; a target of each kind
+# then runs a few seconds (a library build per sanitizer: about 4 minutes
+# each; CFL_SANITIZERS=address for one).
+fuzz-clusterfuzzlite: $(BUILD)/.deps-clang
+	@sh tests/fuzz/clusterfuzzlite.sh
 
 # Each engine is built when its compiler works here; otherwise skipped with
 # a note (fuzz/run.sh then runs the others).

@@ -14,6 +14,7 @@ static ns_finder finder;
 static ns_row row, other, child;     /* reused: no allocation per execution */
 static FILE *findings_out;
 static int stop_kind = -1, stop_cause = -1;
+static int abort_broken;
 static int ready;
 
 static void die(const char *fmt, const char *what)
@@ -54,6 +55,10 @@ static int on_new(const ns_finding *f, void *ctx)
         die("cannot write the findings to %s", env("NS_FUZZ_FINDINGS", "stderr"));
     if (stop_kind >= 0 && (int)f->kind == stop_kind && (stop_cause < 0 || (int)f->cause == stop_cause))
         _exit(0);   /* the engine's own exit handlers would call this a crash */
+    if (abort_broken && !f->expected) {
+        fflush(findings_out ? findings_out : stderr);
+        abort();    /* a crash: what OSS-Fuzz and ClusterFuzzLite report */
+    }
     return 0;
 }
 
@@ -94,6 +99,7 @@ void ns_harness_init(const char *engine)
     const char *stop = env("NS_FUZZ_STOP", NULL);
     if (stop)
         parse_stop(stop);
+    abort_broken = strcmp(env("NS_FUZZ_ABORT_BROKEN", "0"), "1") == 0;
     char err[256];
     if (ns_fuzz_target_init(&target, &spec, err, sizeof err) != 0)
         die("%s", err);

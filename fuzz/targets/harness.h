@@ -15,6 +15,9 @@
  *                      (default: none, findings go to standard error)
  *   NS_FUZZ_STOP       KIND or KIND:CAUSE: exit(0) as soon as such a finding
  *                      is made (time-to-first-finding measurements)
+ *   NS_FUZZ_ABORT_BROKEN  1: abort() on a finding that breaks the contract
+ *                      (after writing it), so that crash-only services
+ *                      (OSS-Fuzz, ClusterFuzzLite) report it
  * A test case is the byte encoding of a row (fuzz/mutate.h). */
 #ifndef NS_FUZZ_HARNESS_H
 #define NS_FUZZ_HARNESS_H

@@ -11,6 +11,7 @@
  * float-aware mutator's, with one in 16 left to libFuzzer's byte mutations. */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "harness.h"
 
@@ -24,10 +25,17 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 size_t LLVMFuzzerCustomCrossOver(const uint8_t *a, size_t asize, const uint8_t *b, size_t bsize,
                                  uint8_t *out, size_t max_out, unsigned int seed);
 
+/* A binary for one pair (.clusterfuzzlite/build.sh: services that cannot
+ * set the environment) has it built in; the environment still wins. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
+#ifdef NS_FUZZ_BUILT_IN_TARGET
+    setenv("NS_FUZZ_TARGET", NS_FUZZ_BUILT_IN_TARGET, 0);
+    setenv("NS_FUZZ_POLICY", NS_FUZZ_BUILT_IN_POLICY, 0);
+    setenv("NS_FUZZ_ABORT_BROKEN", "1", 0);
+#endif
     ns_harness_init("libfuzzer");
     return 0;
 }
