@@ -1,0 +1,303 @@
+/* The entry points of the Python package (python/normstab/_lib.py loads
+ * them with ctypes from build/python/normstab/libnormstab.so).
+ *
+ * Each takes the options as the command line spells them (args: "-n",
+ * NAME, "-p", POLICY, "--sum", ORDER, "--param", "K=V", ...), so that the
+ * names, the defaults and every usage message are those of `normstab eval`,
+ * `check` and `search`; and rows as one C-contiguous array of binary64
+ * (rows x n).  Nothing here prints or exits: 0 on success, -1 with the
+ * command's one-line message in err.  check and search hand back the JSON
+ * Lines that `normstab check --json` and `normstab search --json` print
+ * (analysis/check_json.h, fuzz/finding_json.h), in a string the caller
+ * frees with ns_py_free.
+ *
+ * Python releases its lock during these calls: the option parser (getopt
+ * keeps global state) runs under a mutex; everything else uses only what
+ * the call allocates. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analysis/check_json.h"
+#include "../analysis/generators.h"
+#include "../analysis/judge.h"
+#include "../analysis/metrics.h"
+#include "../fuzz/finding_json.h"
+#include "../fuzz/search.h"
+#include "../input/options.h"
+#include "../reference/ref.h"
+
+#define NS_PY_MAX_ARGS 64
+
+static pthread_mutex_t options_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* The command's options from args (without the subcommand's name). */
+static int read_options(ns_target_opts *o, const char *const *args, int nargs, char *err,
+                        size_t errlen)
+{
+    char *argv[NS_PY_MAX_ARGS + 2];
+    if (nargs < 0 || nargs > NS_PY_MAX_ARGS)
+        return fail(err, errlen, "%s: %d options, at most %d", o->cmd, nargs, NS_PY_MAX_ARGS);
+    argv[0] = (char *)o->cmd;
+    for (int i = 0; i < nargs; i++)
+        argv[i + 1] = (char *)args[i];
+    argv[nargs + 1] = NULL;
+    pthread_mutex_lock(&options_lock);
+    int r = ns_target_opts_read(o, nargs + 1, argv, err, errlen);
+    pthread_mutex_unlock(&options_lock);
+    if (r == NS_OPTIONS_HELP)
+        return fail(err, errlen, "%s: --help is not an option here", o->cmd);
+    return r == NS_OPTIONS_OK ? 0 : -1;
+}
+
+static int open_job(const ns_target_opts *o, ns_job *job, char *err, size_t errlen)
+{
+    if (ns_job_init(job, o->alg->name, o->policy, o->sum) != 0)
+        return fail(err, errlen, "%s: cannot run '%s' in policy '%s'", o->cmd, o->alg->name,
+                    o->policy->name);
+    memcpy(job->param, o->param, sizeof job->param);
+    return 0;
+}
+
+/* Lines of JSON gathered in memory. */
+typedef struct json_lines {
+    char *text;
+    size_t len;
+    FILE *f;
+} json_lines;
+
+static int lines_open(json_lines *l)
+{
+    l->text = NULL;
+    l->len = 0;
+    l->f = open_memstream(&l->text, &l->len);
+    return l->f ? 0 : -1;
+}
+
+/* Appends j as one line and deletes it; -1 when j is NULL or out of memory. */
+static int lines_add(json_lines *l, cJSON *j)
+{
+    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    if (!s)
+        return -1;
+    int r = fprintf(l->f, "%s\n", s) < 0 ? -1 : 0;
+    free(s);
+    return r;
+}
+
+/* The text (the caller frees it with ns_py_free), or NULL on failure. */
+static char *lines_close(json_lines *l, int ok)
+{
+    if (fclose(l->f) != 0)
+        ok = 0;
+    if (!ok) {
+        free(l->text);
+        return NULL;
+    }
+    return l->text;
+}
+
+void ns_py_free(char *p)
+{
+    free(p);
+}
+
+/* normstab eval: y (and dx when g is not NULL) of each of the rows of x,
+ * rows x n, as `normstab eval` computes them (policy "ref": the reference
+ * correctly rounded to binary64). */
+int ns_py_eval(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
+               size_t n, double *y, double *dx, char *err, size_t errlen)
+{
+    ns_target_opts o = { .cmd = "eval" };
+    if (read_options(&o, args, nargs, err, errlen) != 0)
+        return -1;
+    if (n == 0)
+        return fail(err, errlen, "eval: rows of 0 numbers");
+    const ns_reference *ref = NULL;
+    ns_job job;
+    int use_ref = ns_policy_is_ref(o.policy);
+    if (use_ref) {
+        if (!(ref = ns_reference_find(o.family->name)))
+            return fail(err, errlen, "eval: no reference for family '%s'", o.family->name);
+    } else if (open_job(&o, &job, err, errlen) != 0) {
+        return -1;
+    }
+    double *xr = malloc(n * sizeof *xr), *gr = malloc(n * sizeof *gr);
+    int status = xr && gr ? 0 : fail(err, errlen, "eval: out of memory for a row of %zu", n);
+    for (size_t r = 0; status == 0 && r < rows; r++) {
+        const double *xi = x + r * n, *gi = g ? g + r * n : NULL;
+        double *yi = y + r * n, *dxi = dx + r * n;
+        if (use_ref) {
+            if (ns_ref_eval(ref, o.param, xi, gi, n, yi, dxi, NULL) != 0)
+                status = fail(err, errlen, "eval: out of memory in the reference");
+            continue;
+        }
+        ns_job_round_inputs(&job, xi, xr, n);
+        if (ns_job_forward(&job, xr, yi, n, NULL) != 0)
+            status = fail(err, errlen, "eval: out of memory");
+        else if (gi) {
+            ns_job_round_inputs(&job, gi, gr, n);
+            if (ns_job_backward(&job, xr, yi, gr, dxi, n, NULL) != 0)
+                status = fail(err, errlen, "eval: out of memory");
+        }
+    }
+    free(xr);
+    free(gr);
+    if (!use_ref)
+        ns_job_free(&job);
+    return status;
+}
+
+/* normstab check --json on each row: *out gets one object a line.  Without
+ * g, row r's upstream gradient is N(0,1) from seed + r, as in the command.
+ * *broken gets the number of rows that break the contract. */
+int ns_py_check(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
+                size_t n, unsigned long long seed, char **out, size_t *broken, char *err,
+                size_t errlen)
+{
+    *out = NULL;
+    *broken = 0;
+    ns_target_opts o = { .cmd = "check" };
+    if (read_options(&o, args, nargs, err, errlen) != 0)
+        return -1;
+    if (ns_policy_is_ref(o.policy))
+        return fail(err, errlen,
+                    "check: policy 'ref' is the reference itself; choose a floating-point policy");
+    if (n == 0)
+        return fail(err, errlen, "check: rows of 0 numbers");
+    ns_job job;
+    if (open_job(&o, &job, err, errlen) != 0)
+        return -1;
+    ns_metrics_scratch s;
+    ns_metrics_scratch_init(&s);
+    ns_judge judge;
+    ns_judge_init(&judge);
+    json_lines l;
+    double *gs = malloc(n * sizeof *gs);
+    int status = gs && lines_open(&l) == 0 ? 0 : fail(err, errlen, "check: out of memory");
+    for (size_t r = 0; status == 0 && r < rows; r++) {
+        const double *xi = x + r * n;
+        uint64_t gseed = seed + r;
+        const double *gi = g ? g + r * n : gs;
+        if (!g)
+            ns_gen_gradient(gseed, n, gs);
+        char where[64];
+        snprintf(where, sizeof where, "row %zu", r);
+        ns_metrics m;
+        ns_verdict v;
+        if (ns_metrics_eval(&job, xi, gi, n, NS_METRICS_KAPPA, &s, &m) != 0 ||
+            ns_judge_verdict(&judge, &job, s.xr, s.gr, n, &s, &m, &v) != 0) {
+            status = fail(err, errlen, "check: out of memory (or no reference for '%s')",
+                          o.family->name);
+            break;
+        }
+        if (lines_add(&l, ns_check_row_json(o.alg, o.policy, o.sum, where, g ? NULL : &gseed, &s,
+                                            &m, &v)) != 0)
+            status = fail(err, errlen, "check: out of memory");
+        if (v.kind == NS_VERDICT_BROKEN)
+            (*broken)++;
+    }
+    if (gs && (status == 0 || l.f))
+        *out = lines_close(&l, status == 0);
+    if (status == 0 && !*out)
+        status = fail(err, errlen, "check: out of memory");
+    free(gs);
+    ns_metrics_scratch_free(&s);
+    ns_judge_free(&judge);
+    ns_job_free(&job);
+    return status;
+}
+
+/* The search's settings that are not shared options. */
+typedef struct ns_py_search_opts {
+    const char *objective;
+    const char *strategy;       /* NULL: evolve */
+    unsigned long long seed;
+    unsigned long long evals;   /* 0: none */
+    double seconds;             /* 0: none (one of the two is needed) */
+    int finite;
+    unsigned long long max_n;   /* 0: the default */
+} ns_py_search_opts;
+
+static int collect_finding(const ns_finding *f, void *ctx)
+{
+    return lines_add(ctx, ns_finding_to_json(f)) == 0 ? 0 : 1;
+}
+
+/* normstab search --json: one finding a line in *out (no summary line);
+ * *evals gets the evaluations made. */
+int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,
+                 unsigned long long *evals, char *err, size_t errlen)
+{
+    *out = NULL;
+    *evals = 0;
+    ns_target_opts o = { .cmd = "search", .without_rows = true };
+    if (read_options(&o, args, nargs, err, errlen) != 0)
+        return -1;
+    if (ns_policy_is_ref(o.policy))
+        return fail(err, errlen,
+                    "search: policy 'ref' is the reference itself; choose a floating-point policy");
+    int obj = so->objective ? ns_objective_find(so->objective) : -1;
+    if (obj < 0)
+        return fail(err, errlen, "search: unknown objective '%s' (known: nan, inf, error, sum, "
+                    "denominator, gradient, all)", so->objective ? so->objective : "");
+    ns_search_opts sopts = { .seed = so->seed, .max_evals = so->evals, .seconds = so->seconds };
+    if (so->strategy) {
+        int st = ns_strategy_find(so->strategy);
+        if (st < 0)
+            return fail(err, errlen, "search: unknown strategy '%s' (known: evolve, random)",
+                        so->strategy);
+        sopts.strategy = (ns_strategy)st;
+    }
+    if (!(so->seconds >= 0) || isinf(so->seconds))
+        return fail(err, errlen, "search: seconds %g: expected a non-negative number", so->seconds);
+    if (so->evals == 0 && so->seconds == 0)
+        return fail(err, errlen, "search: no budget: give evals or seconds");
+    if (so->max_n > NS_FUZZ_MAX_N)
+        return fail(err, errlen, "search: max_n %llu: expected 1 to %d", so->max_n, NS_FUZZ_MAX_N);
+    double param[NS_MAX_PARAMS];
+    memcpy(param, o.param, sizeof param);
+    ns_fuzz_spec spec = { .alg = o.alg, .family = o.family, .policy = o.policy, .sum = o.sum,
+                          .param = param, .objective = (ns_kind)obj,
+                          .finite_only = so->finite != 0, .max_n = (size_t)so->max_n };
+    ns_fuzz_target t;
+    char why[256];
+    if (ns_fuzz_target_init(&t, &spec, why, sizeof why) != 0)
+        return fail(err, errlen, "search: %s", why);
+    json_lines l;
+    if (lines_open(&l) != 0) {
+        ns_fuzz_target_free(&t);
+        return fail(err, errlen, "search: out of memory");
+    }
+    ns_finder fd;
+    ns_finder_init(&fd, &t, ns_strategy_name(sopts.strategy), sopts.seed);
+    fd.on_new = collect_finding;
+    fd.ctx = &l;
+    ns_search_stats st;
+    int rc = ns_search_run(&fd, &sopts, &st);
+    *evals = st.evals;
+    int status = rc < 0 ? fail(err, errlen, "search: %s", st.error) : 0;
+    *out = lines_close(&l, status == 0);
+    if (status == 0 && !*out)
+        status = fail(err, errlen, "search: out of memory");
+    ns_finder_free(&fd);
+    ns_fuzz_target_free(&t);
+    return status;
+}
