@@ -25,6 +25,7 @@
 
 #include "../analysis/check_json.h"
 #include "../analysis/generators.h"
+#include "../analysis/json.h"
 #include "../analysis/judge.h"
 #include "../analysis/metrics.h"
 #include "../fuzz/finding_json.h"
@@ -189,7 +190,7 @@ int ns_py_check(const char *const *args, int nargs, const double *x, const doubl
     ns_metrics_scratch_init(&s);
     ns_judge judge;
     ns_judge_init(&judge);
-    json_lines l;
+    json_lines l = { NULL, 0, NULL };
     double *gs = malloc(n * sizeof *gs);
     int status = gs && lines_open(&l) == 0 ? 0 : fail(err, errlen, "check: out of memory");
     for (size_t r = 0; status == 0 && r < rows; r++) {
@@ -214,13 +215,79 @@ int ns_py_check(const char *const *args, int nargs, const double *x, const doubl
         if (v.kind == NS_VERDICT_BROKEN)
             (*broken)++;
     }
-    if (gs && (status == 0 || l.f))
+    if (l.f)
         *out = lines_close(&l, status == 0);
     if (status == 0 && !*out)
         status = fail(err, errlen, "check: out of memory");
     free(gs);
     ns_metrics_scratch_free(&s);
     ns_judge_free(&judge);
+    ns_job_free(&job);
+    return status;
+}
+
+/* A kernel outside the library against the reference: y (rows x n) are
+ * the outputs some other code computed from the rows x, which are first
+ * rounded into the input format of the policy (-p) as that code saw them.
+ * *out gets per row an object with input, x (rounded), y, y_ref, ulps and
+ * the metrics of the outputs (ns_metrics_outputs: errors in the policy's
+ * output format, with the error floor of the contract of -n NAME in that
+ * policy; no denominators, gradient or kappa, which need the kernel's
+ * insides). */
+int ns_py_compare(const char *const *args, int nargs, const double *x, const double *y,
+                  size_t rows, size_t n, char **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    ns_target_opts o = { .cmd = "check" };
+    if (read_options(&o, args, nargs, err, errlen) != 0)
+        return -1;
+    if (ns_policy_is_ref(o.policy))
+        return fail(err, errlen,
+                    "check: policy 'ref' is the reference itself; choose a floating-point policy");
+    if (n == 0)
+        return fail(err, errlen, "check: rows of 0 numbers");
+    const ns_reference *ref = ns_reference_find(o.family->name);
+    if (!ref)
+        return fail(err, errlen, "check: no reference for family '%s'", o.family->name);
+    ns_job job;
+    if (open_job(&o, &job, err, errlen) != 0)
+        return -1;
+    double floor = ns_contract_promise(ns_contract_of(o.alg), o.policy)->error_floor;
+    double *xr = malloc(n * sizeof *xr), *yref = malloc(n * sizeof *yref),
+           *ulps = malloc(n * sizeof *ulps);
+    json_lines l = { NULL, 0, NULL };
+    int status = xr && yref && ulps && lines_open(&l) == 0 ? 0
+                                                           : fail(err, errlen, "check: out of memory");
+    for (size_t r = 0; status == 0 && r < rows; r++) {
+        const double *yi = y + r * n;
+        ns_job_round_inputs(&job, x + r * n, xr, n);
+        if (ns_ref_eval(ref, o.param, xr, NULL, n, yref, NULL, NULL) != 0) {
+            status = fail(err, errlen, "check: out of memory in the reference");
+            break;
+        }
+        ns_metrics m;
+        ns_metrics_outputs(o.policy->out, floor, yi, yref, NULL, n, ulps, &m);
+        char where[64];
+        snprintf(where, sizeof where, "row %zu", r);
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "normalizer", o.alg->name);
+        cJSON_AddStringToObject(j, "policy", o.policy->name);
+        cJSON_AddStringToObject(j, "input", where);
+        cJSON_AddItemToObject(j, "x", ns_json_exact_array(xr, n));
+        cJSON_AddItemToObject(j, "y", ns_json_exact_array(yi, n));
+        cJSON_AddItemToObject(j, "y_ref", ns_json_exact_array(yref, n));
+        cJSON_AddItemToObject(j, "ulps", ns_json_number_array(ulps, n));
+        cJSON_AddItemToObject(j, "metrics", ns_metrics_json(&m));
+        if (lines_add(&l, j) != 0)
+            status = fail(err, errlen, "check: out of memory");
+    }
+    if (l.f)
+        *out = lines_close(&l, status == 0);
+    if (status == 0 && !*out)
+        status = fail(err, errlen, "check: out of memory");
+    free(xr);
+    free(yref);
+    free(ulps);
     ns_job_free(&job);
     return status;
 }
@@ -281,7 +348,7 @@ int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so
     char why[256];
     if (ns_fuzz_target_init(&t, &spec, why, sizeof why) != 0)
         return fail(err, errlen, "search: %s", why);
-    json_lines l;
+    json_lines l = { NULL, 0, NULL };
     if (lines_open(&l) != 0) {
         ns_fuzz_target_free(&t);
         return fail(err, errlen, "search: out of memory");

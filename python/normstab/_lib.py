@@ -36,6 +36,9 @@ _so.ns_py_check.argtypes = [_args_t, ctypes.c_int, _dp, _dp, ctypes.c_size_t, ct
                             ctypes.c_ulonglong, ctypes.POINTER(ctypes.c_void_p),
                             ctypes.POINTER(ctypes.c_size_t), ctypes.c_char_p, ctypes.c_size_t]
 _so.ns_py_check.restype = ctypes.c_int
+_so.ns_py_compare.argtypes = [_args_t, ctypes.c_int, _dp, _dp, ctypes.c_size_t, ctypes.c_size_t,
+                              ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_size_t]
+_so.ns_py_compare.restype = ctypes.c_int
 _so.ns_py_search.argtypes = [_args_t, ctypes.c_int, ctypes.POINTER(_SearchOpts),
                              ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_ulonglong),
                              ctypes.c_char_p, ctypes.c_size_t]
@@ -87,6 +90,17 @@ def check_rows(args, x, g, seed):
     rc = _so.ns_py_check(argv, nargs, _ptr(x), _ptr(g), rows, n, seed, ctypes.byref(out),
                          ctypes.byref(broken), err, _ERR_LEN)
     if rc:
+        _raise(err)
+    return _take_text(out)
+
+
+def compare_rows(args, x, y):
+    """The metrics of outputs y computed elsewhere from the rows x."""
+    rows, n = x.shape
+    argv, nargs = _argv(args)
+    out = ctypes.c_void_p()
+    err = ctypes.create_string_buffer(_ERR_LEN)
+    if _so.ns_py_compare(argv, nargs, _ptr(x), _ptr(y), rows, n, ctypes.byref(out), err, _ERR_LEN):
         _raise(err)
     return _take_text(out)
 
