@@ -106,8 +106,9 @@ def capture(model, *inputs, **kwargs):
         for h in hooks:
             h.remove()
     if len(calls) != len(order):
-        raise ValueError("capture: %d attention calls ran but %d were recorded (a fused path of "
-                         "PyTorch that computes no logits?)" % (len(order), len(calls)))
+        raise ValueError("capture: %d attention calls ran but %d were recorded: PyTorch took its "
+                         "fused inference path, which computes no logits (it does not when a "
+                         "parameter requires gradients)" % (len(order), len(calls)))
     captures = []
     for i, (module, (heads, logits)) in enumerate(zip(order, calls)):
         bh, nq, nk = logits.shape
