@@ -133,6 +133,8 @@ help:
 	@echo "make regress     compare with the committed baseline (reports/baseline); fails on a regression"
 	@echo "make regress-update  rewrite the baseline deliberately (commit it with the change)"
 	@echo "make plugins     build the example plugins (examples/plugin/) into BUILD/examples/"
+	@echo "make python      the Python package into BUILD/python/normstab (PYTHONPATH=BUILD/python; docs/python.md)"
+	@echo "make test-python  the package's tests against the command (installs python3-numpy, python3-torch)"
 	@echo "make test-valgrind  the command-line tests under valgrind (tens of minutes)"
 	@echo "make check-fresh  make test, make report, make fuzz in a pristine Debian 12 root (mmdebstrap; root; ~10 min)"
 	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"
