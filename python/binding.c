@@ -76,6 +76,21 @@ static int open_job(const ns_target_opts *o, ns_job *job, char *err, size_t errl
     return 0;
 }
 
+/* The options of check (not policy ref), and a job for rows of n. */
+static int open_check_job(const char *const *args, int nargs, size_t n, ns_target_opts *o,
+                          ns_job *job, char *err, size_t errlen)
+{
+    *o = (ns_target_opts){ .cmd = "check" };
+    if (read_options(o, args, nargs, err, errlen) != 0)
+        return -1;
+    if (ns_policy_is_ref(o->policy))
+        return fail(err, errlen,
+                    "check: policy 'ref' is the reference itself; choose a floating-point policy");
+    if (n == 0)
+        return fail(err, errlen, "check: rows of 0 numbers");
+    return open_job(o, job, err, errlen);
+}
+
 /* Lines of JSON gathered in memory. */
 typedef struct json_lines {
     char *text;
@@ -175,16 +190,9 @@ int ns_py_check(const char *const *args, int nargs, const double *x, const doubl
 {
     *out = NULL;
     *broken = 0;
-    ns_target_opts o = { .cmd = "check" };
-    if (read_options(&o, args, nargs, err, errlen) != 0)
-        return -1;
-    if (ns_policy_is_ref(o.policy))
-        return fail(err, errlen,
-                    "check: policy 'ref' is the reference itself; choose a floating-point policy");
-    if (n == 0)
-        return fail(err, errlen, "check: rows of 0 numbers");
+    ns_target_opts o;
     ns_job job;
-    if (open_job(&o, &job, err, errlen) != 0)
+    if (open_check_job(args, nargs, n, &o, &job, err, errlen) != 0)
         return -1;
     ns_metrics_scratch s;
     ns_metrics_scratch_init(&s);
@@ -238,20 +246,15 @@ int ns_py_compare(const char *const *args, int nargs, const double *x, const dou
                   size_t rows, size_t n, char **out, char *err, size_t errlen)
 {
     *out = NULL;
-    ns_target_opts o = { .cmd = "check" };
-    if (read_options(&o, args, nargs, err, errlen) != 0)
-        return -1;
-    if (ns_policy_is_ref(o.policy))
-        return fail(err, errlen,
-                    "check: policy 'ref' is the reference itself; choose a floating-point policy");
-    if (n == 0)
-        return fail(err, errlen, "check: rows of 0 numbers");
-    const ns_reference *ref = ns_reference_find(o.family->name);
-    if (!ref)
-        return fail(err, errlen, "check: no reference for family '%s'", o.family->name);
+    ns_target_opts o;
     ns_job job;
-    if (open_job(&o, &job, err, errlen) != 0)
+    if (open_check_job(args, nargs, n, &o, &job, err, errlen) != 0)
         return -1;
+    const ns_reference *ref = ns_reference_find(o.family->name);
+    if (!ref) {
+        ns_job_free(&job);
+        return fail(err, errlen, "check: no reference for family '%s'", o.family->name);
+    }
     double floor = ns_contract_promise(ns_contract_of(o.alg), o.policy)->error_floor;
     double *xr = malloc(n * sizeof *xr), *yref = malloc(n * sizeof *yref),
            *ulps = malloc(n * sizeof *ulps);
