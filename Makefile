@@ -135,6 +135,7 @@ help:
 	@echo "make plugins     build the example plugins (examples/plugin/) into BUILD/examples/"
 	@echo "make python      the Python package into BUILD/python/normstab (PYTHONPATH=BUILD/python; docs/python.md)"
 	@echo "make test-python  the package's tests against the command (installs python3-numpy, python3-torch)"
+	@echo "make bench-python  normstab.eval from NumPy against normstab eval -i X.npy, as a ratio (aim: at most 1.5)"
 	@echo "make test-valgrind  the command-line tests under valgrind (tens of minutes)"
 	@echo "make check-fresh  make test, make report, make fuzz in a pristine Debian 12 root (mmdebstrap; root; ~10 min)"
 	@echo "make install     install normstab into \$$(DESTDIR)\$$(PREFIX)/bin (PREFIX=$(PREFIX))"

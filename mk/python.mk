@@ -7,6 +7,7 @@
 #   make test-python  the package's tests (python/tests/) against the command
 #                     line, with Debian's /usr/bin/python3; installs
 #                     python3-numpy and python3-torch when missing
+#   make bench-python the benchmark python_vs_cli (python/bench/python_vs_cli.py)
 PYTHON      ?= /usr/bin/python3
 PY_DIR       = $(BUILD)/python/normstab
 PY_SO        = $(PY_DIR)/libnormstab.so
@@ -36,3 +37,9 @@ test-python: python $(BIN) | $(BUILD)/.deps-torch
 	NORMSTAB=$(BIN) PYTHONPATH=$(BUILD)/python $(PYTHON) -m unittest discover -s python/tests -t python/tests -v
 
 -include $(shell find $(BUILD)/pic -name '*.d' 2>/dev/null)
+
+# bench python_vs_cli: normstab.eval from NumPy against `normstab eval -i
+# X.npy`, a ratio of times of the same run (the aim: at most 1.5).
+.PHONY: bench-python
+bench-python: python $(BIN)
+	PYTHONPATH=$(BUILD)/python $(PYTHON) python/bench/python_vs_cli.py $(BIN)

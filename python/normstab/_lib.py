@@ -10,7 +10,11 @@ import os
 
 import numpy as np
 
-_so = ctypes.CDLL(os.path.join(os.path.dirname(os.path.abspath(__file__)), "libnormstab.so"))
+_SO_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "libnormstab.so")
+if not os.path.exists(_SO_PATH):
+    raise ImportError("normstab: %s is missing: the package is built by `make python` into "
+                      "build/python (PYTHONPATH=build/python)" % _SO_PATH)
+_so = ctypes.CDLL(_SO_PATH)
 
 _dp = ctypes.POINTER(ctypes.c_double)
 _args_t = ctypes.POINTER(ctypes.c_char_p)
