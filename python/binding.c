@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,24 +312,14 @@ static int collect_finding(const ns_finding *f, void *ctx)
     return lines_add(ctx, ns_finding_to_json(f)) == 0 ? 0 : 1;
 }
 
-/* normstab search --json: one finding a line in *out (no summary line);
- * *evals gets the evaluations made. */
-int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,
-                 unsigned long long *evals, char *err, size_t errlen)
+/* The search of spec (its objective set by the caller from so) with the
+ * budget of so: findings in *out, evaluations in *evals. */
+static int run_search(ns_fuzz_spec *spec, const ns_py_search_opts *so,
+                      volatile sig_atomic_t *stop, char **out, unsigned long long *evals,
+                      char *err, size_t errlen)
 {
-    *out = NULL;
-    *evals = 0;
-    ns_target_opts o = { .cmd = "search", .without_rows = true };
-    if (read_options(&o, args, nargs, err, errlen) != 0)
-        return -1;
-    if (ns_policy_is_ref(o.policy))
-        return fail(err, errlen,
-                    "search: policy 'ref' is the reference itself; choose a floating-point policy");
-    int obj = so->objective ? ns_objective_find(so->objective) : -1;
-    if (obj < 0)
-        return fail(err, errlen, "search: unknown objective '%s' (known: nan, inf, error, sum, "
-                    "denominator, gradient, all)", so->objective ? so->objective : "");
-    ns_search_opts sopts = { .seed = so->seed, .max_evals = so->evals, .seconds = so->seconds };
+    ns_search_opts sopts = { .seed = so->seed, .max_evals = so->evals, .seconds = so->seconds,
+                             .stop = stop };
     if (so->strategy) {
         int st = ns_strategy_find(so->strategy);
         if (st < 0)
@@ -342,16 +333,13 @@ int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so
         return fail(err, errlen, "search: no budget: give evals or seconds");
     if (so->max_n > NS_FUZZ_MAX_N)
         return fail(err, errlen, "search: max_n %llu: expected 1 to %d", so->max_n, NS_FUZZ_MAX_N);
-    double param[NS_MAX_PARAMS];
-    memcpy(param, o.param, sizeof param);
-    ns_fuzz_spec spec = { .alg = o.alg, .family = o.family, .policy = o.policy, .sum = o.sum,
-                          .param = param, .objective = (ns_kind)obj,
-                          .finite_only = so->finite != 0, .max_n = (size_t)so->max_n };
+    spec->finite_only = so->finite != 0;
+    spec->max_n = (size_t)so->max_n;
     ns_fuzz_target t;
     char why[256];
-    if (ns_fuzz_target_init(&t, &spec, why, sizeof why) != 0)
+    if (ns_fuzz_target_init(&t, spec, why, sizeof why) != 0)
         return fail(err, errlen, "search: %s", why);
-    json_lines l = { NULL, 0, NULL };
+    json_lines l;
     if (lines_open(&l) != 0) {
         ns_fuzz_target_free(&t);
         return fail(err, errlen, "search: out of memory");
@@ -369,5 +357,99 @@ int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so
         status = fail(err, errlen, "search: out of memory");
     ns_finder_free(&fd);
     ns_fuzz_target_free(&t);
+    return status;
+}
+
+/* The shared options of search (not policy ref) and the objective. */
+static int search_options(ns_target_opts *o, const char *const *args, int nargs,
+                          const ns_py_search_opts *so, int *objective, char *err, size_t errlen)
+{
+    *o = (ns_target_opts){ .cmd = "search", .without_rows = true };
+    if (read_options(o, args, nargs, err, errlen) != 0)
+        return -1;
+    if (ns_policy_is_ref(o->policy))
+        return fail(err, errlen,
+                    "search: policy 'ref' is the reference itself; choose a floating-point policy");
+    *objective = so->objective ? ns_objective_find(so->objective) : -1;
+    if (*objective < 0)
+        return fail(err, errlen, "search: unknown objective '%s' (known: nan, inf, error, sum, "
+                    "denominator, gradient, all)", so->objective ? so->objective : "");
+    return 0;
+}
+
+/* normstab search --json: one finding a line in *out (no summary line);
+ * *evals gets the evaluations made. */
+int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,
+                 unsigned long long *evals, char *err, size_t errlen)
+{
+    *out = NULL;
+    *evals = 0;
+    ns_target_opts o;
+    int obj;
+    if (search_options(&o, args, nargs, so, &obj, err, errlen) != 0)
+        return -1;
+    double param[NS_MAX_PARAMS];
+    memcpy(param, o.param, sizeof param);
+    ns_fuzz_spec spec = { .alg = o.alg, .family = o.family, .policy = o.policy, .sum = o.sum,
+                          .param = param, .objective = (ns_kind)obj };
+    return run_search(&spec, so, NULL, out, evals, err, errlen);
+}
+
+/* A kernel outside the library: kernel(x, y, n) computes the n outputs y of
+ * the row x (already rounded into the policy's input format); a nonzero
+ * return stops the search (Python sets *stop when its callable raised). */
+typedef int (*ns_py_kernel)(const double *x, double *y, size_t n);
+
+/* The kernel the search on this thread runs (the algorithms' forward
+ * takes no context). */
+static _Thread_local ns_py_kernel current_kernel;
+
+static void kernel_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    (void)op;
+    if (current_kernel(x, y, n) != 0)
+        for (size_t i = 0; i < n; i++)
+            y[i] = NAN;
+}
+
+/* Never called: the objectives that take gradients are refused. */
+static void kernel_no_backward(const ns_ops *op, const double *x, const double *y, const double *g,
+                               double *dx, size_t n)
+{
+    (void)op, (void)x, (void)y, (void)g;
+    for (size_t i = 0; i < n; i++)
+        dx[i] = NAN;
+}
+
+/* normstab search on a kernel from outside: the search of ns_py_search,
+ * with `kernel` (named `label` in the findings) in the place of -n NAME,
+ * held to NAME's contract and compared with its family's reference; the
+ * fast oracle runs NAME itself in fp64.  No gradient: objectives gradient
+ * and all are refused.  *stop set stops the search after the evaluation in
+ * progress. */
+int ns_py_search_kernel(const char *const *args, int nargs, const ns_py_search_opts *so,
+                        ns_py_kernel kernel, const char *label, volatile sig_atomic_t *stop,
+                        char **out, unsigned long long *evals, char *err, size_t errlen)
+{
+    *out = NULL;
+    *evals = 0;
+    ns_target_opts o;
+    int obj;
+    if (search_options(&o, args, nargs, so, &obj, err, errlen) != 0)
+        return -1;
+    if (obj == NS_KIND_GRADIENT || obj == NS_OBJECTIVE_ALL)
+        return fail(err, errlen, "search: objective '%s' takes gradients, which a kernel without "
+                    "a backward pass has not; choose nan, inf, error, sum or denominator",
+                    so->objective);
+    const ns_algorithm alg = { .name = label, .summary = "a kernel from outside",
+                               .forward = kernel_forward, .backward = kernel_no_backward,
+                               .contract = o.alg->contract };
+    double param[NS_MAX_PARAMS];
+    memcpy(param, o.param, sizeof param);
+    ns_fuzz_spec spec = { .alg = &alg, .family = o.family, .policy = o.policy, .sum = o.sum,
+                          .param = param, .objective = (ns_kind)obj, .oracle_alg = o.alg };
+    current_kernel = kernel;
+    int status = run_search(&spec, so, stop, out, evals, err, errlen);
+    current_kernel = NULL;
     return status;
 }

@@ -98,7 +98,7 @@ def _count(what, v):
 
 
 def search(name, policy, objective="all", sum="seq", params=None, evals=None, seconds=None,
-           seed=1, strategy="evolve", finite=False, max_n=None):
+           seed=1, strategy="evolve", finite=False, max_n=None, _kernel=None):
     """The findings of `normstab search` as dicts (the fields of its JSON,
     x and g as float64 arrays): rows on which `name` in `policy` breaks a
     promise, each confirmed against the MPFR reference and minimized.  With
@@ -112,7 +112,8 @@ def search(name, policy, objective="all", sum="seq", params=None, evals=None, se
     if max_n is not None and (_count("--max-n", max_n) < 1):
         raise ValueError("search: --max-n %s: expected 1 to 4096" % max_n)
     findings, _ = _lib.search(_options(name, policy, sum, params), objective, strategy,
-                              _count("--seed", seed), evals, seconds, finite, max_n or 0)
+                              _count("--seed", seed), evals, seconds, finite, max_n or 0,
+                              kernel=_kernel)
     for f in findings:
         for key in ("x", "g"):
             if key in f:

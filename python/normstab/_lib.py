@@ -47,6 +47,13 @@ _so.ns_py_search.argtypes = [_args_t, ctypes.c_int, ctypes.POINTER(_SearchOpts),
                              ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_ulonglong),
                              ctypes.c_char_p, ctypes.c_size_t]
 _so.ns_py_search.restype = ctypes.c_int
+KERNEL = ctypes.CFUNCTYPE(ctypes.c_int, _dp, _dp, ctypes.c_size_t)
+_so.ns_py_search_kernel.argtypes = [_args_t, ctypes.c_int, ctypes.POINTER(_SearchOpts), KERNEL,
+                                    ctypes.c_char_p, ctypes.POINTER(ctypes.c_int),
+                                    ctypes.POINTER(ctypes.c_void_p),
+                                    ctypes.POINTER(ctypes.c_ulonglong), ctypes.c_char_p,
+                                    ctypes.c_size_t]
+_so.ns_py_search_kernel.restype = ctypes.c_int
 _so.ns_py_free.argtypes = [ctypes.c_void_p]
 _so.ns_py_free.restype = None
 
@@ -109,15 +116,45 @@ def compare_rows(args, x, y):
     return _take_text(out)
 
 
-def search(args, objective, strategy, seed, evals, seconds, finite, max_n):
+def search(args, objective, strategy, seed, evals, seconds, finite, max_n, kernel=None):
+    """The findings and the evaluations made.  kernel: None (the algorithm
+    -n NAME), or (label, row_fn) with row_fn(x, y) filling the float64 row y
+    from the row x, which then takes NAME's place (ns_py_search_kernel)."""
     so = _SearchOpts(objective.encode(), strategy.encode() if strategy else None, seed, evals,
                      seconds, int(bool(finite)), max_n)
     argv, nargs = _argv(args)
     out = ctypes.c_void_p()
     nevals = ctypes.c_ulonglong()
     err = ctypes.create_string_buffer(_ERR_LEN)
-    rc = _so.ns_py_search(argv, nargs, ctypes.byref(so), ctypes.byref(out), ctypes.byref(nevals),
-                          err, _ERR_LEN)
+    if kernel is None:
+        rc = _so.ns_py_search(argv, nargs, ctypes.byref(so), ctypes.byref(out),
+                              ctypes.byref(nevals), err, _ERR_LEN)
+        if rc:
+            _raise(err)
+        return _take_text(out), nevals.value
+    label, row_fn = kernel
+    stop = ctypes.c_int(0)
+    raised = []
+
+    def call(xp, yp, n):
+        if raised:                      # the search is stopping: NaN rows until it has
+            return 1
+        try:
+            row_fn(np.ctypeslib.as_array(xp, (n,)), np.ctypeslib.as_array(yp, (n,)))
+            return 0
+        except BaseException as e:      # stops the search; raised again below
+            raised.append(e)
+            stop.value = 1
+            return 1
+
+    c_call = KERNEL(call)
+    rc = _so.ns_py_search_kernel(argv, nargs, ctypes.byref(so), c_call, label.encode(),
+                                 ctypes.byref(stop), ctypes.byref(out), ctypes.byref(nevals),
+                                 err, _ERR_LEN)
+    if raised:
+        if not rc:
+            _so.ns_py_free(out)
+        raise raised[0]
     if rc:
         _raise(err)
     return _take_text(out), nevals.value

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import _exact_arrays, _lib, _options, _rows
+from . import _exact_arrays, _lib, _options, _rows, search
 
 # The policy that holds a kernel's outputs of each dtype: inputs rounded
 # into it, errors counted in ulps of it (policy names of `normstab list
@@ -50,6 +50,37 @@ def check_callable(fn, x, dtype=torch.float16, name="softmax.shifted", policy=No
     y2 = np.ascontiguousarray(y.detach().to(torch.float64).cpu().numpy())
     out = [_exact_arrays(d) for d in _lib.compare_rows(_options(name, policy, params=params), x2, y2)]
     return out[0] if one else out
+
+
+def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="nan", policy=None,
+                  params=None, evals=None, seconds=None, seed=1, strategy="evolve", finite=False,
+                  max_n=None, label=None):
+    """The search of `normstab search` with the Python callable fn in the
+    place of an algorithm: fn gets one row (a (1, n) tensor of dtype, the
+    row rounded into it) and returns its outputs; it is held to the contract
+    of `name` in `policy` (default: the one for dtype, as check_callable)
+    and compared with its family's reference.  Findings as dicts (the
+    fields of `normstab search --json`, x as a float64 array; 'normalizer'
+    is label, default 'python:' + fn's name).  Objectives nan, inf, error,
+    sum, denominator (none of these without the kernel's insides); not
+    gradient or all: the callable has no backward pass.  An exception in
+    fn stops the search and is raised again."""
+    if policy is None:
+        if dtype not in _POLICY:
+            raise ValueError("search_kernel: dtype %s: expected float16, bfloat16, float32 or "
+                             "float64" % dtype)
+        policy = _POLICY[dtype]
+    if label is None:
+        label = "python:" + getattr(fn, "__name__", "kernel")
+
+    def row_fn(x, y):
+        with torch.no_grad():
+            out = fn(torch.from_numpy(x.copy()).to(dtype).reshape(1, -1))
+        y[:] = out.detach().to(torch.float64).reshape(-1).cpu().numpy()
+
+    return search(name, policy, objective, params=params, evals=evals, seconds=seconds,
+                  seed=seed, strategy=strategy, finite=finite, max_n=max_n,
+                  _kernel=(label, row_fn))
 
 
 @contextlib.contextmanager

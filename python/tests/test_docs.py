@@ -27,6 +27,7 @@ class WorkedExample(unittest.TestCase):
         text = out.getvalue()
         self.assertEqual(len(re.findall(r"^layers\.[01]\.self_attn head [0-3]: ", text, re.M)), 8)
         self.assertIn("nan overflow expected", text)
+        self.assertIn("torch kernel: 0 rows breaking the contract", text)
 
 
 if __name__ == "__main__":

@@ -68,6 +68,41 @@ class CheckCallable(unittest.TestCase):
             nt.check_callable(lambda t: t, np.zeros((1, 3)), torch.float32, name="soft")
 
 
+class SearchKernel(unittest.TestCase):
+    def test_the_search_finds_the_fp16_overflow_of_a_naive_numpy_softmax(self):
+        findings = nt.search_kernel(naive_softmax_fp16, torch.float16, objective="nan", evals=3000)
+        self.assertTrue(all(f["normalizer"] == "python:naive_softmax_fp16" for f in findings))
+        # NaN (inf / inf) on a row whose largest logit is past ln(65504) = 11.09,
+        # which the shifted softmax's contract does not allow
+        overflow = [f for f in findings if f["kind"] == "nan" and f["verdict"] == "broken"
+                    and np.nanmax(f["x"]) > math.log(65504)]
+        self.assertTrue(overflow, findings)
+        y = naive_softmax_fp16(torch.from_numpy(overflow[0]["x"]).reshape(1, -1))
+        self.assertTrue(torch.isnan(y).any())
+
+    def test_the_search_finds_nothing_broken_in_torch_softmax_through_fp32(self):
+        kernel = lambda t: torch.softmax(t.float(), -1).half()
+        for objective in ("nan", "inf", "error", "sum"):
+            findings = nt.search_kernel(kernel, torch.float16, objective=objective, evals=2000)
+            broken = [f for f in findings if f["verdict"] == "broken"]
+            self.assertEqual(broken, [], objective)
+
+    def test_an_exception_in_the_kernel_stops_the_search_and_is_raised(self):
+        calls = []
+
+        def failing(t):
+            calls.append(1)
+            raise ZeroDivisionError("inside the kernel")
+
+        with self.assertRaisesRegex(ZeroDivisionError, "inside the kernel"):
+            nt.search_kernel(failing, torch.float16, evals=5000)
+        self.assertEqual(len(calls), 1)
+
+    def test_objectives_with_gradients_are_refused(self):
+        with self.assertRaisesRegex(ValueError, "^search: objective 'all' takes gradients"):
+            nt.search_kernel(lambda t: t, torch.float16, objective="all", evals=10)
+
+
 def encoder():
     torch.manual_seed(7)
     layer = torch.nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0)
