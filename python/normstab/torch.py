@@ -62,9 +62,9 @@ def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="na
     and compared with its family's reference.  Findings as dicts (the
     fields of `normstab search --json`, x as a float64 array; 'normalizer'
     is label, default 'python:' + fn's name).  Objectives nan, inf, error,
-    sum, denominator (none of these without the kernel's insides); not
-    gradient or all: the callable has no backward pass.  An exception in
-    fn stops the search and is raised again."""
+    sum (denominator finds nothing: the kernel's denominators are not
+    seen); not gradient or all: the callable has no backward pass.  An
+    exception in fn stops the search and is raised again."""
     if policy is None:
         if dtype not in _POLICY:
             raise ValueError("search_kernel: dtype %s: expected float16, bfloat16, float32 or "
