@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../analysis/check_json.h"
 #include "../analysis/error.h"
 #include "../analysis/generators.h"
 #include "../analysis/json.h"
@@ -130,15 +131,6 @@ static const char *stability_words(const ns_metrics *m)
     return ": beyond (n + 2)(1 + kappa) ulps, the algorithm is unstable here";
 }
 
-/* Why promise k failed: its hazard's explanation, or what the promise says. */
-static void why_failed(const ns_target_opts *o, const ns_verdict *v, ns_kind k, char *buf, size_t len)
-{
-    if (v->hazard[k])
-        snprintf(buf, len, "%s", v->hazard[k]->why);
-    else
-        ns_promise_describe(ns_contract_promise(ns_contract_of(o->alg), o->policy), k, buf, len);
-}
-
 /* The verdict, then each promise that failed with what was measured. */
 static void print_verdict(const ns_target_opts *o, const ns_metrics *m, const ns_verdict *v)
 {
@@ -150,7 +142,7 @@ static void print_verdict(const ns_target_opts *o, const ns_metrics *m, const ns
                m->contract_ulps, bound);
         return;
     }
-    why_failed(o, v, v->what, why, sizeof why);
+    ns_check_why_failed(o->alg, o->policy, v, v->what, why, sizeof why);
     printf("  contract: %s: %s (%s): %s\n", v->kind == NS_VERDICT_EXPECTED ? "expected" : "BROKEN",
            ns_kind_name(v->what), ns_cause_name(v->cause[v->what]), why);
     for (int k = 0; k < NS_KIND_COUNT; k++)
@@ -211,27 +203,6 @@ static void print_words(const ns_target_opts *o, const char *where, const ns_met
                m->kappa_exact ? "every row of the Jacobian" : "sampled rows: a lower bound",
                m->stability, stability_words(m));
     print_verdict(o, m, v);
-}
-
-/* Each promise that failed: kind, cause, verdict, why and what was measured. */
-static cJSON *failed_json(const ns_target_opts *o, const ns_metrics *m, const ns_verdict *v)
-{
-    cJSON *a = cJSON_CreateArray();
-    for (int k = 0; a && k < NS_KIND_COUNT; k++) {
-        if (!(v->e.broken & (1u << k)))
-            continue;
-        char why[512], detail[256];
-        why_failed(o, v, (ns_kind)k, why, sizeof why);
-        ns_promise_detail(m, &v->e, (ns_kind)k, detail, sizeof detail);
-        cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "kind", ns_kind_name((ns_kind)k));
-        cJSON_AddStringToObject(f, "cause", ns_cause_name(v->cause[k]));
-        cJSON_AddStringToObject(f, "verdict", v->hazard[k] ? "expected" : "broken");
-        cJSON_AddStringToObject(f, "why", why);
-        cJSON_AddStringToObject(f, "detail", detail);
-        cJSON_AddItemToArray(a, f);
-    }
-    return a;
 }
 
 /* --grad-check: the plugin's backward pass in MPFR (without rounding)
@@ -298,28 +269,7 @@ static void print_json(const ns_target_opts *o, const char *where, uint64_t gsee
                        const nsp_algorithm *pa, size_t nparams, bool *agrees)
 {
     size_t n = m->n;
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "normalizer", o->alg->name);
-    cJSON_AddStringToObject(j, "policy", o->policy->name);
-    cJSON_AddStringToObject(j, "sum", ns_sum_order_name(o->sum));
-    cJSON_AddStringToObject(j, "input", where);
-    if (!grad_file)
-        cJSON_AddNumberToObject(j, "gradient_seed", (double)gseed);
-    cJSON_AddItemToObject(j, "x", ns_json_exact_array(s->xr, n));
-    cJSON_AddItemToObject(j, "y", ns_json_exact_array(s->y, n));
-    cJSON_AddItemToObject(j, "y_ref", ns_json_exact_array(s->y_ref, n));
-    cJSON_AddItemToObject(j, "ulps", ns_json_number_array(s->ulps, n));
-    if (m->has_grad) {
-        cJSON_AddItemToObject(j, "g", ns_json_exact_array(s->gr, n));
-        cJSON_AddItemToObject(j, "dx", ns_json_exact_array(s->dx, n));
-        cJSON_AddItemToObject(j, "dx_ref", ns_json_exact_array(s->dx_ref, n));
-    }
-    if (s->kappa_i)
-        cJSON_AddItemToObject(j, "kappa_i", ns_json_number_array(s->kappa_i, n));
-    cJSON_AddStringToObject(j, "verdict", ns_verdict_name(v->kind));
-    cJSON_AddItemToObject(j, "failed", failed_json(o, m, v));
-    cJSON_AddItemToObject(j, "metrics", ns_metrics_json(m));
-    cJSON_AddBoolToObject(j, "within_contract", v->kind != NS_VERDICT_BROKEN);
+    cJSON *j = ns_check_row_json(o->alg, o->policy, o->sum, where, grad_file ? NULL : &gseed, s, m, v);
     if (pa && m->defined && m->has_grad)
         *agrees = grad_check(o, pa, nparams, s, n, j);
     if (ns_print_json_line(j) != 0)

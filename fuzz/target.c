@@ -26,11 +26,12 @@ const char *ns_objective_name(ns_kind objective)
     return objective == NS_OBJECTIVE_ALL ? "all" : ns_kind_name(objective);
 }
 
-static void job_setup(ns_job *job, const ns_fuzz_spec *s, const ns_policy *p)
+static void job_setup(ns_job *job, const ns_fuzz_spec *s, const ns_algorithm *alg,
+                      const ns_policy *p)
 {
     memset(job, 0, sizeof *job);
     job->family = s->family;
-    job->alg = s->alg;
+    job->alg = alg;
     job->policy = p;
     job->sum = s->sum;
     if (s->param)
@@ -56,8 +57,8 @@ int ns_fuzz_target_init(ns_fuzz_target *t, const ns_fuzz_spec *s, char *err, siz
         snprintf(err, errlen, "no reference for family '%s'", s->family->name);
         return -1;
     }
-    job_setup(&t->job, s, s->policy);
-    job_setup(&t->oracle, s, ns_policy_find("fp64"));
+    job_setup(&t->job, s, s->alg, s->policy);
+    job_setup(&t->oracle, s, s->oracle_alg ? s->oracle_alg : s->alg, ns_policy_find("fp64"));
     t->contract = ns_contract_of(s->alg);
     t->promise = ns_contract_promise(t->contract, s->policy);
     t->domain = t->contract->domain;

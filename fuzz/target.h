@@ -72,6 +72,10 @@ typedef struct ns_fuzz_spec {
     ns_kind objective;
     bool finite_only;           /* narrow the domain to rows without masks */
     size_t max_n;               /* 0: NS_FUZZ_MAX_N */
+    /* The algorithm the fast oracle runs in fp64; NULL: alg.  A kernel from
+     * outside (the Python package's) runs in its own format only, so the
+     * oracle must be another algorithm of the family. */
+    const ns_algorithm *oracle_alg;
 } ns_fuzz_spec;
 
 /* 0, or -1 with a message in err. */

@@ -2,7 +2,7 @@
 # Makes sure the Debian packages a goal needs are installed: installs the
 # missing ones through apt-get when run as root, otherwise prints the exact
 # command and fails.  Usage: mk/deps.sh GROUP...
-# (build test report browser clang fuzz valgrind fresh)
+# (build test report browser clang fuzz valgrind fresh python torch)
 set -u
 
 need() {  # need PACKAGE...: adds those not installed to $missing
@@ -23,6 +23,8 @@ for group in "$@"; do
     fuzz)    need clang libclang-rt-14-dev libomp-dev afl++ ;;
     valgrind) need valgrind ;;
     fresh)   need mmdebstrap ;;
+    python)  need python3 python3-numpy ;;
+    torch)   need python3 python3-numpy python3-torch ;;
     *)
         echo "mk/deps.sh: unknown group '$group'" >&2
         exit 2

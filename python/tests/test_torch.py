@@ -1,0 +1,179 @@
+"""normstab.torch: a Python kernel under the reference, and the logits of a
+model's attention captured bit for bit."""
+import math
+import os
+import tempfile
+import unittest
+
+import numpy as np
+import torch
+
+import normstab
+import normstab.torch as nt
+from clitool import exact_rows, run
+
+RNG = np.random.default_rng(1913)
+
+
+def naive_softmax_fp16(t):
+    """e^x / sum e^x in NumPy float16, without subtracting the max: e^x
+    overflows fp16 for x > ln(65504) = 11.09."""
+    x = t.numpy().astype(np.float16)
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(x)
+        return torch.from_numpy((e / e.sum(axis=-1, keepdims=True)).astype(np.float16))
+
+
+class CheckCallable(unittest.TestCase):
+    def test_torch_softmax_in_fp32_rounded_to_fp16_is_within_half_an_ulp_and_a_little(self):
+        n = 64
+        x = RNG.normal(0.0, 3.0, (50, n))
+        rows = nt.check_callable(lambda t: torch.softmax(t.float(), -1).half(), x, torch.float16)
+        # By hand: fp32 shifted softmax makes n exponentials (about an ulp
+        # each from libm), n - 1 additions and a division, so each output is
+        # within (n + 1) u of the truth plus slack for exp: (n + 4) u, u =
+        # 2^-24.  Rounding that to fp16 adds half an ulp.  In fp16 ulps
+        # (2^-11 relative, up to twice that just below a power of two):
+        bound = 0.5 + 2 * (n + 4) * 2.0 ** -24 / 2.0 ** -11
+        worst = max(r["metrics"]["max_ulps"] for r in rows)
+        self.assertLessEqual(worst, bound)
+        self.assertTrue(all(r["metrics"]["nan_count"] == 0 for r in rows))
+
+    def test_torch_softmax_agrees_with_the_fp16_io_policy_on_most_outputs(self):
+        x = RNG.normal(0.0, 3.0, (50, 64))
+        rows = nt.check_callable(lambda t: torch.softmax(t.float(), -1).half(), x, torch.float16)
+        y_torch = np.array([r["y"] for r in rows])
+        y_lib, _ = normstab.eval("softmax.shifted", x, "fp16-io")
+        agree = np.mean(y_torch == y_lib)
+        self.assertGreater(agree, 0.95)
+
+    def test_the_naive_numpy_softmax_in_fp16_gives_nan_past_its_overflow(self):
+        x = np.array([[12.0, 0.0, -1.0, 2.0], [1.0, 2.0, 3.0, 4.0]])
+        rows = nt.check_callable(naive_softmax_fp16, x, torch.float16, name="softmax.naive")
+        self.assertGreater(rows[0]["metrics"]["nan_count"], 0)   # inf / inf
+        self.assertEqual(rows[1]["metrics"]["nan_count"], 0)
+        # below the overflow: a few fp16 roundings (4 exp, 3 additions, a
+        # division), against the reference at the same rows
+        self.assertTrue(np.array_equal(rows[1]["x"], x[1]))
+        self.assertLessEqual(rows[1]["metrics"]["max_ulps"], 8.0)
+        self.assertEqual(rows[1]["y_ref"].tolist(),
+                         normstab.reference("softmax.naive", x[1])[0].tolist())
+
+    def test_a_callable_that_changes_the_shape_is_refused(self):
+        with self.assertRaisesRegex(ValueError, "expected a tensor of shape"):
+            nt.check_callable(lambda t: t[:, :2], np.zeros((2, 3)), torch.float16)
+
+    def test_an_unknown_normalizer_is_the_commands_message(self):
+        with self.assertRaisesRegex(ValueError, "^check: unknown normalizer 'soft'"):
+            nt.check_callable(lambda t: t, np.zeros((1, 3)), torch.float32, name="soft")
+
+
+class SearchKernel(unittest.TestCase):
+    def test_the_search_finds_the_fp16_overflow_of_a_naive_numpy_softmax(self):
+        findings = nt.search_kernel(naive_softmax_fp16, torch.float16, objective="nan", evals=3000)
+        self.assertTrue(all(f["normalizer"] == "python:naive_softmax_fp16" for f in findings))
+        # NaN (inf / inf) on a row whose largest logit is past ln(65504) = 11.09,
+        # which the shifted softmax's contract does not allow
+        overflow = [f for f in findings if f["kind"] == "nan" and f["verdict"] == "broken"
+                    and np.nanmax(f["x"]) > math.log(65504)]
+        self.assertTrue(overflow, findings)
+        y = naive_softmax_fp16(torch.from_numpy(overflow[0]["x"]).reshape(1, -1))
+        self.assertTrue(torch.isnan(y).any())
+
+    def test_the_search_finds_nothing_broken_in_torch_softmax_through_fp32(self):
+        kernel = lambda t: torch.softmax(t.float(), -1).half()
+        for objective in ("nan", "inf", "error", "sum"):
+            findings = nt.search_kernel(kernel, torch.float16, objective=objective, evals=2000)
+            broken = [f for f in findings if f["verdict"] == "broken"]
+            self.assertEqual(broken, [], objective)
+
+    def test_an_exception_in_the_kernel_stops_the_search_and_is_raised(self):
+        calls = []
+
+        def failing(t):
+            calls.append(1)
+            raise ZeroDivisionError("inside the kernel")
+
+        with self.assertRaisesRegex(ZeroDivisionError, "inside the kernel"):
+            nt.search_kernel(failing, torch.float16, evals=5000)
+        self.assertEqual(len(calls), 1)
+
+    def test_objectives_with_gradients_are_refused(self):
+        with self.assertRaisesRegex(ValueError, "^search: objective 'all' takes gradients"):
+            nt.search_kernel(lambda t: t, torch.float16, objective="all", evals=10)
+
+
+def encoder():
+    torch.manual_seed(7)
+    layer = torch.nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0)
+    return torch.nn.TransformerEncoder(layer, num_layers=2).eval()
+
+
+def logits_by_hand(mha, x, mask):
+    """scale·q·kᵀ + mask in float64 from the layer's weights: q = x W_q + b_q,
+    k = x W_k + b_k per head, scale 1/sqrt(head dim).  x: (L, N, E)."""
+    w = mha.in_proj_weight.detach().double().numpy()
+    b = mha.in_proj_bias.detach().double().numpy()
+    e, h = mha.embed_dim, mha.num_heads
+    d = e // h
+    xs = x.detach().double().numpy()
+    q = xs @ w[:e].T + b[:e]
+    k = xs @ w[e:2 * e].T + b[e:2 * e]
+    L, N, _ = xs.shape
+    q = q.reshape(L, N, h, d).transpose(1, 2, 0, 3)      # N, H, L, d
+    k = k.reshape(L, N, h, d).transpose(1, 2, 0, 3)
+    return q @ k.transpose(0, 1, 3, 2) / math.sqrt(d) + mask
+
+
+class Capture(unittest.TestCase):
+    def setUp(self):
+        self.model = encoder()
+        self.src = torch.randn(5, 3, 8, generator=torch.Generator().manual_seed(3))
+        self.mask = torch.triu(torch.full((5, 5), float("-inf")), diagonal=1)
+
+    def test_capture_does_not_change_the_models_output(self):
+        out, _ = nt.capture(self.model, self.src, mask=self.mask)
+        with torch.enable_grad():
+            plain = self.model(self.src, mask=self.mask)
+        self.assertTrue(torch.equal(out, plain))
+
+    def test_the_first_layers_logits_are_those_computed_by_hand(self):
+        _, caps = nt.capture(self.model, self.src, mask=self.mask)
+        self.assertEqual([c["module"] for c in caps], ["layers.0.self_attn", "layers.1.self_attn"])
+        got = caps[0]["logits"]
+        self.assertEqual(got.shape, (3, 2, 5, 5))
+        want = logits_by_hand(self.model.layers[0].self_attn, self.src, self.mask.double().numpy())
+        self.assertTrue(np.array_equal(np.isneginf(got), np.isneginf(want)))
+        finite = np.isfinite(want)
+        # float32 products of length 8 against float64: a few fp32 ulps
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-5, atol=1e-6)
+
+    def test_saved_logits_are_rows_that_check_reads(self):
+        _, caps = nt.capture(self.model, self.src, mask=self.mask)
+        with tempfile.TemporaryDirectory() as d:
+            paths = nt.save(caps, d)
+            self.assertEqual([os.path.basename(p) for p in paths],
+                             ["00-layers.0.self_attn.npy", "01-layers.1.self_attn.npy"])
+            rows = np.load(paths[1])
+            self.assertTrue(np.array_equal(rows, caps[1]["logits"].reshape(-1, 5)))
+            status, out, err = run("eval", "-n", "softmax.shifted", "-p", "fp32", "-i", paths[0])
+            self.assertEqual(status, 0, err)
+            self.assertEqual(len(exact_rows(out)), 3 * 2 * 5)
+            status, _, err = run("check", "-n", "softmax.shifted", "-p", "fp16-io", "-i", paths[0])
+            self.assertEqual(status, 0, err)
+
+    def test_a_fused_path_that_computes_no_logits_is_an_error_not_an_empty_capture(self):
+        model = torch.nn.MultiheadAttention(8, 2, batch_first=True).eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        x = torch.randn(2, 4, 8)
+        with self.assertRaisesRegex(ValueError, "^capture: 1 attention calls ran but 0 were recorded"):
+            nt.capture(model, x, x, x)
+        for p in model.parameters():
+            p.requires_grad_(True)
+        _, caps = nt.capture(model, x, x, x)
+        self.assertEqual(caps[0]["logits"].shape, (2, 2, 4, 4))
+
+
+if __name__ == "__main__":
+    unittest.main()
