@@ -59,13 +59,16 @@ $(BUILD)/obj/%.o: %.c $(GEN) | $(BUILD)/.deps-build
 
 # The reference's double-double products (reference/dd.h) take fma as one
 # instruction where the building machine has it: the tiers run about a
-# quarter faster, and no result changes (the product is exact either way).
+# quarter faster, and no result changes (the product is exact either way);
+# so do the linear attention and RWKV-4 kernels and references, whose
+# emulated products take their exact remainder from fma (formats/arith.h).
 # TIER_FMA= builds without, for a binary that must also run on CPUs without
 # FMA.  The objects are rebuilt when the choice changes.
 ifeq ($(origin TIER_FMA),undefined)
 TIER_FMA := $(shell [ "$$(uname -m)" = x86_64 ] && grep -qw fma /proc/cpuinfo 2>/dev/null && echo -mfma)
 endif
-REF_OBJ   = $(filter $(BUILD)/obj/reference/% $(BUILD)/obj/attention/reference%,$(LIB_OBJ))
+REF_OBJ   = $(filter $(BUILD)/obj/reference/% $(BUILD)/obj/attention/reference% \
+              $(BUILD)/obj/attention/rwkv% $(BUILD)/obj/attention/linear%,$(LIB_OBJ))
 $(REF_OBJ): CFLAGS_ALL += $(TIER_FMA)
 $(REF_OBJ): $(BUILD)/gen/tier-flags
 $(BUILD)/gen/tier-flags: FORCE

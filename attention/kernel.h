@@ -103,7 +103,8 @@ typedef struct ns_kernel {
     const char *default_policy;     /* when -p is not given */
     const char *held;               /* the format Q, K, V are held in when the kernel
                                        narrows them (flash-fp8: "e4m3"); NULL */
-    /* O (and lse) from the head; 0, or -1 when out of memory. */
+    /* O (and lse) from the head; 0, or -1 when out of memory (RWKV: or
+     * when the head has no w, u). */
     int (*forward)(const ns_head *h, ns_attn_out *r);
     /* dq, dk, dv from the head and the forward's r->o, r->lse (what the
      * kernel saved); NULL for a forward-only kernel. */

@@ -9,8 +9,11 @@ static ns_rwkv_input input_of(const ns_head *h)
     return (ns_rwkv_input){ .T = h->n_q, .C = h->d, .w = h->w, .u = h->u, .k = h->k, .v = h->v };
 }
 
+/* A head without w and u is not an RWKV head: refused, not read. */
 static int forward(ns_rwkv_kind kind, const ns_head *h, ns_attn_out *r)
 {
+    if (!h->w || !h->u)
+        return -1;
     ns_rwkv_input in = input_of(h);
     return ns_rwkv_run(kind, h->policy, &in, NULL, r->o, NULL, &r->probe);
 }
@@ -18,6 +21,8 @@ static int forward(ns_rwkv_kind kind, const ns_head *h, ns_attn_out *r)
 /* Recomputes the forward pass (the published kernels do the same). */
 static int backward(ns_rwkv_kind kind, const ns_head *h, ns_attn_out *r)
 {
+    if (!h->w || !h->u || !r->dw || !r->du)
+        return -1;
     ns_rwkv_input in = input_of(h);
     ns_rwkv_grads g = { .w = r->dw, .u = r->du, .k = r->dk, .v = r->dv };
     return ns_rwkv_run(kind, h->policy, &in, h->dout, r->o, &g, NULL);

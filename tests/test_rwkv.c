@@ -440,3 +440,19 @@ Test(rwkv_failures, stable_b_stops_counting_at_2048_in_fp16_and_256_in_bf16)
     cr_expect(fabs(y - ref[255]) < 0x1p-5, "bf16 at T = 256: %a vs %a", y, ref[255]);
     free(ref);
 }
+
+#include "../attention/kernel.h"
+
+Test(rwkv_kernels, a_head_without_w_and_u_is_refused_not_read)
+{
+    /* The report once ran every kernel of the table on a softmax head: an
+     * RWKV kernel must refuse it (-1), not read the missing w. */
+    double q[4] = { 1, 2, 3, 4 };
+    ns_head h = { .n_q = 2, .n_k = 2, .d = 2, .d_v = 2, .q = q, .k = q, .v = q, .scale = 1,
+                  .block_q = 1, .block_k = 1, .policy = ns_policy_find("fp32") };
+    ns_attn_out r;
+    cr_assert_eq(ns_attn_out_alloc(&h, &r), 0);
+    cr_expect_eq(ns_kernel_run(ns_kernel_find("rwkv4.naive"), &h, &r), -1);
+    cr_expect_eq(ns_kernel_run(ns_kernel_find("rwkv4.stable"), &h, &r), -1);
+    ns_attn_out_free(&r);
+}
