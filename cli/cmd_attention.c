@@ -17,6 +17,7 @@
 #include "../attention/kernel.h"
 #include "../attention/recurrent.h"
 #include "../attention/reference.h"
+#include "../input/matrix.h"
 #include "../input/rows.h"
 #include "../normalizers/catalogue.h"
 #include "../util/file.h"
@@ -161,80 +162,12 @@ static double parse_real(const char *what, const char *s)
     return v;
 }
 
-/* A whole matrix from FILE: rows of equal length.  NULL with a message in
- * err (nothing left allocated) on bad input. */
-static double *matrix_of(const char *opt, const char *path, size_t *rows, size_t *cols, char *err, size_t len)
-{
-    ns_rows in;
-    char why[512];
-    if (ns_rows_open(&in, path, why, sizeof why) != 0) {
-        snprintf(err, len, "attention: %s: %s", opt, why);
-        return NULL;
-    }
-    double *m = NULL, *row = NULL;
-    size_t n = 0, cap = 0, count = 0, mcap = 0;
-    int bad = 0;
-    *cols = 0;
-    for (;;) {
-        int r = ns_rows_next(&in, &row, &n, &cap, why, sizeof why);
-        if (r < 0) {
-            snprintf(err, len, "attention: %s: %s", opt, why);
-            bad = 1;
-        }
-        if (r <= 0)
-            break;
-        char where[300];
-        ns_rows_where(&in, where, sizeof where);
-        if (count == 0 && n > NS_ATTN_MAX_D) {
-            snprintf(err, len, "attention: %s: %s has %zu numbers, more than the limit %zu", opt, where, n,
-                     NS_ATTN_MAX_D);
-            bad = 1;
-            break;
-        }
-        if (count > 0 && n != *cols) {
-            snprintf(err, len, "attention: %s: %s has %zu numbers, the first row %zu", opt, where, n, *cols);
-            bad = 1;
-            break;
-        }
-        if (count >= NS_ATTN_MAX_N) {
-            snprintf(err, len, "attention: %s: more than %zu rows", opt, NS_ATTN_MAX_N);
-            bad = 1;
-            break;
-        }
-        *cols = n;
-        if ((count + 1) * n > mcap) {
-            mcap = 2 * (count + 1) * n;
-            double *g = realloc(m, mcap * sizeof *m);
-            if (!g) {
-                snprintf(err, len, "attention: out of memory reading %s", path);
-                bad = 1;
-                break;
-            }
-            m = g;
-        }
-        memcpy(m + count * n, row, n * sizeof *row);
-        count++;
-    }
-    ns_rows_close(&in);
-    free(row);
-    if (!bad && count == 0) {
-        snprintf(err, len, "attention: %s: %s holds no rows", opt, path);
-        bad = 1;
-    }
-    if (bad) {
-        free(m);
-        return NULL;
-    }
-    *rows = count;
-    return m;
-}
-
 /* The same, or exit 2 with the message (freeing `also`, the matrices read
  * before, first). */
 static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols, double *also[3])
 {
     char err[1024];
-    double *m = matrix_of(opt, path, rows, cols, err, sizeof err);
+    double *m = ns_matrix_read(opt, path, NS_ATTN_MAX_N, NS_ATTN_MAX_D, rows, cols, err, sizeof err);
     if (!m) {
         for (int i = 0; also && i < 3; i++)
             free(also[i]);
@@ -276,7 +209,7 @@ static unsigned char *read_mask(const char *spec, size_t nq, size_t nk, double *
     }
     size_t rows, cols;
     char err[1024];
-    double *m = matrix_of("--mask", spec, &rows, &cols, err, sizeof err);
+    double *m = ns_matrix_read("--mask", spec, NS_ATTN_MAX_N, NS_ATTN_MAX_D, &rows, &cols, err, sizeof err);
     if (m && (rows != nq || cols != nk))
         snprintf(err, sizeof err, "attention: --mask: %s is %zu x %zu, the head needs %zu x %zu", spec, rows,
                  cols, nq, nk);

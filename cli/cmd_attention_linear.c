@@ -16,7 +16,7 @@
 #include "../attention/recurrent_gen.h"
 #include "../attention/roads.h"
 #include "../fuzz/head_search.h"
-#include "../input/rows.h"
+#include "../input/matrix.h"
 #include "cli.h"
 
 static const char help[] =
@@ -158,57 +158,14 @@ static void parse(opts *o, int argc, char **argv)
         ns_die("attention: --kernel is required (see --help)");
 }
 
-/* A whole matrix from a file: rows of equal length, within the limits
- * (the same reading as cli/cmd_attention.c's, with RWKV's longer limit in
- * rows). */
+/* A whole matrix from a file (input/matrix.h), with RWKV's longer limit in
+ * rows; exit 2 with the message on bad input. */
 static double *read_matrix(const char *opt, const char *path, size_t *rows, size_t *cols)
 {
-    ns_rows in;
-    char err[512], where[300];
-    if (ns_rows_open(&in, path, err, sizeof err) != 0)
-        ns_die("attention: %s: %s", opt, err);
-    double *m = NULL, *row = NULL;
-    size_t n = 0, cap = 0, count = 0, mcap = 0;
-    *cols = 0;
-    for (;;) {
-        int r = ns_rows_next(&in, &row, &n, &cap, err, sizeof err);
-        const char *why = NULL;
-        if (r < 0)
-            why = err;
-        else if (r > 0 && count == 0 && n > MAX_CHANNELS)
-            snprintf(err, sizeof err, "%s has %zu numbers, more than the limit %zu",
-                     ns_rows_where(&in, where, sizeof where), n, MAX_CHANNELS), why = err;
-        else if (r > 0 && count > 0 && n != *cols)
-            snprintf(err, sizeof err, "%s has %zu numbers, the first row %zu",
-                     ns_rows_where(&in, where, sizeof where), n, *cols), why = err;
-        else if (r > 0 && count >= MAX_TOKENS)
-            snprintf(err, sizeof err, "more than %zu rows", MAX_TOKENS), why = err;
-        if (why) {                  /* nothing left allocated at exit */
-            free(m), free(row);
-            ns_rows_close(&in);
-            ns_die("attention: %s: %s", opt, why);
-        }
-        if (r == 0)
-            break;
-        *cols = n;
-        if ((count + 1) * n > mcap) {
-            mcap = 2 * (count + 1) * n;
-            double *g = realloc(m, mcap * sizeof *m);
-            if (!g) {
-                free(m), free(row);
-                ns_rows_close(&in);
-                ns_die("attention: out of memory reading %s", path);
-            }
-            m = g;
-        }
-        memcpy(m + count * n, row, n * sizeof *row);
-        count++;
-    }
-    ns_rows_close(&in);
-    free(row);
-    if (count == 0)
-        ns_die("attention: %s: %s holds no rows", opt, path);
-    *rows = count;
+    char err[1024];
+    double *m = ns_matrix_read(opt, path, MAX_TOKENS, MAX_CHANNELS, rows, cols, err, sizeof err);
+    if (!m)
+        ns_die("%s", err);
     return m;
 }
 
