@@ -135,6 +135,12 @@ ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, c
     }
     if (masked == n)
         return NS_CAUSE_ALL_MASKED;
+    /* A row whose bound, growing with n, reached the whole precision is too
+     * long for the format: its errors and its sum are put down to that
+     * first, whatever else a wider format would change (a bf16 sum of 490
+     * terms near 1 stagnates at 256 with or without subnormals). */
+    if (e->row_capped && n > 16 && (kind == NS_KIND_ERROR || kind == NS_KIND_SUM))
+        return NS_CAUSE_LONG_ROW;
     int wide = r->broken(r->ctx, NS_RECHECK_WIDE_ABOVE, x, g, n);
     if (wide >= 0 && !breaks(wide, kind))
         return NS_CAUSE_OVERFLOW;
