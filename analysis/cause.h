@@ -55,8 +55,9 @@ ns_cause ns_cause_of(const ns_recheck *r, const ns_policy *p, const double *x, c
  * for *cause, or NULL.  In binary64, where a row beyond the exponent range
  * may both overflow and underflow an exponential and no wider format can
  * tell which, the other of the two is asked too, and *cause becomes it
- * when the contract declares it. */
+ * when the contract declares it; so is a long row (when e says the row's
+ * bound reached the whole precision) for errors and sums. */
 const ns_hazard *ns_hazard_of(const ns_contract *c, const ns_policy *p, const double *x, size_t n,
-                              ns_kind kind, ns_cause *cause);
+                              const ns_promise_eval *e, ns_kind kind, ns_cause *cause);
 
 #endif

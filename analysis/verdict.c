@@ -27,7 +27,7 @@ void ns_verdict_decide(ns_verdict *v, const ns_contract *c, const ns_policy *p, 
             continue;
         ns_kind kind = (ns_kind)k;
         v->cause[k] = ns_cause_of(r, p, x, g, n, m, e, kind);
-        v->hazard[k] = ns_hazard_of(c, p, x, n, kind, &v->cause[k]);
+        v->hazard[k] = ns_hazard_of(c, p, x, n, e, kind, &v->cause[k]);
         if (!v->hazard[k] && v->kind != NS_VERDICT_BROKEN) {
             v->kind = NS_VERDICT_BROKEN;
             v->what = kind;

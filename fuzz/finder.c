@@ -222,7 +222,7 @@ int ns_finding_fill(ns_finding *f, const ns_fuzz_target *t, const ns_row *row,
     f->value = e->value[kind];
     f->has_g = t->with_grad;
     f->confirmed = e->exact;
-    const ns_hazard *h = ns_hazard_of(t->contract, t->job.policy, row->x, row->n, kind, &cause);
+    const ns_hazard *h = ns_hazard_of(t->contract, t->job.policy, row->x, row->n, &e->promises, kind, &cause);
     f->cause = cause;
     f->expected = h != NULL;
     if (h)
