@@ -16,6 +16,8 @@
 #                  (2; 0: none): `normstab search --kernel` on every kernel in
 #                  its default policy, objectives nan, error and gradient,
 #                  with masks; findings in FUZZ_OUT/attention-findings.jsonl
+#   FUZZ_KERNELS   attention kernels searched        (every one of
+#                  `normstab attention --help`)
 #   FUZZ_ROTATE    which pairs run first when the budget cannot cover all
 #                  of them (default: the day of the year, so that consecutive
 #                  CI days cover different pairs)
@@ -287,7 +289,8 @@ attn_seconds=${FUZZ_ATTENTION:-2}
 attn_broken=0
 if [ -z "$interrupted" ] && [ "$attn_seconds" != 0 ]; then
     : > "$out/attention-findings.jsonl"
-    for k in $("$B" attention --help | sed -n '/^kernels:/,/^$/s/^  \([^ ]*\) .*/\1/p'); do
+    kernels=${FUZZ_KERNELS:-$("$B" attention --help | sed -n '/^kernels:/,/^$/s/^  \([^ ]*\) .*/\1/p')}
+    for k in $kernels; do
         for obj in nan error gradient; do
             [ -z "$interrupted" ] || break
             "$B" search --kernel "$k" --objective "$obj" --masks --seconds "$attn_seconds" --json \

@@ -12,7 +12,7 @@ out="$T/out"
 found="$out/findings/findings.jsonl"
 
 fuzz() {   # POLICY: one second of search on relu.norm
-    NORMSTAB=${B##* } FUZZ_BUILD=$FB FUZZ_OUT=$out FUZZ_ENGINES=search FUZZ_TARGETS=relu.norm \
+    NORMSTAB=${B##* } FUZZ_BUILD=$FB FUZZ_OUT=$out FUZZ_ATTENTION=0 FUZZ_ENGINES=search FUZZ_TARGETS=relu.norm \
     FUZZ_POLICIES=$1 FUZZ_SECONDS=1 sh fuzz/run.sh > "$T/stdout" 2> "$T/stderr"
 }
 # The keys of a findings.jsonl, one "normalizer policy kind cause" a line.

@@ -15,7 +15,7 @@ pair="$out/fuzz/search/relu.norm-fp16"
 # a signal ignored at entry: env gives it back its default first (as a
 # terminal's Ctrl-C finds it).
 start() {
-    NORMSTAB=${B##* } FUZZ_BUILD=$FB FUZZ_OUT=$out FUZZ_ENGINES=search FUZZ_TARGETS=relu.norm \
+    NORMSTAB=${B##* } FUZZ_BUILD=$FB FUZZ_OUT=$out FUZZ_ATTENTION=0 FUZZ_ENGINES=search FUZZ_TARGETS=relu.norm \
     FUZZ_POLICIES=fp16 FUZZ_SECONDS=600 env --default-signal="$1" sh fuzz/run.sh \
         > "$T/stdout" 2> "$T/stderr" &
     pid=$!
