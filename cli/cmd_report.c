@@ -26,7 +26,9 @@ static const char report_help[] =
     "suite of inputs, sweeps error against logit scale and row length, finds each\n"
     "algorithm's safe envelope (a grid scan, then bisection), fuzzes each one for\n"
     "a budget of evaluations, judges each normalizer x policy, and writes\n"
-    "  DIR/index.html    the report: one self-contained page\n"
+    "  DIR/index.html    the report: verdicts, matrices, envelopes, overviews\n"
+    "  DIR/algorithms.html  one card per algorithm, where the numbers link\n"
+    "  DIR/findings.html the findings of the fuzzing budget\n"
     "  DIR/report.md     a summary for CI\n"
     "  DIR/results.json  the numbers (schema in docs/report.md)\n"
     "  DIR/plots/        every plot as SVG, with its data and gnuplot script\n"
@@ -295,6 +297,6 @@ int cmd_report(int argc, char **argv)
     }
     if (rc != 0)
         ns_die("report: %s", err);
-    printf("report written to %s (index.html, findings.html, report.md, results.json, plots/) in %.0f s\n", o.out, ns_clock_monotonic() - p.start);
+    printf("report written to %s (index.html, algorithms.html, findings.html, report.md, results.json, plots/) in %.0f s\n", o.out, ns_clock_monotonic() - p.start);
     return ns_finish_output();
 }

@@ -25,3 +25,10 @@ $(BUILD)/obj/bench/round.o: CFLAGS_ALL += -mf16c
 
 $(BUILD)/bench-suite: $(BENCH_OBJ) $(LIB)
 	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $(BENCH_OBJ) $(LIB) $(LDLIBS_ALL)
+
+# bench first_paint: how soon Chromium draws the report's first screen
+# (bench/first_paint.sh), as ratios against a one-paragraph page loaded in the
+# same run.  Measures REPORT_DIR (reports/latest), made by `make report`.
+.PHONY: bench-page
+bench-page: $(BUILD)/.deps-browser
+	sh bench/first_paint.sh $(REPORT_DIR)

@@ -126,6 +126,8 @@ cJSON *ns_report_case_json(const ns_case *c);
 void ns_report_params_json(cJSON *root);
 int ns_report_write_md(const ns_report_data *d, FILE *f);
 int ns_report_write_html(const ns_report_data *d, FILE *f);
+/* algorithms.html: the cards, one per algorithm, where index.html's numbers link. */
+int ns_report_write_algorithms_html(const ns_report_data *d, FILE *f);
 
 /* Formatting helpers shared by the writers. */
 /* "2.3" / "-"; returns the value as printed (NaN for "-"), so that a colour

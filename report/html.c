@@ -1,5 +1,8 @@
-/* index.html: one page (inline CSS, no scripts, no external resources; the
- * plots are images in plots/ beside it).  Every string that does not come
+/* index.html and algorithms.html (inline CSS, no scripts, no external
+ * resources; the plots are images in plots/ beside them).  index.html holds
+ * the verdict, the matrices and the overviews and stays light enough to draw
+ * its first screen at once; the per-algorithm cards, most of the bytes,
+ * live in algorithms.html, where every number of the matrices links.  Every string that does not come
  * from this file (names, definitions, paths, generated descriptions) goes
  * through esc(). */
 #include "data.h"
@@ -71,10 +74,11 @@ static const char *bits_class(double shown, double tol, int p)
     return shown < p ? "b4" : "b5";
 }
 
-/* The anchor of case c of target t in its card's list of inputs. */
+/* The anchor of case c of target t in its card's list of inputs, on the
+ * cards' page. */
 static void input_href(FILE *f, size_t t, size_t c)
 {
-    fprintf(f, "#in-%zu-%zu", t, c);
+    fprintf(f, "algorithms.html#in-%zu-%zu", t, c);
 }
 
 /* A number that links to the input behind it (plain text when none). */
@@ -187,7 +191,7 @@ static void family_row(FILE *f, const ns_family *fam, size_t span)
 
 static void alg_header(FILE *f, const ns_algorithm *a)
 {
-    fputs("<th><a href=\"#alg-", f);
+    fputs("<th><a href=\"algorithms.html#alg-", f);
     id_of(f, a->name);
     fputs("\">", f);
     esc(f, a->name);
@@ -558,22 +562,29 @@ static void glossary(FILE *f, const ns_report_data *d)
           "</dl></section>\n", f);
 }
 
-int ns_report_write_html(const ns_report_data *d, FILE *f)
+/* The start of a page of the report: head, title, the run it measured. */
+static void page_head(FILE *f, const ns_report_data *d, const char *title, const char *h1)
 {
     const ns_report_opts *o = d->opts;
     fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-               "<title>normstab stability report</title><style>%s</style></head><body>\n", css);
-    fputs("<header><h1>Numerical stability of attention normalizers</h1>\n<p class=\"meta\">", f);
+               "<title>%s</title><style>%s</style></head><body>\n", title, css);
+    fprintf(f, "<header><h1>%s</h1>\n<p class=\"meta\">", h1);
     fprintf(f, "normstab &middot; %s suite: %zu inputs &times; %zu targets (algorithm &times; policy &times; summation order) "
                "&middot; seed %llu &middot; generated %s &middot; measured in %.0f s on %d thread%s</p>\n",
             ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated,
             d->seconds, d->threads, d->threads == 1 ? "" : "s");
+}
+
+int ns_report_write_html(const ns_report_data *d, FILE *f)
+{
+    const ns_report_opts *o = d->opts;
+    page_head(f, d, "normstab stability report", "Numerical stability of attention normalizers");
     fputs("<nav><a href=\"#verdicts\">Verdict</a><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
           "<a href=\"#plots\">Gradient gain</a>", f);
     if (d->nreal)
         fputs("<a href=\"#real\">Real logits</a>", f);
-    fputs("<a href=\"#fuzzing\">Fuzzing</a><a href=\"#attention\">Attention</a><a href=\"#algorithms\">Algorithms</a><a href=\"#glossary\">Glossary</a>"
+    fputs("<a href=\"#fuzzing\">Fuzzing</a><a href=\"#attention\">Attention</a><a href=\"algorithms.html\">Algorithms</a><a href=\"#glossary\">Glossary</a>"
           "<a href=\"results.json\">results.json</a></nav></header>\n", f);
     if (d->plots_note) {
         fputs("<p class=\"note\">", f);
@@ -661,18 +672,27 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
     ns_report_fuzz_html(f, d->opts->out);
     ns_report_attention_html(f);
 
-    fputs("<section id=\"algorithms\"><h2>Algorithms</h2>\n<p>One card per algorithm: its definition and contract, its "
-          "numbers per policy over the suite (sequential sums), its worst inputs with the command that replays each, and "
-          "its error against scale and row length. Stability = ulps / (1 + &kappa;): near 1 the conditioning of the input "
-          "explains the error, far above n + 2 the algorithm is unstable there.</p>\n", f);
-    for (const ns_family *const *fam = ns_families(); *fam; fam++)
-        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++)
-            if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) != d->ntargets)
-                card(f, d, *fam, a);
-    fputs("</section>\n", f);
     glossary(f, d);
     fputs("<p class=\"small\">Verdicts: ", f);
     esc(f, ns_verdict_summary());
     fputs(".</p>\n</body></html>\n", f);
+    return 0;
+}
+
+int ns_report_write_algorithms_html(const ns_report_data *d, FILE *f)
+{
+    page_head(f, d, "normstab stability report: the algorithms", "The algorithms, one card each");
+    fputs("<nav><a href=\"index.html\">Back to the report</a><a href=\"index.html#verdicts\">Verdict</a>"
+          "<a href=\"index.html#matrix\">Matrix</a><a href=\"index.html#glossary\">Glossary</a></nav></header>\n", f);
+    fputs("<section id=\"algorithms\"><p>One card per algorithm: its definition and contract, its "
+          "numbers per policy over the suite (sequential sums), its worst inputs with the command that replays each, and "
+          "its error against scale and row length. Stability = ulps / (1 + &kappa;): near 1 the conditioning of the input "
+          "explains the error, far above n + 2 the algorithm is unstable there. The terms are defined in the "
+          "<a href=\"index.html#glossary\">glossary</a>.</p>\n", f);
+    for (const ns_family *const *fam = ns_families(); *fam; fam++)
+        for (const ns_algorithm *a = (*fam)->algorithms; a->name; a++)
+            if (ns_report_target(d, a->name, "fp16", NS_SUM_SEQ) != d->ntargets)
+                card(f, d, *fam, a);
+    fputs("</section>\n</body></html>\n", f);
     return 0;
 }

@@ -58,7 +58,8 @@ static void stamp(char *buf, size_t len)
 
 /* The report's own entries in its directory; everything else there (make
  * fuzz's fuzz.json and findings/, make bench's bench.json) is left alone. */
-static const char *const report_files[] = { "report.md", "findings.html", "index.html", "results.json" };
+static const char *const report_files[] = { "report.md", "findings.html", "algorithms.html", "index.html",
+                                            "results.json" };
 /* Its directories, each swapped whole: the plots and the findings' rows. */
 static const char *const report_dirs[] = { "plots", "rows" };
 
@@ -258,6 +259,8 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         rc = write_file(tmp, "findings.html", ns_report_findings_page, &d, err, errlen);
     if (rc == 0 && o->baseline)
         d.baseline = baseline_of(o, &d);
+    if (rc == 0)
+        rc = write_file(tmp, "algorithms.html", ns_report_write_algorithms_html, &d, err, errlen);
     if (rc == 0)
         rc = write_file(tmp, "index.html", ns_report_write_html, &d, err, errlen);
     if (d.baseline) {

@@ -25,29 +25,36 @@ run_browser() {
         --user-data-dir="$(mktemp -d "$T/profile.XXXXXX")" --window-size="$size" "$@" 2> "$T/browser.err"
 }
 
-# Every link and image resolves: files beside the page, anchors in it.
-grep -o '\(href\|src\)="[^"]*"' "$h" | sed 's/^[a-z]*="//; s/"$//; s/&amp;/\&/g' | sort -u > "$T/targets"
-grep -o ' id="[^"]*"' "$h" | sed 's/^ id="/#/; s/"$//; s/&amp;/\&/g' | sort -u > "$T/ids"
-grep '^#' "$T/targets" > "$T/anchors" || true
-[ -s "$T/anchors" ] || fail "the page links to no input"
-missing=$(comm -23 "$T/anchors" "$T/ids" | head -n 3)
-[ -z "$missing" ] || fail "links to anchors that are not in the page: $missing"
-grep -v '^#' "$T/targets" | while IFS= read -r target; do
-    case $target in
-        *://*) fail "an external resource: $target" ;;
-    esac
-    file=${target%%#*}
-    [ -e "$T/r/$file" ] || fail "a link or image that does not resolve: $target"
-    case $target in
-        *'#'*) grep -q " id=\"${target#*#}\"" "$T/r/$file" || fail "a link to an anchor that is not in $file: $target" ;;
-    esac
+# Every link and image resolves, on both pages: files beside the page,
+# anchors in it or in the page it names.
+for name in index.html algorithms.html; do
+    p="$T/r/$name"
+    grep -o '\(href\|src\)="[^"]*"' "$p" | sed 's/^[a-z]*="//; s/"$//; s/&amp;/\&/g' | sort -u > "$T/targets"
+    grep -o ' id="[^"]*"' "$p" | sed 's/^ id="/#/; s/"$//; s/&amp;/\&/g' | sort -u > "$T/ids"
+    grep '^#' "$T/targets" > "$T/anchors" || true
+    [ "$name" = algorithms.html ] || [ -s "$T/anchors" ] || fail "the page links to no input"
+    missing=$(comm -23 "$T/anchors" "$T/ids" | head -n 3)
+    [ -z "$missing" ] || fail "$name links to anchors that are not in it: $missing"
+    grep -v '^#' "$T/targets" | while IFS= read -r target; do
+        case $target in
+            *://*) fail "an external resource in $name: $target" ;;
+        esac
+        file=${target%%#*}
+        [ -e "$T/r/$file" ] || fail "a link or image of $name that does not resolve: $target"
+        case $target in
+            *'#'*) grep -q " id=\"${target#*#}\"" "$T/r/$file" || fail "$name links to an anchor that is not in $file: $target" ;;
+        esac
+    done
 done
 grep -q '<img [^>]*src="plots/[^"]*\.svg"' "$h" || fail "no plot image in the page"
+grep -q 'href="algorithms.html#in-[0-9]*-[0-9]*"' "$h" || fail "no number of the page links to its input"
 
 run_browser 1280,1600 --dump-dom "$page" > "$T/dom.html" || fail "chromium --dump-dom failed: $(tail -n 3 "$T/browser.err")"
 grep -q '<table class="matrix">' "$T/dom.html" || fail "the parsed page has no matrix"
-grep -q 'id="alg-softmax.shifted"' "$T/dom.html" || fail "the parsed page has no algorithm card"
 grep -q '</html>' "$T/dom.html" || fail "the DOM was cut short"
+run_browser 1280,1600 --dump-dom "file://$(cd "$T/r" && pwd)/algorithms.html" > "$T/cards.html" ||
+    fail "chromium --dump-dom of algorithms.html failed: $(tail -n 3 "$T/browser.err")"
+grep -q 'id="alg-softmax.shifted"' "$T/cards.html" || fail "the parsed cards page has no algorithm card"
 
 # The width of the laid-out page at 760 px, and where its first table
 # begins, read by a script in a copy of the page (the page itself has no

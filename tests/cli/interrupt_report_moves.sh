@@ -3,7 +3,7 @@
 # (with or without --resume) finishes the moves before anything else, so
 # DIR is never left with a mix of old and new files.  The half-moved state
 # is made by hand, as the moves leave it (plots/ swapped, then report.md,
-# findings.html, index.html, results.json, each by one rename).
+# findings.html, algorithms.html, index.html, results.json, each by one rename).
 . tests/cli/lib.sh
 
 data="$T/rows.txt"
@@ -13,7 +13,7 @@ run() { $B report --tiny --data "$data" "$@"; }
 run --seed 5 --out "$T/new" > /dev/null 2>&1 || fail "report --seed 5"
 # The previous report: the same files, each changed, and a plot of its own.
 cp -R "$T/new" "$T/old"
-for f in report.md findings.html index.html results.json; do echo "old" >> "$T/old/$f"; done
+for f in report.md findings.html algorithms.html index.html results.json; do echo "old" >> "$T/old/$f"; done
 echo "old" > "$T/old/plots/old.svg"
 
 # half_moved DIR: DIR holds the old report and a file of another tool; the
@@ -33,13 +33,13 @@ half_moved() {
 # whole_new DIR: DIR holds exactly the new report and the other tool's file.
 whole_new() {
     [ -e "$1.partial/report" ] && fail "$1.partial/report is still there"
-    for f in report.md findings.html index.html results.json; do
+    for f in report.md findings.html algorithms.html index.html results.json; do
         cmp -s "$T/new/$f" "$1/$f" || fail "$1/$f is not the new report's"
     done
     diff -r "$T/new/plots" "$1/plots" > /dev/null || fail "$1/plots is not the new report's"
     [ "$(cat "$1/fuzz.json")" = '{"other": "tool"}' ] || fail "another tool's file in $1 was lost"
     diff -r "$T/new/rows" "$1/rows" > /dev/null || fail "$1/rows is not the new report's"
-    [ "$(ls "$1" | wc -l)" -eq 7 ] || fail "$1 holds more than the report: $(ls "$1")"
+    [ "$(ls "$1" | wc -l)" -eq 8 ] || fail "$1 holds more than the report: $(ls "$1")"
 }
 
 # --resume finishes the moves before it reads the checkpoint (here a
@@ -72,7 +72,7 @@ mkdir "$r.partial"
 cp -R "$T/new" "$r.partial/report"
 printf 'damaged' > "$r.partial/suite-0000"
 run --seed 5 --out "$r" --resume > /dev/null 2>&1
-for f in report.md findings.html index.html results.json; do
+for f in report.md findings.html algorithms.html index.html results.json; do
     cmp -s "$T/new/$f" "$r/$f" || fail "$r/$f is not the waiting report's"
 done
 

@@ -21,27 +21,28 @@ grep -v '^#' data/lenet-mnist-presoftmax.txt | head -n 5 > "$data"
 out="$T/d<i>&'x/r\"<b>&amp;"
 $B --plugin "$P/hostile.so" report --tiny --data "$data" --out "$out" > "$T/out" 2> "$T/err" || fail "report with the hostile plugin: $(cat "$T/err")"
 h="$out/index.html"
+a="$out/algorithms.html"
 m="$out/report.md"
-[ -s "$h" ] && [ -s "$m" ] || fail "no index.html or report.md"
+[ -s "$h" ] && [ -s "$a" ] && [ -s "$m" ] || fail "no index.html, algorithms.html or report.md"
 
 # Nothing raw: no markup from outside, in either file.
 for raw in '<script' '</script' '<img src=x' '<svg onload' '<i>fam' 'k<i>' '<b>"softmax' '<!--' 'd<i>&'; do
-    for f in "$h" "$m"; do
+    for f in "$h" "$a" "$m"; do
         grep -qF -- "$raw" "$f" && fail "$(basename "$f") holds '$raw' unescaped: $(grep -F -- "$raw" "$f" | head -n 1)"
     done
 done
 # The page's only <img> elements are the plots (files of plots/) and no
 # attribute is opened by a name: no onerror=, onload= outside text.
-grep -Eq '<[^>]*on(error|load)=' "$h" && fail "an event handler attribute in the page"
+cat "$h" "$a" | grep -Eq '<[^>]*on(error|load)=' && fail "an event handler attribute in the page"
 # The quote of the summary cannot end an attribute: titles hold &quot;.
-grep -q 'title="[^"]*"quoted' "$h" && fail "a quote from a summary ended an attribute"
+cat "$h" "$a" | grep -q 'title="[^"]*"quoted' && fail "a quote from a summary ended an attribute"
 
 # And they are there, escaped (so the checks above can fail).
 for esc in '&lt;/td&gt;&lt;script&gt;x&lt;/script&gt;' '&lt;script&gt;alert(1)&lt;/script&gt;' \
            '&lt;img src=x onerror=alert(2)&gt;' 'k&lt;i&gt;' '&lt;i&gt;fam&amp;amp;&#39;' \
            'summary &quot;quoted&quot; &lt;script&gt;alert(1)&lt;/script&gt; &amp; more' \
            '&lt;script&gt;alert(5)&amp;&quot;rows'; do
-    grep -qF -- "$esc" "$h" || fail "index.html lacks the escaped '$esc'"
+    cat "$h" "$a" | grep -qF -- "$esc" || fail "index.html and algorithms.html lack the escaped '$esc'"
 done
 for esc in '&lt;/td&gt;&lt;script&gt;x&lt;/script&gt;' '&lt;script&gt;alert(5)&amp;"rows' \
            '\`touch${IFS}PWNED\`/../a&amp;b'; do

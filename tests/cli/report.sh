@@ -65,17 +65,17 @@ grep -q '&lt;b&gt;&amp;&quot;x&#39;.txt' "$h" || fail "the escaped file name is 
 grep -q '<svg' "$h" && fail "a plot inlined: the page shows plots/ as images"
 # Every number of the matrix links to the input behind it, and that input
 # replays from the project's directory.
-grep -q '<td class="b[0-9x][^"]*"><a href="#in-[0-9]*-[0-9]*">' "$h" || fail "a matrix number without its input"
-grep -q '<li id="in-[0-9]*-[0-9]*">.*<code>build/normstab check -n ' "$h" || fail "no replayable input behind the numbers"
+grep -q '<td class="b[0-9x][^"]*"><a href="algorithms.html#in-[0-9]*-[0-9]*">' "$h" || fail "a matrix number without its input"
+grep -q '<li id="in-[0-9]*-[0-9]*">.*<code>build/normstab check -n ' "$T/r1/algorithms.html" || fail "no replayable input behind the numbers"
 grep -q '"behind":' "$T/r1/results.json" || fail "results.json lacks the inputs behind the numbers"
 grep -Eq '"replay":[[:space:]]*"build/normstab check' "$T/r1/results.json" || fail "a replay command that runs from nowhere"
 grep -q 'id="glossary"' "$h" || fail "no glossary"
 # Against a baseline of the same suite and seed, the cards hold the change
 # of each cell; against one of another seed, nothing is compared.
 $B report --tiny --seed 3 --no-data --baseline "$T/r1/results.json" --out "$T/r3" > /dev/null 2>&1 || fail "report --baseline"
-grep -q 'change since the baseline' "$T/r3/index.html" || fail "no change since the baseline"
+grep -q 'change since the baseline' "$T/r3/algorithms.html" || fail "no change since the baseline"
 $B report --tiny --seed 4 --no-data --baseline "$T/r1/results.json" --out "$T/r4" > /dev/null 2>&1 || fail "report --baseline of another seed"
-grep -q 'change since the baseline' "$T/r4/index.html" && fail "a baseline of another seed compared"
+grep -q 'change since the baseline' "$T/r4/algorithms.html" && fail "a baseline of another seed compared"
 first=$(grep -o 'id="[a-z]*"' "$h" | head -n 1)
 [ "$first" = 'id="verdicts"' ] || fail "the page does not open with the verdicts ($first)"
 grep -q '## Worst bits of error' "$T/r1/report.md" || fail "report.md"
