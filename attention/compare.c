@@ -35,10 +35,13 @@ static double unit(const ns_format *f)
     return ldexp(1, -f->p);
 }
 
-/* Errors of n values y against ref in format f (floor: see ns_ulps_floor). */
+/* Errors of n values y against ref in format f (floor: see ns_ulps_floor).
+ * As for a row (check): the largest ulps over every entry, the worst and
+ * mean bits over the finite outputs only (NaN when there are none), NaN
+ * and inf outputs counted apart, never as a number of bits. */
 static void measure(ns_attn_err *e, const ns_format *f, double floor, const double *y, const double *ref, size_t n)
 {
-    *e = (ns_attn_err){ .present = true, .n = n };
+    *e = (ns_attn_err){ .present = true, .n = n, .max_bits = NAN };
     double sum_bits = 0, num = 0, den = 0;
     size_t counted = 0;
     for (size_t i = 0; i < n; i++) {
@@ -52,20 +55,19 @@ static void measure(ns_attn_err *e, const ns_format *f, double floor, const doub
             e->max_ulps = u;
         }
         double b = ns_error_bits(f, u);
-        if (!isnan(b)) {
+        if (!isnan(b) && isfinite(y[i])) {
             sum_bits += b;
             counted++;
+            if (!(b <= e->max_bits))
+                e->max_bits = b;
         }
         if (isfinite(y[i]) && isfinite(ref[i])) {
             num += (y[i] - ref[i]) * (y[i] - ref[i]);
             den += ref[i] * ref[i];
         }
     }
-    e->max_bits = ns_error_bits(f, e->max_ulps);
-    if (isnan(e->max_bits))
-        e->max_bits = f->p;
     e->mean_bits = counted ? sum_bits / (double)counted : NAN;
-    e->normwise = den > 0 ? sqrt(num / den) : (num > 0 ? INFINITY : 0);
+    e->normwise = e->nan || e->inf ? INFINITY : den > 0 ? sqrt(num / den) : (num > 0 ? INFINITY : 0);
 }
 
 static bool finite_all(const double *v, size_t n)

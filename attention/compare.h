@@ -39,7 +39,7 @@ enum { NS_ATTN_BROKE_NAN = 1, NS_ATTN_BROKE_INF = 2, NS_ATTN_BROKE_LSE = 4, NS_A
 typedef struct ns_attn_err {
     bool present;                  /* the kernel computes this part */
     size_t n;
-    double max_ulps, max_bits, mean_bits, normwise;
+    double max_ulps, max_bits, mean_bits, normwise;   /* bits: over finite outputs, NaN if none */
     size_t worst;                  /* index of the largest error */
     size_t nan, inf;               /* where the reference is a number */
 } ns_attn_err;

@@ -236,8 +236,13 @@ static void print_part(const char *name, const ns_attn_err *e, const ns_format *
 {
     if (!e->present)
         return;
-    printf("  %-4s worst %.2f bits of %d (%.3g ulps at %zu), mean %.2f bits, normwise %.3g, %zu NaN, %zu inf\n",
-           name, e->max_bits, f->p, e->max_ulps, e->worst, e->mean_bits, e->normwise, e->nan, e->inf);
+    if (isnan(e->max_bits))
+        printf("  %-4s no finite output (%.3g ulps at %zu), normwise %.3g, %zu NaN, %zu inf\n", name, e->max_ulps,
+               e->worst, e->normwise, e->nan, e->inf);
+    else
+        printf("  %-4s worst %.2f bits of %d over the finite outputs (%.3g ulps at %zu), mean %.2f bits, normwise "
+               "%.3g, %zu NaN, %zu inf\n", name, e->max_bits, f->p, e->max_ulps, e->worst, e->mean_bits, e->normwise,
+               e->nan, e->inf);
 }
 
 static void print_words(const ns_kernel *k, const ns_head *h, const char *where, const ns_attn_ref *ref,
@@ -300,8 +305,13 @@ static void print_json(const ns_kernel *k, const ns_head *h, const char *where, 
             continue;
         cJSON *m = cJSON_CreateObject();
         cJSON_AddNumberToObject(m, "max_ulps", isfinite(e->max_ulps) ? e->max_ulps : 1e308);
-        cJSON_AddNumberToObject(m, "max_bits", e->max_bits);
-        cJSON_AddNumberToObject(m, "mean_bits", isnan(e->mean_bits) ? 0 : e->mean_bits);
+        if (isnan(e->max_bits)) {   /* no finite output: no number of bits */
+            cJSON_AddNullToObject(m, "max_bits");
+            cJSON_AddNullToObject(m, "mean_bits");
+        } else {
+            cJSON_AddNumberToObject(m, "max_bits", e->max_bits);
+            cJSON_AddNumberToObject(m, "mean_bits", e->mean_bits);
+        }
         cJSON_AddNumberToObject(m, "normwise", isfinite(e->normwise) ? e->normwise : 1e308);
         cJSON_AddNumberToObject(m, "nan", (double)e->nan);
         cJSON_AddNumberToObject(m, "inf", (double)e->inf);

@@ -82,6 +82,25 @@ Test(attention_incidents, pytorch_119131_fp16_scores_overflow_bf16_do_not)
     run_free(&x);
 }
 
+/* The same head: both outputs of the fp16 kernel are NaN, so no error is
+ * a number of bits (as for a row in check): the worst bits over finite
+ * outputs are NaN, the two NaN are counted, the normwise error is
+ * infinite. */
+Test(attention_incidents, pytorch_119131_nan_outputs_are_counted_never_scored_as_bits)
+{
+    ns_head h;
+    run x;
+    head_119131(&h, "fp16", 1);
+    run_head("textbook", &h, &x);
+    const ns_attn_err *o = &x.c.part[NS_ATTN_O];
+    cr_expect(o->present);
+    cr_expect_eq(o->nan, 2, "%zu NaN", o->nan);
+    cr_expect(isnan(o->max_bits), "worst bits %g over no finite output", o->max_bits);
+    cr_expect(isnan(o->mean_bits), "mean bits %g over no finite output", o->mean_bits);
+    cr_expect(isinf(o->normwise), "normwise %g", o->normwise);
+    run_free(&x);
+}
+
 /* metal-flash-attention #8: the scale applied to q divides the peak by
  * sqrt(d) before it is formed, saving every row with |q . k| / sqrt(d) <
  * 65504 -- not #119131's own (784,449 / 8 = 98,056 > 65504). */
