@@ -44,8 +44,8 @@ void ns_cell_cause_words(const ns_cell_failure *f, char *buf, size_t len)
                      fmax(fabs(f->max_x), fabs(f->min_x)));
         break;
     case NS_CAUSE_UNDERFLOW:
-        snprintf(buf, len, "%sunderflow: values below 2^%d flush in %s (%s)", pass, elem->emin, elem->name,
-                 promise_words(f->kind));
+        snprintf(buf, len, "%sunderflow: values below 2^%d, the smallest normal of %s, lose bits or vanish (%s)",
+                 pass, elem->emin, elem->name, promise_words(f->kind));
         break;
     case NS_CAUSE_ZERO_DENOMINATOR:
         if (f->max_x <= 0)
