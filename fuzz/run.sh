@@ -81,6 +81,11 @@ else
 fi
 [ -x "$B" ] || die "$B is missing (make)"
 [ -n "$targets" ] || targets=$("$B" list normalizers | cut -f1)
+all_kernels=$("$B" attention --help | sed -n '/^kernels:/,/^$/s/^  \([^ ]*\) .*/\1/p')
+kernels=${FUZZ_KERNELS:-$all_kernels}
+for k in $kernels; do
+    printf '%s\n' $all_kernels | grep -qx -- "$k" || die "FUZZ_KERNELS: unknown kernel '$k' (known: $(echo $all_kernels))"
+done
 if [ -z "$engines" ]; then
     engines=search
     [ -x "$FB/libfuzzer/normstab-fuzz" ] && engines="$engines libfuzzer"
@@ -289,7 +294,6 @@ attn_seconds=${FUZZ_ATTENTION:-2}
 attn_broken=0
 if [ -z "$interrupted" ] && [ "$attn_seconds" != 0 ]; then
     : > "$out/attention-findings.jsonl"
-    kernels=${FUZZ_KERNELS:-$("$B" attention --help | sed -n '/^kernels:/,/^$/s/^  \([^ ]*\) .*/\1/p')}
     for k in $kernels; do
         for obj in nan error gradient; do
             [ -z "$interrupted" ] || break

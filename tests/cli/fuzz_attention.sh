@@ -19,4 +19,10 @@ grep '"kind":"nan"' "$found" | grep '"cause":"score overflow"' | head -n 1 > "$T
 grep -q '"verdict":"expected"' "$T/overflow" || fail "a declared hazard is not expected: $(cat "$T/overflow")"
 $N attention --finding "$T/overflow" > "$T/replay" 2>&1 || fail "the finding does not replay: $(cat "$T/replay")"
 grep -qi 'nan' "$T/replay" || fail "the replay shows no NaN: $(cat "$T/replay")"
+# An unknown kernel is one line and exit 2, before anything runs.
+FUZZ_KERNELS='textbook bogus' FUZZ_OUT=$T/bad NORMSTAB=$N FUZZ_BUILD=$FB FUZZ_ENGINES=search sh fuzz/run.sh \
+    > "$T/bad.out" 2> "$T/err"
+[ $? -eq 2 ] || fail "an unknown kernel was accepted"
+grep -q "^fuzz/run.sh: FUZZ_KERNELS: unknown kernel 'bogus' (known: .*textbook" "$T/err" || fail "unknown kernel: $(cat "$T/err")"
+[ "$(wc -l < "$T/err")" -eq 1 ] || fail "more than one line: $(cat "$T/err")"
 exit 0
