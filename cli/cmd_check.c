@@ -294,6 +294,9 @@ int cmd_check(int argc, char **argv)
     if (e.grad_check && !plugin_alg)
         ns_die("check: --grad-check compares a plugin's own backward pass; '%s' is built in "
                "(its reference derives its gradient itself)", o.alg->name);
+    if (plugin_alg && !plugin_alg->backward)
+        ns_die("check: --grad-check compares a plugin's own backward pass; '%s' has none "
+               "(normstab derives it from the forward pass: docs/plugins.md)", o.alg->name);
 
     char err[512];
     const ns_generator *gen = NULL;
