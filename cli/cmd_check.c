@@ -14,6 +14,7 @@
 #include "../analysis/judge.h"
 #include "../analysis/metrics.h"
 #include "../analysis/verdict.h"
+#include "../formulas/define.h"
 #include "cli.h"
 #include "opts.h"
 #include "../input/rows.h"
@@ -138,8 +139,10 @@ static void print_verdict(const ns_target_opts *o, const ns_metrics *m, const ns
     if (v->kind == NS_VERDICT_KEPT) {
         ns_bound_describe(&ns_contract_promise(ns_contract_of(o->alg), o->policy)->error, bound,
                           sizeof bound);
-        printf("  contract: kept (every promise held; error at most %.4g ulps here: %s)\n",
-               m->contract_ulps, bound);
+        const char *no_bound = ns_formula_no_bound(o->alg->name);
+        printf("  contract: kept (every promise held; error at most %.4g ulps here: %s%s%s%s)\n",
+               m->contract_ulps, bound, no_bound ? " (no bound derives from the formula: " : "",
+               no_bound ? no_bound : "", no_bound ? ")" : "");
         return;
     }
     ns_check_why_failed(o->alg, o->policy, v, v->what, why, sizeof why);
