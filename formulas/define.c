@@ -372,6 +372,7 @@ static int read_contract(const char *name, char *spec, char *err, size_t errlen)
         }
     }
     sl->contract->summary = summary;
+    free((ns_promise *)sl->contract->promises);     /* the default's, or an earlier line's */
     sl->contract->promises = pr;
     sl->contract->hazards = hz;
     free(sl->no_bound);

@@ -67,7 +67,7 @@ static size_t test_row(ns_test_rng *rng, int k, double *x)
     return n;
 }
 
-static const char *const orders[] = { "seq", "pairwise", "kahan" };
+static const char *const orders[] = { "seq", "pairwise", "kahan", "lanes:4", "blocked:3" };
 
 static void same_as_other(const char *policy)
 {
