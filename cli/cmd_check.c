@@ -14,6 +14,7 @@
 #include "../analysis/judge.h"
 #include "../analysis/metrics.h"
 #include "../analysis/verdict.h"
+#include "../formulas/define.h"
 #include "cli.h"
 #include "opts.h"
 #include "../input/rows.h"
@@ -138,8 +139,10 @@ static void print_verdict(const ns_target_opts *o, const ns_metrics *m, const ns
     if (v->kind == NS_VERDICT_KEPT) {
         ns_bound_describe(&ns_contract_promise(ns_contract_of(o->alg), o->policy)->error, bound,
                           sizeof bound);
-        printf("  contract: kept (every promise held; error at most %.4g ulps here: %s)\n",
-               m->contract_ulps, bound);
+        const char *no_bound = ns_formula_no_bound(o->alg->name);
+        printf("  contract: kept (every promise held; error at most %.4g ulps here: %s%s%s%s)\n",
+               m->contract_ulps, bound, no_bound ? " (no bound derives from the formula: " : "",
+               no_bound ? no_bound : "", no_bound ? ")" : "");
         return;
     }
     ns_check_why_failed(o->alg, o->policy, v, v->what, why, sizeof why);
@@ -294,6 +297,9 @@ int cmd_check(int argc, char **argv)
     if (e.grad_check && !plugin_alg)
         ns_die("check: --grad-check compares a plugin's own backward pass; '%s' is built in "
                "(its reference derives its gradient itself)", o.alg->name);
+    if (plugin_alg && !plugin_alg->backward)
+        ns_die("check: --grad-check compares a plugin's own backward pass; '%s' has none "
+               "(normstab derives it from the forward pass: docs/plugins.md)", o.alg->name);
 
     char err[512];
     const ns_generator *gen = NULL;

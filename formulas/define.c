@@ -9,6 +9,7 @@
 #include "../normalizers/contract.h"
 #include "../normalizers/slots.h"
 #include "../reference/ref.h"
+#include "bound.h"
 #include "eval.h"
 #include "exact.h"
 
@@ -17,6 +18,7 @@ typedef struct slot {
     ns_family *family;
     ns_algorithm *alg;
     ns_contract *contract;    /* the formula's own, to be filled in */
+    char *no_bound;           /* why no error bound was derived (NULL: one was, or declared) */
 } slot;
 
 static slot slots[NS_FORMULA_MAX_DEFINED];
@@ -60,9 +62,101 @@ static const ns_promise default_promises[] = {
 
 static const ns_hazard no_hazards[] = { NS_END_HAZARDS };
 
+/* A first-order bound says nothing where a value leaves the format's
+ * range: the rows where it does are expected to break it. */
+#define RANGE_WHY "the first-order error bound derived from the expression assumes that nothing " \
+                  "overflows or underflows"
+#define LONG_WHY "the first-order error bound derived from the expression grows with n: on a row this " \
+                 "long it is 1/2 or more and promises nothing (a p-bit sum stagnates)"
+static const ns_hazard range_hazards[] = {
+    NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_OVERFLOW, RANGE_WHY),
+    NS_HAZARD(NS_KIND_SUM, NS_CAUSE_OVERFLOW, RANGE_WHY),
+    NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_UNDERFLOW, RANGE_WHY),
+    NS_HAZARD(NS_KIND_SUM, NS_CAUSE_UNDERFLOW, RANGE_WHY),
+    NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_SUBNORMAL_DENOMINATOR, RANGE_WHY),
+    NS_HAZARD(NS_KIND_SUM, NS_CAUSE_SUBNORMAL_DENOMINATOR, RANGE_WHY),
+    /* the judge holds a row whose bound grew past 1/2 to its leading bit */
+    NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_LONG_ROW, LONG_WHY),
+    NS_HAZARD(NS_KIND_SUM, NS_CAUSE_LONG_ROW, LONG_WHY),
+    NS_END_HAZARDS,
+};
+
 #define DEFAULT_SUMMARY "formula: no NaN or inf where the reference is finite; no error bound declared"
+#define DERIVED_SUMMARY "formula: no NaN or inf where the reference is finite; first-order error bound " \
+                        "derived from the expression"
+
+/* The named policies whose tot holds every value of their input format,
+ * comma-separated (where rowmax(x) is exact); NULL when out of memory. */
+static char *tot_exact_policies(void)
+{
+    static char *names;
+    if (names)
+        return names;
+    size_t len = 1;
+    const ns_policy *const *lists[2] = { ns_policies, ns_kernel_policies };
+    for (int l = 0; l < 2; l++)
+        for (const ns_policy *const *p = lists[l]; *p; p++)
+            len += strlen((*p)->name) + 1;
+    if (!(names = malloc(len)))
+        return NULL;
+    names[0] = '\0';
+    for (int l = 0; l < 2; l++)
+        for (const ns_policy *const *p = lists[l]; *p; p++) {
+            const ns_policy *q = *p;
+            const ns_format *tot = q->tot ? q->tot : q->acc;
+            if (ns_policy_is_ref(q) || q->in_mx || tot->p < q->io->p || tot->emax < q->io->emax ||
+                tot->emin > q->io->emin)
+                continue;
+            strcat(strcat(names, names[0] ? "," : ""), q->name);
+        }
+    return names;
+}
+
+/* The default promises of f: its derived bound where one is derived (one
+ * promise for the policies where rowmax(x) is exact, one for the others),
+ * the promises without a bound elsewhere.  *why: why none was derived
+ * (malloc'd), NULL when one was.  NULL when out of memory. */
+static ns_promise *default_promises_of(const ns_formula *f, char **why)
+{
+    ns_formula_bound exact = ns_formula_bound_of(f, true), rounded = ns_formula_bound_of(f, false);
+    ns_promise *pr = calloc(3, sizeof *pr);
+    const char *names = tot_exact_policies();
+    *why = NULL;
+    if (!pr || !names) {
+        free(pr);
+        return NULL;
+    }
+    size_t k = 0;
+    if (exact.derived && names[0]) {
+        pr[k] = default_promises[0];
+        pr[k].policies = names;
+        pr[k].error = exact.error;
+        if (exact.one_sign)
+            pr[k].sum = exact.error;
+        k++;
+    }
+    pr[k] = default_promises[0];
+    if (rounded.derived) {
+        pr[k].error = rounded.error;
+        if (rounded.one_sign)
+            pr[k].sum = rounded.error;
+    }
+    if (!exact.derived && !(*why = strdup(exact.why))) {
+        free(pr);
+        return NULL;
+    }
+    return pr;
+}
 
 /* ---- defining ------------------------------------------------------------------- */
+
+const char *ns_formula_no_bound(const char *name)
+{
+    for (size_t k = 0; k < slots_used; k++)
+        if (strcmp(slots[k].family->name, name) == 0)
+            return slots[k].no_bound;
+    return NULL;
+}
 
 const ns_formula *ns_formula_find(const char *name)
 {
@@ -117,21 +211,23 @@ int ns_formula_define(const char *name, const char *text, char *err, size_t errl
     ns_algorithm *algs = calloc(2, sizeof *algs);
     ns_contract *contract = calloc(1, sizeof *contract);
     ns_reference *ref = calloc(1, sizeof *ref);
-    char *copy = strdup(name);
+    char *copy = strdup(name), *no_bound = NULL;
     size_t slen = strlen(text) + 16;
     char *summary = malloc(slen);
-    if (!fam || !algs || !contract || !ref || !copy || !summary) {
-        free(fam), free(algs), free(contract), free(ref), free(copy), free(summary);
+    ns_promise *promises = f ? default_promises_of(f, &no_bound) : NULL;
+    if (!fam || !algs || !contract || !ref || !copy || !summary || !promises) {
+        free(fam), free(algs), free(contract), free(ref), free(copy), free(summary), free(promises);
+        free(no_bound);
         ns_formula_free(f);
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     size_t k = slots_used;
     snprintf(summary, slen, "formula: %s", text);
-    *contract = (ns_contract){ .summary = DEFAULT_SUMMARY,
+    *contract = (ns_contract){ .summary = no_bound ? DEFAULT_SUMMARY : DERIVED_SUMMARY,
                                .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-                               .promises = default_promises,
-                               .hazards = no_hazards };
+                               .promises = promises,
+                               .hazards = no_bound ? no_hazards : range_hazards };
     algs[0] = (ns_algorithm){ .name = copy, .summary = summary, .forward = adapters[k].forward,
                               .backward = adapters[k].backward, .contract = contract };
     fam->name = copy;
@@ -144,7 +240,7 @@ int ns_formula_define(const char *name, const char *text, char *err, size_t errl
         if (f->node[j].op == NS_F_EXP && f->node[f->node[j].a].op == NS_F_X)
             fam->exp_of_logit = true;
     *ref = (ns_reference){ .family = copy, .enclose = adapters[k].enclose, .tier = NULL };
-    slots[k] = (slot){ f, fam, algs, contract };
+    slots[k] = (slot){ f, fam, algs, contract, no_bound };
     slots_used++;
     if (ns_catalogue_add(fam) != 0 || ns_reference_add(ref) != 0) {
         snprintf(err, errlen, "out of memory");
@@ -276,8 +372,11 @@ static int read_contract(const char *name, char *spec, char *err, size_t errlen)
         }
     }
     sl->contract->summary = summary;
+    free((ns_promise *)sl->contract->promises);     /* the default's, or an earlier line's */
     sl->contract->promises = pr;
     sl->contract->hazards = hz;
+    free(sl->no_bound);
+    sl->no_bound = NULL;
     return 0;
 }
 

@@ -11,9 +11,13 @@
  *
  * Its contract, unless the definition file declares one:
  *   - no NaN and no inf where the reference is finite, finite gradients;
- *   - no error bound (none is derived from the expression: the first-order
- *     bound of an arbitrary expression depends on its cancellations), and
- *     the contract's summary says so;
+ *   - the first-order error bound derived from the expression (bound.h),
+ *     for each output and, when the outputs have one sign, for their sum,
+ *     with overflow, underflow and subnormal denominators declared as
+ *     hazards of those bounds (a first-order bound assumes none); or, where
+ *     the expression may cancel or is otherwise unbounded, no error bound,
+ *     the summary saying so and ns_formula_no_bound() why;
+ *   - no gradient bound;
  *   - rows with masked (-inf) entries in the domain.
  * A definitions file may replace the bounds and add expected hazards:
  *     NAME.contract: error = 8 + 2n; sum = 8 + 2n; gradient = 16 + 4n; hazard = overflow
@@ -52,6 +56,11 @@ int ns_formula_define_file(const char *path, char *err, size_t errlen);
  * command, the fuzz harnesses and fuzz/tools/collect.c read it alike): 0,
  * or -1 with err ("FILE: line L, column C: ...").  Once per process. */
 int ns_formula_define_env(char *err, size_t errlen);
+
+/* Why the formula defined as name has no error bound ("column 7: a - b of
+ * terms that may have the same sign: they may cancel"); NULL when it has
+ * one (derived or declared) or is not a formula. */
+const char *ns_formula_no_bound(const char *name);
 
 /* The formula defined under a family or algorithm name, or NULL. */
 const ns_formula *ns_formula_find(const char *name);

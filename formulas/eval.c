@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../formats/adjoint.h"
 #include "../normalizers/ratio.h"
 
 /* ---- the operations ------------------------------------------------------ */
@@ -252,20 +253,19 @@ static void give(adjoints *d, int k, const double *c, size_t m)
 }
 
 /* The derivative of a unary operation at a with value v, times the adjoint
- * A; each factor rounded as the forward rounds it. */
+ * A; each factor rounded as the forward rounds it (formats/adjoint.h). */
 static double unary_adjoint(const ns_ops *op, ns_fop f, double A, double a, double v)
 {
     switch (f) {
     case NS_F_NEG: return -A;
-    case NS_F_EXP: return ns_mul(op, A, v);
-    case NS_F_EXPM1: return ns_mul(op, A, ns_add(op, v, 1.0));
-    case NS_F_LOG: return ns_div(op, A, a);
-    case NS_F_LOG1P: return ns_div(op, A, ns_add(op, 1.0, a));
-    case NS_F_SQRT: return ns_div(op, A, ns_mul(op, 2.0, v));
+    case NS_F_EXP: return ns_adjoint_unary(op, NS_ADJ_EXP, A, a, v);
+    case NS_F_EXPM1: return ns_adjoint_unary(op, NS_ADJ_EXPM1, A, a, v);
+    case NS_F_LOG: return ns_adjoint_unary(op, NS_ADJ_LOG, A, a, v);
+    case NS_F_LOG1P: return ns_adjoint_unary(op, NS_ADJ_LOG1P, A, a, v);
+    case NS_F_SQRT: return ns_adjoint_unary(op, NS_ADJ_SQRT, A, a, v);
     case NS_F_ABS: return isnan(a) ? NAN : a > 0 ? A : a < 0 ? -A : 0.0;
-    case NS_F_TANH: return ns_mul(op, A, ns_sub(op, 1.0, ns_mul(op, v, v)));
-    /* g . y (1 - y): the sigmoid kernel's backward. */
-    case NS_F_SIGMOID: return ns_mul(op, A, ns_mul(op, v, ns_sub(op, 1.0, v)));
+    case NS_F_TANH: return ns_adjoint_unary(op, NS_ADJ_TANH, A, a, v);
+    case NS_F_SIGMOID: return ns_adjoint_unary(op, NS_ADJ_SIGMOID, A, a, v);
     case NS_F_SOFTPLUS: return ns_mul(op, A, sigmoid(op, a));
     case NS_F_RELU: return isnan(a) ? NAN : a > 0 ? A : 0.0;
     default: return NAN;
@@ -308,7 +308,7 @@ static void binary_adjoints(adjoints *d, int k)
                 continue;
             }
             for (size_t i = 0; i < m; i++)
-                c[i] = ns_mul(op, A[i], other[i * so]);
+                c[i] = ns_adjoint_mul(op, A[i], other[i * so]);
             give(d, to, c, m);
         }
         return;
@@ -316,16 +316,16 @@ static void binary_adjoints(adjoints *d, int k)
         /* d(a/b) = A / b da - A (a/b) / b db. */
         if (f->node[nd->a].varies) {
             for (size_t i = 0; i < m; i++)
-                c[i] = ns_div(op, A[i], b[i * sb]);
+                c[i] = ns_adjoint_div_a(op, A[i], b[i * sb]);
             give(d, nd->a, c, m);
         }
         if (f->node[nd->b].varies) {
             if (b_gathers) {
-                give_scalar(d, nd->b, -ns_div(op, ns_dot(op, A, v, n), b[0]));
+                give_scalar(d, nd->b, ns_adjoint_div_shared_b(op, ns_dot(op, A, v, n), b[0]));
                 return;
             }
             for (size_t i = 0; i < m; i++)
-                c[i] = -ns_div(op, ns_mul(op, A[i], v[i]), b[i * sb]);
+                c[i] = ns_adjoint_div_b(op, A[i], v[i], b[i * sb]);
             give(d, nd->b, c, m);
         }
         return;
@@ -333,14 +333,13 @@ static void binary_adjoints(adjoints *d, int k)
         /* d(a^b) = A b a^(b-1) da + A a^b log(a) db. */
         if (f->node[nd->a].varies) {
             for (size_t i = 0; i < m; i++) {
-                double bi = b[i * sb];
-                c[i] = ns_mul(op, A[i], ns_mul(op, bi, ns_pow(op, a[i * sa], ns_sub(op, bi, 1.0))));
+                c[i] = ns_adjoint_pow_a(op, A[i], a[i * sa], b[i * sb]);
             }
             give(d, nd->a, c, m);
         }
         if (f->node[nd->b].varies) {
             for (size_t i = 0; i < m; i++)
-                c[i] = ns_mul(op, A[i], ns_mul(op, v[i], ns_log(op, a[i * sa])));
+                c[i] = ns_adjoint_pow_b(op, A[i], a[i * sa], v[i]);
             give(d, nd->b, c, m);
         }
         return;
@@ -412,7 +411,7 @@ static int softmax_adjoint(adjoints *d, int k)
     const double *A = d->a.v[k], *y = d->v.v[k];
     double gy = ns_dot(op, A, y, n);
     for (size_t i = 0; i < n; i++)
-        d->c[i] = ns_mul(op, y[i], ns_sub(op, A[i], gy));
+        d->c[i] = ns_adjoint_softmax(op, A[i], y[i], gy);
     int z = f->node[nd->a].a;
     if (f->node[z].op == NS_F_SUB && f->node[f->node[z].b].row && !f->node[f->node[z].a].row)
         z = f->node[z].a;
@@ -440,7 +439,7 @@ static int ratio_adjoint(adjoints *d, int k)
     double gy = ns_dot(op, A, y, n);
     for (size_t i = 0; i < n; i++) {
         double dh = square ? ns_mul(op, 2.0, w[i]) : unary_adjoint(op, h->op, 1.0, w[i], hw[i]);
-        d->c[i] = ns_mul(op, ns_div(op, dh, s), ns_sub(op, A[i], gy));
+        d->c[i] = ns_adjoint_ratio(op, A[i], dh, s, gy);
     }
     give(d, h->a, d->c, n);
     return 1;

@@ -4,18 +4,20 @@
 PLUGIN_CFLAGS   = $(CFLAGS_STRICT) $(OPT) -g $(SANITIZE) -fPIC -shared -Iinclude $(CFLAGS)
 EXAMPLE_PLUGINS = $(patsubst examples/plugin/%.c,$(BUILD)/examples/%.so,$(wildcard examples/plugin/*.c))
 BAD_PLUGIN_NAMES = no-entry null-descriptor abi dup-family dup-algorithm null-name blank-name no-forward \
-                   no-backward hazard-kind
+                   no-backward v1-no-backward hazard-kind
 BAD_PLUGINS     = $(BAD_PLUGIN_NAMES:%=$(BUILD)/tests/plugins/%.so)
 EDIT_PLUGINS    = $(BUILD)/tests/plugins/edit-good.so $(BUILD)/tests/plugins/edit-worse.so
 # Power attention (tests/plugins/power.c): a right and a wrong backward pass.
 POWER_PLUGINS   = $(BUILD)/tests/plugins/power-good.so $(BUILD)/tests/plugins/power-wrong.so \
                   $(BUILD)/tests/plugins/power-wrong-own.so $(BUILD)/tests/plugins/power-v2.so \
                   $(BUILD)/tests/plugins/power-v2-nocontract.so
+# Algorithms without a backward pass, derived (tests/test_plugin_derive.c).
+DERIVED_PLUGIN  = $(BUILD)/tests/plugins/derived.so
 HOSTILE_PLUGINS = $(BUILD)/tests/plugins/hostile.so $(BUILD)/tests/plugins/hostile-quote.so \
                   $(BUILD)/tests/plugins/hostile-newline.so
 
 .PHONY: plugins
-plugins: $(EXAMPLE_PLUGINS) $(BAD_PLUGINS) $(EDIT_PLUGINS) $(HOSTILE_PLUGINS) $(POWER_PLUGINS)
+plugins: $(EXAMPLE_PLUGINS) $(BAD_PLUGINS) $(EDIT_PLUGINS) $(HOSTILE_PLUGINS) $(POWER_PLUGINS) $(DERIVED_PLUGIN)
 
 $(BUILD)/examples/%.so: examples/plugin/%.c include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
@@ -45,6 +47,10 @@ $(BUILD)/tests/plugins/power-v2-nocontract.so: tests/plugins/power.c include/nor
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -DABI_V2 -DNO_CONTRACT -o $@ $< -lm
 
+$(DERIVED_PLUGIN): tests/plugins/derived.c include/normstab/plugin.h | $(BUILD)/.deps-build
+	@mkdir -p $(@D)
+	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
+
 # Hostile names and texts (tests/cli/page_safety.sh).
 $(BUILD)/tests/plugins/hostile.so: tests/plugins/hostile.c include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
@@ -64,5 +70,6 @@ $(BUILD)/tests/plugins/%.so: tests/plugins/bad.c include/normstab/plugin.h | $(B
 # The tests load them: the unit tests the examples (at the path compiled in),
 # tests/cli/plugin.sh all of them.
 test test-cli: plugins
-$(UNIT): | $(EXAMPLE_PLUGINS)
+$(UNIT): | $(EXAMPLE_PLUGINS) $(DERIVED_PLUGIN)
+$(BUILD)/obj/tests/test_plugin_derive.o: CPPFLAGS_ALL += -DNS_TEST_PLUGIN_DIR='"$(BUILD)/tests/plugins"'
 $(BUILD)/obj/tests/test_plugin.o: CPPFLAGS_ALL += -DNS_TEST_PLUGIN_DIR='"$(BUILD)/examples"'

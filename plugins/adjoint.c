@@ -106,6 +106,9 @@ static void propagate(adjoints *a, const ns_tape_entry *e, mpfr_srcptr r, mpfr_s
         for (size_t i = 0; i < e->count; i++)
             accumulate(a, h->links[e->first + i], adj);
         break;
+    case NS_TAPE_MAX:                               /* never on the MPFR tape */
+    case NS_TAPE_DOT:
+        break;
     }
 }
 

@@ -14,6 +14,7 @@
 #include "../normalizers/catalogue.h"
 #include "../normalizers/slots.h"
 #include "contract.h"
+#include "derive.h"
 #include "reference.h"
 #include "scratch.h"
 
@@ -166,6 +167,11 @@ static void slot_backward(size_t k, const ns_ops *op, const double *x, const dou
     o.host = &h;
     nsp_num *xn = numbers(&o, x, n), *yn = numbers(&o, y, n), *gn = numbers(&o, g, n);
     nsp_num *dxn = f_scratch(&o, n);
+    if (!slots[k].alg->backward) {
+        host_free(&h);
+        ns_plugin_derive_backward(slots[k].alg, slots[k].nparams, op, x, y, g, dx, n);
+        return;
+    }
     if (xn && yn && gn && dxn)
         slots[k].alg->backward(&o, xn, yn, gn, dxn, n);
     results(&h, dxn, dx, n);
@@ -336,11 +342,6 @@ static int check_descriptor(const nsp_plugin *d, char *err, size_t errlen)
                 snprintf(err, errlen, "malformed descriptor: algorithm '%s' has no forward pass", a->name);
                 return -1;
             }
-            if (!a->backward) {
-                snprintf(err, errlen, "malformed descriptor: algorithm '%s' has no backward pass "
-                         "(normstab derives none for a plugin: docs/plugins.md)", a->name);
-                return -1;
-            }
             char why_contract[256];
             if (a->contract && ns_plugin_contract_check(a->contract, why_contract, sizeof why_contract) != 0) {
                 snprintf(err, errlen, "malformed descriptor: algorithm '%s': contract: %s", a->name,
@@ -493,6 +494,13 @@ static const nsp_plugin *from_v1(const nsp_plugin_v1 *d1, char *err, size_t errl
             goto out_of_memory;
         for (size_t j = 0; j < nalg; j++) {
             const nsp_algorithm_v1 *a1 = &f1->algorithms[j];
+            if (!a1->backward) {
+                snprintf(err, errlen, "malformed descriptor: algorithm '%.64s' has no backward pass "
+                         "(a version-1 plugin must give one; version 2 derives it: docs/plugins.md)",
+                         a1->name ? a1->name : "");
+                free(alg);
+                goto refused;
+            }
             alg[j] = (nsp_algorithm){ .name = a1->name, .summary = a1->summary,
                                       .forward = a1->forward, .backward = a1->backward };
         }
@@ -508,6 +516,9 @@ static const nsp_plugin *from_v1(const nsp_plugin_v1 *d1, char *err, size_t errl
     return d;
 out_of_memory:
     snprintf(err, errlen, "out of memory");
+refused:
+    for (size_t i = 0; fam && i < nfam; i++)
+        free((void *)fam[i].algorithms);
     free(d);
     free(fam);
     return NULL;

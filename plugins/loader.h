@@ -1,7 +1,8 @@
 /* Normalizers from shared libraries: the loader of include/normstab/plugin.h.
  *
  * ns_plugin_load() opens a plugin, checks its descriptor whole (ABI version,
- * names present, new and without blanks, forward and backward present), and
+ * names present, new and without blanks, a forward pass, a backward pass
+ * in version 1; in version 2 a NULL one is derived: derive.h), and
  * only then adds its families to the catalogue (ns_catalogue_add) and their
  * references to the references (ns_ref_plugin_make).  From there on a
  * plugin algorithm is an ns_algorithm like any other: its forward and

@@ -4,8 +4,8 @@
  * (nothing overflows or underflows), named by its index + 1 in
  * nsp_num.host (0: the double v itself, exactly).
  *
- * Each value also records how it was made (the tape: the operation and the
- * handles of its operands), so that the derivative of what an algorithm
+ * Each value also records how it was made (the tape, tape.h: the operation
+ * and the handles of its operands), so that the derivative of what an algorithm
  * computed can be taken afterwards by reverse mode (adjoint.h), exactly at
  * the working precision, without the algorithm's own backward pass.
  * Constants (op->constant, op->exact, numbers a plugin makes itself) are
@@ -17,20 +17,7 @@
 
 #include "../include/normstab/plugin.h"
 #include "scratch.h"
-
-typedef enum {
-    NS_TAPE_LEAF,     /* a constant */
-    NS_TAPE_INPUT,    /* input x[index] */
-    NS_TAPE_ADD, NS_TAPE_SUB, NS_TAPE_MUL, NS_TAPE_DIV, NS_TAPE_FMA, NS_TAPE_POW,
-    NS_TAPE_SQRT, NS_TAPE_EXP, NS_TAPE_EXPM1, NS_TAPE_LOG, NS_TAPE_LOG1P, NS_TAPE_TANH,
-    NS_TAPE_SUM,      /* links[first .. first + count): the handles summed */
-} ns_tape_op;
-
-typedef struct ns_tape_entry {
-    ns_tape_op op;
-    unsigned long long a, b, c;   /* operands' handles (0: none) */
-    size_t first, count;          /* NS_TAPE_SUM: its operands in links; NS_TAPE_INPUT: first = index */
-} ns_tape_entry;
+#include "tape.h"
 
 typedef struct ns_mp_host {
     mpfr_prec_t prec;

@@ -47,6 +47,8 @@ static int run(const nsp_algorithm *alg, gradient_source source, const double *x
     nsp_num *xn = op.scratch(&op, n), *yn = op.scratch(&op, n);
     nsp_num *gn = g ? op.scratch(&op, n) : NULL, *dxn = g ? op.scratch(&op, n) : NULL;
     int status = -1;
+    if (g && source == GRADIENT_PLUGIN && !alg->backward)
+        xn = NULL;                  /* no backward of its own to run */
     if (xn && yn && (!g || (gn && dxn))) {
         for (size_t i = 0; i < n; i++)
             xn[i] = ns_mp_input(&h, x[i], i);

@@ -20,7 +20,7 @@
  *
  * Versions.  Version 2 adds to version 1 a contract per algorithm
  * (nsp_algorithm.contract: promises and declared hazards, as the built-in
- * algorithms have them).  Version 1 plugins keep loading: their entry point
+ * algorithms have them) and an optional backward pass (NULL: derived).  Version 1 plugins keep loading: their entry point
  * ns_plugin_v1 returns the version-1 layout (nsp_plugin_v1, at the end of
  * this header), and their algorithms get the default contract.  A plugin's
  * source written for version 1 builds against this header unchanged as a
@@ -230,9 +230,14 @@ typedef struct nsp_algorithm {
      * the call. */
     void (*forward)(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n);
     /* dx = J(x)^T g, given y = forward(x) as stored in the output format.
-     * Required: normstab derives no backward pass of a plugin (finite
-     * differences in the working precision would measure nothing; a formula,
-     * --formula, gets its backward by reverse mode). */
+     * NULL (version 2 only; a version-1 algorithm must give one): normstab
+     * derives it from forward by reverse mode, as it does a formula's.  The
+     * forward pass runs again through a table that performs each operation
+     * as the plain one does and records it, then each operation's
+     * derivative is applied backwards, every adjoint operation one rounding
+     * in the policy's elementwise format (docs/plugins.md says which
+     * quotients take a kernel's closed form).  Values made outside the table
+     * (exact(), constant(), a computed .v) are constants to it. */
     void (*backward)(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
                      const nsp_num *g, nsp_num *dx, size_t n);
     /* Version 2: the algorithm's contract; NULL: normstab's default one. */

@@ -87,6 +87,19 @@ const nsp_plugin *ns_plugin_v0(void);
 const nsp_plugin *ns_plugin_v0(void) { return &plugin; }
 #elif defined BAD_NULL_DESCRIPTOR
 const nsp_plugin *ns_plugin_v1(void) { (void)plugin; return NULL; }
+#elif defined BAD_V1_NO_BACKWARD
+/* The version-1 layout has no way to say "derive it": a backward is required. */
+static const nsp_algorithm_v1 algorithms_v1[] = {
+    { .name = "uniform.v1", .summary = "1/n", .forward = forward, .backward = NULL },
+    { .name = NULL },
+};
+static const nsp_family_v1 families_v1[] = {
+    { .name = "uniform1", .definition = "y_i = 1/n", .order = 900, .algorithms = algorithms_v1 },
+    { .name = NULL },
+};
+static const nsp_plugin_v1 plugin_v1 = { .abi_version = 1, .name = "bad", .families = families_v1 };
+const nsp_plugin_v1 *ns_plugin_v1(void);
+const nsp_plugin_v1 *ns_plugin_v1(void) { (void)plugin; return &plugin_v1; }
 #else
 const nsp_plugin *ns_plugin_v1(void) { return &plugin; }
 #endif
