@@ -1,6 +1,7 @@
 /* The report's checkpoint (see checkpoint.h). */
 #include "checkpoint.h"
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fuzz/finding_json.h"
 #include "../util/file.h"
 
 /* The real rows' metrics are the largest file (77 MB in a quick report);
@@ -116,6 +118,10 @@ static int read_blobs(const ns_checkpoint *c, const char *name, blob *out, size_
     *buf = NULL;
     size_t len;
     char *b = ns_file_read(path, CHECKPOINT_MAX_BYTES, &len);
+    for (size_t i = 0; !b && errno == ENOENT && i < c->nparts; i++) {
+        snprintf(path, sizeof path, "%s/%s", c->parts[i], name);
+        b = ns_file_read(path, CHECKPOINT_MAX_BYTES, &len);
+    }
     if (!b) {
         if (errno == ENOENT)
             return 0;
@@ -418,4 +424,61 @@ int ns_checkpoint_load_envelopes(const ns_checkpoint *c, ns_envelope **env, size
     *env = e;
     *count = n;
     return 1;
+}
+
+/* ---- findings: JSON Lines (fuzz/finding_json.h), exact as %a ---- */
+
+int ns_checkpoint_save_findings(const ns_checkpoint *c, const char *name, const ns_finding_set *set,
+                                char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    int rc = f ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < set->count; i++)
+        rc = ns_finding_write_jsonl(f, &set->items[i]);
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0) {
+        free(text);
+        set_err(err, errlen, "out of memory writing the checkpoint");
+        return -1;
+    }
+    blob b = { text, len };
+    rc = write_blobs(c, name, &b, 1, err, errlen);
+    free(text);
+    return rc;
+}
+
+int ns_checkpoint_load_findings(const ns_checkpoint *c, const char *name, ns_finding_set *set,
+                                char *err, size_t errlen)
+{
+    blob b;
+    char *buf;
+    int rc = read_blobs(c, name, &b, 1, &buf, err, errlen);
+    if (rc != 1) {
+        free(buf);
+        return rc;
+    }
+    const char *p = b.p, *end = p + b.len;
+    ns_finding f;
+    ns_finding_init(&f);
+    while (rc == 1 && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        cJSON *j = cJSON_ParseWithLength(p, n);
+        char why[256];
+        if (!j || ns_finding_from_json(j, &f, why, sizeof why) != 0) {
+            set_err(err, errlen, "%s/%s: a finding that does not read", c->dir, name);
+            rc = -1;
+        } else if (ns_finding_set_append(set, &f) != 0) {
+            set_err(err, errlen, "out of memory reading %s/%s", c->dir, name);
+            rc = -1;
+        }
+        cJSON_Delete(j);
+        p += n + 1;
+    }
+    ns_finding_free(&f);
+    free(buf);
+    return rc;
 }

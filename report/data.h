@@ -13,6 +13,7 @@
 #include "../analysis/suite.h"
 #include "../analysis/sweep.h"
 #include "regress.h"
+#include "shard.h"
 
 typedef struct ns_report_plot {
     char name[96];               /* file stem in plots/ */
@@ -52,6 +53,8 @@ typedef struct ns_report_data {
     ns_summary *real_summary;
 
     ns_finding_set found;        /* the fuzzing budget's findings (fuzzing.h) */
+    ns_report_piece *pieces;     /* the pieces of work (shard.h), in checkpoint order */
+    size_t npieces;
     ns_report_cell *cells;       /* the verdicts, one per envelope (cells.h) */
     size_t ncells;
     char program[4096];          /* how a replay command names normstab (ns_report_program) */

@@ -264,8 +264,6 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         ns_regress_baseline_free(d.baseline);
         free(d.baseline);
     }
-    if (ns_report_measure_wait(rc == 0 ? err : NULL, errlen) != 0)
-        rc = -1;
     ns_report_data_free(&d);
     if (o->stop && *o->stop) {   /* also when the signal killed gnuplot */
         set_err(err, errlen, "interrupted; the measurements are kept in %s (--resume continues)", ck.dir);
