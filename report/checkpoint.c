@@ -351,6 +351,20 @@ bad:
 
 /* ---- envelopes: the records with their targets by name ---- */
 
+/* The same for a first failure's row. */
+static ns_envelope_row plain_row(const ns_envelope_row *r)
+{
+    ns_envelope_row p;
+    memset(&p, 0, sizeof p);
+    p.sigma = r->sigma;
+    p.n = r->n;
+    p.seed = r->seed;
+    p.verdict = r->verdict;
+    p.kind = r->kind;
+    p.cause = r->cause;
+    return p;
+}
+
 int ns_checkpoint_save_envelopes(const ns_checkpoint *c, const ns_envelope *env, size_t count,
                                  char *err, size_t errlen)
 {
@@ -376,6 +390,8 @@ int ns_checkpoint_save_envelopes(const ns_checkpoint *c, const ns_envelope *env,
             p->length_fail = e->length_fail;
             memcpy(p->length_break, e->length_break, strnlen(e->length_break, sizeof p->length_break - 1));
             p->evaluations = e->evaluations;
+            p->scale_row = plain_row(&e->scale_row);
+            p->length_row = plain_row(&e->length_row);
         }
         names = targets_text(t, count);
     }

@@ -53,6 +53,7 @@ typedef struct ns_report_data {
     ns_summary *real_summary;
 
     ns_finding_set found;        /* the fuzzing budget's findings (fuzzing.h) */
+    char key[512];               /* the checkpoint's key: what the run measures */
     ns_report_piece *pieces;     /* the pieces of work (shard.h), in checkpoint order */
     size_t npieces;
     ns_report_cell *cells;       /* the verdicts, one per envelope (cells.h) */

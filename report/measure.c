@@ -422,9 +422,8 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
     if (plan_pieces(d, suite_blocks, fuzz_blocks, real_blocks) != 0)
         goto oom;
 
-    char key[512];
-    checkpoint_key(d, key, sizeof key);
-    if (ns_checkpoint_open(ck, out, key, o->resume, err, errlen) != 0)
+    checkpoint_key(d, d->key, sizeof d->key);
+    if (ns_checkpoint_open(ck, out, d->key, o->resume, err, errlen) != 0)
         return -1;
     ck->parts = o->parts;
     ck->nparts = o->nparts;
