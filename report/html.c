@@ -566,9 +566,12 @@ int ns_report_write_html(const ns_report_data *d, FILE *f)
                "<title>normstab stability report</title><style>%s</style></head><body>\n", css);
     fputs("<header><h1>Numerical stability of attention normalizers</h1>\n<p class=\"meta\">", f);
     fprintf(f, "normstab &middot; %s suite: %zu inputs &times; %zu targets (algorithm &times; policy &times; summation order) "
-               "&middot; seed %llu &middot; generated %s &middot; measured in %.0f s on %d thread%s</p>\n",
-            ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated,
-            d->seconds, d->threads, d->threads == 1 ? "" : "s");
+               "&middot; seed %llu &middot; generated %s &middot; ",
+            ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated);
+    if (o->nparts)   /* merge: measured by the parts, not here */
+        fprintf(f, "measured in %zu part%s</p>\n", o->nparts, o->nparts == 1 ? "" : "s");
+    else
+        fprintf(f, "measured in %.0f s on %d thread%s</p>\n", d->seconds, d->threads, d->threads == 1 ? "" : "s");
     fputs("<nav><a href=\"#verdicts\">Verdict</a><a href=\"#matrix\">Matrix</a><a href=\"#envelopes\">Envelopes</a><a href=\"#published\">The published picture</a>"
           "<a href=\"#plots\">Gradient gain</a>", f);
     if (d->nreal)
