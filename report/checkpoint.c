@@ -135,8 +135,12 @@ static int read_blobs(const ns_checkpoint *c, const char *name, blob *out, size_
         return -1;
     }
     if (memcmp(b + ml, c->key, kl) != 0 || b[ml + kl] != '\n') {
-        set_err(err, errlen, "%s: made by a run with other options or another build "
-                "(run without --resume to start again)", path);
+        if (c->nparts)
+            set_err(err, errlen, "%s: measured other inputs than this merge would (run it where the parts "
+                    "ran, with their --data file, --plugin and --define)", path);
+        else
+            set_err(err, errlen, "%s: made by a run with other options or another build "
+                    "(run without --resume to start again)", path);
         return -1;
     }
     size_t at = ml + kl + 1;

@@ -15,13 +15,13 @@ mkdir "$T/bin"
 printf '#!/bin/sh\nexit 1\n' > "$T/bin/gnuplot"
 chmod +x "$T/bin/gnuplot"
 PATH="$T/bin:$PATH"
-opts="--tiny --fuzz-evals 60 --data $data --baseline="
+opts="--tiny --fuzz-evals 30 --data $data --baseline="
 
 $B report $opts --out "$T/r" > /dev/null 2>&1 || fail "the unsharded report failed"
 mv "$T/r" "$T/whole"
 grep -v '"generated"' "$T/whole/results.json" > "$T/whole.json"
 # The fuzzing found something, so that its pieces are compared too.
-grep -q '"evaluations_per_target":	60' "$T/whole/results.json" || fail "the budget is not in results.json"
+grep -q '"evaluations_per_target":	30' "$T/whole/results.json" || fail "the budget is not in results.json"
 grep -q '"group":	"' "$T/whole/results.json" || fail "the fuzzing budget found nothing to compare"
 
 for n in 1 2 3 7; do
@@ -56,8 +56,8 @@ cp -R "$p/p1" "$T/again"
 expect_error 2 "$T/again: part 1 of 3 again" $B merge "$p/p1" "$p/p2" "$p/p3" "$T/again" --out "$T/r"
 $B report $opts --seed 2 --shard 2/3 --out "$T/seed2" > /dev/null 2>&1 || fail "report --seed 2 --shard 2/3"
 expect_error 2 "$T/seed2: seed 2, but $p/p1 has seed 1" $B merge "$p/p1" "$T/seed2" "$p/p3" --out "$T/r"
-$B report --tiny --fuzz-evals 30 --data "$data" --shard 3/3 --out "$T/evals" > /dev/null 2>&1 ||
-    fail "report --fuzz-evals 30 --shard 3/3"
+$B report --tiny --fuzz-evals 20 --data "$data" --shard 3/3 --out "$T/evals" > /dev/null 2>&1 ||
+    fail "report --fuzz-evals 20 --shard 3/3"
 expect_error 2 "$T/evals: measured with other options than $p/p1" $B merge "$p/p1" "$p/p2" "$T/evals" --out "$T/r"
 expect_error 2 "$p/p2: part 2 of 3, but $T/n2/p1 is part 1 of 2" $B merge "$T/n2/p1" "$p/p2" --out "$T/r"
 # Another suite, another build: part.json as they would write it.
@@ -78,6 +78,14 @@ expect_error 2 "no part directory holds the piece" $B merge "$p/p1" "$T/lost" "$
 [ ! -e "$T/r" ] || fail "a refused merge wrote $T/r"
 expect_error 2 "no part directory given" $B merge --out "$T/r"
 expect_error 2 "out OUT is required" $B merge "$p/p1"
+
+# Merged where the data file is not what the parts read: refused at the
+# first piece, naming its file.
+cp "$data" "$T/rows.saved"
+echo "1 2 3" >> "$data"
+expect_error 2 "$p/p[123]/[a-z0-9-]*: measured other inputs than this merge would" $B merge "$p"/p* --out "$T/r"
+cp "$T/rows.saved" "$data"
+[ ! -e "$T/r" ] || fail "a refused merge wrote $T/r"
 
 for bad in 0/3 4/3 1/0 x/y 1/ /3 3 -1/3 1/99999; do
     expect_error 2 "report: --shard '$bad'" $B report --tiny --shard "$bad" --out "$T/bad"
