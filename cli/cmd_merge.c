@@ -101,6 +101,7 @@ int cmd_merge(int argc, char **argv)
         dirs[i] = parts[i].dir;
     rc.o.parts = dirs;
     rc.o.nparts = n;
+    rc.o.merged_shards = p->parts;
     rc.o.build = build;
     double seconds;
     int status = ns_report_cli_run(&rc, "merge", &seconds);

@@ -52,6 +52,8 @@ typedef struct ns_report_data {
     ns_metrics *real_metrics;
     ns_summary *real_summary;
 
+    ns_target *fuzz_targets;     /* the fuzzing budget's: every algorithm x policy, seq */
+    size_t nfuzz;
     ns_finding_set found;        /* the fuzzing budget's findings (fuzzing.h) */
     char key[512];               /* the checkpoint's key: what the run measures */
     ns_report_piece *pieces;     /* the pieces of work (shard.h), in checkpoint order */

@@ -265,7 +265,7 @@ static int plan_pieces(ns_report_data *d, size_t suite_blocks, size_t fuzz_block
             snprintf(name, len, "real-%04zu", k - suite_blocks - 3 - fuzz_blocks);
         cost[k] = d->pieces[k].cost = ns_shard_cost(o->size, name);
     }
-    unsigned parts = o->shards ? o->shards : 1;
+    unsigned parts = o->shards ? o->shards : o->merged_shards ? o->merged_shards : 1;
     int rc = ns_shard_assign(cost, n, parts, owner);
     for (size_t k = 0; rc == 0 && k < n; k++)
         d->pieces[k].owner = owner[k];
@@ -409,10 +409,10 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
     /* The fuzzing's targets are the envelopes' (ns_envelopes): every
      * algorithm in every policy, sequential sums. */
     static const ns_sum_order seq[] = { NS_SUM_SEQ };
-    size_t nfuzz = 0;
-    ns_target *fuzz_targets = ns_targets_make(d->policies, seq, 1, &nfuzz);
-    if (!fuzz_targets)
+    d->fuzz_targets = ns_targets_make(d->policies, seq, 1, &d->nfuzz);
+    if (!d->fuzz_targets)
         goto oom;
+    size_t nfuzz = d->nfuzz;
     size_t per = (d->ncases + SUITE_BLOCKS - 1) / SUITE_BLOCKS;
     per = per > SUITE_BLOCK ? SUITE_BLOCK : per ? per : 1;
     size_t suite_blocks = (d->ncases + per - 1) / per;
@@ -464,10 +464,9 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
     sc.stage = "fuzzing";
     for (size_t k = 0; k < fuzz_blocks; k++) {
         INTERRUPTED(d, ck);
-        if (fuzz_piece(d, ck, k, fuzz_blocks, fuzz_targets, nfuzz, &ro, err, errlen) != 0)
+        if (fuzz_piece(d, ck, k, fuzz_blocks, d->fuzz_targets, nfuzz, &ro, err, errlen) != 0)
             return -1;
     }
-    free(fuzz_targets);
 
     if (real_blocks) {
         sc.stage = "real logits";
@@ -505,6 +504,7 @@ oom:
 void ns_report_data_free(ns_report_data *d)
 {
     free(d->pieces);
+    free(d->fuzz_targets);
     free(d->policies);
     free(d->sums);
     ns_report_cells_free(d);

@@ -73,6 +73,7 @@ typedef struct ns_report_opts {
     size_t nargs;
     const char *const *parts;
     size_t nparts;
+    unsigned merged_shards;      /* the N of the parts merged (names a missing piece's part) */
 } ns_report_opts;
 
 #define NS_REPORT_FUZZ_DEFAULT (-1)

@@ -74,7 +74,7 @@ expect_error 2 "$T/build/part.json: not JSON" $B merge "$p/p1" "$p/p2" "$T/build
 # A part that lost a piece file.
 cp -R "$p/p2" "$T/lost"
 rm "$T/lost/$(ls "$T/lost" | grep -v part.json | head -n 1)"
-expect_error 2 "no part directory holds the piece" $B merge "$p/p1" "$T/lost" "$p/p3" --out "$T/r"
+expect_error 2 "no part directory holds the piece '[a-z0-9-]*' that part 2 measures" $B merge "$p/p1" "$T/lost" "$p/p3" --out "$T/r"
 [ ! -e "$T/r" ] || fail "a refused merge wrote $T/r"
 expect_error 2 "no part directory given" $B merge --out "$T/r"
 expect_error 2 "out OUT is required" $B merge "$p/p1"
