@@ -134,6 +134,7 @@ help:
 	@echo "make report      the stability report into reports/latest (report-quick: the CI suite)"
 	@echo "make test-browser  the report page in headless Chromium (installs chromium)"
 	@echo "make bench-page  how soon Chromium draws the report's first screen (REPORT_DIR=reports/latest), as ratios"
+	@echo "make shard-costs  measure each piece of the report: the table report --shard balances parts by"
 	@echo "make fuzz        fuzz every normalizer and attention kernel against its contract (FUZZ_SECONDS=180 JOBS=1 FUZZ_ATTENTION=2)"
 	@echo "make bench-ttff  time to first finding of known hazards: random, evolve, libFuzzer, AFL++"
 	@echo "make fuzz-selftest  check that make fuzz fails on a deliberately broken softmax"

@@ -53,6 +53,7 @@ int cmd_search(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_attention(int argc, char **argv);
 int cmd_attention_search(int argc, char **argv);

@@ -12,6 +12,8 @@
 #include "../report/report.h"
 #include "../normalizers/catalogue.h"
 #include "cli.h"
+#include "report_cli.h"
+#include "../report/shard.h"
 #include "../input/rows.h"
 #include "../util/clock.h"
 
@@ -21,7 +23,8 @@
 static const char report_help[] =
     "usage: normstab report [--out DIR] [--quick | --tiny] [--seed K] [--threads N]\n"
     "                       [--fuzz-evals N] [--data FILE | --no-data] [--resume]\n"
-    "                       [--policies LIST] [--sums LIST] [--param KEY=VALUE]...\n\n"
+    "                       [--policies LIST] [--sums LIST] [--param KEY=VALUE]...\n"
+    "                       [--shard I/N]\n\n"
     "Measures every normalizer in every policy and summation order on the standard\n"
     "suite of inputs, sweeps error against logit scale and row length, finds each\n"
     "algorithm's safe envelope (a grid scan, then bisection), fuzzes each one for\n"
@@ -62,6 +65,11 @@ static const char report_help[] =
     "  --param KEY=VALUE  every family declaring parameter KEY measured with VALUE\n"
     "                 (repeatable; results.json records them in \"params\", replay\n"
     "                 commands repeat them)\n"
+    "  --shard I/N    measure only the I-th of N disjoint parts of the work (the\n"
+    "                 pieces --resume keeps, balanced by their measured cost) and\n"
+    "                 write them, with part.json, as the part directory DIR\n"
+    "                 instead of a report; 'normstab merge' joins the N parts\n"
+    "                 into the report (docs/scale.md)\n"
     "SIGINT or SIGTERM stops the run after the piece of work in progress, keeping\n"
     "the pieces done in DIR.partial/ and the previous report as it was (exit\n"
     "status 130 or 143).\n"
@@ -196,7 +204,23 @@ static unsigned long long parse_uint(const char *opt, const char *s, unsigned lo
     return v;
 }
 
-int cmd_report(int argc, char **argv)
+void ns_build_id(char *buf, size_t len)
+{
+    /* FNV-1a of the running binary: the parts' records are its own binary
+     * layout, so only the very same build may merge them. */
+    uint64_t h = 0xcbf29ce484222325ull;
+    FILE *f = fopen("/proc/self/exe", "rb");
+    unsigned char chunk[1 << 16];
+    size_t n;
+    while (f && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ chunk[i]) * 0x100000001b3ull;
+    if (f)
+        fclose(f);
+    snprintf(buf, len, "%s+%016llx", NS_VERSION, f ? (unsigned long long)h : 0ull);
+}
+
+void ns_report_cli_parse(ns_report_cli *c, int argc, char **argv)
 {
     static const struct option longopts[] = {
         { "out", required_argument, NULL, 'o' },
@@ -212,91 +236,140 @@ int cmd_report(int argc, char **argv)
         { "sums", required_argument, NULL, 'S' },
         { "baseline", required_argument, NULL, 'b' },
         { "param", required_argument, NULL, 'p' },
+        { "shard", required_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    ns_report_opts o = { .out = "reports/latest", .size = NS_SUITE_FULL, .seed = 1, .warn = warn,
-                         .fuzz_evals = NS_REPORT_FUZZ_DEFAULT };
+    memset(c, 0, sizeof *c);
+    ns_report_opts *o = &c->o;
+    *o = (ns_report_opts){ .out = "reports/latest", .size = NS_SUITE_FULL, .seed = 1, .warn = warn,
+                           .fuzz_evals = NS_REPORT_FUZZ_DEFAULT };
+    /* The options that choose what is measured, besides the suite and the
+     * seed: recorded in a part for merge. */
+    c->args = calloc((size_t)argc + 1, sizeof *c->args);
+    if (!c->args)
+        ns_die("report: out of memory");
     const char *data = NULL;
-    const ns_policy **policies = NULL;
-    ns_sum_order *sums = NULL;
-    int no_data = 0, sizes = 0, baseline_given = 0, c;
+    int no_data = 0, sizes = 0, baseline_given = 0, opt;
     opterr = 0;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'o': o.out = optarg; break;
-        case 'q': o.size = NS_SUITE_QUICK; sizes++; break;
-        case 'T': o.size = NS_SUITE_TINY; sizes++; break;
-        case 's': o.seed = parse_uint("--seed", optarg, UINT64_MAX); break;
-        case 't': o.threads = (int)parse_uint("--threads", optarg, 1024); break;
-        case 'f': o.fuzz_evals = (int64_t)parse_uint("--fuzz-evals", optarg, INT64_MAX); break;
+    while ((opt = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'o': o->out = optarg; break;
+        case 'q': o->size = NS_SUITE_QUICK; sizes++; break;
+        case 'T': o->size = NS_SUITE_TINY; sizes++; break;
+        case 's': o->seed = parse_uint("--seed", optarg, UINT64_MAX); break;
+        case 't': o->threads = (int)parse_uint("--threads", optarg, 1024); break;
+        case 'f': o->fuzz_evals = (int64_t)parse_uint("--fuzz-evals", optarg, INT64_MAX); break;
         case 'd': data = optarg; break;
         case 'D': no_data = 1; break;
-        case 'r': o.resume = true; break;
+        case 'r': o->resume = true; break;
         case 'P':
-            if (policies)
+            if (c->policies)
                 ns_die("report: option --policies given twice");
-            o.more_policies = policies = parse_policies(optarg);
+            o->more_policies = c->policies = parse_policies(optarg);
             break;
         case 'S':
-            if (sums)
+            if (c->sums)
                 ns_die("report: option --sums given twice");
-            o.more_sums = sums = parse_sums(optarg, &o.nmore_sums);
+            o->more_sums = c->sums = parse_sums(optarg, &o->nmore_sums);
             break;
-        case 'b': o.baseline = *optarg ? optarg : NULL; baseline_given = 1; break;
+        case 'b': o->baseline = *optarg ? optarg : NULL; baseline_given = 1; break;
         case 'p': {
             char err[512];
             if (ns_params_override(optarg, err, sizeof err) != 0)
                 ns_die("report: %s", err);
             break;
         }
-        case 'h': fputs(report_help, stdout); return ns_finish_output();
+        case 'H': {
+            char err[256];
+            if (ns_shard_parse(optarg, &o->shard, &o->shards, err, sizeof err) != 0)
+                ns_die("report: %s", err);
+            break;
+        }
+        case 'h': fputs(report_help, stdout); exit(ns_finish_output());
         case ':': ns_die("report: option '%s' needs a value", argv[optind - 1]);
         default: ns_die("report: unknown option '%s' (see 'normstab report --help')", argv[optind - 1]);
         }
+        for (const struct option *lo = longopts; strchr("fdDPSp", opt) && lo->name; lo++)
+            if (lo->val == opt) {
+                size_t len = strlen(lo->name) + (optarg ? strlen(optarg) : 0) + 4;
+                char *arg = malloc(len);
+                if (!arg)
+                    ns_die("report: out of memory");
+                snprintf(arg, len, "--%s%s%s", lo->name, lo->has_arg ? "=" : "", lo->has_arg ? optarg : "");
+                c->args[c->nargs++] = arg;
+            }
     }
     if (optind < argc)
         ns_die("report: unexpected argument '%s'", argv[optind]);
     if (!baseline_given && access(DEFAULT_BASELINE, R_OK) == 0)
-        o.baseline = DEFAULT_BASELINE;
+        o->baseline = DEFAULT_BASELINE;
     if (sizes > 1)
         ns_die("report: give at most one of --quick and --tiny");
     if (data && no_data)
         ns_die("report: --data and --no-data contradict each other");
-    if (!*o.out)
+    if (!*o->out)
         ns_die("report: --out needs a directory name");
+    o->args = (const char *const *)c->args;
+    o->nargs = c->nargs;
 
-    ns_real_rows real;
-    double *values = NULL;
-    size_t *offset = NULL;
     if (!no_data && (data || access(DEFAULT_DATA, R_OK) == 0)) {
-        read_rows(data ? data : DEFAULT_DATA, &real, &values, &offset);
-        if (o.size == NS_SUITE_TINY && real.count > 50)
-            real.count = 50;
-        if (real.count)
-            o.real = &real;
+        read_rows(data ? data : DEFAULT_DATA, &c->real, &c->values, &c->offset);
+        if (o->size == NS_SUITE_TINY && c->real.count > 50)
+            c->real.count = 50;
+        if (c->real.count)
+            o->real = &c->real;
     }
+}
 
+void ns_report_cli_free(ns_report_cli *c)
+{
+    free(c->values);
+    free(c->offset);
+    free(c->policies);
+    free(c->sums);
+    for (size_t i = 0; i < c->nargs; i++)
+        free(c->args[i]);
+    free(c->args);
+}
+
+int ns_report_cli_run(ns_report_cli *c, const char *command, double *seconds)
+{
     progress p = { isatty(2), ns_clock_monotonic(), 0, NULL };
-    o.progress = show_progress;
-    o.progress_ctx = &p;
-    o.stop = &ns_stop_signal;
+    c->o.progress = show_progress;
+    c->o.progress_ctx = &p;
+    c->o.stop = &ns_stop_signal;
     ns_catch_stop_signals();
     char err[1024];
-    int rc = ns_report_run(&o, err, sizeof err);
-    free(values);
-    free(offset);
-    free(policies);
-    free(sums);
+    int rc = ns_report_run(&c->o, err, sizeof err);
     if (rc == NS_REPORT_INTERRUPTED) {
         if (p.on)
             fputc('\n', stderr);
-        ns_warn("report: %s", err);
+        ns_warn("%s: %s", command, err);
         return 128 + (int)ns_stop_signal;
     }
     if (rc != 0)
-        ns_die("report: %s", err);
-    printf("report written to %s (index.html, algorithms.html, findings.html, report.md, results.json, plots/) in %.0f s\n", o.out, ns_clock_monotonic() - p.start);
-    return ns_finish_output();
+        ns_die("%s: %s", command, err);
+    *seconds = ns_clock_monotonic() - p.start;
+    return 0;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    ns_report_cli c;
+    ns_report_cli_parse(&c, argc, argv);
+    char build[128];
+    ns_build_id(build, sizeof build);
+    c.o.build = build;
+    double seconds;
+    int rc = ns_report_cli_run(&c, "report", &seconds);
+    if (rc == 0 && c.o.shards)
+        printf("part %u of %u written to %s (merge the parts with 'normstab merge') in %.0f s\n", c.o.shard,
+               c.o.shards, c.o.out, seconds);
+    else if (rc == 0)
+        printf("report written to %s (index.html, algorithms.html, findings.html, report.md, results.json, plots/) in %.0f s\n",
+               c.o.out, seconds);
+    ns_report_cli_free(&c);
+    return rc ? rc : ns_finish_output();
 }

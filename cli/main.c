@@ -17,6 +17,7 @@ static const struct command {
     { "replay", cmd_replay, "re-run stored findings against the current contracts" },
     { "collect", cmd_collect, "gather the findings of several fuzz output directories into one" },
     { "report", cmd_report, "measure every normalizer in every policy; write the report" },
+    { "merge", cmd_merge, "join the parts of a sharded report (report --shard) into the report" },
     { "regress", cmd_regress, "compare with the committed baseline; exit 1 on a regression" },
 };
 

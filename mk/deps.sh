@@ -16,7 +16,7 @@ missing=""
 for group in "$@"; do
     case "$group" in
     build)   need gcc make libgmp-dev libmpfr-dev libmpfi-dev libcjson-dev ;;
-    test)    need libcriterion-dev python3 ;;
+    test)    need libcriterion-dev python3 parallel ;;
     report)  need gnuplot-nox ;;
     browser) need chromium ;;
     clang)   need clang libclang-rt-14-dev libomp-dev ;;

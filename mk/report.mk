@@ -22,3 +22,9 @@ test-browser: $(BIN) $(BUILD)/.deps-report $(BUILD)/.deps-browser
 	else \
 	    echo "browser: 0 passed, 1 failed"; exit 1; \
 	fi
+
+# The cost of each piece of the report, which `report --shard` balances the
+# parts by (docs/scale.md): measured here, written to report/shard_costs.c.
+.PHONY: shard-costs
+shard-costs: $(BIN) $(BUILD)/.deps-report
+	sh mk/shard-costs.sh $(BIN)

@@ -1,6 +1,7 @@
 /* The report's checkpoint (see checkpoint.h). */
 #include "checkpoint.h"
 
+#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../fuzz/finding_json.h"
 #include "../util/file.h"
 
 /* The real rows' metrics are the largest file (77 MB in a quick report);
@@ -116,6 +118,10 @@ static int read_blobs(const ns_checkpoint *c, const char *name, blob *out, size_
     *buf = NULL;
     size_t len;
     char *b = ns_file_read(path, CHECKPOINT_MAX_BYTES, &len);
+    for (size_t i = 0; !b && errno == ENOENT && i < c->nparts; i++) {
+        snprintf(path, sizeof path, "%s/%s", c->parts[i], name);
+        b = ns_file_read(path, CHECKPOINT_MAX_BYTES, &len);
+    }
     if (!b) {
         if (errno == ENOENT)
             return 0;
@@ -129,8 +135,12 @@ static int read_blobs(const ns_checkpoint *c, const char *name, blob *out, size_
         return -1;
     }
     if (memcmp(b + ml, c->key, kl) != 0 || b[ml + kl] != '\n') {
-        set_err(err, errlen, "%s: made by a run with other options or another build "
-                "(run without --resume to start again)", path);
+        if (c->nparts)
+            set_err(err, errlen, "%s: measured other inputs than this merge would (run it where the parts "
+                    "ran, with their --data file, --plugin and --define)", path);
+        else
+            set_err(err, errlen, "%s: made by a run with other options or another build "
+                    "(run without --resume to start again)", path);
         return -1;
     }
     size_t at = ml + kl + 1;
@@ -345,6 +355,20 @@ bad:
 
 /* ---- envelopes: the records with their targets by name ---- */
 
+/* The same for a first failure's row. */
+static ns_envelope_row plain_row(const ns_envelope_row *r)
+{
+    ns_envelope_row p;
+    memset(&p, 0, sizeof p);
+    p.sigma = r->sigma;
+    p.n = r->n;
+    p.seed = r->seed;
+    p.verdict = r->verdict;
+    p.kind = r->kind;
+    p.cause = r->cause;
+    return p;
+}
+
 int ns_checkpoint_save_envelopes(const ns_checkpoint *c, const ns_envelope *env, size_t count,
                                  char *err, size_t errlen)
 {
@@ -370,6 +394,8 @@ int ns_checkpoint_save_envelopes(const ns_checkpoint *c, const ns_envelope *env,
             p->length_fail = e->length_fail;
             memcpy(p->length_break, e->length_break, strnlen(e->length_break, sizeof p->length_break - 1));
             p->evaluations = e->evaluations;
+            p->scale_row = plain_row(&e->scale_row);
+            p->length_row = plain_row(&e->length_row);
         }
         names = targets_text(t, count);
     }
@@ -418,4 +444,61 @@ int ns_checkpoint_load_envelopes(const ns_checkpoint *c, ns_envelope **env, size
     *env = e;
     *count = n;
     return 1;
+}
+
+/* ---- findings: JSON Lines (fuzz/finding_json.h), exact as %a ---- */
+
+int ns_checkpoint_save_findings(const ns_checkpoint *c, const char *name, const ns_finding_set *set,
+                                char *err, size_t errlen)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    int rc = f ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < set->count; i++)
+        rc = ns_finding_write_jsonl(f, &set->items[i]);
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc != 0) {
+        free(text);
+        set_err(err, errlen, "out of memory writing the checkpoint");
+        return -1;
+    }
+    blob b = { text, len };
+    rc = write_blobs(c, name, &b, 1, err, errlen);
+    free(text);
+    return rc;
+}
+
+int ns_checkpoint_load_findings(const ns_checkpoint *c, const char *name, ns_finding_set *set,
+                                char *err, size_t errlen)
+{
+    blob b;
+    char *buf;
+    int rc = read_blobs(c, name, &b, 1, &buf, err, errlen);
+    if (rc != 1) {
+        free(buf);
+        return rc;
+    }
+    const char *p = b.p, *end = p + b.len;
+    ns_finding f;
+    ns_finding_init(&f);
+    while (rc == 1 && p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        cJSON *j = cJSON_ParseWithLength(p, n);
+        char why[256];
+        if (!j || ns_finding_from_json(j, &f, why, sizeof why) != 0) {
+            set_err(err, errlen, "%s/%s: a finding that does not read", c->dir, name);
+            rc = -1;
+        } else if (ns_finding_set_append(set, &f) != 0) {
+            set_err(err, errlen, "out of memory reading %s/%s", c->dir, name);
+            rc = -1;
+        }
+        cJSON_Delete(j);
+        p += n + 1;
+    }
+    ns_finding_free(&f);
+    free(buf);
+    return rc;
 }

@@ -8,7 +8,11 @@
  * size, seed, targets, real rows, layout of the records); a file with another
  * key is refused, never mixed in.  The records are this build's own binary
  * layout: a checkpoint is for resuming on the same machine with the same
- * build, not for exchange. */
+ * build, not for exchange.
+ *
+ * The parts of a sharded run (shard.h) are such checkpoints too, each
+ * holding the pieces of one part; `normstab merge` reads the pieces from
+ * them (parts below) as a resumed run reads its own. */
 #ifndef NS_REPORT_CHECKPOINT_H
 #define NS_REPORT_CHECKPOINT_H
 
@@ -17,10 +21,15 @@
 
 #include "../analysis/envelope.h"
 #include "../analysis/sweep.h"
+#include "../fuzz/finding.h"
 
 typedef struct ns_checkpoint {
     char dir[4096 + 16];         /* OUT.partial */
     char key[512];
+    /* Directories where a piece absent from dir is looked for, in order
+     * (the parts a merge joins); none when nparts is 0. */
+    const char *const *parts;
+    size_t nparts;
 } ns_checkpoint;
 
 /* Opens the checkpoint of the report directory out (without trailing '/')
@@ -50,5 +59,12 @@ int ns_checkpoint_save_envelopes(const ns_checkpoint *c, const ns_envelope *env,
                                  char *err, size_t errlen);
 int ns_checkpoint_load_envelopes(const ns_checkpoint *c, ns_envelope **env, size_t *count,
                                  char *err, size_t errlen);
+
+/* The findings of a block of the fuzzing budget, in their order; load
+ * appends them to *set. */
+int ns_checkpoint_save_findings(const ns_checkpoint *c, const char *name, const ns_finding_set *set,
+                                char *err, size_t errlen);
+int ns_checkpoint_load_findings(const ns_checkpoint *c, const char *name, ns_finding_set *set,
+                                char *err, size_t errlen);
 
 #endif

@@ -13,6 +13,7 @@
 #include "../analysis/suite.h"
 #include "../analysis/sweep.h"
 #include "regress.h"
+#include "shard.h"
 
 typedef struct ns_report_plot {
     char name[96];               /* file stem in plots/ */
@@ -51,7 +52,12 @@ typedef struct ns_report_data {
     ns_metrics *real_metrics;
     ns_summary *real_summary;
 
+    ns_target *fuzz_targets;     /* the fuzzing budget's: every algorithm x policy, seq */
+    size_t nfuzz;
     ns_finding_set found;        /* the fuzzing budget's findings (fuzzing.h) */
+    char key[512];               /* the checkpoint's key: what the run measures */
+    ns_report_piece *pieces;     /* the pieces of work (shard.h), in checkpoint order */
+    size_t npieces;
     ns_report_cell *cells;       /* the verdicts, one per envelope (cells.h) */
     size_t ncells;
     char program[4096];          /* how a replay command names normstab (ns_report_program) */

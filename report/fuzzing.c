@@ -43,10 +43,11 @@ static int search_one(const ns_report_data *d, const ns_target *tg, uint64_t see
     return rc == NS_SEARCH_INTERRUPTED ? 0 : rc;
 }
 
-int ns_report_fuzz(ns_report_data *d, const ns_run_opts *ro, char *err, size_t errlen)
+int ns_report_fuzz(const ns_report_data *d, const ns_target *t, size_t i0, size_t i1,
+                   const ns_run_opts *ro, ns_finding_set *into, char *err, size_t errlen)
 {
     uint64_t evals = ns_report_fuzz_budget(d->opts);
-    size_t nt = d->nenv;
+    size_t nt = i1 - i0;
     if (evals == 0 || nt == 0)
         return 0;
     ns_finding_set *sets = calloc(nt, sizeof *sets);
@@ -67,8 +68,8 @@ int ns_report_fuzz(ns_report_data *d, const ns_run_opts *ro, char *err, size_t e
         stop = failed;
         if (stop)
             continue;
-        uint64_t seed = ns_seed_mix(d->opts->seed, 300000 + i);
-        if (search_one(d, &d->env[i].target, seed, evals, &sets[i], e, sizeof e) != 0) {
+        uint64_t seed = ns_seed_mix(d->opts->seed, 300000 + i0 + i);
+        if (search_one(d, &t[i0 + i], seed, evals, &sets[i], e, sizeof e) != 0) {
             NS_OMP("omp critical(ns_report_fuzz_error)")
             if (!failed) {
                 failed = 1;
@@ -87,7 +88,7 @@ int ns_report_fuzz(ns_report_data *d, const ns_run_opts *ro, char *err, size_t e
      * the threads did. */
     for (size_t i = 0; i < nt; i++) {
         for (size_t k = 0; !failed && k < sets[i].count; k++)
-            if (ns_finding_set_append(&d->found, &sets[i].items[k]) != 0) {
+            if (ns_finding_set_append(into, &sets[i].items[k]) != 0) {
                 snprintf(first_err, sizeof first_err, "out of memory while fuzzing");
                 failed = 1;
             }

@@ -27,8 +27,13 @@
 /* The budget d->opts asks for. */
 uint64_t ns_report_fuzz_budget(const ns_report_opts *o);
 
-/* Runs the budget into d->found, over the targets of d->env; threads and
- * progress as in ro.  0, or -1 with a message in err. */
-int ns_report_fuzz(ns_report_data *d, const ns_run_opts *ro, char *err, size_t errlen);
+/* Runs the budget on targets [i0, i1) of t (every normalizer x policy with
+ * sequential sums, in the order of the envelopes), appending the findings
+ * to *into in target order; target i searches with a seed made from the
+ * run's seed and i, so that a block gives the same findings as the whole
+ * run gives for those targets.  Threads and progress as in ro.  0, or -1
+ * with a message in err. */
+int ns_report_fuzz(const ns_report_data *d, const ns_target *t, size_t i0, size_t i1,
+                   const ns_run_opts *ro, ns_finding_set *into, char *err, size_t errlen);
 
 #endif

@@ -571,9 +571,12 @@ static void page_head(FILE *f, const ns_report_data *d, const char *title, const
                "<title>%s</title><style>%s</style></head><body>\n", title, css);
     fprintf(f, "<header><h1>%s</h1>\n<p class=\"meta\">", h1);
     fprintf(f, "normstab &middot; %s suite: %zu inputs &times; %zu targets (algorithm &times; policy &times; summation order) "
-               "&middot; seed %llu &middot; generated %s &middot; measured in %.0f s on %d thread%s</p>\n",
-            ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated,
-            d->seconds, d->threads, d->threads == 1 ? "" : "s");
+               "&middot; seed %llu &middot; generated %s &middot; ",
+            ns_suite_size_name(o->size), d->ncases, d->ntargets, (unsigned long long)o->seed, d->generated);
+    if (o->nparts)   /* merge: measured by the parts, not here */
+        fprintf(f, "measured in %zu part%s</p>\n", o->nparts, o->nparts == 1 ? "" : "s");
+    else
+        fprintf(f, "measured in %.0f s on %d thread%s</p>\n", d->seconds, d->threads, d->threads == 1 ? "" : "s");
 }
 
 int ns_report_write_html(const ns_report_data *d, FILE *f)

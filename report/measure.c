@@ -3,13 +3,13 @@
  * it there, else measured and saved into it (measure.h). */
 #include "measure.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/clock.h"
 #include "fuzzing.h"
 
 /* The sizes of the tiny (tests), quick (CI) and full report. */
@@ -79,8 +79,9 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
     return h;
 }
 
-/* What a checkpoint must agree on to be resumed: the suite, the seed, the
- * targets, the real rows and the layout of the records. */
+/* What a checkpoint must agree on to be resumed (and the parts of a run to
+ * be merged): the suite, the seed, the targets, the real rows, the fuzzing
+ * budget and the layout of the records. */
 static void checkpoint_key(const ns_report_data *d, char *key, size_t len)
 {
     const ns_report_opts *o = d->opts;
@@ -101,36 +102,77 @@ static void checkpoint_key(const ns_report_data *d, char *key, size_t len)
     size_t np = ns_params_overrides(pkey, pval, 16);
     for (size_t i = 0; i < np; i++)
         th = fnv(fnv(th, pkey[i], strlen(pkey[i]) + 1), &pval[i], sizeof pval[i]);
-    snprintf(key, len, "suite=%s seed=%llu cases=%zu targets=%zu:%016llx real=%zu:%016llx "
+    snprintf(key, len, "suite=%s seed=%llu cases=%zu targets=%zu:%016llx real=%zu:%016llx fuzz=%llu "
              "records=%zu,%zu,%zu",
              ns_suite_size_name(o->size), (unsigned long long)o->seed, d->ncases, d->ntargets,
-             (unsigned long long)th, nreal, (unsigned long long)rh, sizeof(ns_metrics),
+             (unsigned long long)th, nreal, (unsigned long long)rh,
+             (unsigned long long)ns_report_fuzz_budget(o), sizeof(ns_metrics),
              sizeof(ns_envelope), sizeof(ns_case));
 }
 
-/* A block of the suite: cases [c0, c0 + nc) of every target, run or taken
- * from the checkpoint, into d->metrics. */
-static int suite_block(ns_report_data *d, const ns_checkpoint *ck, size_t block, size_t c0, size_t nc,
-                       const ns_run_opts *ro, char *err, size_t errlen)
+/* Where a piece's measurements come from: the checkpoint when a resumed
+ * run or a merge finds it there; else this run, unless the piece is
+ * another part's. */
+static bool loads(const ns_report_opts *o)
 {
-    ns_metrics *m = calloc(d->ntargets * nc + 1, sizeof *m);
+    return o->resume || o->nparts;
+}
+
+/* Piece `name` of the plan (plan_pieces), or NULL. */
+static ns_report_piece *piece(ns_report_data *d, const char *name)
+{
+    for (size_t k = 0; k < d->npieces; k++)
+        if (strcmp(d->pieces[k].name, name) == 0)
+            return &d->pieces[k];
+    return NULL;
+}
+
+/* For a piece not found in the checkpoint: 1 when this run measures it,
+ * 0 when it is another part's, -1 (a merge: every piece must come from a
+ * part) with a message in err. */
+static int measures(const ns_report_data *d, const ns_report_piece *p, char *err, size_t errlen)
+{
+    const ns_report_opts *o = d->opts;
+    if (o->nparts) {
+        snprintf(err, errlen, "no part directory holds the piece '%s' that part %u measures", p->name,
+                 p->owner);
+        return -1;
+    }
+    return o->shards == 0 || p->owner == o->shard;
+}
+
+static void measured(ns_report_piece *p, double t0)
+{
+    p->measured = true;
+    p->seconds = ns_clock_monotonic() - t0;
+}
+
+/* A block of rows: cases [c0, c0 + nc) of every target of t (nt), run or
+ * taken from the checkpoint under name, into all[t * ncases + c]. */
+static int metrics_block(ns_report_data *d, const ns_checkpoint *ck, const char *name, const ns_target *t,
+                         size_t nt, const ns_case *cases, size_t c0, size_t nc, size_t ncases,
+                         ns_metrics *all, const ns_run_opts *ro, char *err, size_t errlen)
+{
+    ns_report_piece *p = piece(d, name);
+    ns_metrics *m = calloc(nt * nc + 1, sizeof *m);
     if (!m) {
         snprintf(err, errlen, "out of memory while measuring");
         return -1;
     }
-    char name[32];
-    snprintf(name, sizeof name, "suite-%04zu", block);
-    int rc = d->opts->resume ? ns_checkpoint_load_metrics(ck, name, m, d->ntargets * nc, err, errlen) : 0;
-    if (rc == 0) {
-        rc = ns_run(d->targets, d->ntargets, d->cases + c0, nc, ro, m);
+    int rc = loads(d->opts) ? ns_checkpoint_load_metrics(ck, name, m, nt * nc, err, errlen) : 0;
+    if (rc == 0 && (rc = measures(d, p, err, errlen)) == 1) {
+        double t0 = ns_clock_monotonic();
+        rc = ns_run(t, nt, cases + c0, nc, ro, m);
         if (rc != 0)
             snprintf(err, errlen, "out of memory while measuring");
         else
-            rc = ns_checkpoint_save_metrics(ck, name, m, d->ntargets * nc, err, errlen);
+            rc = ns_checkpoint_save_metrics(ck, name, m, nt * nc, err, errlen);
+        measured(p, t0);
+        rc = rc == 0 ? 1 : -1;
     }
-    if (rc >= 0)
-        for (size_t t = 0; t < d->ntargets; t++)
-            memcpy(&d->metrics[t * d->ncases + c0], &m[t * nc], nc * sizeof *m);
+    if (rc == 1)
+        for (size_t k = 0; k < nt; k++)
+            memcpy(&all[k * ncases + c0], &m[k * nc], nc * sizeof *m);
     free(m);
     return rc < 0 ? -1 : 0;
 }
@@ -139,6 +181,17 @@ static int suite_block(ns_report_data *d, const ns_checkpoint *ck, size_t block,
  * blocks: the units of work kept when a run is interrupted. */
 #define SUITE_BLOCK 64
 #define SUITE_BLOCKS 8
+/* The fuzzing budget and the real rows in this many blocks (of targets,
+ * of rows), at most: pieces small enough to balance parts. */
+#define FUZZ_BLOCKS 8
+#define REAL_BLOCKS 8
+
+/* Block k of `blocks` over count items: [*lo, *hi). */
+static void block_range(size_t k, size_t blocks, size_t count, size_t *lo, size_t *hi)
+{
+    *lo = k * count / blocks;
+    *hi = (k + 1) * count / blocks;
+}
 
 #define INTERRUPTED(d, ck)                                                                        \
     do {                                                                                          \
@@ -148,55 +201,6 @@ static int suite_block(ns_report_data *d, const ns_checkpoint *ck, size_t block,
             return NS_REPORT_INTERRUPTED;                                                         \
         }                                                                                         \
     } while (0)
-
-/* The checkpoint's largest file, the real rows' metrics (every row of every
- * target, some 80 MB), is written by a thread of its own while the plots are
- * drawn when the run has more than one thread: written before them, it was
- * the longest serial step but the plots.  ns_report_measure_wait waits for
- * it, before the report is put in place and before the metrics are freed. */
-typedef struct real_save {
-    bool running;
-    pthread_t thread;
-    const ns_checkpoint *ck;
-    const ns_metrics *m;
-    size_t count;
-    int rc;
-    char err[1024];
-} real_save;
-
-static real_save real_saving;
-
-static void *real_save_run(void *arg)
-{
-    real_save *s = arg;
-    s->rc = ns_checkpoint_save_metrics(s->ck, "real", s->m, s->count, s->err, sizeof s->err);
-    return NULL;
-}
-
-/* Saves the real rows' metrics now (one thread), or starts saving them. */
-static int real_save_start(const ns_report_data *d, const ns_checkpoint *ck, size_t count, char *err,
-                           size_t errlen)
-{
-    real_save *s = &real_saving;
-    *s = (real_save){ .ck = ck, .m = d->real_metrics, .count = count };
-    if (d->threads > 1 && pthread_create(&s->thread, NULL, real_save_run, s) == 0) {
-        s->running = true;
-        return 0;
-    }
-    return ns_checkpoint_save_metrics(ck, "real", d->real_metrics, count, err, errlen);
-}
-
-int ns_report_measure_wait(char *err, size_t errlen)
-{
-    real_save *s = &real_saving;
-    if (!s->running)
-        return 0;
-    pthread_join(s->thread, NULL);
-    s->running = false;
-    if (s->rc != 0 && err)
-        snprintf(err, errlen, "%s", s->err);
-    return s->rc != 0 ? -1 : 0;
-}
 
 /* The policies and orders the suite measures: the default ones, then those
  * asked for that are not among them. */
@@ -234,6 +238,155 @@ static int axes(ns_report_data *d)
     return 0;
 }
 
+/* The pieces of the run, in the order they are measured, with their costs
+ * and, in a sharded run or a merge, their parts (shard.h). */
+static int plan_pieces(ns_report_data *d, size_t suite_blocks, size_t fuzz_blocks, size_t real_blocks)
+{
+    const ns_report_opts *o = d->opts;
+    size_t n = suite_blocks + 3 + fuzz_blocks + real_blocks;
+    d->pieces = calloc(n, sizeof *d->pieces);
+    double *cost = calloc(n, sizeof *cost);
+    unsigned *owner = calloc(n, sizeof *owner);
+    if (!d->pieces || !cost || !owner) {
+        free(cost);
+        free(owner);
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        char *name = d->pieces[k].name;
+        size_t len = sizeof d->pieces[k].name;
+        if (k < suite_blocks)
+            snprintf(name, len, "suite-%04zu", k);
+        else if (k < suite_blocks + 3)
+            snprintf(name, len, "%s", (const char *[]){ "scale", "length", "envelopes" }[k - suite_blocks]);
+        else if (k < suite_blocks + 3 + fuzz_blocks)
+            snprintf(name, len, "fuzz-%04zu", k - suite_blocks - 3);
+        else
+            snprintf(name, len, "real-%04zu", k - suite_blocks - 3 - fuzz_blocks);
+        cost[k] = d->pieces[k].cost = ns_shard_cost(o->size, name);
+    }
+    unsigned parts = o->shards ? o->shards : o->merged_shards ? o->merged_shards : 1;
+    int rc = ns_shard_assign(cost, n, parts, owner);
+    for (size_t k = 0; rc == 0 && k < n; k++)
+        d->pieces[k].owner = owner[k];
+    d->npieces = n;
+    free(cost);
+    free(owner);
+    return rc;
+}
+
+/* A sweep piece (scale or length), loaded or measured by run(). */
+typedef int (*sweep_fn)(ns_report_data *d, const report_size *sz, const ns_run_opts *ro);
+
+static int sweep_scale(ns_report_data *d, const report_size *sz, const ns_run_opts *ro)
+{
+    return ns_sweep_scale(&d->scale, sz->scale_lo, sz->scale_hi, sz->scale_step, sz->scale_n,
+                          sz->scale_seeds, d->policies, ns_seed_mix(d->opts->seed, 101), ro);
+}
+
+static int sweep_length(ns_report_data *d, const report_size *sz, const ns_run_opts *ro)
+{
+    const ns_policy *lp[8];
+    policies_named(ns_report_length_policies, lp);
+    return ns_sweep_length(&d->length, sz->length_lo, sz->length_hi, sz->length_step, sz->length_seeds,
+                           lp, ns_seed_mix(d->opts->seed, 102), ro);
+}
+
+static int sweep_piece(ns_report_data *d, const ns_checkpoint *ck, const char *name, ns_sweep *s,
+                       sweep_fn run, const report_size *sz, const ns_run_opts *ro, char *err, size_t errlen)
+{
+    ns_report_piece *p = piece(d, name);
+    int rc = loads(d->opts) ? ns_checkpoint_load_sweep(ck, name, s, err, errlen) : 0;
+    if (rc == 0 && (rc = measures(d, p, err, errlen)) == 1) {
+        double t0 = ns_clock_monotonic();
+        if (run(d, sz, ro) != 0) {
+            snprintf(err, errlen, "out of memory while measuring");
+            return -1;
+        }
+        rc = ns_checkpoint_save_sweep(ck, name, s, err, errlen);
+        measured(p, t0);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+static int envelopes_piece(ns_report_data *d, const ns_checkpoint *ck, const report_size *sz,
+                           const ns_run_opts *ro, char *err, size_t errlen)
+{
+    ns_report_piece *p = piece(d, "envelopes");
+    int rc = loads(d->opts) ? ns_checkpoint_load_envelopes(ck, &d->env, &d->nenv, err, errlen) : 0;
+    if (rc == 0 && (rc = measures(d, p, err, errlen)) == 1) {
+        double t0 = ns_clock_monotonic();
+        ns_envelope_opts eo = sz->env;
+        eo.seed = d->opts->seed;
+        eo.policies = d->policies;
+        d->env = ns_envelopes(&eo, ro, &d->nenv);
+        if (!d->env) {
+            snprintf(err, errlen, "out of memory while measuring");
+            return -1;
+        }
+        rc = ns_checkpoint_save_envelopes(ck, d->env, d->nenv, err, errlen);
+        measured(p, t0);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/* Block k of the fuzzing budget over targets t (nt, those of the
+ * envelopes), appended to d->found. */
+static int fuzz_piece(ns_report_data *d, const ns_checkpoint *ck, size_t k, size_t blocks, const ns_target *t,
+                      size_t nt, const ns_run_opts *ro, char *err, size_t errlen)
+{
+    char name[32];
+    snprintf(name, sizeof name, "fuzz-%04zu", k);
+    ns_report_piece *p = piece(d, name);
+    int rc = loads(d->opts) ? ns_checkpoint_load_findings(ck, name, &d->found, err, errlen) : 0;
+    if (rc == 0 && (rc = measures(d, p, err, errlen)) == 1) {
+        double t0 = ns_clock_monotonic();
+        size_t lo, hi;
+        block_range(k, blocks, nt, &lo, &hi);
+        ns_finding_set set;
+        ns_finding_set_init(&set);
+        rc = ns_report_fuzz(d, t, lo, hi, ro, &set, err, errlen);
+        /* An interrupted search keeps what it found, not all it would
+         * find: the block is measured again on --resume. */
+        if (rc == 0 && !stopped(d->opts))
+            rc = ns_checkpoint_save_findings(ck, name, &set, err, errlen);
+        for (size_t i = 0; rc == 0 && i < set.count; i++)
+            if (ns_finding_set_append(&d->found, &set.items[i]) != 0) {
+                snprintf(err, errlen, "out of memory while fuzzing");
+                rc = -1;
+            }
+        ns_finding_set_free(&set);
+        measured(p, t0);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+/* The real rows as cases, their targets and room for their metrics. */
+static int real_setup(ns_report_data *d)
+{
+    const ns_real_rows *rr = d->opts->real;
+    static const ns_sum_order seq[] = { NS_SUM_SEQ };
+    const ns_policy *rp[8];
+    policies_named(ns_report_real_policies, rp);
+    d->nreal = rr->count;
+    d->real_cases = calloc(d->nreal, sizeof *d->real_cases);
+    d->real_targets = ns_targets_make(rp, seq, 1, &d->nreal_targets);
+    if (!d->real_cases || !d->real_targets)
+        return -1;
+    for (size_t r = 0; r < d->nreal; r++)
+        d->real_cases[r] = (ns_case){
+            .x = rr->values + rr->offset[r],
+            .n = rr->offset[r + 1] - rr->offset[r],
+            .label = rr->label,
+            .label_index = r,
+            .seed = ns_seed_mix(d->opts->seed, 200000 + r),
+            .grad = true,
+        };
+    d->real_metrics = calloc(d->nreal_targets * d->nreal + 1, sizeof *d->real_metrics);
+    d->real_summary = calloc(d->nreal_targets + 1, sizeof *d->real_summary);
+    return d->real_metrics && d->real_summary ? 0 : -1;
+}
+
 int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, char *err, size_t errlen)
 {
     const ns_report_opts *o = d->opts;
@@ -253,118 +406,93 @@ int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, cha
         snprintf(err, errlen, "no normalizer has a reference: nothing to measure");
         return -1;
     }
-    char key[512];
-    checkpoint_key(d, key, sizeof key);
-    if (ns_checkpoint_open(ck, out, key, o->resume, err, errlen) != 0)
+    /* The fuzzing's targets are the envelopes' (ns_envelopes): every
+     * algorithm in every policy, sequential sums. */
+    static const ns_sum_order seq[] = { NS_SUM_SEQ };
+    d->fuzz_targets = ns_targets_make(d->policies, seq, 1, &d->nfuzz);
+    if (!d->fuzz_targets)
+        goto oom;
+    size_t nfuzz = d->nfuzz;
+    size_t per = (d->ncases + SUITE_BLOCKS - 1) / SUITE_BLOCKS;
+    per = per > SUITE_BLOCK ? SUITE_BLOCK : per ? per : 1;
+    size_t suite_blocks = (d->ncases + per - 1) / per;
+    size_t fuzz_blocks = ns_report_fuzz_budget(o) ? (nfuzz < FUZZ_BLOCKS ? nfuzz : FUZZ_BLOCKS) : 0;
+    size_t nreal = o->real ? o->real->count : 0;
+    size_t real_blocks = nreal < REAL_BLOCKS ? nreal : REAL_BLOCKS;
+    if (plan_pieces(d, suite_blocks, fuzz_blocks, real_blocks) != 0)
+        goto oom;
+
+    checkpoint_key(d, d->key, sizeof d->key);
+    if (ns_checkpoint_open(ck, out, d->key, o->resume, err, errlen) != 0)
         return -1;
+    ck->parts = o->parts;
+    ck->nparts = o->nparts;
 
     d->metrics = calloc(d->ntargets * d->ncases, sizeof *d->metrics);
     d->summary = calloc(d->ntargets, sizeof *d->summary);
     if (!d->metrics || !d->summary)
         goto oom;
     sc.whole = d->ncases;
-    size_t per = (d->ncases + SUITE_BLOCKS - 1) / SUITE_BLOCKS;
-    per = per > SUITE_BLOCK ? SUITE_BLOCK : per ? per : 1;
     for (size_t c0 = 0, block = 0; c0 < d->ncases; c0 += per, block++) {
         INTERRUPTED(d, ck);
         size_t nc = d->ncases - c0 < per ? d->ncases - c0 : per;
         sc.base = c0;
         sc.part = nc;
-        if (suite_block(d, ck, block, c0, nc, &ro, err, errlen) != 0)
+        char name[32];
+        snprintf(name, sizeof name, "suite-%04zu", block);
+        if (metrics_block(d, ck, name, d->targets, d->ntargets, d->cases, c0, nc, d->ncases, d->metrics,
+                          &ro, err, errlen) != 0)
             return -1;
     }
     sc.whole = 0;
     for (size_t t = 0; t < d->ntargets; t++)
         ns_summarize(&d->metrics[t * d->ncases], d->ncases, &d->summary[t]);
 
-    int rc;
     INTERRUPTED(d, ck);
     sc.stage = "scale sweep";
-    rc = o->resume ? ns_checkpoint_load_sweep(ck, "scale", &d->scale, err, errlen) : 0;
-    if (rc < 0)
+    if (sweep_piece(d, ck, "scale", &d->scale, sweep_scale, sz, &ro, err, errlen) != 0)
         return -1;
-    if (rc == 0) {
-        if (ns_sweep_scale(&d->scale, sz->scale_lo, sz->scale_hi, sz->scale_step, sz->scale_n,
-                           sz->scale_seeds, d->policies, ns_seed_mix(o->seed, 101), &ro) != 0)
-            goto oom;
-        if (ns_checkpoint_save_sweep(ck, "scale", &d->scale, err, errlen) != 0)
-            return -1;
-    }
-
     INTERRUPTED(d, ck);
     sc.stage = "length sweep";
-    rc = o->resume ? ns_checkpoint_load_sweep(ck, "length", &d->length, err, errlen) : 0;
-    if (rc < 0)
+    if (sweep_piece(d, ck, "length", &d->length, sweep_length, sz, &ro, err, errlen) != 0)
         return -1;
-    if (rc == 0) {
-        const ns_policy *lp[8];
-        policies_named(ns_report_length_policies, lp);
-        if (ns_sweep_length(&d->length, sz->length_lo, sz->length_hi, sz->length_step, sz->length_seeds,
-                            lp, ns_seed_mix(o->seed, 102), &ro) != 0)
-            goto oom;
-        if (ns_checkpoint_save_sweep(ck, "length", &d->length, err, errlen) != 0)
-            return -1;
-    }
-
     INTERRUPTED(d, ck);
     sc.stage = "envelopes";
-    rc = o->resume ? ns_checkpoint_load_envelopes(ck, &d->env, &d->nenv, err, errlen) : 0;
-    if (rc < 0)
+    if (envelopes_piece(d, ck, sz, &ro, err, errlen) != 0)
         return -1;
-    if (rc == 0) {
-        ns_envelope_opts eo = sz->env;
-        eo.seed = o->seed;
-        eo.policies = d->policies;
-        d->env = ns_envelopes(&eo, &ro, &d->nenv);
-        if (!d->env)
-            goto oom;
-        if (ns_checkpoint_save_envelopes(ck, d->env, d->nenv, err, errlen) != 0)
+
+    sc.stage = "fuzzing";
+    for (size_t k = 0; k < fuzz_blocks; k++) {
+        INTERRUPTED(d, ck);
+        if (fuzz_piece(d, ck, k, fuzz_blocks, d->fuzz_targets, nfuzz, &ro, err, errlen) != 0)
             return -1;
     }
 
-    INTERRUPTED(d, ck);
-    sc.stage = "fuzzing";
-    if (ns_report_fuzz(d, &ro, err, errlen) != 0)
-        return -1;
-
-    if (o->real && o->real->count) {
-        INTERRUPTED(d, ck);
+    if (real_blocks) {
         sc.stage = "real logits";
-        const ns_real_rows *rr = o->real;
-        static const ns_sum_order seq[] = { NS_SUM_SEQ };
-        const ns_policy *rp[8];
-        policies_named(ns_report_real_policies, rp);
-        d->nreal = rr->count;
-        d->real_cases = calloc(d->nreal, sizeof *d->real_cases);
-        d->real_targets = ns_targets_make(rp, seq, 1, &d->nreal_targets);
-        if (!d->real_cases || !d->real_targets)
+        if (real_setup(d) != 0)
             goto oom;
-        for (size_t r = 0; r < d->nreal; r++)
-            d->real_cases[r] = (ns_case){
-                .x = rr->values + rr->offset[r],
-                .n = rr->offset[r + 1] - rr->offset[r],
-                .label = rr->label,
-                .label_index = r,
-                .seed = ns_seed_mix(o->seed, 200000 + r),
-                .grad = true,
-            };
-        size_t nm = d->nreal_targets * d->nreal;
-        d->real_metrics = calloc(nm + 1, sizeof *d->real_metrics);
-        d->real_summary = calloc(d->nreal_targets + 1, sizeof *d->real_summary);
-        if (!d->real_metrics || !d->real_summary)
-            goto oom;
-        rc = o->resume ? ns_checkpoint_load_metrics(ck, "real", d->real_metrics, nm, err, errlen) : 0;
-        if (rc < 0)
-            return -1;
-        if (rc == 0) {
-            if (ns_run(d->real_targets, d->nreal_targets, d->real_cases, d->nreal, &ro, d->real_metrics) != 0)
-                goto oom;
-            if (real_save_start(d, ck, nm, err, errlen) != 0)
+        sc.whole = d->nreal;
+        for (size_t k = 0; k < real_blocks; k++) {
+            INTERRUPTED(d, ck);
+            size_t lo, hi;
+            char name[32];
+            block_range(k, real_blocks, d->nreal, &lo, &hi);
+            snprintf(name, sizeof name, "real-%04zu", k);
+            sc.base = lo;
+            sc.part = hi - lo;
+            if (metrics_block(d, ck, name, d->real_targets, d->nreal_targets, d->real_cases, lo, hi - lo,
+                              d->nreal, d->real_metrics, &ro, err, errlen) != 0)
                 return -1;
         }
+        sc.whole = 0;
         for (size_t t = 0; t < d->nreal_targets; t++)
             ns_summarize(&d->real_metrics[t * d->nreal], d->nreal, &d->real_summary[t]);
     }
+    INTERRUPTED(d, ck);
+    /* A part holds only its pieces: nothing to judge until the merge. */
+    if (o->shards)
+        return 0;
     if (ns_report_cells(d) != 0)
         goto oom;
     return 0;
@@ -375,7 +503,8 @@ oom:
 
 void ns_report_data_free(ns_report_data *d)
 {
-    ns_report_measure_wait(NULL, 0);
+    free(d->pieces);
+    free(d->fuzz_targets);
     free(d->policies);
     free(d->sums);
     ns_report_cells_free(d);

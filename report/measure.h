@@ -15,12 +15,7 @@
  * done is kept). */
 int ns_report_measure(ns_report_data *d, ns_checkpoint *ck, const char *out, char *err, size_t errlen);
 
-/* The real rows' metrics may still be on their way into the checkpoint (a
- * thread of their own, while the plots are drawn): waits for them.  0, or
- * -1 with the message in err when err is not NULL. */
-int ns_report_measure_wait(char *err, size_t errlen);
-
-/* Frees what ns_report_measure and the plots allocated in d (waiting first). */
+/* Frees what ns_report_measure and the plots allocated in d. */
 void ns_report_data_free(ns_report_data *d);
 
 #endif

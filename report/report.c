@@ -14,6 +14,7 @@
 #include "../util/clock.h"
 #include "../util/path.h"
 #include "measure.h"
+#include "part.h"
 #include "verdicts.h"
 
 static void set_err(char *err, size_t len, const char *fmt, ...)
@@ -183,6 +184,31 @@ static ns_regress_baseline *baseline_of(const ns_report_opts *o, const ns_report
     return b;
 }
 
+/* A part of a sharded run (part.h): the pieces of part o->shard measured
+ * into the checkpoint OUT.partial/, which becomes the part directory out
+ * once part.json is written there. */
+static int run_part(const ns_report_opts *o, const char *out, char *err, size_t errlen)
+{
+    if (ns_part_replaceable(out, err, errlen) != 0)
+        return -1;
+    if (ns_mkdir_parents(out) != 0) {
+        set_err(err, errlen, "cannot create the parents of %s: %s", out, strerror(errno));
+        return -1;
+    }
+    ns_report_data d;
+    memset(&d, 0, sizeof d);
+    d.opts = o;
+    ns_checkpoint ck;
+    memset(&ck, 0, sizeof ck);
+    int rc = ns_report_measure(&d, &ck, out, err, errlen);
+    if (rc == 0)
+        rc = ns_part_write(&d, ck.dir, err, errlen);
+    if (rc == 0)
+        rc = ns_part_place(ck.dir, out, err, errlen);
+    ns_report_data_free(&d);
+    return rc;
+}
+
 int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
 {
     char out[4096];
@@ -195,6 +221,8 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     }
     memcpy(out, o->out, len);
     out[len] = '\0';
+    if (o->shards)
+        return run_part(o, out, err, errlen);
     /* A run killed while it moved its report into out is finished first. */
     bool rolled;
     if (finish_moves(out, &rolled, err, errlen) != 0)
@@ -267,8 +295,6 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         ns_regress_baseline_free(d.baseline);
         free(d.baseline);
     }
-    if (ns_report_measure_wait(rc == 0 ? err : NULL, errlen) != 0)
-        rc = -1;
     ns_report_data_free(&d);
     if (o->stop && *o->stop) {   /* also when the signal killed gnuplot */
         set_err(err, errlen, "interrupted; the measurements are kept in %s (--resume continues)", ck.dir);

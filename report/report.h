@@ -61,6 +61,19 @@ typedef struct ns_report_opts {
     /* A results.json (regress.h's baseline) whose cells the page compares
      * with, when it measured the same suite and seed; NULL: none. */
     const char *baseline;
+    /* In parts (shard.h): shards > 0 measures only the pieces given to part
+     * shard (1..shards) and writes them, with part.json, as the part
+     * directory out instead of a report; args (nargs strings, the options
+     * that say what is measured) and build are recorded there for merge.
+     * nparts > 0 (merge) measures nothing: every piece is read from the
+     * part directories parts, and the report is written as usual. */
+    unsigned shard, shards;
+    const char *build;
+    const char *const *args;
+    size_t nargs;
+    const char *const *parts;
+    size_t nparts;
+    unsigned merged_shards;      /* the N of the parts merged (names a missing piece's part) */
 } ns_report_opts;
 
 #define NS_REPORT_FUZZ_DEFAULT (-1)
