@@ -174,11 +174,7 @@ static void enclose_closed_form(const ns_ref_input *in, mpfr_prec_t prec, int p,
         mpq_mul(D, A, A);
         mpq_sub(D, D, t);
         mpfi_t R, T, W, v, w;
-        mpfi_init2(R, prec);
-        mpfi_init2(T, prec);
-        mpfi_init2(W, prec);
-        mpfi_init2(v, prec);
-        mpfi_init2(w, prec);
+        ns_mpfi_inits2(prec, R, T, W, v, w, (mpfi_ptr)0);
         mpfi_set_q(R, D);
         mpfi_sqrt(R, R);
         mpfi_sub_q(T, R, A);
@@ -201,11 +197,7 @@ static void enclose_closed_form(const ns_ref_input *in, mpfr_prec_t prec, int p,
                 mpfi_mul(&dx[i], v, w);
             }
         }
-        mpfi_clear(R);
-        mpfi_clear(T);
-        mpfi_clear(W);
-        mpfi_clear(v);
-        mpfi_clear(w);
+        ns_mpfi_clears(R, T, W, v, w, (mpfi_ptr)0);
     }
     mpq_clears(u, gp, A, B, G, C, t, D, (mpq_ptr)0);
 }
@@ -262,8 +254,7 @@ static void mass_side(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr t, m
 {
     mpfr_prec_t prec = mpfi_get_prec(t);
     mpfi_t M, v;
-    mpfi_init2(M, prec);
-    mpfi_init2(v, prec);
+    ns_mpfi_inits2(prec, M, v, (mpfi_ptr)0);
     mpfi_set_ui(M, 0);
     for (size_t i = 0; i < n; i++) {
         if (x[i] == -INFINITY)
@@ -276,8 +267,7 @@ static void mass_side(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr t, m
     }
     *below = mpfr_cmp_ui(&M->right, 1) <= 0;
     *above = mpfr_cmp_ui(&M->left, 1) >= 0;
-    mpfi_clear(M);
-    mpfi_clear(v);
+    ns_mpfi_clears(M, v, (mpfi_ptr)0);
 }
 
 /* T = an interval containing the exact t (see the header comment). */
@@ -288,8 +278,7 @@ static void bracket_t(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr a, m
     mpfr_t w_lo, w_hi, w_m;
     mpfi_t W, v;
     mpfr_inits2(prec, w_lo, w_hi, w_m, (mpfr_ptr)0);
-    mpfi_init2(W, prec);
-    mpfi_init2(v, prec);
+    ns_mpfi_inits2(prec, W, v, (mpfi_ptr)0);
     mpfr_set_ui(w_lo, (unsigned long)n, MPFR_RNDU);
     mpfr_ui_div(w_lo, 1, w_lo, MPFR_RNDD);
     mpfr_set_ui(w_hi, 1, MPFR_RNDN);
@@ -327,8 +316,7 @@ static void bracket_t(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr a, m
         }
     }
     mpfr_clears(w_lo, w_hi, w_m, (mpfr_ptr)0);
-    mpfi_clear(W);
-    mpfi_clear(v);
+    ns_mpfi_clears(W, v, (mpfi_ptr)0);
 }
 
 /* The bisection costs about prec^2 M(prec) operations, so it works at no
@@ -350,11 +338,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
         return;
     }
     mpfi_t a, p, q, T, v;
-    mpfi_init2(a, prec);
-    mpfi_init2(p, prec);
-    mpfi_init2(q, prec);
-    mpfi_init2(T, prec);
-    mpfi_init2(v, prec);
+    ns_mpfi_inits2(prec, a, p, q, T, v, (mpfi_ptr)0);
     mpfi_set_d(a, alpha);
     mpfi_sub_ui(a, a, 1);
     mpfi_ui_div(p, 1, a);
@@ -389,9 +373,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
     if (dx) {
         /* W = <h, g'>/sum h; dx = h (g' - W), computed in place of h. */
         mpfi_t H, W, w;
-        mpfi_init2(H, prec);
-        mpfi_init2(W, prec);
-        mpfi_init2(w, prec);
+        ns_mpfi_inits2(prec, H, W, w, (mpfi_ptr)0);
         mpfi_set_ui(H, 0);
         mpfi_set_ui(W, 0);
         for (size_t i = 0; i < n; i++) {
@@ -410,18 +392,12 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
             mpfi_sub(w, w, W);
             mpfi_mul(&dx[i], &dx[i], w);
         }
-        mpfi_clear(H);
-        mpfi_clear(W);
-        mpfi_clear(w);
+        ns_mpfi_clears(H, W, w, (mpfi_ptr)0);
     }
     for (size_t i = 0; i < n; i++)
         mpfi_clear(&u[i]);
     free(u);
-    mpfi_clear(a);
-    mpfi_clear(p);
-    mpfi_clear(q);
-    mpfi_clear(T);
-    mpfi_clear(v);
+    ns_mpfi_clears(a, p, q, T, v, (mpfi_ptr)0);
 }
 
 static void entmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)

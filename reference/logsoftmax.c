@@ -56,9 +56,7 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
     }
     double m = in->x[k];
     mpfi_t t, e, s;
-    mpfi_init2(t, prec);
-    mpfi_init2(e, prec);
-    mpfi_init2(s, prec);
+    ns_mpfi_inits2(prec, t, e, s, (mpfi_ptr)0);
     mpfi_set_ui(t, 0);                       /* t = T */
     for (size_t i = 0; i < n; i++) {
         if (in->x[i] == -INFINITY || i == k)
@@ -97,9 +95,7 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
             mpfi_sub(&dx[i], &dx[i], e);
         }
     }
-    mpfi_clear(t);
-    mpfi_clear(e);
-    mpfi_clear(s);
+    ns_mpfi_clears(t, e, s, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_logsoftmax = { .family = "logsoftmax", .enclose = logsoftmax_enclose,

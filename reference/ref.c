@@ -1,6 +1,7 @@
 #include "ref.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -131,6 +132,24 @@ void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n)
     ns_ref_set_nan_all(y, n);
     if (dx)
         ns_ref_set_nan_all(dx, n);
+}
+
+void ns_mpfi_inits2(mpfr_prec_t prec, mpfi_ptr v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    for (; v; v = va_arg(ap, mpfi_ptr))
+        mpfi_init2(v, prec);
+    va_end(ap);
+}
+
+void ns_mpfi_clears(mpfi_ptr v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    for (; v; v = va_arg(ap, mpfi_ptr))
+        mpfi_clear(v);
+    va_end(ap);
 }
 
 static int descending(const void *a, const void *b)

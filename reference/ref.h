@@ -85,6 +85,11 @@ void ns_ref_set_nan_all(mpfi_ptr v, size_t n);            /* v[i] = NaN: no valu
  * zeros of an all-masked row, the NaN of a row with no value. */
 void ns_ref_set_zero_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
 void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
+/* Several intervals initialised to precision prec, or cleared, in one call,
+ * as mpfr_inits2 and mpfr_clears do for MPFR numbers (MPFI has neither): the
+ * list ends with (mpfi_ptr)0. */
+void ns_mpfi_inits2(mpfr_prec_t prec, mpfi_ptr v, ...);
+void ns_mpfi_clears(mpfi_ptr v, ...);
 /* n intervals initialised to precision prec, or NULL when out of memory;
  * freed (cleared first) by ns_ref_intervals_free, which accepts NULL. */
 mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec);

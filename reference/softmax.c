@@ -120,8 +120,7 @@ static void softmax_backward(const ns_ref_input *in, mpfr_prec_t prec, mpfi_srcp
 {
     size_t n = in->n;
     mpfi_t s, t;
-    mpfi_init2(s, prec);
-    mpfi_init2(t, prec);
+    ns_mpfi_inits2(prec, s, t, (mpfi_ptr)0);
     mpfi_set_ui(s, 0);
     for (size_t i = 0; i < n; i++) {
         mpfi_set_d(t, in->g[i]);
@@ -135,8 +134,7 @@ static void softmax_backward(const ns_ref_input *in, mpfr_prec_t prec, mpfi_srcp
         mpfi_sub(t, t, s);
         mpfi_mul(&dx[i], &y[i], t);
     }
-    mpfi_clear(s);
-    mpfi_clear(t);
+    ns_mpfi_clears(s, t, (mpfi_ptr)0);
 }
 
 static void softmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
@@ -151,8 +149,5 @@ static void softmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y
         softmax_backward(in, prec, y, dx);
 }
 
-const ns_reference ns_ref_softmax = {
-    .family = "softmax",
-    .enclose = softmax_enclose,
-    .tier = ns_ref_softmax_dd,
-};
+const ns_reference ns_ref_softmax = { .family = "softmax", .enclose = softmax_enclose,
+                                      .tier = ns_ref_softmax_dd };

@@ -46,11 +46,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     }
 
     mpfi_t shift, d, rest, t, u;                 /* shift = e^{-c}, rest = N e^{-c} */
-    mpfi_init2(shift, prec);
-    mpfi_init2(d, prec);
-    mpfi_init2(rest, prec);
-    mpfi_init2(t, prec);
-    mpfi_init2(u, prec);
+    ns_mpfi_inits2(prec, shift, d, rest, t, u, (mpfi_ptr)0);
     mpfi_set_d(shift, -c);
     mpfi_exp(shift, shift);
     mpfi_set_ui(d, 0);
@@ -87,8 +83,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
         const double *g = in->g;
         double gk = any_positive ? g[k] : 0.0;
         mpfi_t gy, gy_shifted;                   /* <g, y> and <g - g_k, y> */
-        mpfi_init2(gy, prec);
-        mpfi_init2(gy_shifted, prec);
+        ns_mpfi_inits2(prec, gy, gy_shifted, (mpfi_ptr)0);
         mpfi_set_ui(gy, 0);
         mpfi_set_ui(gy_shifted, 0);
         for (size_t i = 0; i < n; i++) {
@@ -122,14 +117,9 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
             mpfi_div(t, t, d);
             mpfi_mul(&dx[j], t, u);
         }
-        mpfi_clear(gy);
-        mpfi_clear(gy_shifted);
+        ns_mpfi_clears(gy, gy_shifted, (mpfi_ptr)0);
     }
-    mpfi_clear(shift);
-    mpfi_clear(d);
-    mpfi_clear(rest);
-    mpfi_clear(t);
-    mpfi_clear(u);
+    ns_mpfi_clears(shift, d, rest, t, u, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_softpick = { .family = "softpick", .enclose = softpick_enclose,

@@ -75,10 +75,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     }
     double c = in->x[k];
     mpfi_t hc, s, t, u;
-    mpfi_init2(hc, prec);
-    mpfi_init2(s, prec);
-    mpfi_init2(t, prec);
-    mpfi_init2(u, prec);
+    ns_mpfi_inits2(prec, hc, s, t, u, (mpfi_ptr)0);
     if (c > 0) {                             /* hc = h(c) */
         softplus(hc, c);
     } else {                                 /* hc = phi(e^c) */
@@ -152,10 +149,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     }
     for (size_t i = 0; i < n; i++)
         mpfi_div(&y[i], &y[i], s);
-    mpfi_clear(hc);
-    mpfi_clear(s);
-    mpfi_clear(t);
-    mpfi_clear(u);
+    ns_mpfi_clears(hc, s, t, u, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_softplus_norm = { .family = "softplus.norm", .enclose = softplus_norm_enclose,

@@ -35,9 +35,7 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         return;
     }
     mpfi_t a, s, t;
-    mpfi_init2(a, prec);
-    mpfi_init2(s, prec);
-    mpfi_init2(t, prec);
+    ns_mpfi_inits2(prec, a, s, t, (mpfi_ptr)0);
     mpfi_set_ui(a, (unsigned long)n);        /* a = s ln n */
     mpfi_log(a, a);
     mpfi_mul_d(a, a, s_param);
@@ -77,13 +75,8 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
     }
     for (size_t i = 0; i < n; i++)
         mpfi_div(&y[i], &y[i], s);
-    mpfi_clear(a);
-    mpfi_clear(s);
-    mpfi_clear(t);
+    ns_mpfi_clears(a, s, t, (mpfi_ptr)0);
 }
 
-const ns_reference ns_ref_ssmax = {
-    .family = "ssmax",
-    .enclose = ssmax_enclose,
-    .tier = ns_ref_ssmax_dd,
-};
+const ns_reference ns_ref_ssmax = { .family = "ssmax", .enclose = ssmax_enclose,
+                                    .tier = ns_ref_ssmax_dd };
