@@ -201,9 +201,8 @@ static const ns_attn_hazard hazards[] = {
     { "fma mismatch", "--fma: the row max from plain products, the exponent fused, so "
                       "s . scale_log2 - m is a rounding error instead of 0 and exp2 can "
                       "overflow (AMD aotriton #54)" },
-    { "gradient overflow", "dS K, dS^T Q or P^T dO beyond the accumulator's range (fp16: keys or "
-                           "queries near 65504 times gradients of order 1): inf - inf = NaN" },
-    { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" },
+    NS_ATTN_HAZARD_GRADIENT_OVERFLOW,
+    NS_ATTN_HAZARD_FINITE_MASK_LEAK,
     { "large scores", "the backward recomputes P = exp2(s . scale_log2 - LSE . log2 e) from an LSE "
                       "rounded in acc: beyond |s| u_acc = 1/16 P is off by 2^(|s| u_acc) and can "
                       "overflow p (inf . 0 = NaN in dS)" },

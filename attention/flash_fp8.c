@@ -71,7 +71,7 @@ static const ns_attn_hazard hazards[] = {
                         "(FlashAttention #2716)" },
     { "fp8 inputs", "Q, K, V held in e4m3 with one power-of-two scale per tensor: small "
                     "entries of a tensor with a large one lose their bits" },
-    { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" },
+    NS_ATTN_HAZARD_FINITE_MASK_LEAK,
     { NULL, NULL },
 };
 

@@ -92,6 +92,13 @@ typedef struct ns_attn_hazard {
     const char *why;                /* one line for the reader, with its source */
 } ns_attn_hazard;
 
+/* Hazards several kernels declare in the same words. */
+#define NS_ATTN_HAZARD_GRADIENT_OVERFLOW \
+    { "gradient overflow", "dS K, dS^T Q or P^T dO beyond the accumulator's range (fp16: keys or " \
+                           "queries near 65504 times gradients of order 1): inf - inf = NaN" }
+#define NS_ATTN_HAZARD_FINITE_MASK_LEAK \
+    { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" }
+
 typedef struct ns_kernel {
     const char *name;               /* "flash" */
     const char *summary;            /* one line for `normstab attention --help` */

@@ -166,8 +166,7 @@ static const ns_attn_hazard hazards[] = {
                         "784,449 > 65504 become inf, then NaN)" },
     { "fully masked row", "every key masked: -inf masks give (-inf) - (-inf) = NaN, finite "
                           "masks uniform weights over masked keys (PyTorch #103749, #110213)" },
-    { "gradient overflow", "dS K, dS^T Q or P^T dO beyond the accumulator's range (fp16: keys or "
-                           "queries near 65504 times gradients of order 1): inf - inf = NaN" },
+    NS_ATTN_HAZARD_GRADIENT_OVERFLOW,
     { "finite mask leak", "a finite mask value is a score like any other: a kept key below it "
                           "loses to masked ones (ohdearquant/lattice #373)" },
     { NULL, NULL },
