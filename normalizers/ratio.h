@@ -43,8 +43,10 @@ typedef double (*ns_pointwise)(const ns_ops *op, double x);
 
 /* A ratio(h) family's two kernels, name_forward and name_backward, for its
  * algorithm table: ns_ratio_forward and ns_ratio_backward below with its h
- * and h'. */
+ * and h', which it declares (the family defines them after). */
 #define NS_RATIO_KERNELS(name, h, dh) \
+    static double h(const ns_ops *op, double x); \
+    static double dh(const ns_ops *op, double x); \
     static void name##_forward(const ns_ops *op, const double *x, double *y, size_t n) \
     { \
         ns_ratio_forward(op, h, x, y, n); \

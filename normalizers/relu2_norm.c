@@ -28,6 +28,8 @@ static const ns_contract relu2_norm_contract = {
     },
 };
 
+NS_RATIO_KERNELS(relu2_norm, relu2_h, relu2_dh)
+
 static double relu2_h(const ns_ops *op, double x)
 {
     double r = ns_relu(x);
@@ -38,8 +40,6 @@ static double relu2_dh(const ns_ops *op, double x)
 {
     return ns_mul(op, 2.0, ns_relu(x));
 }
-
-NS_RATIO_KERNELS(relu2_norm, relu2_h, relu2_dh)
 
 const ns_family ns_family_relu2_norm = {
     .name = "relu2.norm",

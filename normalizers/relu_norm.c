@@ -27,6 +27,8 @@ static const ns_contract relu_norm_contract = {
     },
 };
 
+NS_RATIO_KERNELS(relu_norm, relu_h, relu_dh)
+
 static double relu_h(const ns_ops *op, double x)
 {
     (void)op;
@@ -38,8 +40,6 @@ static double relu_dh(const ns_ops *op, double x)
     (void)op;
     return ns_relu_step(x);
 }
-
-NS_RATIO_KERNELS(relu_norm, relu_h, relu_dh)
 
 const ns_family ns_family_relu_norm = {
     .name = "relu.norm",

@@ -33,6 +33,8 @@ static const ns_contract softplus_norm_contract = {
     },
 };
 
+NS_RATIO_KERNELS(softplus_norm, softplus, sigmoid)
+
 static double softplus(const ns_ops *op, double x)
 {
     return ns_log1p(op, ns_exp(op, x));
@@ -43,8 +45,6 @@ static double sigmoid(const ns_ops *op, double x)
 {
     return ns_div(op, 1.0, ns_add(op, 1.0, ns_exp(op, -x)));
 }
-
-NS_RATIO_KERNELS(softplus_norm, softplus, sigmoid)
 
 const ns_family ns_family_softplus_norm = {
     .name = "softplus.norm",

@@ -34,6 +34,8 @@ static const ns_contract spherical_contract = {
     },
 };
 
+NS_RATIO_KERNELS(spherical, spherical_h, spherical_dh)
+
 static double spherical_h(const ns_ops *op, double x)
 {
     return ns_add(op, ns_mul(op, x, x), ns_const(op, op->param[0]));
@@ -43,8 +45,6 @@ static double spherical_dh(const ns_ops *op, double x)
 {
     return ns_mul(op, 2.0, x);
 }
-
-NS_RATIO_KERNELS(spherical, spherical_h, spherical_dh)
 
 const ns_family ns_family_spherical = {
     .name = "spherical",

@@ -24,6 +24,8 @@ static const ns_contract taylor_contract = {
     },
 };
 
+NS_RATIO_KERNELS(taylor, taylor_h, taylor_dh)
+
 static double taylor_h(const ns_ops *op, double x)
 {
     return ns_add(op, ns_add(op, 1.0, x), ns_mul(op, ns_mul(op, x, x), 0.5));
@@ -33,8 +35,6 @@ static double taylor_dh(const ns_ops *op, double x)
 {
     return ns_add(op, 1.0, x);
 }
-
-NS_RATIO_KERNELS(taylor, taylor_h, taylor_dh)
 
 const ns_family ns_family_taylor = {
     .name = "taylor",
