@@ -49,11 +49,9 @@ static int settle_midpoint_minus_tiny(mpfi_ptr y, double x, double m, mpfi_srcpt
 
 static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
-    size_t n = in->n, k = ns_ref_argmax(in->x, n);
-    if (k == n) {
-        ns_ref_set_zero_row(y, dx, n);
+    size_t n = in->n, k = ns_ref_argmax_or_zeros(in, y, dx);
+    if (k == n)
         return;
-    }
     double m = in->x[k];
     mpfi_t t, e, s;
     ns_mpfi_inits2(prec, t, e, s, (mpfi_ptr)0);

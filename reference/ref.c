@@ -152,6 +152,20 @@ void ns_mpfi_clears(mpfi_ptr v, ...)
     va_end(ap);
 }
 
+size_t ns_ref_argmax_or_zeros(const ns_ref_input *in, mpfi_ptr y, mpfi_ptr dx)
+{
+    size_t k = ns_ref_argmax(in->x, in->n);
+    if (k == in->n)
+        ns_ref_set_zero_row(y, dx, in->n);
+    return k;
+}
+
+void ns_ref_div_all(mpfi_ptr v, size_t n, mpfi_srcptr s)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfi_div(&v[i], &v[i], s);
+}
+
 static int descending(const void *a, const void *b)
 {
     double u = *(const double *)a, v = *(const double *)b;

@@ -85,6 +85,11 @@ void ns_ref_set_nan_all(mpfi_ptr v, size_t n);            /* v[i] = NaN: no valu
  * zeros of an all-masked row, the NaN of a row with no value. */
 void ns_ref_set_zero_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
 void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
+/* The index of the row's largest entry, as ns_ref_argmax; for a row of -inf
+ * only, n after setting the zeros of its zero normalizing sum. */
+size_t ns_ref_argmax_or_zeros(const ns_ref_input *in, mpfi_ptr y, mpfi_ptr dx);
+/* v[i] = v[i] / s for i < n: the normalization of the weights. */
+void ns_ref_div_all(mpfi_ptr v, size_t n, mpfi_srcptr s);
 /* Several intervals initialised to precision prec, or cleared, in one call,
  * as mpfr_inits2 and mpfr_clears do for MPFR numbers (MPFI has neither): the
  * list ends with (mpfi_ptr)0. */

@@ -139,11 +139,9 @@ static void softmax_backward(const ns_ref_input *in, mpfr_prec_t prec, mpfi_srcp
 
 static void softmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
-    size_t n = in->n, k = ns_ref_argmax(in->x, n);
-    if (k == n) {                            /* all masked: zero denominator */
-        ns_ref_set_zero_row(y, dx, n);
+    size_t n = in->n, k = ns_ref_argmax_or_zeros(in, y, dx);
+    if (k == n)                              /* all masked: zero denominator */
         return;
-    }
     softmax_forward(in, k, prec, y);
     if (dx)
         softmax_backward(in, prec, y, dx);

@@ -52,8 +52,7 @@ static void softmax1_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
         }
         mpfi_clear(ge);
     }
-    for (size_t i = 0; i < n; i++)
-        mpfi_div(&y[i], &y[i], s);
+    ns_ref_div_all(y, n, s);
     ns_mpfi_clears(s, t, (mpfi_ptr)0);
 }
 

@@ -68,11 +68,9 @@ static void sigma(mpfi_ptr out, double x)
 
 static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
-    size_t n = in->n, k = ns_ref_argmax(in->x, n);
-    if (k == n) {
-        ns_ref_set_zero_row(y, dx, n);
+    size_t n = in->n, k = ns_ref_argmax_or_zeros(in, y, dx);
+    if (k == n)
         return;
-    }
     double c = in->x[k];
     mpfi_t hc, s, t, u;
     ns_mpfi_inits2(prec, hc, s, t, u, (mpfi_ptr)0);
@@ -147,8 +145,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
         }
         mpfi_clear(gr);
     }
-    for (size_t i = 0; i < n; i++)
-        mpfi_div(&y[i], &y[i], s);
+    ns_ref_div_all(y, n, s);
     ns_mpfi_clears(hc, s, t, u, (mpfi_ptr)0);
 }
 

@@ -73,8 +73,7 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         }
         mpfi_clear(ge);
     }
-    for (size_t i = 0; i < n; i++)
-        mpfi_div(&y[i], &y[i], s);
+    ns_ref_div_all(y, n, s);
     ns_mpfi_clears(a, s, t, (mpfi_ptr)0);
 }
 
