@@ -214,8 +214,7 @@ const ns_kernel ns_kernel_flash = {
     .summary = "FlashAttention-2: key blocks with a running max, rescaled sum and O, exp2 with "
                "log2(e) scale folded; backward recomputes P from LSE",
     .order = 20,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
-    .function = "softmax attention",
+    NS_ATTN_SOFTMAX_FIELDS,
     .has_lse = true,
     .default_policy = "fp16-io",
     .forward = forward,

@@ -80,8 +80,7 @@ const ns_kernel ns_kernel_flash_fp8 = {
     .summary = "FlashAttention-3 FP8: e4m3 Q, K, V with per-tensor scales, fp32 softmax, P to "
                "e4m3+sat (peak 2^8) before P V; forward only",
     .order = 30,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
-    .function = "softmax attention",
+    NS_ATTN_SOFTMAX_FIELDS,
     .has_lse = true,
     .default_policy = "in=e4m3,work=fp32,acc=fp32,p=e4m3+sat,out=bf16",
     .held = "e4m3",

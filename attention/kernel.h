@@ -99,6 +99,11 @@ typedef struct ns_attn_hazard {
 #define NS_ATTN_HAZARD_FINITE_MASK_LEAK \
     { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" }
 
+/* The fields of a kernel of softmax attention of Q, K and V: the function
+ * whose one reference (attention/reference.c) every such kernel shares. */
+#define NS_ATTN_SOFTMAX_FIELDS \
+    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V, .function = "softmax attention"
+
 typedef struct ns_kernel {
     const char *name;               /* "flash" */
     const char *summary;            /* one line for `normstab attention --help` */
