@@ -129,6 +129,22 @@ void ns_linear_enclose(const ns_linear_input *in, bool causal, mpfr_prec_t prec,
     enclose_linear(&cx, prec, o);
 }
 
+/* Query i's share of the keys' gradients (t scratch): P += phi(q_i) dN_i^T,
+ * R += phi(q_i) dD_i, phi(q_i) in fq[i d ..]. */
+static void add_query(const ns_linear_input *in, size_t i, mpfi_srcptr fq, mpfi_srcptr dN,
+                      mpfi_srcptr dD, mpfi_ptr P, mpfi_ptr R, mpfi_ptr t)
+{
+    size_t d = in->d, dv = in->d_v;
+    for (size_t m = 0; m < d; m++) {
+        mpfi_mul(t, &fq[i * d + m], &dD[i]);
+        mpfi_add(&R[m], &R[m], t);
+        for (size_t c = 0; c < dv; c++) {
+            mpfi_mul(t, &fq[i * d + m], &dN[i * dv + c]);
+            mpfi_add(&P[m * dv + c], &P[m * dv + c], t);
+        }
+    }
+}
+
 /* O, then dq, dk, dv (attention/linear_backward.c has the formulas):
  * forward with the state S, z and each query's dN, dD, dphi(q); then P, R
  * backward for dphi(k) and dv.  A row whose denominator is exactly 0 has
@@ -192,26 +208,10 @@ static void enclose_backward(void *vctx, mpfr_prec_t prec, mpfi_ptr out)
     /* P, R over the queries that see key j: all of them, or i >= j */
     size_t next = cx->causal ? nq : 0;
     for (size_t i = 0; !cx->causal && i < nq; i++)
-        for (size_t m = 0; m < d; m++) {
-            mpfi_mul(t, &fq[i * d + m], &dD[i]);
-            mpfi_add(&R[m], &R[m], t);
-            for (size_t c = 0; c < dv; c++) {
-                mpfi_mul(t, &fq[i * d + m], &dN[i * dv + c]);
-                mpfi_add(&P[m * dv + c], &P[m * dv + c], t);
-            }
-        }
+        add_query(in, i, fq, dN, dD, P, R, t);
     for (size_t j = nk; j-- > 0;) {
-        for (; cx->causal && next > j; next--) {
-            size_t i = next - 1;
-            for (size_t m = 0; m < d; m++) {
-                mpfi_mul(t, &fq[i * d + m], &dD[i]);
-                mpfi_add(&R[m], &R[m], t);
-                for (size_t c = 0; c < dv; c++) {
-                    mpfi_mul(t, &fq[i * d + m], &dN[i * dv + c]);
-                    mpfi_add(&P[m * dv + c], &P[m * dv + c], t);
-                }
-            }
-        }
+        for (; cx->causal && next > j; next--)
+            add_query(in, next - 1, fq, dN, dD, P, R, t);
         for (size_t m = 0; m < d; m++) {
             mpfi_ptr r = &dk[j * d + m];
             mpfi_set(r, &R[m]);
