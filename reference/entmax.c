@@ -57,14 +57,10 @@
  * down to the last j with F_j < 1, ties included.  -1 if out of memory. */
 static int support_lowest(const double *x, size_t n, int p, double *lowest)
 {
-    double *s = malloc(n * sizeof *s);
+    size_t nf;
+    double *s = ns_ref_sorted_unmasked(x, n, &nf);
     if (!s)
         return -1;
-    size_t nf = 0;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != -INFINITY)
-            s[nf++] = x[i];
-    ns_ref_sort_descending(s, nf);
     mpq_t p1, p2, sj, f, t;
     mpq_inits(p1, p2, sj, f, t, (mpq_ptr)0);
     *lowest = s[0];

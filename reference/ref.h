@@ -99,6 +99,10 @@ void ns_mpfi_clears(mpfi_ptr v, ...);
  * freed (cleared first) by ns_ref_intervals_free, which accepts NULL. */
 mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec);
 void ns_ref_intervals_free(mpfi_ptr v, size_t n);
+/* The unmasked entries of x[0..n) sorted from the largest down, at the
+ * start of a new array of n doubles (free it), their count in *nf; NULL
+ * when out of memory. */
+double *ns_ref_sorted_unmasked(const double *x, size_t n, size_t *nf);
 /* Sorts v[0..n) from the largest down (the sort-based families). */
 void ns_ref_sort_descending(double *v, size_t n);
 /* Index of the largest finite-or-masked entry (first one on ties); n if the
