@@ -53,21 +53,9 @@ int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx)
     ddi inv_s = ddi_div(ddi_from_double(1), s);   /* one division: e_i (1/s) encloses e_i / s */
     int ok = exp_terms_weights(&t, n, inv_s, sx, y);
     if (ok && dx) {
-        double G = k < n ? in->g[k] : 0, M = 0;
-        ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
-        ddi_sum_init(&gesum);
-        ddix gex = ddix_of(ddi_from_double(0));   /* the same with an exponent (wide) */
-        for (size_t i = 0; i < n; i++) {
-            M = fmax(M, fabs(in->g[i]));
-            ddi gi = ddi_diff(in->g[i], G);
-            if (wide)
-                gex = ddix_add(gex, ddix_mul(ddix_of(gi), ex[i]));
-            else
-                ddi_sum_add(&gesum, ddi_mul(gi, e[i]));
-        }
-        ddi ge = ddi_sum_total(&gesum);
-        if (!wide)
-            gex = ddix_of(ge);
+        double G = k < n ? in->g[k] : 0, M;
+        ddi ge;                              /* sum_j (g_j - G) e_j, in range */
+        ddix gex = exp_terms_gradient_sum(&t, in->g, n, G, wide, &ge, &M);   /* or wide */
         ddi Gec = ddi_mul(ddi_from_double(G), ec);
         ddix Gecx = ddix_mul(ddix_of(ddi_from_double(G)), ecx);
         ddix bound = ddix_of(ddi_from_double(M * 2 * s.hi * (1 + 0x1p-50)));

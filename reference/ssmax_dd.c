@@ -60,21 +60,9 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
     ddi inv_S = ddi_div(ddi_from_double(1), S);   /* one division: e_i (1/S) encloses e_i / S */
     int ok = exp_terms_weights(&t, n, inv_S, Sx, y);
     if (ok && dx) {
-        double G = in->g[k], M = 0;
-        ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
-        ddi_sum_init(&gesum);
-        ddix gex = ddix_of(ddi_from_double(0));   /* the same with an exponent */
-        for (size_t i = 0; i < n; i++) {
-            M = fmax(M, fabs(in->g[i]));
-            ddi gi = ddi_diff(in->g[i], G);
-            if (ntiny)
-                gex = ddix_add(gex, ddix_mul(ddix_of(gi), ex[i]));
-            else
-                ddi_sum_add(&gesum, ddi_mul(gi, e[i]));
-        }
-        ddi ge = ddi_sum_total(&gesum);
-        if (!ntiny)
-            gex = ddix_of(ge);
+        double G = in->g[k], M;
+        ddi ge;                              /* sum_j (g_j - G) e_j, in range */
+        ddix gex = exp_terms_gradient_sum(&t, in->g, n, G, ntiny > 0, &ge, &M);   /* or wide */
         if (ddi_is_exact_zero(ge) && ddi_is_exact_zero(gex.a) && in->g[0] != G)
             ok = 0;                          /* MPFI's g_0 shift leaves an interval */
         ddix ax = ddix_of(a);
