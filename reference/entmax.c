@@ -343,8 +343,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
         mpfi_init2(&u[i], prec);
         if (x[i] == -INFINITY)
             continue;
-        mpfi_set_d(&u[i], x[i]);
-        mpfi_sub_d(&u[i], &u[i], x[km]);
+        ns_mpfi_diff(&u[i], x[i], x[km]);
         mpfi_mul(&u[i], &u[i], a);
     }
     bracket_t(u, x, n, a, p, T);
@@ -374,8 +373,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
         mpfi_set_ui(W, 0);
         for (size_t i = 0; i < n; i++) {
             mpfi_add(H, H, &dx[i]);
-            mpfi_set_d(w, in->g[i]);
-            mpfi_sub_d(w, w, in->g[km]);
+            ns_mpfi_diff(w, in->g[i], in->g[km]);
             mpfi_mul(w, w, &dx[i]);
             mpfi_add(W, W, w);
         }
@@ -383,8 +381,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
         for (size_t i = 0; i < n; i++) {
             if (mpfi_is_zero(&dx[i]))
                 continue;
-            mpfi_set_d(w, in->g[i]);
-            mpfi_sub_d(w, w, in->g[km]);
+            ns_mpfi_diff(w, in->g[i], in->g[km]);
             mpfi_sub(w, w, W);
             mpfi_mul(&dx[i], &dx[i], w);
         }

@@ -59,8 +59,7 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
     for (size_t i = 0; i < n; i++) {
         if (in->x[i] == -INFINITY || i == k)
             continue;
-        mpfi_set_d(e, in->x[i]);
-        mpfi_sub_d(e, e, m);
+        ns_mpfi_diff(e, in->x[i], m);
         mpfi_exp(e, e);
         mpfi_add(t, t, e);
     }
@@ -72,8 +71,7 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
         }
         if (settle_midpoint_minus_tiny(&y[i], in->x[i], m, s))
             continue;
-        mpfi_set_d(&y[i], in->x[i]);
-        mpfi_sub_d(&y[i], &y[i], m);
+        ns_mpfi_diff(&y[i], in->x[i], m);
         mpfi_sub(&y[i], &y[i], s);
     }
     if (dx) {
@@ -85,8 +83,7 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
             mpfi_set_d(&dx[i], in->g[i]);
             if (in->x[i] == -INFINITY)
                 continue;
-            mpfi_set_d(e, in->x[i]);
-            mpfi_sub_d(e, e, m);
+            ns_mpfi_diff(e, in->x[i], m);
             mpfi_exp(e, e);
             mpfi_mul(e, e, t);
             mpfi_div(e, e, s);

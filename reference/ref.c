@@ -173,6 +173,12 @@ void ns_ref_div_all(mpfi_ptr v, size_t n, mpfi_srcptr s)
         mpfi_div(&v[i], &v[i], s);
 }
 
+void ns_mpfi_diff(mpfi_ptr r, double a, double b)
+{
+    mpfi_set_d(r, a);
+    mpfi_sub_d(r, r, b);
+}
+
 static int descending(const void *a, const void *b)
 {
     double u = *(const double *)a, v = *(const double *)b;

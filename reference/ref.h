@@ -95,6 +95,9 @@ void ns_ref_div_all(mpfi_ptr v, size_t n, mpfi_srcptr s);
  * list ends with (mpfi_ptr)0. */
 void ns_mpfi_inits2(mpfr_prec_t prec, mpfi_ptr v, ...);
 void ns_mpfi_clears(mpfi_ptr v, ...);
+/* r = [a - b], the difference of two doubles (which a double need not hold),
+ * as the interval ddi_diff is for the tiers. */
+void ns_mpfi_diff(mpfi_ptr r, double a, double b);
 /* n intervals initialised to precision prec, or NULL when out of memory;
  * freed (cleared first) by ns_ref_intervals_free, which accepts NULL. */
 mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec);

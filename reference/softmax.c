@@ -123,14 +123,12 @@ static void softmax_backward(const ns_ref_input *in, mpfr_prec_t prec, mpfi_srcp
     ns_mpfi_inits2(prec, s, t, (mpfi_ptr)0);
     mpfi_set_ui(s, 0);
     for (size_t i = 0; i < n; i++) {
-        mpfi_set_d(t, in->g[i]);
-        mpfi_sub_d(t, t, in->g[0]);
+        ns_mpfi_diff(t, in->g[i], in->g[0]);
         mpfi_mul(&dx[i], t, &y[i]);
         mpfi_add(s, s, &dx[i]);
     }
     for (size_t i = 0; i < n; i++) {
-        mpfi_set_d(t, in->g[i]);
-        mpfi_sub_d(t, t, in->g[0]);
+        ns_mpfi_diff(t, in->g[i], in->g[0]);
         mpfi_sub(t, t, s);
         mpfi_mul(&dx[i], &y[i], t);
     }

@@ -30,8 +30,7 @@ static void softmax1_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
             mpfi_set_ui(&y[i], 0);
             continue;
         }
-        mpfi_set_d(&y[i], in->x[i]);
-        mpfi_sub_d(&y[i], &y[i], c);
+        ns_mpfi_diff(&y[i], in->x[i], c);
         mpfi_exp(&y[i], &y[i]);
         mpfi_add(s, s, &y[i]);
     }

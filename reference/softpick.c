@@ -54,8 +54,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     for (size_t i = 0; i < n; i++) {
         mpfi_set_ui(&y[i], 0);
         if (x[i] > 0) {
-            mpfi_set_d(t, x[i]);
-            mpfi_sub_d(t, t, c);
+            ns_mpfi_diff(t, x[i], c);
             mpfi_exp(t, t);
             mpfi_set_d(u, -x[i]);
             mpfi_expm1(u, u);
@@ -91,8 +90,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
                 continue;
             mpfi_mul_d(t, &y[i], g[i]);
             mpfi_add(gy, gy, t);
-            mpfi_set_d(t, g[i]);
-            mpfi_sub_d(t, t, gk);
+            ns_mpfi_diff(t, g[i], gk);
             mpfi_mul(t, t, &y[i]);
             mpfi_add(gy_shifted, gy_shifted, t);
         }
@@ -104,15 +102,13 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
                 continue;
             }
             if (x[j] > 0) {                      /* g_j - <g, y> */
-                mpfi_set_d(u, g[j]);
-                mpfi_sub_d(u, u, gk);
+                ns_mpfi_diff(u, g[j], gk);
                 mpfi_sub(u, u, gy_shifted);
                 mpfi_add(u, u, rest);
             } else {                             /* -sign(x_j) <g, y> */
                 mpfi_set(u, gy);
             }
-            mpfi_set_d(t, x[j]);                 /* e^{x_j - c} / (D e^{-c}) */
-            mpfi_sub_d(t, t, c);
+            ns_mpfi_diff(t, x[j], c);            /* e^{x_j - c} / (D e^{-c}) */
             mpfi_exp(t, t);
             mpfi_div(t, t, d);
             mpfi_mul(&dx[j], t, u);

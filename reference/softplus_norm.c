@@ -99,8 +99,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
             mpfi_set_d(t, xi);
             mpfi_exp(t, t);
             phi(u, t, prec);
-            mpfi_set_d(&y[i], xi);
-            mpfi_sub_d(&y[i], &y[i], c);
+            ns_mpfi_diff(&y[i], xi, c);
             mpfi_exp(&y[i], &y[i]);
             mpfi_mul(&y[i], &y[i], u);
             mpfi_div(&y[i], &y[i], hc);
@@ -112,8 +111,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
         mpfi_init2(gr, prec);
         mpfi_set_ui(gr, 0);                  /* gr = sum_i g'_i r_i */
         for (size_t i = 0; i < n; i++) {
-            mpfi_set_d(t, in->g[i]);
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[i], in->g[0]);
             mpfi_mul(t, t, &y[i]);
             mpfi_add(gr, gr, t);
         }
@@ -129,14 +127,12 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
                 mpfi_set_d(t, xj);
                 mpfi_exp(t, t);
                 mpfi_add_ui(t, t, 1);
-                mpfi_set_d(&dx[j], xj);
-                mpfi_sub_d(&dx[j], &dx[j], c);
+                ns_mpfi_diff(&dx[j], xj, c);
                 mpfi_exp(&dx[j], &dx[j]);
                 mpfi_div(&dx[j], &dx[j], t);
             }
             mpfi_div(&dx[j], &dx[j], hc);
-            mpfi_set_d(t, in->g[j]);         /* t = g'_j s - gr */
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[j], in->g[0]); /* t = g'_j s - gr */
             mpfi_mul(t, t, s);
             mpfi_sub(t, t, gr);
             mpfi_mul(&dx[j], &dx[j], t);

@@ -45,8 +45,7 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
             mpfi_set_ui(&y[i], 0);
             continue;
         }
-        mpfi_set_d(&y[i], in->x[i]);
-        mpfi_sub_d(&y[i], &y[i], in->x[k]);
+        ns_mpfi_diff(&y[i], in->x[i], in->x[k]);
         mpfi_mul(&y[i], &y[i], a);
         mpfi_exp(&y[i], &y[i]);
         mpfi_add(s, s, &y[i]);
@@ -56,14 +55,12 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         mpfi_init2(ge, prec);
         mpfi_set_ui(ge, 0);                  /* ge = sum_j g'_j e_j */
         for (size_t i = 0; i < n; i++) {
-            mpfi_set_d(t, in->g[i]);
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[i], in->g[0]);
             mpfi_mul(t, t, &y[i]);
             mpfi_add(ge, ge, t);
         }
         for (size_t i = 0; i < n; i++) {
-            mpfi_set_d(t, in->g[i]);
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[i], in->g[0]);
             mpfi_mul(t, t, s);
             mpfi_sub(t, t, ge);
             mpfi_mul(&dx[i], &y[i], t);
