@@ -210,15 +210,13 @@ static const ns_attn_hazard hazards[] = {
 };
 
 const ns_kernel ns_kernel_flash = {
-    .name = "flash",
+    .name = "flash", .order = 20,
     .summary = "FlashAttention-2: key blocks with a running max, rescaled sum and O, exp2 with "
                "log2(e) scale folded; backward recomputes P from LSE",
-    .order = 20,
     NS_ATTN_SOFTMAX_FIELDS,
     .has_lse = true,
     .default_policy = "fp16-io",
-    .forward = forward,
-    .backward = backward,
+    .forward = forward, .backward = backward,
     .promises = "no NaN or inf where the reference is finite (an empty key set gives zeros and "
                 "LSE -inf); O within the first-order bound of its scores, sums and stored weights",
     .hazards = hazards,

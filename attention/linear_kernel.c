@@ -54,31 +54,26 @@ static const ns_attn_hazard linear_hazards[] = {
     .promises = LINEAR_PROMISES, .hazards = linear_hazards
 
 const ns_kernel ns_kernel_linear = {
-    .name = "linear",
+    .name = "linear", .order = 40,
     .summary = "linear attention phi(q)^T S / phi(q)^T z over all keys, --feature elu1|relu|identity",
-    .order = 40,
     .function = "linear attention",
-    .forward = linear_forward,
-    .backward = linear_backward,
+    .forward = linear_forward, .backward = linear_backward,
     LINEAR_KERNEL_FIELDS,
 };
 
 const ns_kernel ns_kernel_linear_causal = {
-    .name = "linear.causal",
+    .name = "linear.causal", .order = 41,
     .summary = "causal linear attention as the recurrence S_t = S_{t-1} + phi(k_t) v_t^T, z_t = z_{t-1} + phi(k_t)",
-    .order = 41,
     .function = "causal linear attention",
-    .forward = causal_forward,
-    .backward = causal_backward,
+    .forward = causal_forward, .backward = causal_backward,
     LINEAR_KERNEL_FIELDS,
 };
 
 const ns_kernel ns_kernel_linear_chunked = {
-    .name = "linear.chunked",
+    .name = "linear.chunked", .order = 42,
     .summary = "causal linear attention in chunks of --chunk C: quadratic inside, state across",
-    .order = 42,
     .function = "causal linear attention",
-    .forward = chunked_forward,
-    .backward = causal_backward,    /* the causal recurrence's backward (linear.h) */
+    /* the backward is the causal recurrence's (linear.h) */
+    .forward = chunked_forward, .backward = causal_backward,
     LINEAR_KERNEL_FIELDS,
 };

@@ -59,21 +59,17 @@ static const ns_attn_hazard stable_hazards[] = {
     .function = "rwkv4 wkv", .default_policy = "fp32", .promises = RWKV_PROMISES
 
 const ns_kernel ns_kernel_rwkv4_naive = {
-    .name = "rwkv4.naive",
+    .name = "rwkv4.naive", .order = 50,
     .summary = "RWKV-4 WKV by its definition: a, b hold e^k sums as they are",
-    .order = 50,
     RWKV_KERNEL_FIELDS,
-    .forward = naive_forward,
-    .backward = naive_backward,
+    .forward = naive_forward, .backward = naive_backward,
     .hazards = naive_hazards,
 };
 
 const ns_kernel ns_kernel_rwkv4_stable = {
-    .name = "rwkv4.stable",
+    .name = "rwkv4.stable", .order = 51,
     .summary = "RWKV-4 WKV with the running-maximum state (p, a, b) of BlinkDL/RWKV-LM wkv_cuda.cu",
-    .order = 51,
     RWKV_KERNEL_FIELDS,
-    .forward = stable_forward,
-    .backward = stable_backward,
+    .forward = stable_forward, .backward = stable_backward,
     .hazards = stable_hazards,
 };

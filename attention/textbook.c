@@ -173,14 +173,12 @@ static const ns_attn_hazard hazards[] = {
 };
 
 const ns_kernel ns_kernel_textbook = {
-    .name = "textbook",
+    .name = "textbook", .order = 10,
     .summary = "S = scale Q K^T materialized and masked, P = normalizer(S), P stored in p, O = P V",
-    .order = 10,
     NS_ATTN_SOFTMAX_FIELDS,
     .has_lse = false,
     .default_policy = "fp16",
-    .forward = forward,
-    .backward = backward,
+    .forward = forward, .backward = backward,
     .promises = "no NaN or inf where the reference is finite; O within the first-order bound "
                 "of its scores, sums and stored weights",
     .hazards = hazards,
