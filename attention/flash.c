@@ -201,9 +201,8 @@ static const ns_attn_hazard hazards[] = {
     { "fma mismatch", "--fma: the row max from plain products, the exponent fused, so "
                       "s . scale_log2 - m is a rounding error instead of 0 and exp2 can "
                       "overflow (AMD aotriton #54)" },
-    { "gradient overflow", "dS K, dS^T Q or P^T dO beyond the accumulator's range (fp16: keys or "
-                           "queries near 65504 times gradients of order 1): inf - inf = NaN" },
-    { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" },
+    NS_ATTN_HAZARD_GRADIENT_OVERFLOW,
+    NS_ATTN_HAZARD_FINITE_MASK_LEAK,
     { "large scores", "the backward recomputes P = exp2(s . scale_log2 - LSE . log2 e) from an LSE "
                       "rounded in acc: beyond |s| u_acc = 1/16 P is off by 2^(|s| u_acc) and can "
                       "overflow p (inf . 0 = NaN in dS)" },
@@ -211,16 +210,13 @@ static const ns_attn_hazard hazards[] = {
 };
 
 const ns_kernel ns_kernel_flash = {
-    .name = "flash",
+    .name = "flash", .order = 20,
     .summary = "FlashAttention-2: key blocks with a running max, rescaled sum and O, exp2 with "
                "log2(e) scale folded; backward recomputes P from LSE",
-    .order = 20,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
-    .function = "softmax attention",
+    NS_ATTN_SOFTMAX_FIELDS,
     .has_lse = true,
     .default_policy = "fp16-io",
-    .forward = forward,
-    .backward = backward,
+    .forward = forward, .backward = backward,
     .promises = "no NaN or inf where the reference is finite (an empty key set gives zeros and "
                 "LSE -inf); O within the first-order bound of its scores, sums and stored weights",
     .hazards = hazards,

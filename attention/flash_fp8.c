@@ -71,22 +71,19 @@ static const ns_attn_hazard hazards[] = {
                         "(FlashAttention #2716)" },
     { "fp8 inputs", "Q, K, V held in e4m3 with one power-of-two scale per tensor: small "
                     "entries of a tensor with a large one lose their bits" },
-    { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" },
+    NS_ATTN_HAZARD_FINITE_MASK_LEAK,
     { NULL, NULL },
 };
 
 const ns_kernel ns_kernel_flash_fp8 = {
-    .name = "flash-fp8",
+    .name = "flash-fp8", .order = 30,
     .summary = "FlashAttention-3 FP8: e4m3 Q, K, V with per-tensor scales, fp32 softmax, P to "
                "e4m3+sat (peak 2^8) before P V; forward only",
-    .order = 30,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
-    .function = "softmax attention",
+    NS_ATTN_SOFTMAX_FIELDS,
     .has_lse = true,
     .default_policy = "in=e4m3,work=fp32,acc=fp32,p=e4m3+sat,out=bf16",
     .held = "e4m3",
-    .forward = forward,
-    .backward = NULL,
+    .forward = forward, .backward = NULL,
     .promises = "no NaN or inf where the reference is finite; O within the first-order bound "
                 "of e4m3 weights and fp32 sums",
     .hazards = hazards,

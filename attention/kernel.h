@@ -92,6 +92,18 @@ typedef struct ns_attn_hazard {
     const char *why;                /* one line for the reader, with its source */
 } ns_attn_hazard;
 
+/* Hazards several kernels declare in the same words. */
+#define NS_ATTN_HAZARD_GRADIENT_OVERFLOW \
+    { "gradient overflow", "dS K, dS^T Q or P^T dO beyond the accumulator's range (fp16: keys or " \
+                           "queries near 65504 times gradients of order 1): inf - inf = NaN" }
+#define NS_ATTN_HAZARD_FINITE_MASK_LEAK \
+    { "finite mask leak", "a finite mask value is a score like any other (ohdearquant/lattice #373)" }
+
+/* The fields of a kernel of softmax attention of Q, K and V: the function
+ * whose one reference (attention/reference.c) every such kernel shares. */
+#define NS_ATTN_SOFTMAX_FIELDS \
+    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V, .function = "softmax attention"
+
 typedef struct ns_kernel {
     const char *name;               /* "flash" */
     const char *summary;            /* one line for `normstab attention --help` */

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/names.h"
 #include "linear.h"
 
 int ns_linear_kind_find(const char *name)
@@ -19,10 +20,7 @@ static const char *const feature_names[] = { "elu1", "relu", "identity" };
 
 int ns_feature_find(const char *name)
 {
-    for (int f = 0; f < 3; f++)
-        if (strcmp(name, feature_names[f]) == 0)
-            return f;
-    return -1;
+    return ns_name_index(feature_names, 3, name);
 }
 
 const char *ns_feature_name(ns_feature f) { return feature_names[f]; }

@@ -48,41 +48,32 @@ static const ns_attn_hazard linear_hazards[] = {
     "2 g k (max|v| + |O*|) + u_out |O*|, g = (d + n + 4) u_acc + 3 u_work + 2 u_tot (+ 2 u_work / phi_min for elu1), " \
     "k = sum|a| / |sum a| the denominator's condition, g k taken at most 1/16"
 
+/* What the three linear kernels have in common. */
+#define LINEAR_KERNEL_FIELDS \
+    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V, .default_policy = "fp32", \
+    .promises = LINEAR_PROMISES, .hazards = linear_hazards
+
 const ns_kernel ns_kernel_linear = {
-    .name = "linear",
+    .name = "linear", .order = 40,
     .summary = "linear attention phi(q)^T S / phi(q)^T z over all keys, --feature elu1|relu|identity",
-    .order = 40,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
     .function = "linear attention",
-    .default_policy = "fp32",
-    .forward = linear_forward,
-    .backward = linear_backward,
-    .promises = LINEAR_PROMISES,
-    .hazards = linear_hazards,
+    .forward = linear_forward, .backward = linear_backward,
+    LINEAR_KERNEL_FIELDS,
 };
 
 const ns_kernel ns_kernel_linear_causal = {
-    .name = "linear.causal",
+    .name = "linear.causal", .order = 41,
     .summary = "causal linear attention as the recurrence S_t = S_{t-1} + phi(k_t) v_t^T, z_t = z_{t-1} + phi(k_t)",
-    .order = 41,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
     .function = "causal linear attention",
-    .default_policy = "fp32",
-    .forward = causal_forward,
-    .backward = causal_backward,
-    .promises = LINEAR_PROMISES,
-    .hazards = linear_hazards,
+    .forward = causal_forward, .backward = causal_backward,
+    LINEAR_KERNEL_FIELDS,
 };
 
 const ns_kernel ns_kernel_linear_chunked = {
-    .name = "linear.chunked",
+    .name = "linear.chunked", .order = 42,
     .summary = "causal linear attention in chunks of --chunk C: quadratic inside, state across",
-    .order = 42,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
     .function = "causal linear attention",
-    .default_policy = "fp32",
-    .forward = chunked_forward,
-    .backward = causal_backward,    /* the causal recurrence's backward (linear.h) */
-    .promises = LINEAR_PROMISES,
-    .hazards = linear_hazards,
+    /* the backward is the causal recurrence's (linear.h) */
+    .forward = chunked_forward, .backward = causal_backward,
+    LINEAR_KERNEL_FIELDS,
 };

@@ -58,6 +58,36 @@ static void dphi_mpfi(ns_feature f, mpfi_ptr r, double x)
     }
 }
 
+/* The state after keys added..upto-1 (f, t scratch): z += phi(k_j),
+ * S += phi(k_j) v_j^T.  Returns upto, the keys added so far. */
+static size_t add_keys(const ns_linear_input *in, size_t added, size_t upto, mpfi_ptr S,
+                       mpfi_ptr z, mpfi_ptr f, mpfi_ptr t)
+{
+    size_t d = in->d, dv = in->d_v;
+    for (; added < upto; added++)
+        for (size_t m = 0; m < d; m++) {
+            phi_mpfi(in->feature, f, in->k[added * d + m]);
+            mpfi_add(&z[m], &z[m], f);
+            for (size_t c = 0; c < dv; c++) {
+                mpfi_mul_d(t, f, in->v[added * dv + c]);
+                mpfi_add(&S[m * dv + c], &S[m * dv + c], t);
+            }
+        }
+    return upto;
+}
+
+/* den = phi(q_i)^T z, with phi(q_i) left in fq[0..d) (t scratch). */
+static void query_denominator(const ns_linear_input *in, size_t i, mpfi_srcptr z, mpfi_ptr fq,
+                              mpfi_ptr t, mpfi_ptr den)
+{
+    mpfi_set_ui(den, 0);
+    for (size_t m = 0; m < in->d; m++) {
+        phi_mpfi(in->feature, &fq[m], in->q[i * in->d + m]);
+        mpfi_mul(t, &fq[m], &z[m]);
+        mpfi_add(den, den, t);
+    }
+}
+
 static void enclose_linear(void *vctx, mpfr_prec_t prec, mpfi_ptr out)
 {
     const lin_ctx *cx = vctx;
@@ -74,23 +104,8 @@ static void enclose_linear(void *vctx, mpfr_prec_t prec, mpfi_ptr out)
     ns_ref_set_zero_all(S, d * dv + d);      /* intervals start as NaN */
     size_t added = 0;
     for (size_t i = 0; i < in->n_q; i++) {
-        size_t upto = cx->causal ? i + 1 : in->n_k;
-        for (; added < upto; added++) {
-            for (size_t m = 0; m < d; m++) {
-                phi_mpfi(in->feature, f, in->k[added * d + m]);
-                mpfi_add(&z[m], &z[m], f);
-                for (size_t c = 0; c < dv; c++) {
-                    mpfi_mul_d(t, f, in->v[added * dv + c]);
-                    mpfi_add(&S[m * dv + c], &S[m * dv + c], t);
-                }
-            }
-        }
-        mpfi_set_ui(den, 0);
-        for (size_t m = 0; m < d; m++) {
-            phi_mpfi(in->feature, &fq[m], in->q[i * d + m]);
-            mpfi_mul(t, &fq[m], &z[m]);
-            mpfi_add(den, den, t);
-        }
+        added = add_keys(in, added, cx->causal ? i + 1 : in->n_k, S, z, f, t);
+        query_denominator(in, i, z, fq, t, den);
         bool zero = mpfi_is_zero(den) > 0;
         for (size_t c = 0; c < dv; c++) {
             if (zero) {
@@ -112,6 +127,22 @@ void ns_linear_enclose(const ns_linear_input *in, bool causal, mpfr_prec_t prec,
 {
     lin_ctx cx = { .in = in, .causal = causal, .g = NULL };
     enclose_linear(&cx, prec, o);
+}
+
+/* Query i's share of the keys' gradients (t scratch): P += phi(q_i) dN_i^T,
+ * R += phi(q_i) dD_i, phi(q_i) in fq[i d ..]. */
+static void add_query(const ns_linear_input *in, size_t i, mpfi_srcptr fq, mpfi_srcptr dN,
+                      mpfi_srcptr dD, mpfi_ptr P, mpfi_ptr R, mpfi_ptr t)
+{
+    size_t d = in->d, dv = in->d_v;
+    for (size_t m = 0; m < d; m++) {
+        mpfi_mul(t, &fq[i * d + m], &dD[i]);
+        mpfi_add(&R[m], &R[m], t);
+        for (size_t c = 0; c < dv; c++) {
+            mpfi_mul(t, &fq[i * d + m], &dN[i * dv + c]);
+            mpfi_add(&P[m * dv + c], &P[m * dv + c], t);
+        }
+    }
 }
 
 /* O, then dq, dk, dv (attention/linear_backward.c has the formulas):
@@ -136,22 +167,8 @@ static void enclose_backward(void *vctx, mpfr_prec_t prec, mpfi_ptr out)
     ns_ref_set_zero_all(S, 2 * (d * dv + d));
     size_t added = 0;
     for (size_t i = 0; i < nq; i++) {
-        size_t upto = cx->causal ? i + 1 : nk;
-        for (; added < upto; added++)
-            for (size_t m = 0; m < d; m++) {
-                phi_mpfi(in->feature, f, in->k[added * d + m]);
-                mpfi_add(&z[m], &z[m], f);
-                for (size_t c = 0; c < dv; c++) {
-                    mpfi_mul_d(t, f, in->v[added * dv + c]);
-                    mpfi_add(&S[m * dv + c], &S[m * dv + c], t);
-                }
-            }
-        mpfi_set_ui(den, 0);
-        for (size_t m = 0; m < d; m++) {
-            phi_mpfi(in->feature, &fq[i * d + m], in->q[i * d + m]);
-            mpfi_mul(t, &fq[i * d + m], &z[m]);
-            mpfi_add(den, den, t);
-        }
+        added = add_keys(in, added, cx->causal ? i + 1 : nk, S, z, f, t);
+        query_denominator(in, i, z, fq + i * d, t, den);
         bool zero = mpfi_is_zero(den) > 0;
         mpfi_set_ui(go, 0);
         for (size_t c = 0; c < dv; c++) {
@@ -191,26 +208,10 @@ static void enclose_backward(void *vctx, mpfr_prec_t prec, mpfi_ptr out)
     /* P, R over the queries that see key j: all of them, or i >= j */
     size_t next = cx->causal ? nq : 0;
     for (size_t i = 0; !cx->causal && i < nq; i++)
-        for (size_t m = 0; m < d; m++) {
-            mpfi_mul(t, &fq[i * d + m], &dD[i]);
-            mpfi_add(&R[m], &R[m], t);
-            for (size_t c = 0; c < dv; c++) {
-                mpfi_mul(t, &fq[i * d + m], &dN[i * dv + c]);
-                mpfi_add(&P[m * dv + c], &P[m * dv + c], t);
-            }
-        }
+        add_query(in, i, fq, dN, dD, P, R, t);
     for (size_t j = nk; j-- > 0;) {
-        for (; cx->causal && next > j; next--) {
-            size_t i = next - 1;
-            for (size_t m = 0; m < d; m++) {
-                mpfi_mul(t, &fq[i * d + m], &dD[i]);
-                mpfi_add(&R[m], &R[m], t);
-                for (size_t c = 0; c < dv; c++) {
-                    mpfi_mul(t, &fq[i * d + m], &dN[i * dv + c]);
-                    mpfi_add(&P[m * dv + c], &P[m * dv + c], t);
-                }
-            }
-        }
+        for (; cx->causal && next > j; next--)
+            add_query(in, next - 1, fq, dN, dD, P, R, t);
         for (size_t m = 0; m < d; m++) {
             mpfi_ptr r = &dk[j * d + m];
             mpfi_set(r, &R[m]);

@@ -105,6 +105,23 @@ static int settle(ddi v, double *out)
     return ns_ddi_round(v, out);
 }
 
+/* out = scale A B settled, row by row (0 at the first entry that does not
+ * settle): A is rows x inner with A[r][s] = a[r * rs + s * ss] (dS or its
+ * transpose), B inner x d row-major (K or Q). */
+static int settle_scaled_product(const ddi *a, size_t rows, size_t inner, size_t rs, size_t ss,
+                                 const double *b, size_t d, ddi scale, double *out)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t t = 0; t < d; t++) {
+            dot_acc acc = acc_zero();
+            for (size_t s = 0; s < inner; s++)
+                acc_interval_times(&acc, a[r * rs + s * ss], b[s * d + t]);
+            if (!settle(ddi_mul(acc_result(&acc), scale), &out[r * d + t]))
+                return 0;
+        }
+    return 1;
+}
+
 /* The tier: 1 when every entry settled, 0 otherwise (or out of memory). */
 static int tier(const ns_head *h, ns_attn_ref *ref)
 {
@@ -185,20 +202,8 @@ static int tier(const ns_head *h, ns_attn_ref *ref)
     if (ok && h->dout) {
         for (size_t j = 0; ok && j < nk * dv; j++)
             ok = settle(acc_result(&gv[j]), &ref->dv[j]);
-        for (size_t i = 0; ok && i < nq; i++)
-            for (size_t t = 0; ok && t < d; t++) {
-                dot_acc a = acc_zero();
-                for (size_t j = 0; j < nk; j++)
-                    acc_interval_times(&a, ds[i * nk + j], h->k[j * d + t]);
-                ok = settle(ddi_mul(acc_result(&a), scale), &ref->dq[i * d + t]);
-            }
-        for (size_t j = 0; ok && j < nk; j++)
-            for (size_t t = 0; ok && t < d; t++) {
-                dot_acc a = acc_zero();
-                for (size_t i = 0; i < nq; i++)
-                    acc_interval_times(&a, ds[i * nk + j], h->q[i * d + t]);
-                ok = settle(ddi_mul(acc_result(&a), scale), &ref->dk[j * d + t]);
-            }
+        ok = ok && settle_scaled_product(ds, nq, nk, nk, 1, h->k, d, scale, ref->dq) &&
+             settle_scaled_product(ds, nk, nq, 1, nk, h->q, d, scale, ref->dk);
     }
     free(s);
     free(p);

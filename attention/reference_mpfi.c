@@ -34,21 +34,13 @@ static void enc_free(enclosures *e)
     ns_ref_intervals_free(e->p, e->nk);
     ns_ref_intervals_free(e->dp, e->nk);
     ns_ref_intervals_free(e->ds, e->ds ? e->nq * e->nk : 0);
-    mpfi_clear(e->scale);
-    mpfi_clear(e->t);
-    mpfi_clear(e->u);
-    mpfi_clear(e->z);
-    mpfi_clear(e->dd);
+    ns_mpfi_clears(e->scale, e->t, e->u, e->z, e->dd, (mpfi_ptr)0);
 }
 
 static int enc_init(const ns_head *h, mpfr_prec_t prec, enclosures *e)
 {
     *e = (enclosures){ .nq = h->n_q, .nk = h->n_k, .nd = h->d, .ndv = h->d_v, .prec = prec };
-    mpfi_init2(e->scale, prec);
-    mpfi_init2(e->t, prec);
-    mpfi_init2(e->u, prec);
-    mpfi_init2(e->z, prec);
-    mpfi_init2(e->dd, prec);
+    ns_mpfi_inits2(prec, e->scale, e->t, e->u, e->z, e->dd, (mpfi_ptr)0);
     e->o = ns_ref_intervals(e->nq * e->ndv, prec);
     e->lse = ns_ref_intervals(e->nq, prec);
     e->s = ns_ref_intervals(e->nk, prec);

@@ -18,15 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../util/names.h"
 #include "rwkv.h"
+
+static const char *const kind_names[] = { [NS_RWKV_NAIVE] = "rwkv4.naive",
+                                           [NS_RWKV_STABLE] = "rwkv4.stable" };
 
 int ns_rwkv_kind_find(const char *name)
 {
-    if (strcmp(name, "rwkv4.naive") == 0)
-        return NS_RWKV_NAIVE;
-    if (strcmp(name, "rwkv4.stable") == 0)
-        return NS_RWKV_STABLE;
-    return -1;
+    return ns_name_index(kind_names, 2, name);
 }
 
 /* One channel's data, rounded into the policy's in part, and its formats. */

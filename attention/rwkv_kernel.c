@@ -37,42 +37,39 @@ static int stable_backward(const ns_head *h, ns_attn_out *r) { return backward(N
     "2 (3 (K + 8) u_work + (T' + 4) u_acc) max|v| + u_out |wkv*|, K the largest " \
     "|u + k| and |k| (plus -w (T - 1) when w < 0), T' = min(T, 1 + 1/(1 - e^-w)) the tokens a sum remembers, T' u_acc taken at most 1/16"
 
+#define RWKV_HAZARD_STATE_SATURATION \
+    { "state saturation", "with little decay b counts the tokens and stops at 2^p " \
+                          "(2048 in fp16, 256 in bf16): later tokens stop counting (issue 17)" }
+
 static const ns_attn_hazard naive_hazards[] = {
     { "exp overflow", "e^k overflows fp16 once k > 11.09 and fp32 once k > 88.72; "
                       "RWKV-LM clamped k at 60 (RWKV_K_CLAMP); tensorpro/tpu_rwkv issue 1" },
-    { "state saturation", "with little decay b counts the tokens and stops at 2^p "
-                          "(2048 in fp16, 256 in bf16): later tokens stop counting (issue 17)" },
+    RWKV_HAZARD_STATE_SATURATION,
     { NULL, NULL },
 };
 
 static const ns_attn_hazard stable_hazards[] = {
-    { "state saturation", "with little decay b counts the tokens and stops at 2^p "
-                          "(2048 in fp16, 256 in bf16): later tokens stop counting (issue 17)" },
+    RWKV_HAZARD_STATE_SATURATION,
     { NULL, NULL },
 };
 
+/* What the two RWKV-4 kernels have in common. */
+#define RWKV_KERNEL_FIELDS \
+    .inputs = NS_ATTN_IN_W | NS_ATTN_IN_U | NS_ATTN_IN_K | NS_ATTN_IN_V, \
+    .function = "rwkv4 wkv", .default_policy = "fp32", .promises = RWKV_PROMISES
+
 const ns_kernel ns_kernel_rwkv4_naive = {
-    .name = "rwkv4.naive",
+    .name = "rwkv4.naive", .order = 50,
     .summary = "RWKV-4 WKV by its definition: a, b hold e^k sums as they are",
-    .order = 50,
-    .inputs = NS_ATTN_IN_W | NS_ATTN_IN_U | NS_ATTN_IN_K | NS_ATTN_IN_V,
-    .function = "rwkv4 wkv",
-    .default_policy = "fp32",
-    .forward = naive_forward,
-    .backward = naive_backward,
-    .promises = RWKV_PROMISES,
+    RWKV_KERNEL_FIELDS,
+    .forward = naive_forward, .backward = naive_backward,
     .hazards = naive_hazards,
 };
 
 const ns_kernel ns_kernel_rwkv4_stable = {
-    .name = "rwkv4.stable",
+    .name = "rwkv4.stable", .order = 51,
     .summary = "RWKV-4 WKV with the running-maximum state (p, a, b) of BlinkDL/RWKV-LM wkv_cuda.cu",
-    .order = 51,
-    .inputs = NS_ATTN_IN_W | NS_ATTN_IN_U | NS_ATTN_IN_K | NS_ATTN_IN_V,
-    .function = "rwkv4 wkv",
-    .default_policy = "fp32",
-    .forward = stable_forward,
-    .backward = stable_backward,
-    .promises = RWKV_PROMISES,
+    RWKV_KERNEL_FIELDS,
+    .forward = stable_forward, .backward = stable_backward,
     .hazards = stable_hazards,
 };

@@ -166,23 +166,19 @@ static const ns_attn_hazard hazards[] = {
                         "784,449 > 65504 become inf, then NaN)" },
     { "fully masked row", "every key masked: -inf masks give (-inf) - (-inf) = NaN, finite "
                           "masks uniform weights over masked keys (PyTorch #103749, #110213)" },
-    { "gradient overflow", "dS K, dS^T Q or P^T dO beyond the accumulator's range (fp16: keys or "
-                           "queries near 65504 times gradients of order 1): inf - inf = NaN" },
+    NS_ATTN_HAZARD_GRADIENT_OVERFLOW,
     { "finite mask leak", "a finite mask value is a score like any other: a kept key below it "
                           "loses to masked ones (ohdearquant/lattice #373)" },
     { NULL, NULL },
 };
 
 const ns_kernel ns_kernel_textbook = {
-    .name = "textbook",
+    .name = "textbook", .order = 10,
     .summary = "S = scale Q K^T materialized and masked, P = normalizer(S), P stored in p, O = P V",
-    .order = 10,
-    .inputs = NS_ATTN_IN_Q | NS_ATTN_IN_K | NS_ATTN_IN_V,
-    .function = "softmax attention",
+    NS_ATTN_SOFTMAX_FIELDS,
     .has_lse = false,
     .default_policy = "fp16",
-    .forward = forward,
-    .backward = backward,
+    .forward = forward, .backward = backward,
     .promises = "no NaN or inf where the reference is finite; O within the first-order bound "
                 "of its scores, sums and stored weights",
     .hazards = hazards,

@@ -14,21 +14,11 @@
 #include <unistd.h>
 
 #include "../report/regress.h"
-
-static int fd = -1;
-static char path[64];
+#include "input_file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (fd < 0) {
-        /* A file in memory, rewritten for each input. */
-        fd = memfd_create("baseline.json", 0);
-        if (fd < 0)
-            abort();
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    }
-    if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size))
-        abort();
+    const char *path = ns_fuzz_input_file("baseline.json", data, size);
     ns_regress_baseline b;
     char err[1024];
     memset(&b, 0, sizeof b);

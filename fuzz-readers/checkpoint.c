@@ -25,14 +25,13 @@
 
 #include "../fuzz/search.h"
 #include "../fuzz/search_checkpoint.h"
+#include "input_file.h"
 
 #define NAME "ssmax"
 #define POLICY "fp16"
 #define MAX_EVALS 1000000
 #define MAX_N 4
 
-static int fd = -1;
-static char path[64];
 static ns_fuzz_target target;
 static double param[NS_MAX_PARAMS];
 static char key[1024];
@@ -107,18 +106,12 @@ static void check_state(const ns_search_state *s, const ns_finder *fd)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (fd < 0) {
-        /* A file in memory, rewritten for each input. */
-        fd = memfd_create("checkpoint.json", 0);
-        if (fd < 0)
-            abort();
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    static bool opened;
+    if (!opened) {
         open_target();
+        opened = true;
     }
-    /* Written, then cut to its size: the file keeps its pages (truncating
-     * first would free them and the write allocate them again). */
-    if ((size && pwrite(fd, data, size, 0) != (ssize_t)size) || ftruncate(fd, (off_t)size) != 0)
-        abort();
+    const char *path = ns_fuzz_input_file("checkpoint.json", data, size);
     /* As fuzz/search.c's resume: rows initialized, a fresh finder. */
     ns_search_state s;
     memset(&s, 0, sizeof s);

@@ -19,9 +19,7 @@
 #include <unistd.h>
 
 #include "../fuzz/finding_json.h"
-
-static int fd = -1;
-static char path[64];
+#include "input_file.h"
 
 static bool terminated(const char *s, size_t size)
 {
@@ -47,17 +45,7 @@ static void check_finding(const ns_finding *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (fd < 0) {
-        /* A file in memory, rewritten for each input. */
-        fd = memfd_create("findings.jsonl", 0);
-        if (fd < 0)
-            abort();
-        snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    }
-    /* Written, then cut to its size: the file keeps its pages (truncating
-     * first would free them and the write allocate them again). */
-    if ((size && pwrite(fd, data, size, 0) != (ssize_t)size) || ftruncate(fd, (off_t)size) != 0)
-        abort();
+    const char *path = ns_fuzz_input_file("findings.jsonl", data, size);
     ns_finding_set list, set;
     ns_finding_set_init(&list);
     ns_finding_set_init(&set);

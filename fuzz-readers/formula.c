@@ -13,6 +13,7 @@
 #include "../formulas/eval.h"
 #include "../formulas/exact.h"
 #include "../reference/ref.h"
+#include "input_text.h"
 
 static void check_graph(const ns_formula *f)
 {
@@ -55,11 +56,9 @@ static void evaluate(const ns_formula *f)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char *text = malloc(size + 1);
+    char *text = ns_fuzz_input_text(data, size);
     if (!text)
         return 0;
-    memcpy(text, data, size);
-    text[size] = '\0';
     char err[512] = "";
     ns_formula *f = ns_formula_parse(text, err, sizeof err);
     if (!f) {

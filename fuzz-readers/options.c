@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../input/options.h"
+#include "input_text.h"
 
 #define MAX_ARGS 64
 
@@ -45,11 +46,9 @@ static void parse(ns_target_opts *o, int argc, char **argv)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* The arguments: the input split at NUL bytes, after the subcommand. */
-    char *copy = malloc(size + 1);
+    char *copy = ns_fuzz_input_text(data, size);
     if (!copy)
         return 0;
-    memcpy(copy, data, size);
-    copy[size] = '\0';
     char *argv[MAX_ARGS + 2];
     int argc = 0;
     argv[argc++] = "eval";

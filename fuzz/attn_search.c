@@ -282,44 +282,32 @@ static bool confirm(search *s, cand *c)
     return yes;
 }
 
+/* The rows x cols matrix from, of elements of size bytes, into to without
+ * its row r and its column c (an index past the end: none dropped). */
+static void copy_without(void *to, const void *from, size_t size, size_t rows, size_t cols,
+                         size_t r, size_t c)
+{
+    unsigned char *out = to;
+    const unsigned char *in = from;
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = 0; j < cols; j++)
+            if (i != r && j != c) {
+                memcpy(out, in + (i * cols + j) * size, size);
+                out += size;
+            }
+}
+
 /* c without query i, key j, channel t or value channel u (SIZE_MAX: keep). */
 static void drop(search *s, const cand *from, cand *to, size_t qi, size_t kj, size_t ch, size_t vc)
 {
     const ns_head *h = &from->head;
     size_t nq = h->n_q - (qi < h->n_q), nk = h->n_k - (kj < h->n_k);
     size_t d = h->d - (ch < h->d), dv = h->d_v - (vc < h->d_v);
-    size_t a = 0;
-    for (size_t i = 0; i < h->n_q; i++) {
-        if (i == qi)
-            continue;
-        size_t b = 0;
-        for (size_t t = 0; t < h->d; t++)
-            if (t != ch)
-                to->q[a * d + b++] = from->q[i * h->d + t];
-        b = 0;
-        for (size_t c = 0; c < h->d_v; c++)
-            if (c != vc)
-                to->dout[a * dv + b++] = from->dout[i * h->d_v + c];
-        b = 0;
-        for (size_t j = 0; j < h->n_k; j++)
-            if (j != kj)
-                to->keep[a * nk + b++] = from->keep[i * h->n_k + j];
-        a++;
-    }
-    a = 0;
-    for (size_t j = 0; j < h->n_k; j++) {
-        if (j == kj)
-            continue;
-        size_t b = 0;
-        for (size_t t = 0; t < h->d; t++)
-            if (t != ch)
-                to->k[a * d + b++] = from->k[j * h->d + t];
-        b = 0;
-        for (size_t c = 0; c < h->d_v; c++)
-            if (c != vc)
-                to->v[a * dv + b++] = from->v[j * h->d_v + c];
-        a++;
-    }
+    copy_without(to->q, from->q, sizeof *to->q, h->n_q, h->d, qi, ch);
+    copy_without(to->dout, from->dout, sizeof *to->dout, h->n_q, h->d_v, qi, vc);
+    copy_without(to->keep, from->keep, sizeof *to->keep, h->n_q, h->n_k, qi, kj);
+    copy_without(to->k, from->k, sizeof *to->k, h->n_k, h->d, kj, ch);
+    copy_without(to->v, from->v, sizeof *to->v, h->n_k, h->d_v, kj, vc);
     bind(s, to, nq, nk, d, dv, h->keep != NULL);
 }
 

@@ -7,15 +7,13 @@
 
 #include "../analysis/generators.h"
 #include "../util/clock.h"
+#include "../util/names.h"
 
 static const char *const objective_names[] = { "nan", "inf", "error", "denominator", "gradient" };
 
 int ns_hs_objective_find(const char *name)
 {
-    for (int i = 0; i < 5; i++)
-        if (strcmp(name, objective_names[i]) == 0)
-            return i;
-    return -1;
+    return ns_name_index(objective_names, 5, name);
 }
 
 const char *ns_hs_objective_name(ns_hs_objective o) { return objective_names[o]; }

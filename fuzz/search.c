@@ -8,19 +8,19 @@
 #include <string.h>
 
 #include "../util/clock.h"
+#include "../util/names.h"
 
 #define POPULATION NS_SEARCH_POPULATION
 #define TOURNAMENT 3
 /* Evaluations without a better best score before a restart. */
 #define STALL 4000
 
+static const char *const strategy_names[] = { [NS_STRATEGY_EVOLVE] = "evolve",
+                                               [NS_STRATEGY_RANDOM] = "random" };
+
 int ns_strategy_find(const char *name)
 {
-    if (strcmp(name, "evolve") == 0)
-        return NS_STRATEGY_EVOLVE;
-    if (strcmp(name, "random") == 0)
-        return NS_STRATEGY_RANDOM;
-    return -1;
+    return ns_name_index(strategy_names, 2, name);
 }
 
 const char *ns_strategy_name(ns_strategy s)

@@ -41,6 +41,6 @@ $(FUZZ_READERS_LIB): fuzz-readers-lib ;
 fuzz-readers-lib: $(BUILD)/.deps-clang
 	+@$(FUZZ_READERS_SUB) $(FUZZ_READERS_LIB)
 
-$(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%): $(FUZZ_READERS_BUILD)/%: fuzz-readers/%.c $(FUZZ_READERS_LIB)
+$(FUZZ_READERS:%=$(FUZZ_READERS_BUILD)/%): $(FUZZ_READERS_BUILD)/%: fuzz-readers/%.c $(wildcard fuzz-readers/*.h) $(FUZZ_READERS_LIB)
 	$(FUZZ_READER_CLANG) $(FUZZ_READER_CFLAGS) -fsanitize=fuzzer $(FUZZ_READER_SAN) \
 	  -o $@ $< $(FUZZ_READERS_LIB) $(LDLIBS_ALL)

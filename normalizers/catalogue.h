@@ -39,6 +39,8 @@ typedef struct ns_algorithm {
     const struct ns_contract *contract;   /* NULL: the default contract */
 } ns_algorithm;
 
+#define NS_END_ALGORITHMS { .name = NULL }
+
 #define NS_MAX_PARAMS 4
 
 /* Where a family loaded at run time comes from (plugins/loader.h). */
@@ -55,7 +57,7 @@ typedef struct ns_family {
     const char *name;           /* "softmax" */
     const char *definition;     /* the reference definition, one line */
     int order;                  /* position in the listing */
-    ns_param_def params[NS_MAX_PARAMS];   /* terminated by key NULL */
+    ns_param_def params[NS_MAX_PARAMS];   /* terminated by key NULL; left out: none */
     const ns_algorithm *algorithms;       /* terminated by name NULL */
     const ns_plugin_origin *plugin;       /* NULL for a built-in family */
     /* The forward takes e^{x_i} of a logit itself, so an overflow starts

@@ -210,6 +210,14 @@ const ns_contract *ns_contract_of(const ns_algorithm *a);
     "a weight e^z whose exponent z lies far below the format's range is subnormal or zero: it " \
     "keeps fewer bits than the format, or none")
 
+/* A denominator below the smallest normal keeps fewer bits than the format. */
+#define NS_HAZARD_SUBNORMAL_SUM NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR, \
+    "a subnormal sum has lost its relative precision")
+
+/* Every e^x of a row below the smallest subnormal: the sum is exactly 0. */
+#define NS_HAZARD_EXP_ZERO_SUM NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR, \
+    "every e^x underflows to 0: 0 / 0 = NaN")
+
 /* Whether a policies pattern ("*", "fp16,bf16", "fp16*") covers a policy name. */
 bool ns_policies_match(const char *pattern, const char *policy);
 

@@ -11,6 +11,78 @@
 #include "contract.h"
 #include "sort.h"
 
+/* y_i = x_i - tau (or its power) cancels near the threshold: the error is
+ * the problem's conditioning kappa_i (analysis/metrics.h) times u, plus
+ * the roundings of the shift, of k z_(k) and of the sums. */
+static const ns_contract entmax15_contract = {
+    .summary = "exact sort-based 1.5-entmax",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 4, .ck = 8 }, .sum = { .c0 = 8, .cn = 4 },
+          .gradient = { .c0 = 16, .cn = 4 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "the shift and the sums of squares of the sorted logits overflow for large "
+                  "rows in low precision"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "squares of small differences underflow and lose their precision"),
+        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
+                  "the support is decided by comparing rounded thresholds tau_k with the sorted "
+                  "logits: a misjudged entry near the threshold, and delta_k clamped at 0 (as "
+                  "the authors' code does), leave a sum off one"),
+        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
+                  "the support and the threshold come from rounded running sums of the sorted "
+                  "logits and of their squares, which cancel in delta_k = (1 - ss_k) / k: entries "
+                  "near the threshold are misjudged and tau carries errors beyond kappa u"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the backward pass reads the support from the stored y and cancels in "
+                  "h g - (<h, g> / sum h) h"),
+        NS_END_HAZARDS,
+    },
+};
+
+static const ns_contract entmax_bisect_contract = {
+    .summary = "bisection on tau: stalls at the format's spacing for large logits",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 4, .ck = 4 }, .sum = { .c0 = 8, .cn = 4 },
+          .gradient = { .c0 = 16, .cn = 4 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_LARGE_LOGITS,
+                  "the bisection step can only shrink to the spacing of the format at tau, the "
+                  "size of max z: at large logits tau_lo + dm rounds back to tau_lo and tau "
+                  "stays a whole spacing from the root (normalizers/entmax.c)"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR,
+                  "when the stalled tau lies above every z, every p_i is 0 and the final "
+                  "division by sum p (ensure_sum_one) is 0 / 0"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "z = (alpha - 1) x, the bracket and the mass overflow for large rows"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "powers [z - tau]^(1/(alpha-1)) of small differences underflow"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
+                  "a subnormal mass has lost its relative precision"),
+        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
+                  "after a fixed number of halvings the bracket is as wide as the rounding of "
+                  "tau allows, not the root itself: errors beyond kappa u"),
+        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
+                  "the division by the rounded mass leaves a sum off one"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the backward pass reads the support from the stored y and cancels in "
+                  "h g - (<h, g> / sum h) h"),
+        NS_END_HAZARDS,
+    },
+};
+
 enum { ALPHA, ITERATIONS };      /* op->param[], in the declared order */
 
 static void fill_nan(double *v, size_t n)
@@ -195,94 +267,19 @@ static void entmax_bisect_backward(const ns_ops *op, const double *x, const doub
     entmax_backward_from_h(op, h, g, dx, n);
 }
 
-/* y_i = x_i - tau (or its power) cancels near the threshold: the error is
- * the problem's conditioning kappa_i (analysis/metrics.h) times u, plus
- * the roundings of the shift, of k z_(k) and of the sums. */
-static const ns_contract entmax15_contract = {
-    .summary = "exact sort-based 1.5-entmax",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 4, .ck = 8 }, .sum = { .c0 = 8, .cn = 4 },
-          .gradient = { .c0 = 16, .cn = 4 } },
-        NS_END_PROMISES,
-    },
-    .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
-        NS_HAZARD_ALL_MASKED,
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
-                  "the shift and the sums of squares of the sorted logits overflow for large "
-                  "rows in low precision"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
-                  "squares of small differences underflow and lose their precision"),
-        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
-                  "the support is decided by comparing rounded thresholds tau_k with the sorted "
-                  "logits: a misjudged entry near the threshold, and delta_k clamped at 0 (as "
-                  "the authors' code does), leave a sum off one"),
-        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
-                  "the support and the threshold come from rounded running sums of the sorted "
-                  "logits and of their squares, which cancel in delta_k = (1 - ss_k) / k: entries "
-                  "near the threshold are misjudged and tau carries errors beyond kappa u"),
-        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
-                  "the backward pass reads the support from the stored y and cancels in "
-                  "h g - (<h, g> / sum h) h"),
-        NS_END_HAZARDS,
-    },
-};
-
-static const ns_contract entmax_bisect_contract = {
-    .summary = "bisection on tau: stalls at the format's spacing for large logits",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 4, .ck = 4 }, .sum = { .c0 = 8, .cn = 4 },
-          .gradient = { .c0 = 16, .cn = 4 } },
-        NS_END_PROMISES,
-    },
-    .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
-        NS_HAZARD_ALL_MASKED,
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_LARGE_LOGITS,
-                  "the bisection step can only shrink to the spacing of the format at tau, the "
-                  "size of max z: at large logits tau_lo + dm rounds back to tau_lo and tau "
-                  "stays a whole spacing from the root (normalizers/entmax.c)"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR,
-                  "when the stalled tau lies above every z, every p_i is 0 and the final "
-                  "division by sum p (ensure_sum_one) is 0 / 0"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
-                  "z = (alpha - 1) x, the bracket and the mass overflow for large rows"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
-                  "powers [z - tau]^(1/(alpha-1)) of small differences underflow"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
-                  "a subnormal mass has lost its relative precision"),
-        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
-                  "after a fixed number of halvings the bracket is as wide as the rounding of "
-                  "tau allows, not the root itself: errors beyond kappa u"),
-        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
-                  "the division by the rounded mass leaves a sum off one"),
-        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
-                  "the backward pass reads the support from the stored y and cancels in "
-                  "h g - (<h, g> / sum h) h"),
-        NS_END_HAZARDS,
-    },
-};
-
-static const ns_algorithm entmax_algorithms[] = {
-    { .name = "entmax15", .summary = "exact sort-based threshold for alpha = 1.5 (NaN for any other alpha)",
-      .forward = entmax15_forward, .backward = entmax15_backward,
-      .contract = &entmax15_contract },
-    { .name = "entmax.bisect", .summary = "bisection on the threshold tau, then division by the sum",
-      .forward = entmax_bisect_forward, .backward = entmax_bisect_backward,
-      .contract = &entmax_bisect_contract },
-    { .name = NULL },
-};
-
 const ns_family ns_family_entmax = {
     .name = "entmax",
     .definition = "y_i = [(alpha-1) x_i - tau]_+^{1/(alpha-1)}, sum y = 1; h = y^{2-alpha}: dx = h.g - (<h,g>/sum h) h",
     .order = 150,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "entmax15", .summary = "exact sort-based threshold for alpha = 1.5 (NaN for any other alpha)",
+          .forward = entmax15_forward, .backward = entmax15_backward,
+          .contract = &entmax15_contract },
+        { .name = "entmax.bisect", .summary = "bisection on the threshold tau, then division by the sum",
+          .forward = entmax_bisect_forward, .backward = entmax_bisect_backward,
+          .contract = &entmax_bisect_contract },
+        NS_END_ALGORITHMS,
+    },
     .params = { { "alpha", 1.5, "entmax exponent (2 is sparsemax; entmax15 needs 1.5)" },
-                { "iterations", 50, "bisection steps of entmax.bisect" },
-                { NULL, 0, NULL } },
-    .algorithms = entmax_algorithms,
+                { "iterations", 50, "bisection steps of entmax.bisect" } },
 };

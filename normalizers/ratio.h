@@ -34,7 +34,28 @@
     "a row with no positive entry has a zero sum: the reference gives zeros, the kernel " \
     "0 / 0 = NaN in every format")
 
+/* dx_j = h'(x_j) / S (g_j - <g, y>) as S shrinks with the row's h(x). */
+#define NS_HAZARD_RATIO_EXPLODING_GRADIENT NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY, \
+    "the gradient h'(x_j) / S (g_j - <g, y>) grows like 1 / S as the row's h(x) shrink: an " \
+    "exploding gradient whose cancellation g_j - <g, y> is amplified by 1 / S")
+
 typedef double (*ns_pointwise)(const ns_ops *op, double x);
+
+/* A ratio(h) family's two kernels, name_forward and name_backward, for its
+ * algorithm table: ns_ratio_forward and ns_ratio_backward below with its h
+ * and h', which it declares (the family defines them after). */
+#define NS_RATIO_KERNELS(name, h, dh) \
+    static double h(const ns_ops *op, double x); \
+    static double dh(const ns_ops *op, double x); \
+    static void name##_forward(const ns_ops *op, const double *x, double *y, size_t n) \
+    { \
+        ns_ratio_forward(op, h, x, y, n); \
+    } \
+    static void name##_backward(const ns_ops *op, const double *x, const double *y, \
+                                const double *g, double *dx, size_t n) \
+    { \
+        ns_ratio_backward(op, h, dh, x, y, g, dx, n); \
+    }
 
 /* relu(x) = max(x, 0) with NaN kept (as torch.relu does) and -0 mapped to +0;
  * relu(-inf) = 0.  Exact in every format, so it needs no op. */

@@ -8,28 +8,6 @@
 #include "ratio.h"
 #include "contract.h"
 
-static double relu2_h(const ns_ops *op, double x)
-{
-    double r = ns_relu(x);
-    return ns_mul(op, r, r);
-}
-
-static double relu2_dh(const ns_ops *op, double x)
-{
-    return ns_mul(op, 2.0, ns_relu(x));
-}
-
-static void relu2_norm_forward(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    ns_ratio_forward(op, relu2_h, x, y, n);
-}
-
-static void relu2_norm_backward(const ns_ops *op, const double *x, const double *y,
-                                const double *g, double *dx, size_t n)
-{
-    ns_ratio_backward(op, relu2_h, relu2_dh, x, y, g, dx, n);
-}
-
 static const ns_contract relu2_norm_contract = {
     .summary = "ratio(relu(x)^2): 0 / 0 on rows with no positive entry; squares overflow",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
@@ -44,26 +22,33 @@ static const ns_contract relu2_norm_contract = {
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
                   "relu(x)^2 underflows to subnormals or to 0 for small x (fp16: below 2^-7 and "
                   "2^-12.5): weights lose their precision or vanish, and 0 / 0 follows"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
-                  "a subnormal sum of squares has lost its relative precision"),
-        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
-                  "the gradient 2 relu(x_j) / S (g_j - <g, y>) grows like 1 / x near 0: an "
-                  "exploding gradient whose cancellation is amplified by 1 / S"),
+        NS_HAZARD_SUBNORMAL_SUM,
+        NS_HAZARD_RATIO_EXPLODING_GRADIENT,
         NS_END_HAZARDS,
     },
 };
 
-static const ns_algorithm relu2_norm_algorithms[] = {
-    { .name = "relu2.norm", .summary = "relu(x)^2 / sum relu(x)^2",
-      .forward = relu2_norm_forward, .backward = relu2_norm_backward,
-      .contract = &relu2_norm_contract },
-    { .name = NULL },
-};
+NS_RATIO_KERNELS(relu2_norm, relu2_h, relu2_dh)
+
+static double relu2_h(const ns_ops *op, double x)
+{
+    double r = ns_relu(x);
+    return ns_mul(op, r, r);
+}
+
+static double relu2_dh(const ns_ops *op, double x)
+{
+    return ns_mul(op, 2.0, ns_relu(x));
+}
 
 const ns_family ns_family_relu2_norm = {
     .name = "relu2.norm",
     .definition = "ratio(relu(x)^2): y_i = relu(x_i)^2 / sum_j relu(x_j)^2",
     .order = 80,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = relu2_norm_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "relu2.norm", .summary = "relu(x)^2 / sum relu(x)^2",
+          .forward = relu2_norm_forward, .backward = relu2_norm_backward,
+          .contract = &relu2_norm_contract },
+        NS_END_ALGORITHMS,
+    },
 };

@@ -7,29 +7,6 @@
 #include "ratio.h"
 #include "contract.h"
 
-static double relu_h(const ns_ops *op, double x)
-{
-    (void)op;
-    return ns_relu(x);
-}
-
-static double relu_dh(const ns_ops *op, double x)
-{
-    (void)op;
-    return ns_relu_step(x);
-}
-
-static void relu_norm_forward(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    ns_ratio_forward(op, relu_h, x, y, n);
-}
-
-static void relu_norm_backward(const ns_ops *op, const double *x, const double *y,
-                               const double *g, double *dx, size_t n)
-{
-    ns_ratio_backward(op, relu_h, relu_dh, x, y, g, dx, n);
-}
-
 static const ns_contract relu_norm_contract = {
     .summary = "ratio(relu(x)): 0 / 0 on rows with no positive entry",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
@@ -44,26 +21,34 @@ static const ns_contract relu_norm_contract = {
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
                   "subnormal positive logits make a subnormal sum whose relative precision is "
                   "lost, and the backward's products underflow"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
-                  "a subnormal sum has lost its relative precision"),
-        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
-                  "the gradient (g_j - <g, y>) / S grows like 1 / S as the positive part of the "
-                  "row shrinks: an exploding gradient whose cancellation is amplified by 1 / S"),
+        NS_HAZARD_SUBNORMAL_SUM,
+        NS_HAZARD_RATIO_EXPLODING_GRADIENT,
         NS_END_HAZARDS,
     },
 };
 
-static const ns_algorithm relu_norm_algorithms[] = {
-    { .name = "relu.norm", .summary = "relu(x) / sum relu(x)",
-      .forward = relu_norm_forward, .backward = relu_norm_backward,
-      .contract = &relu_norm_contract },
-    { .name = NULL },
-};
+NS_RATIO_KERNELS(relu_norm, relu_h, relu_dh)
+
+static double relu_h(const ns_ops *op, double x)
+{
+    (void)op;
+    return ns_relu(x);
+}
+
+static double relu_dh(const ns_ops *op, double x)
+{
+    (void)op;
+    return ns_relu_step(x);
+}
 
 const ns_family ns_family_relu_norm = {
     .name = "relu.norm",
     .definition = "ratio(relu(x)): y_i = relu(x_i) / sum_j relu(x_j)",
     .order = 70,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = relu_norm_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "relu.norm", .summary = "relu(x) / sum relu(x)",
+          .forward = relu_norm_forward, .backward = relu_norm_backward,
+          .contract = &relu_norm_contract },
+        NS_END_ALGORITHMS,
+    },
 };

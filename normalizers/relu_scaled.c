@@ -9,22 +9,6 @@
 #include "ratio.h"
 #include "contract.h"
 
-static void relu_scaled_forward(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    double len = ns_denominator(op, ns_const(op, (double)n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, ns_relu(x[i]), len);
-}
-
-static void relu_scaled_backward(const ns_ops *op, const double *x, const double *y,
-                                 const double *g, double *dx, size_t n)
-{
-    (void)y;
-    double len = ns_denominator(op, ns_const(op, (double)n));
-    for (size_t i = 0; i < n; i++)
-        dx[i] = ns_div(op, ns_mul(op, ns_relu_step(x[i]), g[i]), len);
-}
-
 static const ns_contract relu_scaled_contract = {
     .summary = "relu(x) / n: one rounding per weight, n held in the elementwise format",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
@@ -43,17 +27,30 @@ static const ns_contract relu_scaled_contract = {
     },
 };
 
-static const ns_algorithm relu_scaled_algorithms[] = {
-    { .name = "relu.scaled", .summary = "relu(x) / n, no normalizing sum",
-      .forward = relu_scaled_forward, .backward = relu_scaled_backward,
-      .contract = &relu_scaled_contract },
-    { .name = NULL },
-};
+static void relu_scaled_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    double len = ns_denominator(op, ns_const(op, (double)n));
+    for (size_t i = 0; i < n; i++)
+        y[i] = ns_div(op, ns_relu(x[i]), len);
+}
+
+static void relu_scaled_backward(const ns_ops *op, const double *x, const double *y,
+                                 const double *g, double *dx, size_t n)
+{
+    (void)y;
+    double len = ns_denominator(op, ns_const(op, (double)n));
+    for (size_t i = 0; i < n; i++)
+        dx[i] = ns_div(op, ns_mul(op, ns_relu_step(x[i]), g[i]), len);
+}
 
 const ns_family ns_family_relu_scaled = {
     .name = "relu.scaled",
     .definition = "y_i = relu(x_i) / n; dx_i = relu'(x_i) g_i / n",
     .order = 110,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = relu_scaled_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "relu.scaled", .summary = "relu(x) / n, no normalizing sum",
+          .forward = relu_scaled_forward, .backward = relu_scaled_backward,
+          .contract = &relu_scaled_contract },
+        NS_END_ALGORITHMS,
+    },
 };

@@ -12,23 +12,6 @@
 #include "catalogue.h"
 #include "contract.h"
 
-static void sigmoid_forward(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    double ln_n = ns_log(op, ns_const(op, (double)n));
-    for (size_t i = 0; i < n; i++) {
-        double z = ns_sub(op, x[i], ln_n);
-        y[i] = ns_div(op, 1.0, ns_add(op, 1.0, ns_exp(op, -z)));
-    }
-}
-
-static void sigmoid_backward(const ns_ops *op, const double *x, const double *y,
-                             const double *g, double *dx, size_t n)
-{
-    (void)x;
-    for (size_t i = 0; i < n; i++)
-        dx[i] = ns_mul(op, g[i], ns_mul(op, y[i], ns_sub(op, 1.0, y[i])));
-}
-
 static const ns_contract sigmoid_contract = {
     .summary = "sigma(x - ln n) = 1 / (1 + e^-z): error about (3 + |z| + ln n) u",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
@@ -54,17 +37,31 @@ static const ns_contract sigmoid_contract = {
     },
 };
 
-static const ns_algorithm sigmoid_algorithms[] = {
-    { .name = "sigmoid", .summary = "1 / (1 + e^-(x - ln n)), no normalization",
-      .forward = sigmoid_forward, .backward = sigmoid_backward,
-      .contract = &sigmoid_contract },
-    { .name = NULL },
-};
+static void sigmoid_forward(const ns_ops *op, const double *x, double *y, size_t n)
+{
+    double ln_n = ns_log(op, ns_const(op, (double)n));
+    for (size_t i = 0; i < n; i++) {
+        double z = ns_sub(op, x[i], ln_n);
+        y[i] = ns_div(op, 1.0, ns_add(op, 1.0, ns_exp(op, -z)));
+    }
+}
+
+static void sigmoid_backward(const ns_ops *op, const double *x, const double *y,
+                             const double *g, double *dx, size_t n)
+{
+    (void)x;
+    for (size_t i = 0; i < n; i++)
+        dx[i] = ns_mul(op, g[i], ns_mul(op, y[i], ns_sub(op, 1.0, y[i])));
+}
 
 const ns_family ns_family_sigmoid = {
     .name = "sigmoid",
     .definition = "y_i = sigma(x_i - ln n); dx = g . y (1 - y)",
     .order = 100,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = sigmoid_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "sigmoid", .summary = "1 / (1 + e^-(x - ln n)), no normalization",
+          .forward = sigmoid_forward, .backward = sigmoid_backward,
+          .contract = &sigmoid_contract },
+        NS_END_ALGORITHMS,
+    },
 };

@@ -7,6 +7,38 @@
 #include "catalogue.h"
 #include "contract.h"
 
+/* The shifted softmax's bound, with the shift c = m or max(m, 0): the
+ * exponents x_i - c reach below the spread when c = 0 (the cx term). */
+static const ns_promise softmax1_promises[] = {
+    { .policies = "*", NS_PROMISES_STRICT,
+      .error = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 }, .sum = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 },
+      .gradient = { .c0 = 16, .cn = 4 } },
+    NS_END_PROMISES,
+};
+
+static const ns_contract softmax1_shifted_contract = {
+    .summary = "shifted by the maximum: the one overflows for very negative rows",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = softmax1_promises,
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "when every logit is very negative (m < -ln(max finite), fp16: -11.09) the one "
+                  "becomes e^{-m} = inf and every weight 0, where the true ones are near e^{x_i}"),
+        NS_HAZARD_GRADIENT_RANGE,
+        NS_END_HAZARDS,
+    },
+};
+
+static const ns_contract softmax1_stable_contract = {
+    .summary = "shifted by max(m, 0): nothing overflows, the denominator is at least 1",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = softmax1_promises,
+    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS, NS_HAZARD_GRADIENT_RANGE,
+                                    NS_END_HAZARDS },
+};
+
 /* dx = y . (g - <g, y>) (the Jacobian is diag(y) - y y^T, as for softmax,
  * though sum y < 1). */
 static void softmax1_backward(const ns_ops *op, const double *x, const double *y,
@@ -46,53 +78,18 @@ static void softmax1_stable_forward(const ns_ops *op, const double *x, double *y
     softmax1_shift_by(op, m > 0 ? m : 0.0, x, y, n);
 }
 
-/* The shifted softmax's bound, with the shift c = m or max(m, 0): the
- * exponents x_i - c reach below the spread when c = 0 (the cx term). */
-static const ns_promise softmax1_promises[] = {
-    { .policies = "*", NS_PROMISES_STRICT,
-      .error = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 }, .sum = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 },
-      .gradient = { .c0 = 16, .cn = 4 } },
-    NS_END_PROMISES,
-};
-
-static const ns_contract softmax1_shifted_contract = {
-    .summary = "shifted by the maximum: the one overflows for very negative rows",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = softmax1_promises,
-    .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
-        NS_HAZARD_ALL_MASKED,
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
-                  "when every logit is very negative (m < -ln(max finite), fp16: -11.09) the one "
-                  "becomes e^{-m} = inf and every weight 0, where the true ones are near e^{x_i}"),
-        NS_HAZARD_GRADIENT_RANGE,
-        NS_END_HAZARDS,
-    },
-};
-
-static const ns_contract softmax1_stable_contract = {
-    .summary = "shifted by max(m, 0): nothing overflows, the denominator is at least 1",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = softmax1_promises,
-    .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS, NS_HAZARD_GRADIENT_RANGE,
-                                    NS_END_HAZARDS },
-};
-
-static const ns_algorithm softmax1_algorithms[] = {
-    { .name = "softmax1.shifted", .summary = "e^(x - m) / (e^-m + sum e^(x - m)), m = max (e^-m overflows)",
-      .forward = softmax1_shifted_forward, .backward = softmax1_backward,
-      .contract = &softmax1_shifted_contract },
-    { .name = "softmax1.stable", .summary = "the same shifted by max(m, 0): exponents never positive",
-      .forward = softmax1_stable_forward, .backward = softmax1_backward,
-      .contract = &softmax1_stable_contract },
-    { .name = NULL },
-};
-
 const ns_family ns_family_softmax1 = {
     .name = "softmax1",
     .definition = "y_i = e^{x_i} / (1 + sum_j e^{x_j}); dx = y . (g - <g, y>)",
-    .exp_of_logit = true,
     .order = 30,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = softmax1_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "softmax1.shifted", .summary = "e^(x - m) / (e^-m + sum e^(x - m)), m = max (e^-m overflows)",
+          .forward = softmax1_shifted_forward, .backward = softmax1_backward,
+          .contract = &softmax1_shifted_contract },
+        { .name = "softmax1.stable", .summary = "the same shifted by max(m, 0): exponents never positive",
+          .forward = softmax1_stable_forward, .backward = softmax1_backward,
+          .contract = &softmax1_stable_contract },
+        NS_END_ALGORITHMS,
+    },
+    .exp_of_logit = true,
 };

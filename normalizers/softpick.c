@@ -33,6 +33,37 @@
 #include "ratio.h"
 #include "contract.h"
 
+static const ns_contract softpick_contract = {
+    .summary = "relu(e^x - 1) / (sum |e^x - 1| + eps), shifted by the maximum",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 }, .sum = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 },
+          .gradient = { .c0 = 16, .cn = 4, .cs = 2, .cx = 2 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "e^{-m} overflows for m < -ln(max finite) (fp16: -11.09): every t_i is -inf, "
+                  "and in fp16, where eps = 1e-8 rounds to 0, eps e^{-m} = 0 * inf = NaN"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "e^{x - m} and eps e^{-m} underflow: weights and the eps term are lost"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR,
+                  "with eps rounded to 0 (fp16) a row of zeros has sum |e^x - 1| = 0: 0 / 0"),
+        NS_HAZARD_SUBNORMAL_SUM,
+        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
+                  "t_i = e^{x_i - m} - e^{-m} cancels for x_i near 0: relative error about "
+                  "u / |x_i|, which no conditioning excuses (expm1 would avoid it)"),
+        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
+                  "the cancellation of t_i near x_i = 0 carries into the sum of the weights"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the cancellation of t_i near x_i = 0, and that of <g, y> in the backward pass"),
+        NS_END_HAZARDS,
+    },
+};
+
 /* t_i = e^{x_i - m} - e^{-m} into r (its relu) and a (its absolute value);
  * returns the shifted denominator sum |t| + eps e^{-m}. */
 static double softpick_terms(const ns_ops *op, const double *x, double m, double *r, double *a,
@@ -69,50 +100,16 @@ static void softpick_backward(const ns_ops *op, const double *x, const double *y
     }
 }
 
-static const ns_contract softpick_contract = {
-    .summary = "relu(e^x - 1) / (sum |e^x - 1| + eps), shifted by the maximum",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 }, .sum = { .c0 = 8, .cn = 2, .cs = 2, .cx = 2 },
-          .gradient = { .c0 = 16, .cn = 4, .cs = 2, .cx = 2 } },
-        NS_END_PROMISES,
-    },
-    .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS,
-        NS_HAZARD_ALL_MASKED,
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
-                  "e^{-m} overflows for m < -ln(max finite) (fp16: -11.09): every t_i is -inf, "
-                  "and in fp16, where eps = 1e-8 rounds to 0, eps e^{-m} = 0 * inf = NaN"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
-                  "e^{x - m} and eps e^{-m} underflow: weights and the eps term are lost"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR,
-                  "with eps rounded to 0 (fp16) a row of zeros has sum |e^x - 1| = 0: 0 / 0"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
-                  "a subnormal denominator has lost its relative precision"),
-        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
-                  "t_i = e^{x_i - m} - e^{-m} cancels for x_i near 0: relative error about "
-                  "u / |x_i|, which no conditioning excuses (expm1 would avoid it)"),
-        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
-                  "the cancellation of t_i near x_i = 0 carries into the sum of the weights"),
-        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
-                  "the cancellation of t_i near x_i = 0, and that of <g, y> in the backward pass"),
-        NS_END_HAZARDS,
-    },
-};
-
-static const ns_algorithm softpick_algorithms[] = {
-    { .name = "softpick", .summary = "relu(e^x - 1) / (sum |e^x - 1| + eps), shifted by the max",
-      .forward = softpick_forward, .backward = softpick_backward,
-      .contract = &softpick_contract },
-    { .name = NULL },
-};
-
 const ns_family ns_family_softpick = {
     .name = "softpick",
     .definition = "y_i = relu(e^{x_i} - 1) / (sum_j |e^{x_j} - 1| + eps)",
-    .exp_of_logit = true,
     .order = 120,
-    .params = { { "eps", 1e-8, "added to the denominator" }, { NULL, 0, NULL } },
-    .algorithms = softpick_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "softpick", .summary = "relu(e^x - 1) / (sum |e^x - 1| + eps), shifted by the max",
+          .forward = softpick_forward, .backward = softpick_backward,
+          .contract = &softpick_contract },
+        NS_END_ALGORITHMS,
+    },
+    .exp_of_logit = true,
+    .params = { { "eps", 1e-8, "added to the denominator" } },
 };

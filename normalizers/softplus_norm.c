@@ -13,28 +13,6 @@
 #include "ratio.h"
 #include "contract.h"
 
-static double softplus(const ns_ops *op, double x)
-{
-    return ns_log1p(op, ns_exp(op, x));
-}
-
-/* sigma(x) = 1 / (1 + e^-x) as kernels write it. */
-static double sigmoid(const ns_ops *op, double x)
-{
-    return ns_div(op, 1.0, ns_add(op, 1.0, ns_exp(op, -x)));
-}
-
-static void softplus_norm_forward(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    ns_ratio_forward(op, softplus, x, y, n);
-}
-
-static void softplus_norm_backward(const ns_ops *op, const double *x, const double *y,
-                                   const double *g, double *dx, size_t n)
-{
-    ns_ratio_backward(op, softplus, sigmoid, x, y, g, dx, n);
-}
-
 static const ns_contract softplus_norm_contract = {
     .summary = "ratio(log(1 + e^x)): exp overflows where softplus is harmless",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
@@ -49,25 +27,34 @@ static const ns_contract softplus_norm_contract = {
                   "h(x) ~ e^x underflows for very negative x (a relative error of 1), and a row "
                   "of them gives 0 / 0"),
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR, "every h(x) underflows to 0: 0 / 0 = NaN"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
-                  "a subnormal sum has lost its relative precision"),
+        NS_HAZARD_SUBNORMAL_SUM,
         NS_HAZARD_GRADIENT_RANGE,
         NS_END_HAZARDS,
     },
 };
 
-static const ns_algorithm softplus_norm_algorithms[] = {
-    { .name = "softplus.norm", .summary = "log1p(e^x) / sum log1p(e^x) (e^x overflows for large x)",
-      .forward = softplus_norm_forward, .backward = softplus_norm_backward,
-      .contract = &softplus_norm_contract },
-    { .name = NULL },
-};
+NS_RATIO_KERNELS(softplus_norm, softplus, sigmoid)
+
+static double softplus(const ns_ops *op, double x)
+{
+    return ns_log1p(op, ns_exp(op, x));
+}
+
+/* sigma(x) = 1 / (1 + e^-x) as kernels write it. */
+static double sigmoid(const ns_ops *op, double x)
+{
+    return ns_div(op, 1.0, ns_add(op, 1.0, ns_exp(op, -x)));
+}
 
 const ns_family ns_family_softplus_norm = {
     .name = "softplus.norm",
     .definition = "y_i = h(x_i) / sum_j h(x_j), h(x) = log(1 + e^x); dx_j = sigma(x_j) / S . (g_j - <g, y>)",
-    .exp_of_logit = true,
     .order = 90,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = softplus_norm_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "softplus.norm", .summary = "log1p(e^x) / sum log1p(e^x) (e^x overflows for large x)",
+          .forward = softplus_norm_forward, .backward = softplus_norm_backward,
+          .contract = &softplus_norm_contract },
+        NS_END_ALGORITHMS,
+    },
+    .exp_of_logit = true,
 };

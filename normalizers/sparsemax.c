@@ -20,6 +20,39 @@
 #include "contract.h"
 #include "sort.h"
 
+/* y_i = x_i - tau (or its power) cancels near the threshold: the error is
+ * the problem's conditioning kappa_i (analysis/metrics.h) times u, plus
+ * the roundings of the shift, of k z_(k) and of the sums. */
+static const ns_contract sparsemax_contract = {
+    .summary = "sort-based projection onto the simplex, shifted by the maximum",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 4, .ck = 4 }, .sum = { .c0 = 8, .cn = 4 },
+          .gradient = { .c0 = 16, .cn = 4 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "the shift x_i - max x overflows when the row spans more than the format's "
+                  "range (fp16: 65504 - (-65504) = inf)"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "subnormal differences x_i - tau have lost their precision"),
+        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
+                  "the support test 1 + k z_(k) > sum_{j<=k} z_(j) compares rounded cumulative "
+                  "sums, whose errors grow like k u |sum|: entries near the threshold are "
+                  "misjudged, and in low precision long rows even far from it (bf16: 200 logits "
+                  "at -12 and one at 0 keep every entry, sum y = 11.7)"),
+        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
+                  "a misjudged support leaves weights that no longer sum to one"),
+        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
+                  "the backward pass reads the support from the stored y: an entry misjudged at "
+                  "the threshold changes the support and with it every dx_i"),
+        NS_END_HAZARDS,
+    },
+};
+
 static void sparsemax_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
     double m = ns_max(op, x, n);
@@ -76,50 +109,14 @@ static void sparsemax_backward(const ns_ops *op, const double *x, const double *
         dx[i] = y[i] != 0 ? ns_sub(op, g[i], mean) : 0.0;
 }
 
-/* y_i = x_i - tau (or its power) cancels near the threshold: the error is
- * the problem's conditioning kappa_i (analysis/metrics.h) times u, plus
- * the roundings of the shift, of k z_(k) and of the sums. */
-static const ns_contract sparsemax_contract = {
-    .summary = "sort-based projection onto the simplex, shifted by the maximum",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 4, .ck = 4 }, .sum = { .c0 = 8, .cn = 4 },
-          .gradient = { .c0 = 16, .cn = 4 } },
-        NS_END_PROMISES,
-    },
-    .hazards = (const ns_hazard[]){
-        NS_HAZARD_ALL_MASKED,
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
-                  "the shift x_i - max x overflows when the row spans more than the format's "
-                  "range (fp16: 65504 - (-65504) = inf)"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
-                  "subnormal differences x_i - tau have lost their precision"),
-        NS_HAZARD(NS_KIND_ERROR, NS_CAUSE_ANY,
-                  "the support test 1 + k z_(k) > sum_{j<=k} z_(j) compares rounded cumulative "
-                  "sums, whose errors grow like k u |sum|: entries near the threshold are "
-                  "misjudged, and in low precision long rows even far from it (bf16: 200 logits "
-                  "at -12 and one at 0 keep every entry, sum y = 11.7)"),
-        NS_HAZARD(NS_KIND_SUM, NS_CAUSE_ANY,
-                  "a misjudged support leaves weights that no longer sum to one"),
-        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
-                  "the backward pass reads the support from the stored y: an entry misjudged at "
-                  "the threshold changes the support and with it every dx_i"),
-        NS_END_HAZARDS,
-    },
-};
-
-static const ns_algorithm sparsemax_algorithms[] = {
-    { .name = "sparsemax", .summary = "sort, cumulative sums, support size, threshold (shifted by the max)",
-      .forward = sparsemax_forward, .backward = sparsemax_backward,
-      .contract = &sparsemax_contract },
-    { .name = NULL },
-};
-
 const ns_family ns_family_sparsemax = {
     .name = "sparsemax",
     .definition = "y = argmin_{p in simplex} |p - x|^2 = max(x - tau, 0); dx = g - mean_S g on the support S, 0 off it",
     .order = 140,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = sparsemax_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "sparsemax", .summary = "sort, cumulative sums, support size, threshold (shifted by the max)",
+          .forward = sparsemax_forward, .backward = sparsemax_backward,
+          .contract = &sparsemax_contract },
+        NS_END_ALGORITHMS,
+    },
 };

@@ -12,27 +12,6 @@
 #include "ratio.h"
 #include "contract.h"
 
-static double spherical_h(const ns_ops *op, double x)
-{
-    return ns_add(op, ns_mul(op, x, x), ns_const(op, op->param[0]));
-}
-
-static double spherical_dh(const ns_ops *op, double x)
-{
-    return ns_mul(op, 2.0, x);
-}
-
-static void spherical_forward(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    ns_ratio_forward(op, spherical_h, x, y, n);
-}
-
-static void spherical_backward(const ns_ops *op, const double *x, const double *y,
-                               const double *g, double *dx, size_t n)
-{
-    ns_ratio_backward(op, spherical_h, spherical_dh, x, y, g, dx, n);
-}
-
 static const ns_contract spherical_contract = {
     .summary = "ratio(x^2 + eps): squares overflow and underflow in low precision",
     .domain = { .flags = 0, .why = "a masked entry makes x^2 infinite: the reference is undefined" },
@@ -49,26 +28,33 @@ static const ns_contract spherical_contract = {
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_ZERO_DENOMINATOR,
                   "at x = 0 (eps = 0) the exact sum is zero: the reference gives zeros, the "
                   "kernel 0 / 0 = NaN"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_SUBNORMAL_DENOMINATOR,
-                  "a subnormal sum of squares has lost its relative precision"),
-        NS_HAZARD(NS_KIND_GRADIENT, NS_CAUSE_ANY,
-                  "the gradient 2 x_j / S (g_j - <g, y>) grows like 1 / |x| near 0: an exploding "
-                  "gradient whose cancellation g_j - <g, y> is amplified by 1 / S"),
+        NS_HAZARD_SUBNORMAL_SUM,
+        NS_HAZARD_RATIO_EXPLODING_GRADIENT,
         NS_END_HAZARDS,
     },
 };
 
-static const ns_algorithm spherical_algorithms[] = {
-    { .name = "spherical", .summary = "(x^2 + eps) / sum (x^2 + eps)",
-      .forward = spherical_forward, .backward = spherical_backward,
-      .contract = &spherical_contract },
-    { .name = NULL },
-};
+NS_RATIO_KERNELS(spherical, spherical_h, spherical_dh)
+
+static double spherical_h(const ns_ops *op, double x)
+{
+    return ns_add(op, ns_mul(op, x, x), ns_const(op, op->param[0]));
+}
+
+static double spherical_dh(const ns_ops *op, double x)
+{
+    return ns_mul(op, 2.0, x);
+}
 
 const ns_family ns_family_spherical = {
     .name = "spherical",
     .definition = "ratio(x^2 + eps): y_i = (x_i^2 + eps) / sum_j (x_j^2 + eps)",
     .order = 50,
-    .params = { { "eps", 0.0, "added to every square" }, { NULL, 0, NULL } },
-    .algorithms = spherical_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "spherical", .summary = "(x^2 + eps) / sum (x^2 + eps)",
+          .forward = spherical_forward, .backward = spherical_backward,
+          .contract = &spherical_contract },
+        NS_END_ALGORITHMS,
+    },
+    .params = { { "eps", 0.0, "added to every square" } },
 };

@@ -12,6 +12,31 @@
 #include "catalogue.h"
 #include "contract.h"
 
+/* The shifted softmax of z = s ln(n) x: its spread term grows by the scale,
+ * at most ln 4096 < 9 for s = 1 and the rows fuzzed (cs 2 x 9), and the
+ * rounding of each product s ln(n) x_i is an absolute error near |z_i| u in
+ * the exponent (cx). */
+static const ns_contract ssmax_contract = {
+    .summary = "softmax of s ln(n) x: the scaled logits overflow where x does not",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 2, .cs = 18, .cx = 18 },
+          .sum = { .c0 = 8, .cn = 2, .cs = 18, .cx = 18 },
+          .gradient = { .c0 = 16, .cn = 4, .cs = 18, .cx = 18 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_LARGE_EXPONENT, NS_HAZARD_SUBNORMAL_WEIGHTS,
+        NS_HAZARD_ALL_MASKED,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "the scaled logits s ln(n) x overflow where x does not (fp16, n = 4: x = 60000 "
+                  "gives z = inf and inf - inf = NaN)"),
+        NS_HAZARD_GRADIENT_RANGE,
+        NS_END_HAZARDS,
+    },
+};
+
 enum { SSMAX_S };
 
 /* s ln n as the kernel holds it. */
@@ -45,42 +70,15 @@ static void ssmax_backward(const ns_ops *op, const double *x, const double *y,
         dx[i] = ns_mul(op, scale, ns_mul(op, y[i], ns_sub(op, g[i], gy)));
 }
 
-/* The shifted softmax of z = s ln(n) x: its spread term grows by the scale,
- * at most ln 4096 < 9 for s = 1 and the rows fuzzed (cs 2 x 9), and the
- * rounding of each product s ln(n) x_i is an absolute error near |z_i| u in
- * the exponent (cx). */
-static const ns_contract ssmax_contract = {
-    .summary = "softmax of s ln(n) x: the scaled logits overflow where x does not",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 2, .cs = 18, .cx = 18 },
-          .sum = { .c0 = 8, .cn = 2, .cs = 18, .cx = 18 },
-          .gradient = { .c0 = 16, .cn = 4, .cs = 18, .cx = 18 } },
-        NS_END_PROMISES,
-    },
-    .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_LARGE_EXPONENT, NS_HAZARD_SUBNORMAL_WEIGHTS,
-        NS_HAZARD_ALL_MASKED,
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
-                  "the scaled logits s ln(n) x overflow where x does not (fp16, n = 4: x = 60000 "
-                  "gives z = inf and inf - inf = NaN)"),
-        NS_HAZARD_GRADIENT_RANGE,
-        NS_END_HAZARDS,
-    },
-};
-
-static const ns_algorithm ssmax_algorithms[] = {
-    { .name = "ssmax", .summary = "shifted softmax of s ln(n) x, the scale held in the elementwise format",
-      .forward = ssmax_forward, .backward = ssmax_backward,
-      .contract = &ssmax_contract },
-    { .name = NULL },
-};
-
 const ns_family ns_family_ssmax = {
     .name = "ssmax",
     .definition = "y = softmax(s ln(n) x); dx = s ln(n) y . (g - <g, y>)",
     .order = 40,
-    .params = { { "s", 1.0, "scale: the logits are multiplied by s ln(n)" }, { NULL, 0, NULL } },
-    .algorithms = ssmax_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "ssmax", .summary = "shifted softmax of s ln(n) x, the scale held in the elementwise format",
+          .forward = ssmax_forward, .backward = ssmax_backward,
+          .contract = &ssmax_contract },
+        NS_END_ALGORITHMS,
+    },
+    .params = { { "s", 1.0, "scale: the logits are multiplied by s ln(n)" } },
 };

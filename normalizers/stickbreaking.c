@@ -10,6 +10,33 @@
 #include "catalogue.h"
 #include "contract.h"
 
+/* Log space: y_i = e^{log sigma_i + L_i}.  The running sum L_i of up to n
+ * terms softplus(x_k) <= max|x| + 1 has an absolute error up to u times the
+ * sum of its partial sums, about n^2 (max|x| + 1) u / 2, which exp turns
+ * into the relative error of y_i (cq). */
+static const ns_contract stickbreaking_contract = {
+    .summary = "log-space stick-breaking: relative error about u times the sum of |x|",
+    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
+    .promises = (const ns_promise[]){
+        { .policies = "*", NS_PROMISES_STRICT,
+          .error = { .c0 = 8, .cn = 4, .cq = 1 }, .sum = { .c0 = 8, .cn = 4, .cq = 1 },
+          .gradient = { .c0 = 16, .cn = 4, .cq = 1 } },
+        NS_END_PROMISES,
+    },
+    .hazards = (const ns_hazard[]){
+        NS_HAZARD_LONG_ROW_SUM,
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
+                  "softplus(z) = log(1 + e^z) overflows for z > ln(max finite) (fp16: 11.09): "
+                  "the factor 1 - sigma(x_k) becomes e^-inf = 0 for every earlier position, "
+                  "where the truth is about e^-x_k (fp16, [0, 12]: y_0 = 0 instead of 3.1e-6)"),
+        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
+                  "weights e^{log sigma_i + L_i} below the smallest normal keep only a "
+                  "subnormal's precision, or vanish"),
+        NS_HAZARD_GRADIENT_RANGE,
+        NS_END_HAZARDS,
+    },
+};
+
 /* softplus(z) = log(1 + e^z) as the textbook kernel writes it.  e^z
  * overflows for z > ln(max_finite) (11.09 in fp16): softplus(x_k) = inf
  * makes the factor 1 - sigma(x_k) = e^-inf = 0 for every earlier position,
@@ -52,44 +79,14 @@ static void stickbreaking_backward(const ns_ops *op, const double *x, const doub
     }
 }
 
-/* Log space: y_i = e^{log sigma_i + L_i}.  The running sum L_i of up to n
- * terms softplus(x_k) <= max|x| + 1 has an absolute error up to u times the
- * sum of its partial sums, about n^2 (max|x| + 1) u / 2, which exp turns
- * into the relative error of y_i (cq). */
-static const ns_contract stickbreaking_contract = {
-    .summary = "log-space stick-breaking: relative error about u times the sum of |x|",
-    .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 4, .cq = 1 }, .sum = { .c0 = 8, .cn = 4, .cq = 1 },
-          .gradient = { .c0 = 16, .cn = 4, .cq = 1 } },
-        NS_END_PROMISES,
-    },
-    .hazards = (const ns_hazard[]){
-        NS_HAZARD_LONG_ROW_SUM,
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
-                  "softplus(z) = log(1 + e^z) overflows for z > ln(max finite) (fp16: 11.09): "
-                  "the factor 1 - sigma(x_k) becomes e^-inf = 0 for every earlier position, "
-                  "where the truth is about e^-x_k (fp16, [0, 12]: y_0 = 0 instead of 3.1e-6)"),
-        NS_HAZARD(NS_KIND_ANY, NS_CAUSE_UNDERFLOW,
-                  "weights e^{log sigma_i + L_i} below the smallest normal keep only a "
-                  "subnormal's precision, or vanish"),
-        NS_HAZARD_GRADIENT_RANGE,
-        NS_END_HAZARDS,
-    },
-};
-
-static const ns_algorithm stickbreaking_algorithms[] = {
-    { .name = "stickbreaking", .summary = "sigma(x_i) prod_{k>i} (1 - sigma(x_k)) in log space, last position first",
-      .forward = stickbreaking_forward, .backward = stickbreaking_backward,
-      .contract = &stickbreaking_contract },
-    { .name = NULL },
-};
-
 const ns_family ns_family_stickbreaking = {
     .name = "stickbreaking",
     .definition = "y_i = sigma(x_i) prod_{k>i} (1 - sigma(x_k)); dx_j = g_j y_j (1 - sigma_j) - sigma_j sum_{i<j} g_i y_i",
     .order = 160,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = stickbreaking_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "stickbreaking", .summary = "sigma(x_i) prod_{k>i} (1 - sigma(x_k)) in log space, last position first",
+          .forward = stickbreaking_forward, .backward = stickbreaking_backward,
+          .contract = &stickbreaking_contract },
+        NS_END_ALGORITHMS,
+    },
 };

@@ -11,27 +11,6 @@
 #include "ratio.h"
 #include "contract.h"
 
-static double taylor_h(const ns_ops *op, double x)
-{
-    return ns_add(op, ns_add(op, 1.0, x), ns_mul(op, ns_mul(op, x, x), 0.5));
-}
-
-static double taylor_dh(const ns_ops *op, double x)
-{
-    return ns_add(op, 1.0, x);
-}
-
-static void taylor_forward(const ns_ops *op, const double *x, double *y, size_t n)
-{
-    ns_ratio_forward(op, taylor_h, x, y, n);
-}
-
-static void taylor_backward(const ns_ops *op, const double *x, const double *y,
-                            const double *g, double *dx, size_t n)
-{
-    ns_ratio_backward(op, taylor_h, taylor_dh, x, y, g, dx, n);
-}
-
 static const ns_contract taylor_contract = {
     .summary = "ratio(1 + x + x^2/2): h >= 1/2, but x * x overflows",
     .domain = { .flags = 0, .why = "a masked entry makes h infinite: the reference is undefined" },
@@ -45,17 +24,26 @@ static const ns_contract taylor_contract = {
     },
 };
 
-static const ns_algorithm taylor_algorithms[] = {
-    { .name = "taylor", .summary = "(1 + x + x^2/2) / sum (1 + x + x^2/2)",
-      .forward = taylor_forward, .backward = taylor_backward,
-      .contract = &taylor_contract },
-    { .name = NULL },
-};
+NS_RATIO_KERNELS(taylor, taylor_h, taylor_dh)
+
+static double taylor_h(const ns_ops *op, double x)
+{
+    return ns_add(op, ns_add(op, 1.0, x), ns_mul(op, ns_mul(op, x, x), 0.5));
+}
+
+static double taylor_dh(const ns_ops *op, double x)
+{
+    return ns_add(op, 1.0, x);
+}
 
 const ns_family ns_family_taylor = {
     .name = "taylor",
     .definition = "ratio(1 + x + x^2/2): y_i = (1 + x_i + x_i^2/2) / sum_j (1 + x_j + x_j^2/2)",
     .order = 60,
-    .params = { { NULL, 0, NULL } },
-    .algorithms = taylor_algorithms,
+    .algorithms = (const ns_algorithm[]){
+        { .name = "taylor", .summary = "(1 + x + x^2/2) / sum (1 + x + x^2/2)",
+          .forward = taylor_forward, .backward = taylor_backward,
+          .contract = &taylor_contract },
+        NS_END_ALGORITHMS,
+    },
 };

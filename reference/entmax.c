@@ -57,14 +57,10 @@
  * down to the last j with F_j < 1, ties included.  -1 if out of memory. */
 static int support_lowest(const double *x, size_t n, int p, double *lowest)
 {
-    double *s = malloc(n * sizeof *s);
+    size_t nf;
+    double *s = ns_ref_sorted_unmasked(x, n, &nf);
     if (!s)
         return -1;
-    size_t nf = 0;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != -INFINITY)
-            s[nf++] = x[i];
-    ns_ref_sort_descending(s, nf);
     mpq_t p1, p2, sj, f, t;
     mpq_inits(p1, p2, sj, f, t, (mpq_ptr)0);
     *lowest = s[0];
@@ -174,11 +170,7 @@ static void enclose_closed_form(const ns_ref_input *in, mpfr_prec_t prec, int p,
         mpq_mul(D, A, A);
         mpq_sub(D, D, t);
         mpfi_t R, T, W, v, w;
-        mpfi_init2(R, prec);
-        mpfi_init2(T, prec);
-        mpfi_init2(W, prec);
-        mpfi_init2(v, prec);
-        mpfi_init2(w, prec);
+        ns_mpfi_inits2(prec, R, T, W, v, w, (mpfi_ptr)0);
         mpfi_set_q(R, D);
         mpfi_sqrt(R, R);
         mpfi_sub_q(T, R, A);
@@ -201,11 +193,7 @@ static void enclose_closed_form(const ns_ref_input *in, mpfr_prec_t prec, int p,
                 mpfi_mul(&dx[i], v, w);
             }
         }
-        mpfi_clear(R);
-        mpfi_clear(T);
-        mpfi_clear(W);
-        mpfi_clear(v);
-        mpfi_clear(w);
+        ns_mpfi_clears(R, T, W, v, w, (mpfi_ptr)0);
     }
     mpq_clears(u, gp, A, B, G, C, t, D, (mpq_ptr)0);
 }
@@ -262,8 +250,7 @@ static void mass_side(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr t, m
 {
     mpfr_prec_t prec = mpfi_get_prec(t);
     mpfi_t M, v;
-    mpfi_init2(M, prec);
-    mpfi_init2(v, prec);
+    ns_mpfi_inits2(prec, M, v, (mpfi_ptr)0);
     mpfi_set_ui(M, 0);
     for (size_t i = 0; i < n; i++) {
         if (x[i] == -INFINITY)
@@ -276,8 +263,7 @@ static void mass_side(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr t, m
     }
     *below = mpfr_cmp_ui(&M->right, 1) <= 0;
     *above = mpfr_cmp_ui(&M->left, 1) >= 0;
-    mpfi_clear(M);
-    mpfi_clear(v);
+    ns_mpfi_clears(M, v, (mpfi_ptr)0);
 }
 
 /* T = an interval containing the exact t (see the header comment). */
@@ -288,8 +274,7 @@ static void bracket_t(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr a, m
     mpfr_t w_lo, w_hi, w_m;
     mpfi_t W, v;
     mpfr_inits2(prec, w_lo, w_hi, w_m, (mpfr_ptr)0);
-    mpfi_init2(W, prec);
-    mpfi_init2(v, prec);
+    ns_mpfi_inits2(prec, W, v, (mpfi_ptr)0);
     mpfr_set_ui(w_lo, (unsigned long)n, MPFR_RNDU);
     mpfr_ui_div(w_lo, 1, w_lo, MPFR_RNDD);
     mpfr_set_ui(w_hi, 1, MPFR_RNDN);
@@ -327,8 +312,7 @@ static void bracket_t(mpfi_srcptr u, const double *x, size_t n, mpfi_srcptr a, m
         }
     }
     mpfr_clears(w_lo, w_hi, w_m, (mpfr_ptr)0);
-    mpfi_clear(W);
-    mpfi_clear(v);
+    ns_mpfi_clears(W, v, (mpfi_ptr)0);
 }
 
 /* The bisection costs about prec^2 M(prec) operations, so it works at no
@@ -350,11 +334,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
         return;
     }
     mpfi_t a, p, q, T, v;
-    mpfi_init2(a, prec);
-    mpfi_init2(p, prec);
-    mpfi_init2(q, prec);
-    mpfi_init2(T, prec);
-    mpfi_init2(v, prec);
+    ns_mpfi_inits2(prec, a, p, q, T, v, (mpfi_ptr)0);
     mpfi_set_d(a, alpha);
     mpfi_sub_ui(a, a, 1);
     mpfi_ui_div(p, 1, a);
@@ -363,8 +343,7 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
         mpfi_init2(&u[i], prec);
         if (x[i] == -INFINITY)
             continue;
-        mpfi_set_d(&u[i], x[i]);
-        mpfi_sub_d(&u[i], &u[i], x[km]);
+        ns_mpfi_diff(&u[i], x[i], x[km]);
         mpfi_mul(&u[i], &u[i], a);
     }
     bracket_t(u, x, n, a, p, T);
@@ -389,15 +368,12 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
     if (dx) {
         /* W = <h, g'>/sum h; dx = h (g' - W), computed in place of h. */
         mpfi_t H, W, w;
-        mpfi_init2(H, prec);
-        mpfi_init2(W, prec);
-        mpfi_init2(w, prec);
+        ns_mpfi_inits2(prec, H, W, w, (mpfi_ptr)0);
         mpfi_set_ui(H, 0);
         mpfi_set_ui(W, 0);
         for (size_t i = 0; i < n; i++) {
             mpfi_add(H, H, &dx[i]);
-            mpfi_set_d(w, in->g[i]);
-            mpfi_sub_d(w, w, in->g[km]);
+            ns_mpfi_diff(w, in->g[i], in->g[km]);
             mpfi_mul(w, w, &dx[i]);
             mpfi_add(W, W, w);
         }
@@ -405,23 +381,16 @@ static void enclose_bisection(const ns_ref_input *in, mpfr_prec_t prec_out, doub
         for (size_t i = 0; i < n; i++) {
             if (mpfi_is_zero(&dx[i]))
                 continue;
-            mpfi_set_d(w, in->g[i]);
-            mpfi_sub_d(w, w, in->g[km]);
+            ns_mpfi_diff(w, in->g[i], in->g[km]);
             mpfi_sub(w, w, W);
             mpfi_mul(&dx[i], &dx[i], w);
         }
-        mpfi_clear(H);
-        mpfi_clear(W);
-        mpfi_clear(w);
+        ns_mpfi_clears(H, W, w, (mpfi_ptr)0);
     }
     for (size_t i = 0; i < n; i++)
         mpfi_clear(&u[i]);
     free(u);
-    mpfi_clear(a);
-    mpfi_clear(p);
-    mpfi_clear(q);
-    mpfi_clear(T);
-    mpfi_clear(v);
+    ns_mpfi_clears(a, p, q, T, v, (mpfi_ptr)0);
 }
 
 static void entmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)

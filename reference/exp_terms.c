@@ -58,6 +58,26 @@ void exp_terms_free(exp_terms *t)
     t->ex = NULL;
 }
 
+ddix exp_terms_gradient_sum(const exp_terms *t, const double *g, size_t n, double G, int wide,
+                            ddi *ge, double *max_g)
+{
+    double M = 0;
+    ddi_sum sum;
+    ddi_sum_init(&sum);
+    ddix gex = ddix_of(ddi_from_double(0));
+    for (size_t i = 0; i < n; i++) {
+        M = fmax(M, fabs(g[i]));
+        ddi gi = ddi_diff(g[i], G);
+        if (wide)
+            gex = ddix_add(gex, ddix_mul(ddix_of(gi), t->ex[i]));
+        else
+            ddi_sum_add(&sum, ddi_mul(gi, t->e[i]));
+    }
+    *ge = ddi_sum_total(&sum);
+    *max_g = M;
+    return wide ? gex : ddix_of(*ge);
+}
+
 int exp_terms_weights(const exp_terms *t, size_t n, ddi inv_s, ddix sx, double *y)
 {
     for (size_t i = 0; i < n; i++)

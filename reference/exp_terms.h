@@ -41,4 +41,11 @@ ddi exp_terms_total(const exp_terms *t, const ddi_sum *sum);
  * sx is s with an exponent); 1 when every y_i settled. */
 int exp_terms_weights(const exp_terms *t, size_t n, ddi inv_s, ddix sx, double *y);
 
+/* The gradient's sum_i (g_i - G) e_i over g[0..n): in range into *ge unless
+ * wide (*ge is then the empty sum), with an exponent from the ex_i when
+ * wide; returns it with an exponent (*ge's when not wide), and max_i |g_i|
+ * in *max_g. */
+ddix exp_terms_gradient_sum(const exp_terms *t, const double *g, size_t n, double G, int wide,
+                            ddi *ge, double *max_g);
+
 #endif

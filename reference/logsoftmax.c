@@ -49,22 +49,17 @@ static int settle_midpoint_minus_tiny(mpfi_ptr y, double x, double m, mpfi_srcpt
 
 static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
-    size_t n = in->n, k = ns_ref_argmax(in->x, n);
-    if (k == n) {
-        ns_ref_set_zero_row(y, dx, n);
+    size_t n = in->n, k = ns_ref_argmax_or_zeros(in, y, dx);
+    if (k == n)
         return;
-    }
     double m = in->x[k];
     mpfi_t t, e, s;
-    mpfi_init2(t, prec);
-    mpfi_init2(e, prec);
-    mpfi_init2(s, prec);
+    ns_mpfi_inits2(prec, t, e, s, (mpfi_ptr)0);
     mpfi_set_ui(t, 0);                       /* t = T */
     for (size_t i = 0; i < n; i++) {
         if (in->x[i] == -INFINITY || i == k)
             continue;
-        mpfi_set_d(e, in->x[i]);
-        mpfi_sub_d(e, e, m);
+        ns_mpfi_diff(e, in->x[i], m);
         mpfi_exp(e, e);
         mpfi_add(t, t, e);
     }
@@ -76,8 +71,7 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
         }
         if (settle_midpoint_minus_tiny(&y[i], in->x[i], m, s))
             continue;
-        mpfi_set_d(&y[i], in->x[i]);
-        mpfi_sub_d(&y[i], &y[i], m);
+        ns_mpfi_diff(&y[i], in->x[i], m);
         mpfi_sub(&y[i], &y[i], s);
     }
     if (dx) {
@@ -89,17 +83,14 @@ static void logsoftmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_pt
             mpfi_set_d(&dx[i], in->g[i]);
             if (in->x[i] == -INFINITY)
                 continue;
-            mpfi_set_d(e, in->x[i]);
-            mpfi_sub_d(e, e, m);
+            ns_mpfi_diff(e, in->x[i], m);
             mpfi_exp(e, e);
             mpfi_mul(e, e, t);
             mpfi_div(e, e, s);
             mpfi_sub(&dx[i], &dx[i], e);
         }
     }
-    mpfi_clear(t);
-    mpfi_clear(e);
-    mpfi_clear(s);
+    ns_mpfi_clears(t, e, s, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_logsoftmax = { .family = "logsoftmax", .enclose = logsoftmax_enclose,

@@ -69,4 +69,14 @@ static inline void ns_ref_ratio_enclose(const ns_ref_input *in, mpfi_ptr y, mpfi
     mpq_clears(s, t, hi, gi, NULL);
 }
 
+/* A polynomial ratio family's enclose(), named name: ns_ref_ratio_enclose with
+ * its h and h'.  The rationals are exact, so the working precision only
+ * rounds the result (ns_ref_ratio_enclose sets the intervals at theirs). */
+#define NS_REF_RATIO_ENCLOSE(name, h, dh) \
+    static void name(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx) \
+    { \
+        (void)prec; \
+        ns_ref_ratio_enclose(in, y, dx, h, dh); \
+    }
+
 #endif

@@ -1,6 +1,7 @@
 #include "ref.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,13 @@ double *ns_ref_tier_sorted(const double *x, size_t n, double range, size_t extra
     return s;
 }
 
+/* Every number passes the unbounded range (a NaN never reaches an
+ * enclosure: ns_ref_eval answers NaN rows itself). */
+double *ns_ref_sorted_unmasked(const double *x, size_t n, size_t *nf)
+{
+    return ns_ref_tier_sorted(x, n, INFINITY, 0, nf);
+}
+
 int ns_ref_round(mpfi_srcptr v, double *out)
 {
     if (mpfi_nan_p(v)) {            /* the family's definition is undefined here */
@@ -131,6 +139,44 @@ void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n)
     ns_ref_set_nan_all(y, n);
     if (dx)
         ns_ref_set_nan_all(dx, n);
+}
+
+void ns_mpfi_inits2(mpfr_prec_t prec, mpfi_ptr v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    for (; v; v = va_arg(ap, mpfi_ptr))
+        mpfi_init2(v, prec);
+    va_end(ap);
+}
+
+void ns_mpfi_clears(mpfi_ptr v, ...)
+{
+    va_list ap;
+    va_start(ap, v);
+    for (; v; v = va_arg(ap, mpfi_ptr))
+        mpfi_clear(v);
+    va_end(ap);
+}
+
+size_t ns_ref_argmax_or_zeros(const ns_ref_input *in, mpfi_ptr y, mpfi_ptr dx)
+{
+    size_t k = ns_ref_argmax(in->x, in->n);
+    if (k == in->n)
+        ns_ref_set_zero_row(y, dx, in->n);
+    return k;
+}
+
+void ns_ref_div_all(mpfi_ptr v, size_t n, mpfi_srcptr s)
+{
+    for (size_t i = 0; i < n; i++)
+        mpfi_div(&v[i], &v[i], s);
+}
+
+void ns_mpfi_diff(mpfi_ptr r, double a, double b)
+{
+    mpfi_set_d(r, a);
+    mpfi_sub_d(r, r, b);
 }
 
 static int descending(const void *a, const void *b)

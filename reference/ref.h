@@ -85,10 +85,27 @@ void ns_ref_set_nan_all(mpfi_ptr v, size_t n);            /* v[i] = NaN: no valu
  * zeros of an all-masked row, the NaN of a row with no value. */
 void ns_ref_set_zero_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
 void ns_ref_set_nan_row(mpfi_ptr y, mpfi_ptr dx, size_t n);
+/* The index of the row's largest entry, as ns_ref_argmax; for a row of -inf
+ * only, n after setting the zeros of its zero normalizing sum. */
+size_t ns_ref_argmax_or_zeros(const ns_ref_input *in, mpfi_ptr y, mpfi_ptr dx);
+/* v[i] = v[i] / s for i < n: the normalization of the weights. */
+void ns_ref_div_all(mpfi_ptr v, size_t n, mpfi_srcptr s);
+/* Several intervals initialised to precision prec, or cleared, in one call,
+ * as mpfr_inits2 and mpfr_clears do for MPFR numbers (MPFI has neither): the
+ * list ends with (mpfi_ptr)0. */
+void ns_mpfi_inits2(mpfr_prec_t prec, mpfi_ptr v, ...);
+void ns_mpfi_clears(mpfi_ptr v, ...);
+/* r = [a - b], the difference of two doubles (which a double need not hold),
+ * as the interval ddi_diff is for the tiers. */
+void ns_mpfi_diff(mpfi_ptr r, double a, double b);
 /* n intervals initialised to precision prec, or NULL when out of memory;
  * freed (cleared first) by ns_ref_intervals_free, which accepts NULL. */
 mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec);
 void ns_ref_intervals_free(mpfi_ptr v, size_t n);
+/* The unmasked entries of x[0..n) sorted from the largest down, at the
+ * start of a new array of n doubles (free it), their count in *nf; NULL
+ * when out of memory. */
+double *ns_ref_sorted_unmasked(const double *x, size_t n, size_t *nf);
 /* Sorts v[0..n) from the largest down (the sort-based families). */
 void ns_ref_sort_descending(double *v, size_t n);
 /* Index of the largest finite-or-masked entry (first one on ties); n if the

@@ -30,11 +30,7 @@ static int relu2_dh(mpq_ptr out, double x, const double *param)
     return 1;
 }
 
-static void relu2_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
-{
-    (void)prec;
-    ns_ref_ratio_enclose(in, y, dx, relu2_h, relu2_dh);
-}
+NS_REF_RATIO_ENCLOSE(relu2_norm_enclose, relu2_h, relu2_dh)
 
 const ns_reference ns_ref_relu2_norm = { .family = "relu2.norm", .enclose = relu2_norm_enclose,
                                          .tier = ns_ref_relu2_norm_dd };

@@ -23,11 +23,7 @@ static int relu_dh(mpq_ptr out, double x, const double *param)
     return 1;
 }
 
-static void relu_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
-{
-    (void)prec;
-    ns_ref_ratio_enclose(in, y, dx, relu_h, relu_dh);
-}
+NS_REF_RATIO_ENCLOSE(relu_norm_enclose, relu_h, relu_dh)
 
 const ns_reference ns_ref_relu_norm = { .family = "relu.norm", .enclose = relu_norm_enclose,
                                         .tier = ns_ref_relu_norm_dd };

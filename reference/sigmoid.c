@@ -33,8 +33,7 @@ static void sigmoid_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y
 {
     size_t n = in->n;
     mpfi_t ln_n, z;
-    mpfi_init2(ln_n, prec);
-    mpfi_init2(z, prec);
+    ns_mpfi_inits2(prec, ln_n, z, (mpfi_ptr)0);
     mpfi_set_ui(ln_n, (unsigned long)n);
     mpfi_log(ln_n, ln_n);
     for (size_t i = 0; i < n; i++) {
@@ -63,12 +62,8 @@ static void sigmoid_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y
             mpfi_mul_d(&dx[i], &dx[i], in->g[i]);
         }
     }
-    mpfi_clear(ln_n);
-    mpfi_clear(z);
+    ns_mpfi_clears(ln_n, z, (mpfi_ptr)0);
 }
 
-const ns_reference ns_ref_sigmoid = {
-    .family = "sigmoid",
-    .enclose = sigmoid_enclose,
-    .tier = ns_ref_sigmoid_dd,
-};
+const ns_reference ns_ref_sigmoid = { .family = "sigmoid", .enclose = sigmoid_enclose,
+                                      .tier = ns_ref_sigmoid_dd };

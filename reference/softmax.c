@@ -120,39 +120,30 @@ static void softmax_backward(const ns_ref_input *in, mpfr_prec_t prec, mpfi_srcp
 {
     size_t n = in->n;
     mpfi_t s, t;
-    mpfi_init2(s, prec);
-    mpfi_init2(t, prec);
+    ns_mpfi_inits2(prec, s, t, (mpfi_ptr)0);
     mpfi_set_ui(s, 0);
     for (size_t i = 0; i < n; i++) {
-        mpfi_set_d(t, in->g[i]);
-        mpfi_sub_d(t, t, in->g[0]);
+        ns_mpfi_diff(t, in->g[i], in->g[0]);
         mpfi_mul(&dx[i], t, &y[i]);
         mpfi_add(s, s, &dx[i]);
     }
     for (size_t i = 0; i < n; i++) {
-        mpfi_set_d(t, in->g[i]);
-        mpfi_sub_d(t, t, in->g[0]);
+        ns_mpfi_diff(t, in->g[i], in->g[0]);
         mpfi_sub(t, t, s);
         mpfi_mul(&dx[i], &y[i], t);
     }
-    mpfi_clear(s);
-    mpfi_clear(t);
+    ns_mpfi_clears(s, t, (mpfi_ptr)0);
 }
 
 static void softmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
-    size_t n = in->n, k = ns_ref_argmax(in->x, n);
-    if (k == n) {                            /* all masked: zero denominator */
-        ns_ref_set_zero_row(y, dx, n);
+    size_t n = in->n, k = ns_ref_argmax_or_zeros(in, y, dx);
+    if (k == n)                              /* all masked: zero denominator */
         return;
-    }
     softmax_forward(in, k, prec, y);
     if (dx)
         softmax_backward(in, prec, y, dx);
 }
 
-const ns_reference ns_ref_softmax = {
-    .family = "softmax",
-    .enclose = softmax_enclose,
-    .tier = ns_ref_softmax_dd,
-};
+const ns_reference ns_ref_softmax = { .family = "softmax", .enclose = softmax_enclose,
+                                      .tier = ns_ref_softmax_dd };

@@ -22,8 +22,7 @@ static void softmax1_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     size_t n = in->n, k = ns_ref_argmax(in->x, n);
     double c = k < n && in->x[k] > 0 ? in->x[k] : 0.0;
     mpfi_t s, t;
-    mpfi_init2(s, prec);
-    mpfi_init2(t, prec);
+    ns_mpfi_inits2(prec, s, t, (mpfi_ptr)0);
     mpfi_set_d(s, -c);                       /* s = e^{-c} + sum_j e^{x_j - c} */
     mpfi_exp(s, s);
     for (size_t i = 0; i < n; i++) {
@@ -31,8 +30,7 @@ static void softmax1_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
             mpfi_set_ui(&y[i], 0);
             continue;
         }
-        mpfi_set_d(&y[i], in->x[i]);
-        mpfi_sub_d(&y[i], &y[i], c);
+        ns_mpfi_diff(&y[i], in->x[i], c);
         mpfi_exp(&y[i], &y[i]);
         mpfi_add(s, s, &y[i]);
     }
@@ -53,14 +51,9 @@ static void softmax1_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
         }
         mpfi_clear(ge);
     }
-    for (size_t i = 0; i < n; i++)
-        mpfi_div(&y[i], &y[i], s);
-    mpfi_clear(s);
-    mpfi_clear(t);
+    ns_ref_div_all(y, n, s);
+    ns_mpfi_clears(s, t, (mpfi_ptr)0);
 }
 
-const ns_reference ns_ref_softmax1 = {
-    .family = "softmax1",
-    .enclose = softmax1_enclose,
-    .tier = ns_ref_softmax1_dd,
-};
+const ns_reference ns_ref_softmax1 = { .family = "softmax1", .enclose = softmax1_enclose,
+                                       .tier = ns_ref_softmax1_dd };

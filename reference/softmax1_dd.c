@@ -42,49 +42,35 @@ int ns_ref_softmax1_dd(const ns_ref_input *in, double *y, double *dx)
     ddi_sum sum;                             /* pairwise: ddi_sum.h */
     ddi_sum_init(&sum);
     ddi_sum_add(&sum, ec);
-    exp_terms t;                             /* e^d within [1 - |d|, 1] for |d| < 2^-898.9 */
-    if (!exp_terms_compute(&t, in->x, n, c, NULL, 0x1p-897, &sum))
+    exp_terms terms;                         /* e^d within [1 - |d|, 1] for |d| < 2^-898.9 */
+    if (!exp_terms_compute(&terms, in->x, n, c, NULL, 0x1p-897, &sum))
         return 0;
-    wide |= t.ntiny > 0;
-    ddi *e = t.e;
-    ddix *ex = t.ex;
-    ddi s = exp_terms_total(&t, &sum);
+    wide |= terms.ntiny > 0;
+    ddi s = exp_terms_total(&terms, &sum);
     ddix sx = ddix_of(s);
     ddi inv_s = ddi_div(ddi_from_double(1), s);   /* one division: e_i (1/s) encloses e_i / s */
-    int ok = exp_terms_weights(&t, n, inv_s, sx, y);
+    int ok = exp_terms_weights(&terms, n, inv_s, sx, y);
     if (ok && dx) {
-        double G = k < n ? in->g[k] : 0, M = 0;
-        ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
-        ddi_sum_init(&gesum);
-        ddix gex = ddix_of(ddi_from_double(0));   /* the same with an exponent (wide) */
-        for (size_t i = 0; i < n; i++) {
-            M = fmax(M, fabs(in->g[i]));
-            ddi gi = ddi_diff(in->g[i], G);
-            if (wide)
-                gex = ddix_add(gex, ddix_mul(ddix_of(gi), ex[i]));
-            else
-                ddi_sum_add(&gesum, ddi_mul(gi, e[i]));
-        }
-        ddi ge = ddi_sum_total(&gesum);
-        if (!wide)
-            gex = ddix_of(ge);
+        double G = k < n ? in->g[k] : 0, M;
+        ddi ge;                              /* sum_j (g_j - G) e_j, in range */
+        ddix gex = exp_terms_gradient_sum(&terms, in->g, n, G, wide, &ge, &M);   /* or wide */
         ddi Gec = ddi_mul(ddi_from_double(G), ec);
         ddix Gecx = ddix_mul(ddix_of(ddi_from_double(G)), ecx);
         ddix bound = ddix_of(ddi_from_double(M * 2 * s.hi * (1 + 0x1p-50)));
         ddi inv_s2 = ddi_mul(inv_s, inv_s);
         for (size_t i = 0; ok && i < n; i++) {
-            if (ddi_is_exact_zero(e[i])) {
+            if (ddi_is_exact_zero(terms.e[i])) {
                 dx[i] = 0.0;
                 continue;
             }
             ddi gs = ddi_mul(ddi_diff(in->g[i], G), s);
-            if (!wide && ddi_round(ddi_mul(ddi_mul(e[i], ddi_add(ddi_sub(gs, ge), Gec)), inv_s2), &dx[i]))
+            if (!wide && ddi_round(ddi_mul(ddi_mul(terms.e[i], ddi_add(ddi_sub(gs, ge), Gec)), inv_s2), &dx[i]))
                 continue;
             ddix t = ddix_add(ddix_add(ddix_of(gs), ddix_neg(gex)), Gecx);
-            ddix d = ddix_div(ddix_div(ddix_mul(ex[i], t), sx), sx);
+            ddix d = ddix_div(ddix_div(ddix_mul(terms.ex[i], t), sx), sx);
             ok = ddix_round(d, ddix_exceeds(t, bound, SIGN_MARGIN) ? ddix_sign(t) : 0, &dx[i]);
         }
     }
-    exp_terms_free(&t);
+    exp_terms_free(&terms);
     return ok;
 }

@@ -46,11 +46,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     }
 
     mpfi_t shift, d, rest, t, u;                 /* shift = e^{-c}, rest = N e^{-c} */
-    mpfi_init2(shift, prec);
-    mpfi_init2(d, prec);
-    mpfi_init2(rest, prec);
-    mpfi_init2(t, prec);
-    mpfi_init2(u, prec);
+    ns_mpfi_inits2(prec, shift, d, rest, t, u, (mpfi_ptr)0);
     mpfi_set_d(shift, -c);
     mpfi_exp(shift, shift);
     mpfi_set_ui(d, 0);
@@ -58,8 +54,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
     for (size_t i = 0; i < n; i++) {
         mpfi_set_ui(&y[i], 0);
         if (x[i] > 0) {
-            mpfi_set_d(t, x[i]);
-            mpfi_sub_d(t, t, c);
+            ns_mpfi_diff(t, x[i], c);
             mpfi_exp(t, t);
             mpfi_set_d(u, -x[i]);
             mpfi_expm1(u, u);
@@ -87,8 +82,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
         const double *g = in->g;
         double gk = any_positive ? g[k] : 0.0;
         mpfi_t gy, gy_shifted;                   /* <g, y> and <g - g_k, y> */
-        mpfi_init2(gy, prec);
-        mpfi_init2(gy_shifted, prec);
+        ns_mpfi_inits2(prec, gy, gy_shifted, (mpfi_ptr)0);
         mpfi_set_ui(gy, 0);
         mpfi_set_ui(gy_shifted, 0);
         for (size_t i = 0; i < n; i++) {
@@ -96,8 +90,7 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
                 continue;
             mpfi_mul_d(t, &y[i], g[i]);
             mpfi_add(gy, gy, t);
-            mpfi_set_d(t, g[i]);
-            mpfi_sub_d(t, t, gk);
+            ns_mpfi_diff(t, g[i], gk);
             mpfi_mul(t, t, &y[i]);
             mpfi_add(gy_shifted, gy_shifted, t);
         }
@@ -109,27 +102,20 @@ static void softpick_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr 
                 continue;
             }
             if (x[j] > 0) {                      /* g_j - <g, y> */
-                mpfi_set_d(u, g[j]);
-                mpfi_sub_d(u, u, gk);
+                ns_mpfi_diff(u, g[j], gk);
                 mpfi_sub(u, u, gy_shifted);
                 mpfi_add(u, u, rest);
             } else {                             /* -sign(x_j) <g, y> */
                 mpfi_set(u, gy);
             }
-            mpfi_set_d(t, x[j]);                 /* e^{x_j - c} / (D e^{-c}) */
-            mpfi_sub_d(t, t, c);
+            ns_mpfi_diff(t, x[j], c);            /* e^{x_j - c} / (D e^{-c}) */
             mpfi_exp(t, t);
             mpfi_div(t, t, d);
             mpfi_mul(&dx[j], t, u);
         }
-        mpfi_clear(gy);
-        mpfi_clear(gy_shifted);
+        ns_mpfi_clears(gy, gy_shifted, (mpfi_ptr)0);
     }
-    mpfi_clear(shift);
-    mpfi_clear(d);
-    mpfi_clear(rest);
-    mpfi_clear(t);
-    mpfi_clear(u);
+    ns_mpfi_clears(shift, d, rest, t, u, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_softpick = { .family = "softpick", .enclose = softpick_enclose,

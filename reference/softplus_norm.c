@@ -68,17 +68,12 @@ static void sigma(mpfi_ptr out, double x)
 
 static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
 {
-    size_t n = in->n, k = ns_ref_argmax(in->x, n);
-    if (k == n) {
-        ns_ref_set_zero_row(y, dx, n);
+    size_t n = in->n, k = ns_ref_argmax_or_zeros(in, y, dx);
+    if (k == n)
         return;
-    }
     double c = in->x[k];
     mpfi_t hc, s, t, u;
-    mpfi_init2(hc, prec);
-    mpfi_init2(s, prec);
-    mpfi_init2(t, prec);
-    mpfi_init2(u, prec);
+    ns_mpfi_inits2(prec, hc, s, t, u, (mpfi_ptr)0);
     if (c > 0) {                             /* hc = h(c) */
         softplus(hc, c);
     } else {                                 /* hc = phi(e^c) */
@@ -104,8 +99,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
             mpfi_set_d(t, xi);
             mpfi_exp(t, t);
             phi(u, t, prec);
-            mpfi_set_d(&y[i], xi);
-            mpfi_sub_d(&y[i], &y[i], c);
+            ns_mpfi_diff(&y[i], xi, c);
             mpfi_exp(&y[i], &y[i]);
             mpfi_mul(&y[i], &y[i], u);
             mpfi_div(&y[i], &y[i], hc);
@@ -117,8 +111,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
         mpfi_init2(gr, prec);
         mpfi_set_ui(gr, 0);                  /* gr = sum_i g'_i r_i */
         for (size_t i = 0; i < n; i++) {
-            mpfi_set_d(t, in->g[i]);
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[i], in->g[0]);
             mpfi_mul(t, t, &y[i]);
             mpfi_add(gr, gr, t);
         }
@@ -134,14 +127,12 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
                 mpfi_set_d(t, xj);
                 mpfi_exp(t, t);
                 mpfi_add_ui(t, t, 1);
-                mpfi_set_d(&dx[j], xj);
-                mpfi_sub_d(&dx[j], &dx[j], c);
+                ns_mpfi_diff(&dx[j], xj, c);
                 mpfi_exp(&dx[j], &dx[j]);
                 mpfi_div(&dx[j], &dx[j], t);
             }
             mpfi_div(&dx[j], &dx[j], hc);
-            mpfi_set_d(t, in->g[j]);         /* t = g'_j s - gr */
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[j], in->g[0]); /* t = g'_j s - gr */
             mpfi_mul(t, t, s);
             mpfi_sub(t, t, gr);
             mpfi_mul(&dx[j], &dx[j], t);
@@ -150,12 +141,8 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
         }
         mpfi_clear(gr);
     }
-    for (size_t i = 0; i < n; i++)
-        mpfi_div(&y[i], &y[i], s);
-    mpfi_clear(hc);
-    mpfi_clear(s);
-    mpfi_clear(t);
-    mpfi_clear(u);
+    ns_ref_div_all(y, n, s);
+    ns_mpfi_clears(hc, s, t, u, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_softplus_norm = { .family = "softplus.norm", .enclose = softplus_norm_enclose,

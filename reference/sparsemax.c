@@ -22,20 +22,16 @@
 
 #include "tier.h"
 
-/* tau = max_k (S_k - 1)/k over the finite entries (nf >= 1 of them). */
-static int sparsemax_threshold(const double *x, size_t n, size_t nf, mpq_t tau)
+/* tau = max_k (S_k - 1)/k over the finite entries (at least one). */
+static int sparsemax_threshold(const double *x, size_t n, mpq_t tau)
 {
-    double *s = malloc(nf * sizeof *s);
+    size_t nf;
+    double *s = ns_ref_sorted_unmasked(x, n, &nf);
     if (!s)
         return -1;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (x[i] != -INFINITY)
-            s[k++] = x[i];
-    ns_ref_sort_descending(s, nf);
     mpq_t sum, t, c;
     mpq_inits(sum, t, c, (mpq_ptr)0);
-    for (k = 1; k <= nf; k++) {
+    for (size_t k = 1; k <= nf; k++) {
         mpq_set_d(t, s[k - 1]);
         mpq_add(sum, sum, t);
         mpq_set_ui(t, 1, 1);
@@ -73,7 +69,7 @@ static void sparsemax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr
     }
     mpq_t tau, v, gsum;
     mpq_inits(tau, v, gsum, (mpq_ptr)0);
-    if (sparsemax_threshold(in->x, n, nf, tau) != 0) {   /* out of memory: no answer */
+    if (sparsemax_threshold(in->x, n, tau) != 0) {   /* out of memory: no answer */
         ns_ref_set_nan_row(y, dx, n);
         mpq_clears(tau, v, gsum, (mpq_ptr)0);
         return;

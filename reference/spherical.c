@@ -30,11 +30,7 @@ static int spherical_dh(mpq_ptr out, double x, const double *param)
     return 1;
 }
 
-static void spherical_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
-{
-    (void)prec;
-    ns_ref_ratio_enclose(in, y, dx, spherical_h, spherical_dh);
-}
+NS_REF_RATIO_ENCLOSE(spherical_enclose, spherical_h, spherical_dh)
 
 const ns_reference ns_ref_spherical = { .family = "spherical", .enclose = spherical_enclose,
                                         .tier = ns_ref_spherical_dd };

@@ -35,9 +35,7 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         return;
     }
     mpfi_t a, s, t;
-    mpfi_init2(a, prec);
-    mpfi_init2(s, prec);
-    mpfi_init2(t, prec);
+    ns_mpfi_inits2(prec, a, s, t, (mpfi_ptr)0);
     mpfi_set_ui(a, (unsigned long)n);        /* a = s ln n */
     mpfi_log(a, a);
     mpfi_mul_d(a, a, s_param);
@@ -47,8 +45,7 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
             mpfi_set_ui(&y[i], 0);
             continue;
         }
-        mpfi_set_d(&y[i], in->x[i]);
-        mpfi_sub_d(&y[i], &y[i], in->x[k]);
+        ns_mpfi_diff(&y[i], in->x[i], in->x[k]);
         mpfi_mul(&y[i], &y[i], a);
         mpfi_exp(&y[i], &y[i]);
         mpfi_add(s, s, &y[i]);
@@ -58,14 +55,12 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         mpfi_init2(ge, prec);
         mpfi_set_ui(ge, 0);                  /* ge = sum_j g'_j e_j */
         for (size_t i = 0; i < n; i++) {
-            mpfi_set_d(t, in->g[i]);
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[i], in->g[0]);
             mpfi_mul(t, t, &y[i]);
             mpfi_add(ge, ge, t);
         }
         for (size_t i = 0; i < n; i++) {
-            mpfi_set_d(t, in->g[i]);
-            mpfi_sub_d(t, t, in->g[0]);
+            ns_mpfi_diff(t, in->g[i], in->g[0]);
             mpfi_mul(t, t, s);
             mpfi_sub(t, t, ge);
             mpfi_mul(&dx[i], &y[i], t);
@@ -75,15 +70,9 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         }
         mpfi_clear(ge);
     }
-    for (size_t i = 0; i < n; i++)
-        mpfi_div(&y[i], &y[i], s);
-    mpfi_clear(a);
-    mpfi_clear(s);
-    mpfi_clear(t);
+    ns_ref_div_all(y, n, s);
+    ns_mpfi_clears(a, s, t, (mpfi_ptr)0);
 }
 
-const ns_reference ns_ref_ssmax = {
-    .family = "ssmax",
-    .enclose = ssmax_enclose,
-    .tier = ns_ref_ssmax_dd,
-};
+const ns_reference ns_ref_ssmax = { .family = "ssmax", .enclose = ssmax_enclose,
+                                    .tier = ns_ref_ssmax_dd };

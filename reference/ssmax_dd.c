@@ -49,32 +49,18 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
     ddi_sum_init(&sum);
     /* e^d for |d| = |a| |x_i - x_k| < 2^20 2^-898.9 (a difference of
      * subnormal or tiny logits): within 1 +- 2^-877. */
-    exp_terms t;
-    if (!exp_terms_compute(&t, in->x, n, in->x[k], &a, fabs(a.hi) < 0x1p20 ? 0x1p-877 : INFINITY, &sum))
+    exp_terms terms;
+    if (!exp_terms_compute(&terms, in->x, n, in->x[k], &a, fabs(a.hi) < 0x1p20 ? 0x1p-877 : INFINITY, &sum))
         return 0;
-    size_t ntiny = t.ntiny;
-    ddi *e = t.e;
-    ddix *ex = t.ex;
-    ddi S = exp_terms_total(&t, &sum);
+    size_t ntiny = terms.ntiny;
+    ddi S = exp_terms_total(&terms, &sum);
     ddix Sx = ddix_of(S);
     ddi inv_S = ddi_div(ddi_from_double(1), S);   /* one division: e_i (1/S) encloses e_i / S */
-    int ok = exp_terms_weights(&t, n, inv_S, Sx, y);
+    int ok = exp_terms_weights(&terms, n, inv_S, Sx, y);
     if (ok && dx) {
-        double G = in->g[k], M = 0;
-        ddi_sum gesum;                       /* sum_j (g_j - G) e_j, in range */
-        ddi_sum_init(&gesum);
-        ddix gex = ddix_of(ddi_from_double(0));   /* the same with an exponent */
-        for (size_t i = 0; i < n; i++) {
-            M = fmax(M, fabs(in->g[i]));
-            ddi gi = ddi_diff(in->g[i], G);
-            if (ntiny)
-                gex = ddix_add(gex, ddix_mul(ddix_of(gi), ex[i]));
-            else
-                ddi_sum_add(&gesum, ddi_mul(gi, e[i]));
-        }
-        ddi ge = ddi_sum_total(&gesum);
-        if (!ntiny)
-            gex = ddix_of(ge);
+        double G = in->g[k], M;
+        ddi ge;                              /* sum_j (g_j - G) e_j, in range */
+        ddix gex = exp_terms_gradient_sum(&terms, in->g, n, G, ntiny > 0, &ge, &M);   /* or wide */
         if (ddi_is_exact_zero(ge) && ddi_is_exact_zero(gex.a) && in->g[0] != G)
             ok = 0;                          /* MPFI's g_0 shift leaves an interval */
         ddix ax = ddix_of(a);
@@ -82,18 +68,18 @@ int ns_ref_ssmax_dd(const ns_ref_input *in, double *y, double *dx)
         ddix bound = ddix_of(ddi_from_double(M * 2 * S.hi * (1 + 0x1p-50)));
         ddi a_S2 = ddi_mul(a, ddi_mul(inv_S, inv_S));   /* a / S^2 */
         for (size_t i = 0; ok && i < n; i++) {
-            if (ddi_is_exact_zero(e[i])) {
+            if (ddi_is_exact_zero(terms.e[i])) {
                 dx[i] = 0.0;
                 continue;
             }
             ddi gs = ddi_mul(ddi_diff(in->g[i], G), S);
-            if (!ntiny && ddi_round(ddi_mul(ddi_mul(e[i], ddi_sub(gs, ge)), a_S2), &dx[i]))
+            if (!ntiny && ddi_round(ddi_mul(ddi_mul(terms.e[i], ddi_sub(gs, ge)), a_S2), &dx[i]))
                 continue;
             ddix t = ddix_add(ddix_of(gs), ddix_neg(gex));
-            ddix d = ddix_div(ddix_div(ddix_mul(ddix_mul(ex[i], t), ax), Sx), Sx);
+            ddix d = ddix_div(ddix_div(ddix_mul(ddix_mul(terms.ex[i], t), ax), Sx), Sx);
             ok = ddix_round(d, ddix_exceeds(t, bound, SIGN_MARGIN) ? asign * ddix_sign(t) : 0, &dx[i]);
         }
     }
-    exp_terms_free(&t);
+    exp_terms_free(&terms);
     return ok;
 }

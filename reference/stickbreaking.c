@@ -39,8 +39,7 @@ static void stickbreaking_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     size_t n = in->n;
     mpfi_t rest, f, p;
     mpfi_init2(rest, prec);                  /* prod_{k>i} sigma(-x_k) */
-    mpfi_init2(f, prec);
-    mpfi_init2(p, prec);
+    ns_mpfi_inits2(prec, f, p, (mpfi_ptr)0);
     mpfi_set_ui(rest, 1);
     for (size_t i = n; i-- > 0;) {
         sigma(&y[i], in->x[i]);
@@ -61,13 +60,8 @@ static void stickbreaking_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
             mpfi_add(p, p, f);
         }
     }
-    mpfi_clear(rest);
-    mpfi_clear(f);
-    mpfi_clear(p);
+    ns_mpfi_clears(rest, f, p, (mpfi_ptr)0);
 }
 
-const ns_reference ns_ref_stickbreaking = {
-    .family = "stickbreaking",
-    .enclose = stickbreaking_enclose,
-    .tier = ns_ref_stickbreaking_dd,
-};
+const ns_reference ns_ref_stickbreaking = { .family = "stickbreaking", .enclose = stickbreaking_enclose,
+                                            .tier = ns_ref_stickbreaking_dd };

@@ -37,11 +37,7 @@ static int taylor_dh(mpq_ptr out, double x, const double *param)
     return 1;
 }
 
-static void taylor_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, mpfi_ptr dx)
-{
-    (void)prec;
-    ns_ref_ratio_enclose(in, y, dx, taylor_h, taylor_dh);
-}
+NS_REF_RATIO_ENCLOSE(taylor_enclose, taylor_h, taylor_dh)
 
 const ns_reference ns_ref_taylor = { .family = "taylor", .enclose = taylor_enclose,
                                      .tier = ns_ref_taylor_dd };
