@@ -11,7 +11,7 @@
 PYTHON      ?= /usr/bin/python3
 PY_DIR       = $(BUILD)/python/normstab
 PY_SO        = $(PY_DIR)/libnormstab.so
-PIC_OBJ      = $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/python/binding.o
+PIC_OBJ      = $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(patsubst %.c,$(BUILD)/pic/%.o,$(wildcard python/*.c))
 PY_SOURCES   = $(wildcard python/normstab/*.py)
 PY_COPIES    = $(PY_SOURCES:python/normstab/%=$(PY_DIR)/%)
 

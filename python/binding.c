@@ -33,21 +33,11 @@
 #include "../fuzz/search.h"
 #include "../input/options.h"
 #include "../reference/ref.h"
+#include "binding.h"
 
 #define NS_PY_MAX_ARGS 64
 
 static pthread_mutex_t options_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* The command's options from args (without the subcommand's name). */
 static int read_options(ns_target_opts *o, const char *const *args, int nargs, char *err,
@@ -55,7 +45,7 @@ static int read_options(ns_target_opts *o, const char *const *args, int nargs, c
 {
     char *argv[NS_PY_MAX_ARGS + 2];
     if (nargs < 0 || nargs > NS_PY_MAX_ARGS)
-        return fail(err, errlen, "%s: %d options, at most %d", o->cmd, nargs, NS_PY_MAX_ARGS);
+        return ns_py_fail(err, errlen, "%s: %d options, at most %d", o->cmd, nargs, NS_PY_MAX_ARGS);
     argv[0] = (char *)o->cmd;
     for (int i = 0; i < nargs; i++)
         argv[i + 1] = (char *)args[i];
@@ -64,14 +54,14 @@ static int read_options(ns_target_opts *o, const char *const *args, int nargs, c
     int r = ns_target_opts_read(o, nargs + 1, argv, err, errlen);
     pthread_mutex_unlock(&options_lock);
     if (r == NS_OPTIONS_HELP)
-        return fail(err, errlen, "%s: --help is not an option here", o->cmd);
+        return ns_py_fail(err, errlen, "%s: --help is not an option here", o->cmd);
     return r == NS_OPTIONS_OK ? 0 : -1;
 }
 
 static int open_job(const ns_target_opts *o, ns_job *job, char *err, size_t errlen)
 {
     if (ns_job_init(job, o->alg->name, o->policy, o->sum) != 0)
-        return fail(err, errlen, "%s: cannot run '%s' in policy '%s'", o->cmd, o->alg->name,
+        return ns_py_fail(err, errlen, "%s: cannot run '%s' in policy '%s'", o->cmd, o->alg->name,
                     o->policy->name);
     memcpy(job->param, o->param, sizeof job->param);
     return 0;
@@ -85,94 +75,50 @@ static int open_check_job(const char *const *args, int nargs, size_t n, ns_targe
     if (read_options(o, args, nargs, err, errlen) != 0)
         return -1;
     if (ns_policy_is_ref(o->policy))
-        return fail(err, errlen,
+        return ns_py_fail(err, errlen,
                     "check: policy 'ref' is the reference itself; choose a floating-point policy");
     if (n == 0)
-        return fail(err, errlen, "check: rows of 0 numbers");
+        return ns_py_fail(err, errlen, "check: rows of 0 numbers");
     return open_job(o, job, err, errlen);
-}
-
-/* Lines of JSON gathered in memory. */
-typedef struct json_lines {
-    char *text;
-    size_t len;
-    FILE *f;
-} json_lines;
-
-static int lines_open(json_lines *l)
-{
-    l->text = NULL;
-    l->len = 0;
-    l->f = open_memstream(&l->text, &l->len);
-    return l->f ? 0 : -1;
-}
-
-/* Appends j as one line and deletes it; -1 when j is NULL or out of memory. */
-static int lines_add(json_lines *l, cJSON *j)
-{
-    char *s = j ? cJSON_PrintUnformatted(j) : NULL;
-    cJSON_Delete(j);
-    if (!s)
-        return -1;
-    int r = fprintf(l->f, "%s\n", s) < 0 ? -1 : 0;
-    free(s);
-    return r;
-}
-
-/* The text (the caller frees it with ns_py_free), or NULL on failure. */
-static char *lines_close(json_lines *l, int ok)
-{
-    if (fclose(l->f) != 0)
-        ok = 0;
-    if (!ok) {
-        free(l->text);
-        return NULL;
-    }
-    return l->text;
-}
-
-void ns_py_free(char *p)
-{
-    free(p);
 }
 
 /* normstab eval: y (and dx when g is not NULL) of each of the rows of x,
  * rows x n, as `normstab eval` computes them (policy "ref": the reference
  * correctly rounded to binary64). */
-int ns_py_eval(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
+static int eval_unlocked(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
                size_t n, double *y, double *dx, char *err, size_t errlen)
 {
     ns_target_opts o = { .cmd = "eval" };
     if (read_options(&o, args, nargs, err, errlen) != 0)
         return -1;
     if (n == 0)
-        return fail(err, errlen, "eval: rows of 0 numbers");
+        return ns_py_fail(err, errlen, "eval: rows of 0 numbers");
     const ns_reference *ref = NULL;
     ns_job job;
     int use_ref = ns_policy_is_ref(o.policy);
     if (use_ref) {
         if (!(ref = ns_reference_find(o.family->name)))
-            return fail(err, errlen, "eval: no reference for family '%s'", o.family->name);
+            return ns_py_fail(err, errlen, "eval: no reference for family '%s'", o.family->name);
     } else if (open_job(&o, &job, err, errlen) != 0) {
         return -1;
     }
     double *xr = malloc(n * sizeof *xr), *gr = malloc(n * sizeof *gr);
-    int status = xr && gr ? 0 : fail(err, errlen, "eval: out of memory for a row of %zu", n);
+    int status = xr && gr ? 0 : ns_py_fail(err, errlen, "eval: out of memory for a row of %zu", n);
     for (size_t r = 0; status == 0 && r < rows; r++) {
         const double *xi = x + r * n, *gi = g ? g + r * n : NULL;
         double *yi = y + r * n, *dxi = dx + r * n;
         if (use_ref) {
             if (ns_ref_eval(ref, o.param, xi, gi, n, yi, dxi, NULL) != 0)
-                status = fail(err, errlen, "eval: out of memory in the reference");
+                status = ns_py_fail(err, errlen, "eval: out of memory in the reference");
             continue;
         }
         ns_job_round_inputs(&job, xi, xr, n);
         if (ns_job_forward(&job, xr, yi, n, NULL) != 0)
-            status = fail(err, errlen, "eval: out of memory");
+            status = ns_py_fail(err, errlen, "eval: out of memory");
         else if (gi) {
             ns_job_round_inputs(&job, gi, gr, n);
             if (ns_job_backward(&job, xr, yi, gr, dxi, n, NULL) != 0)
-                status = fail(err, errlen, "eval: out of memory");
+                status = ns_py_fail(err, errlen, "eval: out of memory");
         }
     }
     free(xr);
@@ -185,7 +131,7 @@ int ns_py_eval(const char *const *args, int nargs, const double *x, const double
 /* normstab check --json on each row: *out gets one object a line.  Without
  * g, row r's upstream gradient is N(0,1) from seed + r, as in the command.
  * *broken gets the number of rows that break the contract. */
-int ns_py_check(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
+static int check_unlocked(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
                 size_t n, unsigned long long seed, char **out, size_t *broken, char *err,
                 size_t errlen)
 {
@@ -199,9 +145,9 @@ int ns_py_check(const char *const *args, int nargs, const double *x, const doubl
     ns_metrics_scratch_init(&s);
     ns_judge judge;
     ns_judge_init(&judge);
-    json_lines l = { NULL, 0, NULL };
+    ns_py_lines l = { NULL, 0, NULL };
     double *gs = malloc(n * sizeof *gs);
-    int status = gs && lines_open(&l) == 0 ? 0 : fail(err, errlen, "check: out of memory");
+    int status = gs && ns_py_lines_open(&l) == 0 ? 0 : ns_py_fail(err, errlen, "check: out of memory");
     for (size_t r = 0; status == 0 && r < rows; r++) {
         const double *xi = x + r * n;
         uint64_t gseed = seed + r;
@@ -214,20 +160,20 @@ int ns_py_check(const char *const *args, int nargs, const double *x, const doubl
         ns_verdict v;
         if (ns_metrics_eval(&job, xi, gi, n, NS_METRICS_KAPPA, &s, &m) != 0 ||
             ns_judge_verdict(&judge, &job, s.xr, s.gr, n, &s, &m, &v) != 0) {
-            status = fail(err, errlen, "check: out of memory (or no reference for '%s')",
+            status = ns_py_fail(err, errlen, "check: out of memory (or no reference for '%s')",
                           o.family->name);
             break;
         }
-        if (lines_add(&l, ns_check_row_json(o.alg, o.policy, o.sum, where, g ? NULL : &gseed, &s,
+        if (ns_py_lines_add(&l, ns_check_row_json(o.alg, o.policy, o.sum, where, g ? NULL : &gseed, &s,
                                             &m, &v)) != 0)
-            status = fail(err, errlen, "check: out of memory");
+            status = ns_py_fail(err, errlen, "check: out of memory");
         if (v.kind == NS_VERDICT_BROKEN)
             (*broken)++;
     }
     if (l.f)
-        *out = lines_close(&l, status == 0);
+        *out = ns_py_lines_close(&l, status == 0);
     if (status == 0 && !*out)
-        status = fail(err, errlen, "check: out of memory");
+        status = ns_py_fail(err, errlen, "check: out of memory");
     free(gs);
     ns_metrics_scratch_free(&s);
     ns_judge_free(&judge);
@@ -243,7 +189,7 @@ int ns_py_check(const char *const *args, int nargs, const double *x, const doubl
  * output format, with the error floor of the contract of -n NAME in that
  * policy; no denominators, gradient or kappa, which need the kernel's
  * insides). */
-int ns_py_compare(const char *const *args, int nargs, const double *x, const double *y,
+static int compare_unlocked(const char *const *args, int nargs, const double *x, const double *y,
                   size_t rows, size_t n, char **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -254,19 +200,19 @@ int ns_py_compare(const char *const *args, int nargs, const double *x, const dou
     const ns_reference *ref = ns_reference_find(o.family->name);
     if (!ref) {
         ns_job_free(&job);
-        return fail(err, errlen, "check: no reference for family '%s'", o.family->name);
+        return ns_py_fail(err, errlen, "check: no reference for family '%s'", o.family->name);
     }
     double floor = ns_contract_promise(ns_contract_of(o.alg), o.policy)->error_floor;
     double *xr = malloc(n * sizeof *xr), *yref = malloc(n * sizeof *yref),
            *ulps = malloc(n * sizeof *ulps);
-    json_lines l = { NULL, 0, NULL };
-    int status = xr && yref && ulps && lines_open(&l) == 0 ? 0
-                                                           : fail(err, errlen, "check: out of memory");
+    ns_py_lines l = { NULL, 0, NULL };
+    int status = xr && yref && ulps && ns_py_lines_open(&l) == 0 ? 0
+                                                           : ns_py_fail(err, errlen, "check: out of memory");
     for (size_t r = 0; status == 0 && r < rows; r++) {
         const double *yi = y + r * n;
         ns_job_round_inputs(&job, x + r * n, xr, n);
         if (ns_ref_eval(ref, o.param, xr, NULL, n, yref, NULL, NULL) != 0) {
-            status = fail(err, errlen, "check: out of memory in the reference");
+            status = ns_py_fail(err, errlen, "check: out of memory in the reference");
             break;
         }
         ns_metrics m;
@@ -282,13 +228,13 @@ int ns_py_compare(const char *const *args, int nargs, const double *x, const dou
         cJSON_AddItemToObject(j, "y_ref", ns_json_exact_array(yref, n));
         cJSON_AddItemToObject(j, "ulps", ns_json_number_array(ulps, n));
         cJSON_AddItemToObject(j, "metrics", ns_metrics_json(&m));
-        if (lines_add(&l, j) != 0)
-            status = fail(err, errlen, "check: out of memory");
+        if (ns_py_lines_add(&l, j) != 0)
+            status = ns_py_fail(err, errlen, "check: out of memory");
     }
     if (l.f)
-        *out = lines_close(&l, status == 0);
+        *out = ns_py_lines_close(&l, status == 0);
     if (status == 0 && !*out)
-        status = fail(err, errlen, "check: out of memory");
+        status = ns_py_fail(err, errlen, "check: out of memory");
     free(xr);
     free(yref);
     free(ulps);
@@ -309,7 +255,7 @@ typedef struct ns_py_search_opts {
 
 static int collect_finding(const ns_finding *f, void *ctx)
 {
-    return lines_add(ctx, ns_finding_to_json(f)) == 0 ? 0 : 1;
+    return ns_py_lines_add(ctx, ns_finding_to_json(f)) == 0 ? 0 : 1;
 }
 
 /* The search of spec (its objective set by the caller from so) with the
@@ -323,26 +269,26 @@ static int run_search(ns_fuzz_spec *spec, const ns_py_search_opts *so,
     if (so->strategy) {
         int st = ns_strategy_find(so->strategy);
         if (st < 0)
-            return fail(err, errlen, "search: unknown strategy '%s' (known: evolve, random)",
+            return ns_py_fail(err, errlen, "search: unknown strategy '%s' (known: evolve, random)",
                         so->strategy);
         sopts.strategy = (ns_strategy)st;
     }
     if (!(so->seconds >= 0) || isinf(so->seconds))
-        return fail(err, errlen, "search: seconds %g: expected a non-negative number", so->seconds);
+        return ns_py_fail(err, errlen, "search: seconds %g: expected a non-negative number", so->seconds);
     if (so->evals == 0 && so->seconds == 0)
-        return fail(err, errlen, "search: no budget: give evals or seconds");
+        return ns_py_fail(err, errlen, "search: no budget: give evals or seconds");
     if (so->max_n > NS_FUZZ_MAX_N)
-        return fail(err, errlen, "search: max_n %llu: expected 1 to %d", so->max_n, NS_FUZZ_MAX_N);
+        return ns_py_fail(err, errlen, "search: max_n %llu: expected 1 to %d", so->max_n, NS_FUZZ_MAX_N);
     spec->finite_only = so->finite != 0;
     spec->max_n = (size_t)so->max_n;
     ns_fuzz_target t;
     char why[256];
     if (ns_fuzz_target_init(&t, spec, why, sizeof why) != 0)
-        return fail(err, errlen, "search: %s", why);
-    json_lines l;
-    if (lines_open(&l) != 0) {
+        return ns_py_fail(err, errlen, "search: %s", why);
+    ns_py_lines l;
+    if (ns_py_lines_open(&l) != 0) {
         ns_fuzz_target_free(&t);
-        return fail(err, errlen, "search: out of memory");
+        return ns_py_fail(err, errlen, "search: out of memory");
     }
     ns_finder fd;
     ns_finder_init(&fd, &t, ns_strategy_name(sopts.strategy), sopts.seed);
@@ -351,10 +297,10 @@ static int run_search(ns_fuzz_spec *spec, const ns_py_search_opts *so,
     ns_search_stats st;
     int rc = ns_search_run(&fd, &sopts, &st);
     *evals = st.evals;
-    int status = rc < 0 ? fail(err, errlen, "search: %s", st.error) : 0;
-    *out = lines_close(&l, status == 0);
+    int status = rc < 0 ? ns_py_fail(err, errlen, "search: %s", st.error) : 0;
+    *out = ns_py_lines_close(&l, status == 0);
     if (status == 0 && !*out)
-        status = fail(err, errlen, "search: out of memory");
+        status = ns_py_fail(err, errlen, "search: out of memory");
     ns_finder_free(&fd);
     ns_fuzz_target_free(&t);
     return status;
@@ -368,18 +314,18 @@ static int search_options(ns_target_opts *o, const char *const *args, int nargs,
     if (read_options(o, args, nargs, err, errlen) != 0)
         return -1;
     if (ns_policy_is_ref(o->policy))
-        return fail(err, errlen,
+        return ns_py_fail(err, errlen,
                     "search: policy 'ref' is the reference itself; choose a floating-point policy");
     *objective = so->objective ? ns_objective_find(so->objective) : -1;
     if (*objective < 0)
-        return fail(err, errlen, "search: unknown objective '%s' (known: nan, inf, error, sum, "
+        return ns_py_fail(err, errlen, "search: unknown objective '%s' (known: nan, inf, error, sum, "
                     "denominator, gradient, all)", so->objective ? so->objective : "");
     return 0;
 }
 
 /* normstab search --json: one finding a line in *out (no summary line);
  * *evals gets the evaluations made. */
-int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,
+static int search_unlocked(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,
                  unsigned long long *evals, char *err, size_t errlen)
 {
     *out = NULL;
@@ -427,7 +373,7 @@ static void kernel_no_backward(const ns_ops *op, const double *x, const double *
  * fast oracle runs NAME itself in fp64.  No gradient: objectives gradient
  * and all are refused.  *stop set stops the search after the evaluation in
  * progress. */
-int ns_py_search_kernel(const char *const *args, int nargs, const ns_py_search_opts *so,
+static int search_kernel_unlocked(const char *const *args, int nargs, const ns_py_search_opts *so,
                         ns_py_kernel kernel, const char *label, volatile sig_atomic_t *stop,
                         char **out, unsigned long long *evals, char *err, size_t errlen)
 {
@@ -438,7 +384,7 @@ int ns_py_search_kernel(const char *const *args, int nargs, const ns_py_search_o
     if (search_options(&o, args, nargs, so, &obj, err, errlen) != 0)
         return -1;
     if (obj == NS_KIND_GRADIENT || obj == NS_OBJECTIVE_ALL)
-        return fail(err, errlen, "search: objective '%s' takes gradients, which a kernel without "
+        return ns_py_fail(err, errlen, "search: objective '%s' takes gradients, which a kernel without "
                     "a backward pass has not; choose nan, inf, error, sum or denominator",
                     so->objective);
     const ns_algorithm alg = { .name = label, .summary = "a kernel from outside",
@@ -452,4 +398,46 @@ int ns_py_search_kernel(const char *const *args, int nargs, const ns_py_search_o
     int status = run_search(&spec, so, stop, out, evals, err, errlen);
     current_kernel = NULL;
     return status;
+}
+
+/* ---- the entry points: each reads the catalogue under its lock (binding.h) ---- */
+
+#define READING(call)                                                                              \
+    do {                                                                                           \
+        pthread_rwlock_rdlock(&ns_py_catalogue_lock);                                              \
+        int r_ = (call);                                                                           \
+        pthread_rwlock_unlock(&ns_py_catalogue_lock);                                              \
+        return r_;                                                                                 \
+    } while (0)
+
+int ns_py_eval(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
+               size_t n, double *y, double *dx, char *err, size_t errlen)
+{
+    READING(eval_unlocked(args, nargs, x, g, rows, n, y, dx, err, errlen));
+}
+
+int ns_py_check(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
+                size_t n, unsigned long long seed, char **out, size_t *broken, char *err,
+                size_t errlen)
+{
+    READING(check_unlocked(args, nargs, x, g, rows, n, seed, out, broken, err, errlen));
+}
+
+int ns_py_compare(const char *const *args, int nargs, const double *x, const double *y,
+                  size_t rows, size_t n, char **out, char *err, size_t errlen)
+{
+    READING(compare_unlocked(args, nargs, x, y, rows, n, out, err, errlen));
+}
+
+int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,
+                 unsigned long long *evals, char *err, size_t errlen)
+{
+    READING(search_unlocked(args, nargs, so, out, evals, err, errlen));
+}
+
+int ns_py_search_kernel(const char *const *args, int nargs, const ns_py_search_opts *so,
+                        ns_py_kernel kernel, const char *label, volatile sig_atomic_t *stop,
+                        char **out, unsigned long long *evals, char *err, size_t errlen)
+{
+    READING(search_kernel_unlocked(args, nargs, so, kernel, label, stop, out, evals, err, errlen));
 }

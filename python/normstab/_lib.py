@@ -54,6 +54,52 @@ _so.ns_py_search_kernel.argtypes = [_args_t, ctypes.c_int, ctypes.POINTER(_Searc
                                     ctypes.POINTER(ctypes.c_ulonglong), ctypes.c_char_p,
                                     ctypes.c_size_t]
 _so.ns_py_search_kernel.restype = ctypes.c_int
+_so.ns_py_define.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                             ctypes.c_size_t]
+_so.ns_py_define.restype = ctypes.c_int
+_so.ns_py_define_env.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+_so.ns_py_define_env.restype = ctypes.c_int
+
+
+class _HeadOpts(ctypes.Structure):
+    _fields_ = [
+        ("kernel", ctypes.c_char_p),
+        ("policy", ctypes.c_char_p),
+        ("normalizer", ctypes.c_char_p),
+        ("mask_value", ctypes.c_char_p),
+        ("scale_on", ctypes.c_char_p),
+        ("scale", ctypes.c_double),
+        ("fma", ctypes.c_int),
+        ("block_q", ctypes.c_ulonglong),
+        ("block_k", ctypes.c_ulonglong),
+        ("p_offset", ctypes.c_double),
+    ]
+
+
+class _AttnSearchOpts(ctypes.Structure):
+    _fields_ = [
+        ("objective", ctypes.c_char_p),
+        ("n", ctypes.c_ulonglong),
+        ("d", ctypes.c_ulonglong),
+        ("masks", ctypes.c_int),
+        ("seed", ctypes.c_ulonglong),
+        ("evals", ctypes.c_ulonglong),
+        ("seconds", ctypes.c_double),
+    ]
+
+
+_ubp = ctypes.POINTER(ctypes.c_ubyte)
+_so.ns_py_attention.argtypes = [ctypes.POINTER(_HeadOpts), _dp, _dp, _dp, _dp, _ubp,
+                                ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t,
+                                ctypes.c_ulonglong, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
+                                _dp, _dp, _dp, _dp, _dp, ctypes.POINTER(ctypes.c_uint),
+                                ctypes.c_char_p, ctypes.c_size_t]
+_so.ns_py_attention.restype = ctypes.c_int
+_so.ns_py_attention_search.argtypes = [ctypes.POINTER(_HeadOpts), ctypes.POINTER(_AttnSearchOpts),
+                                       ctypes.POINTER(ctypes.c_int), ctypes.POINTER(ctypes.c_void_p),
+                                       ctypes.POINTER(ctypes.c_ulonglong), ctypes.c_char_p,
+                                       ctypes.c_size_t]
+_so.ns_py_attention_search.restype = ctypes.c_int
 _so.ns_py_free.argtypes = [ctypes.c_void_p]
 _so.ns_py_free.restype = None
 
@@ -156,5 +202,67 @@ def search(args, objective, strategy, seed, evals, seconds, finite, max_n, kerne
             _so.ns_py_free(out)
         raise raised[0]
     if rc:
+        _raise(err)
+    return _take_text(out), nevals.value
+
+
+def define(name, expr, anonymous):
+    """Defines the formula expr under name (formulas/define.h)."""
+    err = ctypes.create_string_buffer(_ERR_LEN)
+    if _so.ns_py_define(name.encode(), expr.encode(), int(anonymous), err, _ERR_LEN):
+        _raise(err)
+
+
+def define_env():
+    """The definitions file NORMSTAB_FORMULAS names, once, as the command reads it."""
+    err = ctypes.create_string_buffer(_ERR_LEN)
+    if _so.ns_py_define_env(err, _ERR_LEN):
+        _raise(err)
+
+
+def _text(s):
+    return None if s is None else str(s).encode()
+
+
+def head_opts(kernel, policy, normalizer, mask_value, scale, scale_on, fma, block_q, block_k,
+              p_offset):
+    nan = float("nan")
+    return _HeadOpts(_text(kernel), _text(policy), _text(normalizer), _text(mask_value),
+                     _text(scale_on), nan if scale is None else float(scale), int(bool(fma)),
+                     block_q or 0, block_k or 0, nan if p_offset is None else float(p_offset))
+
+
+_PARTS = ("o", "lse", "dq", "dk", "dv")
+
+
+def attention(opts, q, k, v, dout, keep, seed, where):
+    """The command's JSON object of one head and the kernel's results:
+    (object, {"o": O, "lse": LSE, "dq": ..., ...}) for the parts it computes."""
+    n_q, d = q.shape
+    n_k, d_v = v.shape
+    shapes = {"o": (n_q, d_v), "lse": (n_q,), "dq": (n_q, d), "dk": (n_k, d), "dv": (n_k, d_v)}
+    res = {p: np.empty(shapes[p]) for p in _PARTS}
+    out = ctypes.c_void_p()
+    parts = ctypes.c_uint()
+    err = ctypes.create_string_buffer(_ERR_LEN)
+    rc = _so.ns_py_attention(ctypes.byref(opts), _ptr(q), _ptr(k), _ptr(v), _ptr(dout),
+                             None if keep is None else keep.ctypes.data_as(_ubp),
+                             n_q, n_k, d, d_v, seed, where.encode(), ctypes.byref(out),
+                             *[_ptr(res[p]) for p in _PARTS], ctypes.byref(parts), err, _ERR_LEN)
+    if rc:
+        _raise(err)
+    (obj,) = _take_text(out)
+    return obj, {p: res[p] for i, p in enumerate(_PARTS) if parts.value & (1 << i)}
+
+
+def attention_search(opts, objective, n, d, masks, seed, evals, seconds):
+    """The findings of the attention search (JSON objects) and the heads evaluated."""
+    so = _AttnSearchOpts(_text(objective), n or 0, d or 0, int(bool(masks)), seed, evals, seconds)
+    stop = ctypes.c_int(0)
+    out = ctypes.c_void_p()
+    nevals = ctypes.c_ulonglong()
+    err = ctypes.create_string_buffer(_ERR_LEN)
+    if _so.ns_py_attention_search(ctypes.byref(opts), ctypes.byref(so), ctypes.byref(stop),
+                                  ctypes.byref(out), ctypes.byref(nevals), err, _ERR_LEN):
         _raise(err)
     return _take_text(out), nevals.value
