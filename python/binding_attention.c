@@ -109,11 +109,13 @@ static void round_rows(const ns_policy *p, const double *m, double *mr, size_t r
 /* The kernel's results handed back: each part it computes copied into the
  * caller's array (NULL: not wanted); *parts gets a bit per part computed
  * (1 << NS_ATTN_O, ...). */
-static void copy_results(const ns_head *h, const ns_attn_out *r, double *o, double *lse, double *dq,
-                         double *dk, double *dv, unsigned *parts)
+static void copy_results(const ns_kernel *k, const ns_head *h, const ns_attn_out *r, double *o,
+                         double *lse, double *dq, double *dk, double *dv, unsigned *parts)
 {
     double *dst[NS_ATTN_PARTS] = { o, lse, dq, dk, dv };
-    const double *src[NS_ATTN_PARTS] = { r->o, r->lse, r->dq, r->dk, r->dv };
+    const double *back = k->backward ? r->dq : NULL;
+    const double *src[NS_ATTN_PARTS] = { r->o, k->has_lse ? r->lse : NULL, back, back ? r->dk : NULL,
+                                         back ? r->dv : NULL };
     size_t len[NS_ATTN_PARTS] = { h->n_q * h->d_v, h->n_q, h->n_q * h->d, h->n_k * h->d, h->n_k * h->d_v };
     *parts = 0;
     for (int t = 0; t < NS_ATTN_PARTS; t++)
@@ -169,7 +171,7 @@ static int attention_unlocked(const ns_py_head_opts *o, const double *q, const d
         status = ns_py_fail(err, errlen, "attention: out of memory running %s", kern->name);
     ns_attn_compare c;
     if (status == 0) {
-        copy_results(&h, &r, o_out, lse, dq, dk, dv, parts);
+        copy_results(kern, &h, &r, o_out, lse, dq, dk, dv, parts);
         if (ns_attn_compare_head(kern, &h, &r, &ref, &c) != 0)
             status = ns_py_fail(err, errlen, "attention: out of memory comparing %s", kern->name);
     }
