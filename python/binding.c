@@ -187,10 +187,14 @@ static int check_unlocked(const char *const *args, int nargs, const double *x, c
  * *out gets per row an object with input, x (rounded), y, y_ref, ulps and
  * the metrics of the outputs (ns_metrics_outputs: errors in the policy's
  * output format, with the error floor of the contract of -n NAME in that
- * policy; no denominators, gradient or kappa, which need the kernel's
- * insides). */
+ * policy; no denominators or kappa, which need the kernel's insides).
+ * With dx (not NULL): the gradients dx that code computed from the
+ * upstream gradients g (rounded into the input format too), compared with
+ * the reference's at the rounded x and g (ns_metrics_gradient), and the
+ * object also has g, dx and dx_ref. */
 static int compare_unlocked(const char *const *args, int nargs, const double *x, const double *y,
-                  size_t rows, size_t n, char **out, char *err, size_t errlen)
+                            const double *g, const double *dx, size_t rows, size_t n, char **out,
+                            char *err, size_t errlen)
 {
     *out = NULL;
     ns_target_opts o;
@@ -204,19 +208,25 @@ static int compare_unlocked(const char *const *args, int nargs, const double *x,
     }
     double floor = ns_contract_promise(ns_contract_of(o.alg), o.policy)->error_floor;
     double *xr = malloc(n * sizeof *xr), *yref = malloc(n * sizeof *yref),
-           *ulps = malloc(n * sizeof *ulps);
+           *ulps = malloc(n * sizeof *ulps), *gr = malloc(n * sizeof *gr),
+           *dxref = malloc(n * sizeof *dxref);
     ns_py_lines l = { NULL, 0, NULL };
-    int status = xr && yref && ulps && ns_py_lines_open(&l) == 0 ? 0
-                                                           : ns_py_fail(err, errlen, "check: out of memory");
+    int status = xr && yref && ulps && gr && dxref && ns_py_lines_open(&l) == 0
+                     ? 0
+                     : ns_py_fail(err, errlen, "check: out of memory");
     for (size_t r = 0; status == 0 && r < rows; r++) {
-        const double *yi = y + r * n;
+        const double *yi = y + r * n, *dxi = dx ? dx + r * n : NULL;
         ns_job_round_inputs(&job, x + r * n, xr, n);
-        if (ns_ref_eval(ref, o.param, xr, NULL, n, yref, NULL, NULL) != 0) {
+        if (dxi)
+            ns_job_round_inputs(&job, g + r * n, gr, n);
+        if (ns_ref_eval(ref, o.param, xr, dxi ? gr : NULL, n, yref, dxi ? dxref : NULL, NULL) != 0) {
             status = ns_py_fail(err, errlen, "check: out of memory in the reference");
             break;
         }
         ns_metrics m;
         ns_metrics_outputs(o.policy->out, floor, yi, yref, NULL, n, ulps, &m);
+        if (dxi)
+            ns_metrics_gradient(o.policy->out, gr, dxi, dxref, n, NULL, &m);
         char where[64];
         snprintf(where, sizeof where, "row %zu", r);
         cJSON *j = cJSON_CreateObject();
@@ -227,6 +237,11 @@ static int compare_unlocked(const char *const *args, int nargs, const double *x,
         cJSON_AddItemToObject(j, "y", ns_json_exact_array(yi, n));
         cJSON_AddItemToObject(j, "y_ref", ns_json_exact_array(yref, n));
         cJSON_AddItemToObject(j, "ulps", ns_json_number_array(ulps, n));
+        if (dxi) {
+            cJSON_AddItemToObject(j, "g", ns_json_exact_array(gr, n));
+            cJSON_AddItemToObject(j, "dx", ns_json_exact_array(dxi, n));
+            cJSON_AddItemToObject(j, "dx_ref", ns_json_exact_array(dxref, n));
+        }
         cJSON_AddItemToObject(j, "metrics", ns_metrics_json(&m));
         if (ns_py_lines_add(&l, j) != 0)
             status = ns_py_fail(err, errlen, "check: out of memory");
@@ -238,6 +253,8 @@ static int compare_unlocked(const char *const *args, int nargs, const double *x,
     free(xr);
     free(yref);
     free(ulps);
+    free(gr);
+    free(dxref);
     ns_job_free(&job);
     return status;
 }
@@ -424,9 +441,17 @@ int ns_py_check(const char *const *args, int nargs, const double *x, const doubl
 }
 
 int ns_py_compare(const char *const *args, int nargs, const double *x, const double *y,
-                  size_t rows, size_t n, char **out, char *err, size_t errlen)
+                  const double *g, const double *dx, size_t rows, size_t n, char **out, char *err,
+                  size_t errlen)
 {
-    READING(compare_unlocked(args, nargs, x, y, rows, n, out, err, errlen));
+    READING(compare_unlocked(args, nargs, x, y, g, dx, rows, n, out, err, errlen));
+}
+
+/* Row r's upstream gradient when none is given: N(0,1) from seed + r, as
+ * `normstab check` draws it (analysis/generators.h). */
+void ns_py_gradient(unsigned long long seed, size_t n, double *g)
+{
+    ns_gen_gradient(seed, n, g);
 }
 
 int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,

@@ -40,8 +40,11 @@ _so.ns_py_check.argtypes = [_args_t, ctypes.c_int, _dp, _dp, ctypes.c_size_t, ct
                             ctypes.c_ulonglong, ctypes.POINTER(ctypes.c_void_p),
                             ctypes.POINTER(ctypes.c_size_t), ctypes.c_char_p, ctypes.c_size_t]
 _so.ns_py_check.restype = ctypes.c_int
-_so.ns_py_compare.argtypes = [_args_t, ctypes.c_int, _dp, _dp, ctypes.c_size_t, ctypes.c_size_t,
-                              ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_size_t]
+_so.ns_py_compare.argtypes = [_args_t, ctypes.c_int, _dp, _dp, _dp, _dp, ctypes.c_size_t,
+                              ctypes.c_size_t, ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p,
+                              ctypes.c_size_t]
+_so.ns_py_gradient.argtypes = [ctypes.c_ulonglong, ctypes.c_size_t, _dp]
+_so.ns_py_gradient.restype = None
 _so.ns_py_compare.restype = ctypes.c_int
 _so.ns_py_search.argtypes = [_args_t, ctypes.c_int, ctypes.POINTER(_SearchOpts),
                              ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_ulonglong),
@@ -151,13 +154,23 @@ def check_rows(args, x, g, seed):
     return _take_text(out)
 
 
-def compare_rows(args, x, y):
-    """The metrics of outputs y computed elsewhere from the rows x."""
+def gradient_rows(seed, rows, n):
+    """Row r's upstream gradient N(0,1) from seed + r, as `normstab check`."""
+    g = np.empty((rows, n))
+    for r in range(rows):
+        _so.ns_py_gradient(seed + r, n, _ptr(g[r]))
+    return g
+
+
+def compare_rows(args, x, y, g=None, dx=None):
+    """The metrics of outputs y (and gradients dx from g) computed elsewhere
+    from the rows x."""
     rows, n = x.shape
     argv, nargs = _argv(args)
     out = ctypes.c_void_p()
     err = ctypes.create_string_buffer(_ERR_LEN)
-    if _so.ns_py_compare(argv, nargs, _ptr(x), _ptr(y), rows, n, ctypes.byref(out), err, _ERR_LEN):
+    if _so.ns_py_compare(argv, nargs, _ptr(x), _ptr(y), _ptr(g), _ptr(dx), rows, n,
+                         ctypes.byref(out), err, _ERR_LEN):
         _raise(err)
     return _take_text(out)
 

@@ -1,6 +1,6 @@
 """normstab for PyTorch models and kernels (docs/python.md).
 
-check_callable: a kernel written in Python (torch.softmax in float16, a
+check_kernel (check_callable, its earlier name): a kernel written in Python (torch.softmax in float16, a
 fused function of one's own) run on rows and compared with the reference at
 the rounded inputs.  capture: the pre-softmax attention logits of a model's
 nn.MultiheadAttention calls, exactly as the model computes them, as arrays
@@ -25,31 +25,75 @@ _POLICY = {
 }
 
 
-def check_callable(fn, x, dtype=torch.float16, name="softmax.shifted", policy=None, params=None):
-    """Runs fn on the rows of x (a 2-D tensor of `dtype`, x rounded into it;
-    fn works along the last dimension and returns the same shape) and
-    compares its outputs with the reference of the family of `name` at the
-    rounded inputs.  A dict per row (a list of them for 2-D x): x, y, y_ref
-    (float64 arrays), ulps and the metrics of `normstab check` that outputs
-    alone decide (errors, sums, flags, argmax; not the denominators,
-    gradient or conditioning, which need the kernel's insides).  The
-    errors are counted in `policy` (default: the one for dtype: fp16-io,
-    bf16-io, fp32, fp64) with the error floor of name's contract."""
-    if policy is None:
-        if dtype not in _POLICY:
-            raise ValueError("check_callable: dtype %s: expected float16, bfloat16, float32 or "
-                             "float64" % dtype)
-        policy = _POLICY[dtype]
-    x2, _, one = _rows(x, None)
-    with torch.no_grad():
-        y = fn(torch.from_numpy(x2).to(dtype))
-    if not isinstance(y, torch.Tensor) or tuple(y.shape) != x2.shape:
-        raise ValueError("check_callable: the callable returned %s, expected a tensor of shape %s"
-                         % (tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__,
-                            x2.shape))
-    y2 = np.ascontiguousarray(y.detach().to(torch.float64).cpu().numpy())
-    out = [_exact_arrays(d) for d in _lib.compare_rows(_options(name, policy, params=params), x2, y2)]
+def _policy_for(dtype, policy, what):
+    if policy is not None:
+        return policy
+    if dtype not in _POLICY:
+        raise ValueError("%s: dtype %s: expected float16, bfloat16, float32 or float64"
+                         % (what, dtype))
+    return _POLICY[dtype]
+
+
+def _as_rows(y, shape, what):
+    if not isinstance(y, torch.Tensor) or tuple(y.shape) != shape:
+        raise ValueError("check_kernel: %s %s, expected a tensor of shape %s"
+                         % (what, tuple(y.shape) if isinstance(y, torch.Tensor)
+                            else type(y).__name__, shape))
+    return np.ascontiguousarray(y.detach().to(torch.float64).cpu().numpy())
+
+
+def check_kernel(fn, family="softmax.shifted", dtype=torch.float16, x=None, policy=None,
+                 params=None, grad=False, g=None, seed=1):
+    """Runs the kernel fn on the rows of x (a 2-D tensor of `dtype`, x
+    rounded into it; fn works along the last dimension and returns the same
+    shape) and compares its outputs with the reference of `family` (a
+    catalogue algorithm, whose family gives the reference and whose
+    contract the error floor) at the rounded inputs.  A dict per row (a
+    list of them for 2-D x): x, y, y_ref (float64 arrays), ulps and the
+    metrics of `normstab check` that outputs alone decide (errors, sums,
+    flags, argmax; not the denominators or conditioning, which need the
+    kernel's insides).  Errors are counted in `policy` (default: the one
+    for dtype: fp16-io, bf16-io, fp32, fp64).
+
+    grad=True: fn's backward pass too, through torch autograd: fn(x) is
+    run on x requiring gradients and .backward(g) is called with the
+    upstream gradients g (rounded into dtype; without g, row r's is N(0,1)
+    from seed + r, as in `normstab check`); x.grad is compared with the
+    reference's gradient at the rounded x and g: the dict gets g, dx,
+    dx_ref and the gradient metrics (grad_max_ulps, grad_max_bits, ...)."""
+    if x is None:
+        raise ValueError("check_kernel: x (the rows) is needed")
+    policy = _policy_for(dtype, policy, "check_kernel")
+    x2, g2, one = _rows(x, g)
+    args = _options(family, policy, params=params)
+    xt = torch.from_numpy(x2).to(dtype)
+    if not grad:
+        if g is not None:
+            raise ValueError("check_kernel: g is for grad=True")
+        with torch.no_grad():
+            y2 = _as_rows(fn(xt), x2.shape, "the callable returned")
+        out = _lib.compare_rows(args, x2, y2)
+    else:
+        if g2 is None:
+            g2 = _lib.gradient_rows(seed, *x2.shape)
+        xt.requires_grad_(True)
+        with torch.enable_grad():
+            yt = fn(xt)
+            y2 = _as_rows(yt, x2.shape, "the callable returned")
+            yt.backward(torch.from_numpy(g2).to(yt.dtype))
+        if xt.grad is None:
+            raise ValueError("check_kernel: the callable's output does not depend on x through "
+                             "autograd (no x.grad after backward)")
+        dx2 = _as_rows(xt.grad, x2.shape, "x.grad is")
+        out = _lib.compare_rows(args, x2, y2, g2, dx2)
+    out = [_exact_arrays(d) for d in out]
     return out[0] if one else out
+
+
+def check_callable(fn, x, dtype=torch.float16, name="softmax.shifted", policy=None, params=None):
+    """check_kernel's earlier name, kept: check_kernel(fn, name, dtype, x,
+    policy, params), with x second."""
+    return check_kernel(fn, name, dtype, x, policy=policy, params=params)
 
 
 def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="nan", policy=None,
@@ -65,11 +109,7 @@ def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="na
     sum (denominator finds nothing: the kernel's denominators are not
     seen); not gradient or all: the callable has no backward pass.  An
     exception in fn stops the search and is raised again."""
-    if policy is None:
-        if dtype not in _POLICY:
-            raise ValueError("search_kernel: dtype %s: expected float16, bfloat16, float32 or "
-                             "float64" % dtype)
-        policy = _POLICY[dtype]
+    policy = _policy_for(dtype, policy, "search_kernel")
     if label is None:
         label = "python:" + getattr(fn, "__name__", "kernel")
 
