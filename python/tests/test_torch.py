@@ -177,3 +177,65 @@ class Capture(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class WrongBackward(torch.autograd.Function):
+    """softmax forward; a backward that returns g itself (the Jacobian
+    taken as the identity): the mistake check_kernel(grad=True) must see."""
+
+    @staticmethod
+    def forward(ctx, t):
+        return torch.softmax(t, dim=-1)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class CheckKernelGradients(unittest.TestCase):
+    def test_check_callable_is_check_kernel_by_its_earlier_name(self):
+        x = RNG.normal(0.0, 3.0, (4, 16))
+        fn = lambda t: torch.softmax(t.float(), -1).half()
+        a = nt.check_callable(fn, x, torch.float16)
+        b = nt.check_kernel(fn, "softmax.shifted", torch.float16, x)
+        self.assertEqual([r["metrics"] for r in a], [r["metrics"] for r in b])
+
+    def test_the_reference_gradient_is_softmaxs_by_hand(self):
+        x = RNG.normal(0.0, 2.0, (3, 8))
+        rows = nt.check_kernel(lambda t: torch.softmax(t, -1), "softmax.shifted", torch.float64, x,
+                               grad=True)
+        for r in rows:
+            # dx = y (g - <g, y>), SPEC section 3, in float64 from the exact softmax
+            e = np.exp(r["x"] - r["x"].max())
+            y = e / e.sum()
+            np.testing.assert_allclose(r["dx_ref"], y * (r["g"] - np.dot(r["g"], y)),
+                                       rtol=1e-12, atol=1e-15)
+
+    def test_torch_autograd_of_an_fp64_softmax_is_within_a_few_ulps(self):
+        x = RNG.normal(0.0, 3.0, (20, 32))
+        rows = nt.check_kernel(lambda t: torch.softmax(t, -1), "softmax.shifted", torch.float64, x,
+                               grad=True)
+        # y ⊙ (g − ⟨g, y⟩) in fp64: y carries (n + 3) u (exp, the sum, the
+        # division; u = 2^-53), the dot product as much again, and g − ⟨g, y⟩
+        # may cancel, so only a loose normwise bound is claimed: 32 (n + 3) u
+        # (1.2e-13; a wrong gradient is off by its own size, the test below)
+        worst = max(r["metrics"]["grad_normwise_err"] for r in rows)
+        self.assertLess(worst, 32 * (32 + 3) * 2.0 ** -53)
+        self.assertTrue(all(r["metrics"]["grad_nan_count"] == 0 for r in rows))
+
+    def test_a_wrong_backward_pass_is_seen(self):
+        x = RNG.normal(0.0, 1.0, (4, 8))
+        rows = nt.check_kernel(WrongBackward.apply, "softmax.shifted", torch.float64, x, grad=True)
+        # forward right: within an ulp or so; the gradient g instead of
+        # y (g - <g,y>): off by more than its own size
+        self.assertLess(max(r["metrics"]["max_ulps"] for r in rows), 4)
+        self.assertGreater(min(r["metrics"]["grad_normwise_err"] for r in rows), 0.5)
+
+    def test_given_upstream_gradients_are_rounded_into_the_dtype(self):
+        x = np.array([[0.5, 1.0, 2.0]])
+        g = np.array([[0.1, -0.2, 0.3]])
+        (r,) = nt.check_kernel(lambda t: torch.softmax(t.float(), -1).half(), "softmax.shifted",
+                               torch.float16, x, grad=True, g=g)
+        self.assertTrue(np.array_equal(r["g"], g[0].astype(np.float16).astype(np.float64)))
+        self.assertTrue(np.array_equal(r["dx_ref"], normstab.reference(
+            "softmax.shifted", r["x"], g=r["g"])[1]))
