@@ -1,11 +1,13 @@
 """normstab for PyTorch models and kernels (docs/python.md).
 
-check_kernel (check_callable, its earlier name): a kernel written in Python (torch.softmax in float16, a
-fused function of one's own) run on rows and compared with the reference at
-the rounded inputs.  capture: the pre-softmax attention logits of a model's
-nn.MultiheadAttention calls, exactly as the model computes them, as arrays
+check_kernel (check_callable, its earlier name): a kernel written in
+Python (torch.softmax in float16, a fused function of one's own) run on
+rows, forward and through autograd backward, and compared with the
+reference at the rounded inputs.  capture: the pre-softmax attention logits of a model's
+nn.MultiheadAttention and F.scaled_dot_product_attention calls, as arrays
 and as .npy files that `normstab check -i` reads."""
 import contextlib
+import math
 import os
 
 import numpy as np
@@ -123,70 +125,149 @@ def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="na
                   _kernel=(label, row_fn))
 
 
+def sdpa_logits(query, key, attn_mask=None, is_causal=False, scale=None, enable_gqa=False):
+    """The logits of F.scaled_dot_product_attention, scale·q·kᵀ plus the
+    masks, as PyTorch's documentation defines them (the "equivalent"
+    implementation of torch 2): causal keeps key j for query i when j <= i
+    (tril from the top left); a bool attn_mask keeps where True, -inf
+    elsewhere; a float attn_mask is added; scale defaults to 1/sqrt(E);
+    enable_gqa repeats each key head for its group of query heads.  In the
+    query's dtype, in the documented order: (q @ kᵀ) · scale, then + bias."""
+    L, S = query.size(-2), key.size(-2)
+    scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
+    bias = torch.zeros(L, S, dtype=query.dtype, device=query.device)
+    if is_causal:
+        keep = torch.ones(L, S, dtype=torch.bool, device=query.device).tril(diagonal=0)
+        bias = bias.masked_fill(keep.logical_not(), float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == torch.bool:
+            bias = bias.masked_fill(attn_mask.logical_not(), float("-inf"))
+        else:
+            bias = attn_mask + bias
+    if enable_gqa:
+        key = key.repeat_interleave(query.size(-3) // key.size(-3), -3)
+    weight = query @ key.transpose(-2, -1) * scale_factor
+    return weight + bias
+
+
+def _heads(logits, heads):
+    """logits (..., L, S) as (batch, heads, L, S)."""
+    return logits.reshape(-1, heads, logits.shape[-2], logits.shape[-1])
+
+
 @contextlib.contextmanager
-def _recording_softmax(calls):
-    """While inside F.multi_head_attention_forward, records the input of its
-    softmax (scale·q·kᵀ plus the masks, as torch computes it: (N·H, L, S))
-    and the number of heads."""
+def _recording(calls, module):
+    """Records, in calls, (module(), function, logits (batch, heads, L, S))
+    per attention call:
+      - inside F.multi_head_attention_forward (what nn.MultiheadAttention
+        calls in torch 1.13), the input of its softmax, the bits torch
+        computed: scale·q·kᵀ plus the masks, (N·H, L, S);
+      - every call of F.scaled_dot_product_attention (torch >= 2.0; also the
+        one inside multi_head_attention_forward of torch 2), its logits by
+        its documented definition (sdpa_logits), beside the call itself,
+        whose output is returned unchanged."""
     mha, softmax = F.multi_head_attention_forward, F.softmax
-    depth = [0]
-    heads = []
+    sdpa = getattr(F, "scaled_dot_product_attention", None)
+    heads = []              # num_heads of the multi_head_attention_forward calls running
+    in_sdpa = [0]
 
     def recording_softmax(input, *args, **kwargs):
-        if depth[0]:
-            calls.append((heads[-1], input.detach().clone()))
+        if heads and not in_sdpa[0]:
+            calls.append((module(), "multi_head_attention_forward",
+                          _heads(input.detach().clone(), heads[-1])))
         return softmax(input, *args, **kwargs)
 
     def recording_mha(*args, **kwargs):
-        num_heads = kwargs["num_heads"] if "num_heads" in kwargs else args[4]
-        heads.append(num_heads)
-        depth[0] += 1
+        heads.append(kwargs["num_heads"] if "num_heads" in kwargs else args[4])
         try:
             return mha(*args, **kwargs)
         finally:
-            depth[0] -= 1
             heads.pop()
 
+    def recording_sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False,
+                       **kwargs):
+        in_sdpa[0] += 1
+        try:
+            out = sdpa(query, key, value, attn_mask, dropout_p, is_causal, **kwargs)
+        finally:
+            in_sdpa[0] -= 1
+        with torch.no_grad():
+            logits = sdpa_logits(query.detach(), key.detach(),
+                                 None if attn_mask is None else attn_mask.detach(), is_causal,
+                                 kwargs.get("scale"), kwargs.get("enable_gqa", False))
+        h = query.shape[-3] if query.dim() >= 3 else 1
+        calls.append((module(), "scaled_dot_product_attention",
+                      _heads(logits, h if query.dim() >= 4 else 1)))
+        return out
+
     F.multi_head_attention_forward, F.softmax = recording_mha, recording_softmax
+    if sdpa is not None:
+        F.scaled_dot_product_attention = recording_sdpa
     try:
         yield
     finally:
         F.multi_head_attention_forward, F.softmax = mha, softmax
+        if sdpa is not None:
+            F.scaled_dot_product_attention = sdpa
 
 
 def capture(model, *inputs, **kwargs):
     """Runs model(*inputs, **kwargs) once and returns (output, captures): per
-    call of an nn.MultiheadAttention, in order, a dict with 'module' (its
-    name in the model), 'call' (0, 1, ...) and 'logits', the pre-softmax
-    logits as the model computed them (the same bits), a NumPy array of
-    shape (batch, heads, queries, keys) in the model's dtype, masked
-    entries -inf.  The model's output is that of a plain call.
+    attention call, in order, a dict with 'module' (the name in the model of
+    the innermost module running), 'call' (0, 1, ...), 'function'
+    ('multi_head_attention_forward' or 'scaled_dot_product_attention') and
+    'logits', the pre-softmax logits, a NumPy array of shape (batch, heads,
+    queries, keys) in the model's dtype, masked entries -inf.  The model's
+    output is that of a plain call.
+
+    nn.MultiheadAttention (torch 1.13): the logits are the input of the
+    softmax inside F.multi_head_attention_forward, the bits the model
+    computed.  F.scaled_dot_product_attention (torch >= 2.0, where it is
+    also what nn.MultiheadAttention calls): a fused kernel computes no
+    logits to record, so they are computed beside the call by its
+    documented definition (sdpa_logits), in the query's dtype; dropout_p is
+    not applied to logits (it acts after the softmax).
 
     The model runs with gradients enabled: PyTorch's fused inference path
-    (which would bypass the computation recorded here) is taken only
+    of nn.MultiheadAttention (which bypasses both functions) is taken only
     without them."""
     names = {m: n for n, m in model.named_modules()}
-    order = []
-    hooks = [m.register_forward_pre_hook(lambda mod, args: order.append(names[mod]))
-             for m in model.modules() if isinstance(m, torch.nn.MultiheadAttention)]
+    running = []            # the modules running, innermost last
+    mha_calls = []          # per nn.MultiheadAttention call: captures before, after
+    hooks = []
+    for m in model.modules():
+        is_mha = isinstance(m, torch.nn.MultiheadAttention)
+
+        def pre(mod, args, is_mha=is_mha):
+            running.append(names[mod])
+            if is_mha:
+                mha_calls.append([len(calls), None])
+
+        def post(mod, args, out, is_mha=is_mha):
+            running.pop()
+            if is_mha:
+                next(c for c in reversed(mha_calls) if c[1] is None)[1] = len(calls)
+
+        hooks += [m.register_forward_pre_hook(pre), m.register_forward_hook(post)]
     calls = []
     try:
-        with torch.enable_grad(), _recording_softmax(calls):
+        with torch.enable_grad(), _recording(calls, lambda: running[-1] if running else ""):
             output = model(*inputs, **kwargs)
     finally:
         for h in hooks:
             h.remove()
-    if len(calls) != len(order):
+    recorded = sum(1 for start, end in mha_calls if end is not None and end > start)
+    if recorded != len(mha_calls):
         raise ValueError("capture: %d attention calls ran but %d were recorded: PyTorch took its "
                          "fused inference path, which computes no logits (it does not when a "
-                         "parameter requires gradients)" % (len(order), len(calls)))
+                         "parameter requires gradients)" % (len(mha_calls), recorded))
     captures = []
-    for i, (module, (heads, logits)) in enumerate(zip(order, calls)):
-        bh, nq, nk = logits.shape
+    for i, (module, function, logits) in enumerate(calls):
         captures.append({
             "module": module or "model",
             "call": i,
-            "logits": logits.reshape(bh // heads, heads, nq, nk).cpu().numpy(),
+            "function": function,
+            "logits": logits.cpu().numpy(),
         })
     return output, captures
 
