@@ -43,3 +43,11 @@ test-python: python $(BIN) | $(BUILD)/.deps-torch
 .PHONY: bench-python
 bench-python: python $(BIN)
 	PYTHONPATH=$(BUILD)/python $(PYTHON) python/bench/python_vs_cli.py $(BIN)
+
+# make test builds the package too (installing python3-numpy, not torch),
+# so that tests/run.sh runs its tests; those that need torch run when
+# python3-torch is installed.  Not under the sanitizers (make sanitize):
+# python3 cannot load a library built with them.
+ifeq ($(SANITIZE),)
+test: python
+endif
