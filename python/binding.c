@@ -85,8 +85,8 @@ static int open_check_job(const char *const *args, int nargs, size_t n, ns_targe
 /* normstab eval: y (and dx when g is not NULL) of each of the rows of x,
  * rows x n, as `normstab eval` computes them (policy "ref": the reference
  * correctly rounded to binary64). */
-static int eval_unlocked(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
-               size_t n, double *y, double *dx, char *err, size_t errlen)
+static int eval_unlocked(const char *const *args, int nargs, const double *x, const double *g,
+                         size_t rows, size_t n, double *y, double *dx, char *err, size_t errlen)
 {
     ns_target_opts o = { .cmd = "eval" };
     if (read_options(&o, args, nargs, err, errlen) != 0)
@@ -131,9 +131,9 @@ static int eval_unlocked(const char *const *args, int nargs, const double *x, co
 /* normstab check --json on each row: *out gets one object a line.  Without
  * g, row r's upstream gradient is N(0,1) from seed + r, as in the command.
  * *broken gets the number of rows that break the contract. */
-static int check_unlocked(const char *const *args, int nargs, const double *x, const double *g, size_t rows,
-                size_t n, unsigned long long seed, char **out, size_t *broken, char *err,
-                size_t errlen)
+static int check_unlocked(const char *const *args, int nargs, const double *x, const double *g,
+                          size_t rows, size_t n, unsigned long long seed, char **out,
+                          size_t *broken, char *err, size_t errlen)
 {
     *out = NULL;
     *broken = 0;
@@ -342,8 +342,8 @@ static int search_options(ns_target_opts *o, const char *const *args, int nargs,
 
 /* normstab search --json: one finding a line in *out (no summary line);
  * *evals gets the evaluations made. */
-static int search_unlocked(const char *const *args, int nargs, const ns_py_search_opts *so, char **out,
-                 unsigned long long *evals, char *err, size_t errlen)
+static int search_unlocked(const char *const *args, int nargs, const ns_py_search_opts *so,
+                           char **out, unsigned long long *evals, char *err, size_t errlen)
 {
     *out = NULL;
     *evals = 0;
@@ -391,8 +391,9 @@ static void kernel_no_backward(const ns_ops *op, const double *x, const double *
  * and all are refused.  *stop set stops the search after the evaluation in
  * progress. */
 static int search_kernel_unlocked(const char *const *args, int nargs, const ns_py_search_opts *so,
-                        ns_py_kernel kernel, const char *label, volatile sig_atomic_t *stop,
-                        char **out, unsigned long long *evals, char *err, size_t errlen)
+                                  ns_py_kernel kernel, const char *label,
+                                  volatile sig_atomic_t *stop, char **out,
+                                  unsigned long long *evals, char *err, size_t errlen)
 {
     *out = NULL;
     *evals = 0;

@@ -7,7 +7,7 @@ import unittest
 import numpy as np
 
 import normstab
-from clitool import exact_rows, json_lines, run, same_bits
+from clitool import SameMessages, exact_rows, json_lines, run, same_bits
 
 RNG = np.random.default_rng(8)
 NAIVE = "exp(x)/sum(exp(x))"
@@ -110,17 +110,7 @@ class DefinedFormulas(unittest.TestCase):
         self.assertTrue(same_bits(y2, want2))
 
 
-class FormulaErrorsAreTheCommandsMessages(unittest.TestCase):
-    def same_message(self, cli_args, call):
-        status, _, err = run(*cli_args, stdin="1 2\n")
-        self.assertEqual(status, 2)
-        line = err.strip().splitlines()[-1]
-        self.assertTrue(line.startswith("normstab: "), line)
-        with self.assertRaises(ValueError) as cm:
-            call()
-        self.assertEqual(str(cm.exception), line[len("normstab: "):])
-        return str(cm.exception)
-
+class FormulaErrorsAreTheCommandsMessages(SameMessages, unittest.TestCase):
     def test_a_malformed_formula_names_its_column(self):
         msg = self.same_message(["eval", "--formula", "exp(x)/sum(exp(x)", "-p", "fp16"],
                                 lambda: normstab.eval(x=[1.0, 2.0], policy="fp16",
