@@ -6,6 +6,8 @@ import re
 import tempfile
 import unittest
 
+import torch  # noqa: F401  the model example needs it; run.py runs this module only with torch
+
 DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "python.md")
 
 
