@@ -363,9 +363,15 @@ static int search_unlocked(const char *const *args, int nargs, const ns_py_searc
  * return stops the search (Python sets *stop when its callable raised). */
 typedef int (*ns_py_kernel)(const double *x, double *y, size_t n);
 
-/* The kernel the search on this thread runs (the algorithms' forward
- * takes no context). */
+/* Its backward pass: backward(x, g, dx, n) computes dx = J(x)^T g from the
+ * row x and the upstream gradient g (both rounded into the input format);
+ * nonzero stops the search as for the kernel. */
+typedef int (*ns_py_backward)(const double *x, const double *g, double *dx, size_t n);
+
+/* The kernel the search on this thread runs, and its backward pass (the
+ * algorithms' passes take no context). */
 static _Thread_local ns_py_kernel current_kernel;
+static _Thread_local ns_py_backward current_backward;
 
 static void kernel_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
@@ -375,7 +381,17 @@ static void kernel_forward(const ns_ops *op, const double *x, double *y, size_t 
             y[i] = NAN;
 }
 
-/* Never called: the objectives that take gradients are refused. */
+static void kernel_backward(const ns_ops *op, const double *x, const double *y, const double *g,
+                            double *dx, size_t n)
+{
+    (void)op, (void)y;
+    if (current_backward(x, g, dx, n) != 0)
+        for (size_t i = 0; i < n; i++)
+            dx[i] = NAN;
+}
+
+/* Never called without a backward pass: the objectives that take
+ * gradients are refused. */
 static void kernel_no_backward(const ns_ops *op, const double *x, const double *y, const double *g,
                                double *dx, size_t n)
 {
@@ -387,11 +403,11 @@ static void kernel_no_backward(const ns_ops *op, const double *x, const double *
 /* normstab search on a kernel from outside: the search of ns_py_search,
  * with `kernel` (named `label` in the findings) in the place of -n NAME,
  * held to NAME's contract and compared with its family's reference; the
- * fast oracle runs NAME itself in fp64.  No gradient: objectives gradient
- * and all are refused.  *stop set stops the search after the evaluation in
- * progress. */
+ * fast oracle runs NAME itself in fp64.  backward (NULL: none) is its
+ * backward pass; without one, objectives gradient and all are refused.
+ * *stop set stops the search after the evaluation in progress. */
 static int search_kernel_unlocked(const char *const *args, int nargs, const ns_py_search_opts *so,
-                                  ns_py_kernel kernel, const char *label,
+                                  ns_py_kernel kernel, ns_py_backward backward, const char *label,
                                   volatile sig_atomic_t *stop, char **out,
                                   unsigned long long *evals, char *err, size_t errlen)
 {
@@ -401,20 +417,23 @@ static int search_kernel_unlocked(const char *const *args, int nargs, const ns_p
     int obj;
     if (search_options(&o, args, nargs, so, &obj, err, errlen) != 0)
         return -1;
-    if (obj == NS_KIND_GRADIENT || obj == NS_OBJECTIVE_ALL)
+    if (!backward && (obj == NS_KIND_GRADIENT || obj == NS_OBJECTIVE_ALL))
         return ns_py_fail(err, errlen, "search: objective '%s' takes gradients, which a kernel without "
                     "a backward pass has not; choose nan, inf, error, sum or denominator",
                     so->objective);
     const ns_algorithm alg = { .name = label, .summary = "a kernel from outside",
-                               .forward = kernel_forward, .backward = kernel_no_backward,
+                               .forward = kernel_forward,
+                               .backward = backward ? kernel_backward : kernel_no_backward,
                                .contract = o.alg->contract };
     double param[NS_MAX_PARAMS];
     memcpy(param, o.param, sizeof param);
     ns_fuzz_spec spec = { .alg = &alg, .family = o.family, .policy = o.policy, .sum = o.sum,
                           .param = param, .objective = (ns_kind)obj, .oracle_alg = o.alg };
     current_kernel = kernel;
+    current_backward = backward;
     int status = run_search(&spec, so, stop, out, evals, err, errlen);
     current_kernel = NULL;
+    current_backward = NULL;
     return status;
 }
 
@@ -462,8 +481,10 @@ int ns_py_search(const char *const *args, int nargs, const ns_py_search_opts *so
 }
 
 int ns_py_search_kernel(const char *const *args, int nargs, const ns_py_search_opts *so,
-                        ns_py_kernel kernel, const char *label, volatile sig_atomic_t *stop,
-                        char **out, unsigned long long *evals, char *err, size_t errlen)
+                        ns_py_kernel kernel, ns_py_backward backward, const char *label,
+                        volatile sig_atomic_t *stop, char **out, unsigned long long *evals,
+                        char *err, size_t errlen)
 {
-    READING(search_kernel_unlocked(args, nargs, so, kernel, label, stop, out, evals, err, errlen));
+    READING(search_kernel_unlocked(args, nargs, so, kernel, backward, label, stop, out, evals, err,
+                                   errlen));
 }

@@ -51,8 +51,9 @@ _so.ns_py_search.argtypes = [_args_t, ctypes.c_int, ctypes.POINTER(_SearchOpts),
                              ctypes.c_char_p, ctypes.c_size_t]
 _so.ns_py_search.restype = ctypes.c_int
 KERNEL = ctypes.CFUNCTYPE(ctypes.c_int, _dp, _dp, ctypes.c_size_t)
+BACKWARD = ctypes.CFUNCTYPE(ctypes.c_int, _dp, _dp, _dp, ctypes.c_size_t)
 _so.ns_py_search_kernel.argtypes = [_args_t, ctypes.c_int, ctypes.POINTER(_SearchOpts), KERNEL,
-                                    ctypes.c_char_p, ctypes.POINTER(ctypes.c_int),
+                                    BACKWARD, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int),
                                     ctypes.POINTER(ctypes.c_void_p),
                                     ctypes.POINTER(ctypes.c_ulonglong), ctypes.c_char_p,
                                     ctypes.c_size_t]
@@ -177,8 +178,9 @@ def compare_rows(args, x, y, g=None, dx=None):
 
 def search(args, objective, strategy, seed, evals, seconds, finite, max_n, kernel=None):
     """The findings and the evaluations made.  kernel: None (the algorithm
-    -n NAME), or (label, row_fn) with row_fn(x, y) filling the float64 row y
-    from the row x, which then takes NAME's place (ns_py_search_kernel)."""
+    -n NAME), or (label, row_fn, back_fn) with row_fn(x, y) filling the
+    float64 row y from the row x, which then takes NAME's place
+    (ns_py_search_kernel), and back_fn(x, g, dx) (or None) filling dx."""
     so = _SearchOpts(objective.encode(), strategy.encode() if strategy else None, seed, evals,
                      seconds, int(bool(finite)), max_n)
     argv, nargs = _argv(args)
@@ -191,23 +193,31 @@ def search(args, objective, strategy, seed, evals, seconds, finite, max_n, kerne
         if rc:
             _raise(err)
         return _take_text(out), nevals.value
-    label, row_fn = kernel
+    label, row_fn, back_fn = kernel
     stop = ctypes.c_int(0)
     raised = []
 
-    def call(xp, yp, n):
+    def guarded(fn, *arrays):
         if raised:                      # the search is stopping: NaN rows until it has
             return 1
         try:
-            row_fn(np.ctypeslib.as_array(xp, (n,)), np.ctypeslib.as_array(yp, (n,)))
+            fn(*arrays)
             return 0
         except BaseException as e:      # stops the search; raised again below
             raised.append(e)
             stop.value = 1
             return 1
 
+    def call(xp, yp, n):
+        return guarded(row_fn, np.ctypeslib.as_array(xp, (n,)), np.ctypeslib.as_array(yp, (n,)))
+
+    def back(xp, gp, dxp, n):
+        return guarded(back_fn, np.ctypeslib.as_array(xp, (n,)), np.ctypeslib.as_array(gp, (n,)),
+                       np.ctypeslib.as_array(dxp, (n,)))
+
     c_call = KERNEL(call)
-    rc = _so.ns_py_search_kernel(argv, nargs, ctypes.byref(so), c_call, label.encode(),
+    c_back = BACKWARD(back) if back_fn is not None else BACKWARD()
+    rc = _so.ns_py_search_kernel(argv, nargs, ctypes.byref(so), c_call, c_back, label.encode(),
                                  ctypes.byref(stop), ctypes.byref(out), ctypes.byref(nevals),
                                  err, _ERR_LEN)
     if raised:

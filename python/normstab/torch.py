@@ -100,7 +100,7 @@ def check_callable(fn, x, dtype=torch.float16, name="softmax.shifted", policy=No
 
 def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="nan", policy=None,
                   params=None, evals=None, seconds=None, seed=1, strategy="evolve", finite=False,
-                  max_n=None, label=None):
+                  max_n=None, label=None, grad=False):
     """The search of `normstab search` with the Python callable fn in the
     place of an algorithm: fn gets one row (a (1, n) tensor of dtype, the
     row rounded into it) and returns its outputs; it is held to the contract
@@ -109,8 +109,10 @@ def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="na
     fields of `normstab search --json`, x as a float64 array; 'normalizer'
     is label, default 'python:' + fn's name).  Objectives nan, inf, error,
     sum (denominator finds nothing: the kernel's denominators are not
-    seen); not gradient or all: the callable has no backward pass.  An
-    exception in fn stops the search and is raised again."""
+    seen); with grad=True also gradient and all: fn's backward pass through
+    torch autograd (fn(x).backward(g), x.grad; g rounded into dtype), as
+    check_kernel(grad=True) takes it.  An exception in fn stops the search
+    and is raised again."""
     policy = _policy_for(dtype, policy, "search_kernel")
     if label is None:
         label = "python:" + getattr(fn, "__name__", "kernel")
@@ -120,9 +122,16 @@ def search_kernel(fn, dtype=torch.float16, name="softmax.shifted", objective="na
             out = fn(torch.from_numpy(x.copy()).to(dtype).reshape(1, -1))
         y[:] = out.detach().to(torch.float64).reshape(-1).cpu().numpy()
 
+    def back_fn(x, g, dx):
+        xt = torch.from_numpy(x.copy()).to(dtype).reshape(1, -1).requires_grad_(True)
+        with torch.enable_grad():
+            out = fn(xt)
+            out.backward(torch.from_numpy(g.copy()).to(out.dtype).reshape(out.shape))
+        dx[:] = xt.grad.detach().to(torch.float64).reshape(-1).cpu().numpy()
+
     return search(name, policy, objective, params=params, evals=evals, seconds=seconds,
                   seed=seed, strategy=strategy, finite=finite, max_n=max_n,
-                  _kernel=(label, row_fn))
+                  _kernel=(label, row_fn, back_fn if grad else None))
 
 
 def sdpa_logits(query, key, attn_mask=None, is_causal=False, scale=None, enable_gqa=False):

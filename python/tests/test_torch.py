@@ -99,7 +99,7 @@ class SearchKernel(unittest.TestCase):
             nt.search_kernel(failing, torch.float16, evals=5000)
         self.assertEqual(len(calls), 1)
 
-    def test_objectives_with_gradients_are_refused(self):
+    def test_objectives_with_gradients_are_refused_without_grad(self):
         with self.assertRaisesRegex(ValueError, "^search: objective 'all' takes gradients"):
             nt.search_kernel(lambda t: t, torch.float16, objective="all", evals=10)
 
@@ -228,6 +228,33 @@ class CheckKernelGradients(unittest.TestCase):
         # y (g - <g,y>): off by more than its own size
         self.assertLess(max(r["metrics"]["max_ulps"] for r in rows), 4)
         self.assertGreater(min(r["metrics"]["grad_normwise_err"] for r in rows), 0.5)
+
+    def test_the_search_with_grad_finds_a_wrong_backward_pass(self):
+        class Fp16WrongBackward(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                return torch.softmax(t.float(), -1).half()
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        found = nt.search_kernel(Fp16WrongBackward.apply, torch.float16, objective="gradient",
+                                 evals=500, grad=True)
+        broken = [f for f in found if f["kind"] == "gradient" and f["verdict"] == "broken"]
+        self.assertGreater(len(broken), 0)
+        # replayed: that row's x.grad is g itself, and the reference's
+        # y (g - <g, y>) is not (for one entry it is 0: y = 1)
+        f = broken[0]
+        (r,) = nt.check_kernel(Fp16WrongBackward.apply, "softmax.shifted", torch.float16,
+                               f["x"].reshape(1, -1), grad=True, g=f["g"].reshape(1, -1))
+        self.assertTrue(np.array_equal(r["dx"], r["g"]))
+        self.assertFalse(np.allclose(r["dx"], r["dx_ref"], rtol=0.01, atol=0))
+
+    def test_the_search_with_grad_finds_nothing_broken_in_torch_autograd_of_softmax(self):
+        fn = lambda t: torch.softmax(t.float(), -1).half()
+        found = nt.search_kernel(fn, torch.float16, objective="all", evals=1500, grad=True)
+        self.assertEqual([f for f in found if f["verdict"] == "broken"], [])
 
     def test_given_upstream_gradients_are_rounded_into_the_dtype(self):
         x = np.array([[0.5, 1.0, 2.0]])
