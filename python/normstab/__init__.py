@@ -12,10 +12,11 @@ import numpy as np
 
 from . import _lib
 
-__all__ = ["eval", "reference", "check", "search", "define", "attention", "attention_search",
-           "as_float64"]
+__all__ = ["eval", "reference", "check", "search", "define", "load_plugin", "attention",
+           "attention_search", "as_float64"]
 
-_lib.define_env()       # NORMSTAB_FORMULAS, read as the command reads it
+_lib.load_plugins_env()     # NORMSTAB_PLUGINS, then NORMSTAB_FORMULAS, as the command reads them
+_lib.define_env()
 
 # formula='EXPR': each expression is defined once, under a name of its own
 # ("formula.1", ...), and its results are named "formula" as the command's
@@ -31,6 +32,14 @@ def define(name, expr):
     name as it takes a catalogue algorithm.  A formula that cannot be read
     raises ValueError with the command's message, naming the column."""
     _lib.define(str(name), str(expr), anonymous=False)
+
+
+def load_plugin(path):
+    """Loads the plugin (a shared library, docs/plugins.md) at path, as the
+    command's --plugin PATH: its normalizers are then taken by name like
+    the built-in ones.  Loading one library again does nothing.  A plugin
+    that cannot be loaded raises ValueError with the command's message."""
+    _lib.load_plugin(path)
 
 
 def _named(name, formula, what):

@@ -63,6 +63,10 @@ _so.ns_py_define.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int, cty
 _so.ns_py_define.restype = ctypes.c_int
 _so.ns_py_define_env.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 _so.ns_py_define_env.restype = ctypes.c_int
+_so.ns_py_load_plugin.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+_so.ns_py_load_plugin.restype = ctypes.c_int
+_so.ns_py_load_plugins_env.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
+_so.ns_py_load_plugins_env.restype = ctypes.c_int
 
 
 class _HeadOpts(ctypes.Structure):
@@ -289,3 +293,17 @@ def attention_search(opts, objective, n, d, masks, seed, evals, seconds):
                                   ctypes.byref(out), ctypes.byref(nevals), err, _ERR_LEN):
         _raise(err)
     return _take_text(out), nevals.value
+
+
+def load_plugin(path):
+    """Loads the plugin at path (plugins/loader.h)."""
+    err = ctypes.create_string_buffer(_ERR_LEN)
+    if _so.ns_py_load_plugin(os.fsencode(path), err, _ERR_LEN):
+        _raise(err)
+
+
+def load_plugins_env():
+    """The plugins NORMSTAB_PLUGINS names, as the command loads them."""
+    err = ctypes.create_string_buffer(_ERR_LEN)
+    if _so.ns_py_load_plugins_env(err, _ERR_LEN):
+        _raise(err)
