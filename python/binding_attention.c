@@ -4,9 +4,10 @@
  * values (strings where the command takes words, numbers where it takes
  * numbers; NULL or NaN for "not given"), are checked with the command's
  * messages, and the JSON is that of the command's own writers
- * (attention/compare_json.h, fuzz/attn_finding_json.h).  The softmax
- * attention kernels only: linear attention and RWKV-4 take inputs and
- * options of their own (cli/cmd_attention_linear.c). */
+ * (attention/compare_json.h, attention/recur_json.h,
+ * fuzz/attn_finding_json.h).  Linear attention and RWKV-4 (recurrent.h)
+ * take inputs and options of their own, as in cli/cmd_attention_linear.c;
+ * their search is not here. */
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 
 #include "../attention/compare_json.h"
 #include "../attention/generators.h"
+#include "../attention/linear.h"
+#include "../attention/recur_json.h"
 #include "../attention/recurrent.h"
 #include "../attention/reference.h"
 #include "../fuzz/attn_finding_json.h"
@@ -32,6 +35,8 @@ typedef struct ns_py_head_opts {
     int fma;
     unsigned long long block_q, block_k;   /* 0: the command's default */
     double p_offset;            /* NaN: 8 */
+    const char *feature;        /* linear kernels: NULL: elu1 */
+    unsigned long long chunk;   /* linear.chunked: 0: 64 */
 } ns_py_head_opts;
 
 /* The kernel and its policy, with the messages of the command `cmd`. */
@@ -42,10 +47,10 @@ static int head_kernel(const char *cmd, const ns_py_head_opts *o, const ns_kerne
     if (!*k)
         return ns_py_fail(err, errlen, "%s: unknown kernel '%s' (see 'normstab attention --help')", cmd,
                           o->kernel ? o->kernel : "");
-    if (ns_recur_kernel(*k) || ((*k)->inputs & (NS_ATTN_IN_W | NS_ATTN_IN_U)))
-        return ns_py_fail(err, errlen, "%s: kernel '%s' takes inputs and options of its own, which "
-                          "the package does not take yet (use 'normstab attention --kernel %s')",
-                          cmd, (*k)->name, (*k)->name);
+    if (strcmp(cmd, "search") == 0 && ns_recur_kernel(*k))
+        return ns_py_fail(err, errlen, "search: kernel '%s': the search of linear attention and RWKV-4 "
+                          "is not in the package yet (use 'normstab search --kernel %s')", (*k)->name,
+                          (*k)->name);
     char why[256];
     *p = ns_policy_parse(o->policy ? o->policy : (*k)->default_policy, why, sizeof why);
     if (!*p)
@@ -106,19 +111,16 @@ static void round_rows(const ns_policy *p, const double *m, double *mr, size_t r
         ns_policy_round_inputs(p, 1, m + i * cols, mr + i * cols, cols);
 }
 
-/* The kernel's results handed back: each part it computes copied into the
- * caller's array (NULL: not wanted); *parts gets a bit per part computed
- * (1 << NS_ATTN_O, ...). */
-static void copy_results(const ns_kernel *k, const ns_head *h, const ns_attn_out *r, double *o,
-                         double *lse, double *dq, double *dk, double *dv, unsigned *parts)
+/* The parts handed back to Python, in its order (bits of *parts). */
+enum { PY_O, PY_LSE, PY_DQ, PY_DK, PY_DV, PY_DW, PY_DU, PY_PARTS };
+
+/* Each part src[t] (NULL: not computed) copied into dst[t] (NULL: not
+ * wanted), len[t] numbers; *parts gets a bit per part computed. */
+static void copy_parts(double *const dst[PY_PARTS], const double *const src[PY_PARTS],
+                       const size_t len[PY_PARTS], unsigned *parts)
 {
-    double *dst[NS_ATTN_PARTS] = { o, lse, dq, dk, dv };
-    const double *back = k->backward ? r->dq : NULL;
-    const double *src[NS_ATTN_PARTS] = { r->o, k->has_lse ? r->lse : NULL, back, back ? r->dk : NULL,
-                                         back ? r->dv : NULL };
-    size_t len[NS_ATTN_PARTS] = { h->n_q * h->d_v, h->n_q, h->n_q * h->d, h->n_k * h->d, h->n_k * h->d_v };
     *parts = 0;
-    for (int t = 0; t < NS_ATTN_PARTS; t++)
+    for (int t = 0; t < PY_PARTS; t++)
         if (src[t]) {
             *parts |= 1u << t;
             if (dst[t])
@@ -126,20 +128,25 @@ static void copy_results(const ns_kernel *k, const ns_head *h, const ns_attn_out
         }
 }
 
-static int attention_unlocked(const ns_py_head_opts *o, const double *q, const double *k,
-                              const double *v, const double *dout, const unsigned char *keep,
-                              size_t n_q, size_t n_k, size_t d, size_t d_v, unsigned long long seed,
-                              const char *where, char **json, double *o_out, double *lse, double *dq,
-                              double *dk, double *dv, unsigned *parts, char *err, size_t errlen)
+/* The lengths of the parts of a head's results. */
+static void part_lengths(const ns_head *h, size_t len[PY_PARTS])
 {
-    const ns_kernel *kern;
-    ns_head h = { 0 };
-    if (head_kernel("attention", o, &kern, &h.policy, err, errlen) != 0 ||
-        head_options("attention", o, kern, &h, err, errlen) != 0)
+    size_t l[PY_PARTS] = { h->n_q * h->d_v, h->n_q, h->n_q * h->d, h->n_k * h->d, h->n_k * h->d_v, h->d, h->d };
+    memcpy(len, l, sizeof l);
+}
+
+/* A softmax attention kernel on one head (cli/cmd_attention.c). */
+static int softmax_head(const ns_py_head_opts *o, const ns_kernel *kern, const ns_policy *policy,
+                        const double *q, const double *k, const double *v, const double *dout,
+                        const unsigned char *keep, size_t n_q, size_t n_k, size_t d, size_t d_v,
+                        unsigned long long seed, const char *where, char **json,
+                        double *const out[PY_PARTS], unsigned *parts, char *err, size_t errlen)
+{
+    ns_head h = { .policy = policy };
+    if (head_options("attention", o, kern, &h, err, errlen) != 0)
         return -1;
-    if (n_q == 0 || n_k == 0 || d == 0 || d_v == 0)
-        return ns_py_fail(err, errlen, "attention: an empty head (%zu queries, %zu keys, d %zu, d_v %zu)",
-                          n_q, n_k, d, d_v);
+    if (!q)
+        return ns_py_fail(err, errlen, "attention: %s needs --q", kern->name);
     if (n_q > NS_ATTN_MAX_N || n_k > NS_ATTN_MAX_N || d > NS_ATTN_MAX_D || d_v > NS_ATTN_MAX_D ||
         n_q * n_k > (size_t)1 << 26)
         return ns_py_fail(err, errlen, "attention: %zu queries x %zu keys, d %zu, d_v %zu: beyond 2^26 "
@@ -171,7 +178,12 @@ static int attention_unlocked(const ns_py_head_opts *o, const double *q, const d
         status = ns_py_fail(err, errlen, "attention: out of memory running %s", kern->name);
     ns_attn_compare c;
     if (status == 0) {
-        copy_results(kern, &h, &r, o_out, lse, dq, dk, dv, parts);
+        const double *back = kern->backward ? r.dq : NULL;
+        const double *src[PY_PARTS] = { r.o, kern->has_lse ? r.lse : NULL, back, back ? r.dk : NULL,
+                                        back ? r.dv : NULL, NULL, NULL };
+        size_t len[PY_PARTS];
+        part_lengths(&h, len);
+        copy_parts(out, src, len, parts);
         if (ns_attn_compare_head(kern, &h, &r, &ref, &c) != 0)
             status = ns_py_fail(err, errlen, "attention: out of memory comparing %s", kern->name);
     }
@@ -190,23 +202,122 @@ static int attention_unlocked(const ns_py_head_opts *o, const double *q, const d
     return status;
 }
 
-/* normstab attention --json on one head: Q (n_q x d), K (n_k x d), V
- * (n_k x d_v), dO (n_q x d_v; NULL: N(0,1) from seed, as the command),
- * keep (n_q x n_k of 0/1; NULL: every key), all rounded into the policy's
- * input format first.  *json gets the command's object (ns_py_free), o_out
- * ... dv the kernel's results (arrays of the shapes above, n_q for lse;
- * NULL: not wanted) and *parts a bit per part the kernel computes. */
+/* m (n numbers) rounded into the policy's input format into mr; a value
+ * that is not finite there has no reference: -1 naming it, as the command. */
+static int round_finite(const ns_policy *p, const char *what, const double *m, double *mr, size_t n,
+                        char *err, size_t errlen)
+{
+    ns_policy_round_inputs(p, 1, m, mr, n);
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(mr[i]))
+            return ns_py_fail(err, errlen, "attention: %s entry %zu (%g) is not finite in %s's input "
+                              "format: no reference", what, i, m[i], p->name);
+    return 0;
+}
+
+/* A linear attention or RWKV-4 kernel on one head
+ * (cli/cmd_attention_linear.c): linear reads q, k, v; RWKV w, u (d
+ * numbers), k, v (T x C: n_q = n_k = T, d = d_v = C).  Without dout, O
+ * alone, as the command without --do. */
+static int recurrent_head(const ns_py_head_opts *o, const ns_kernel *kern, const ns_policy *policy,
+                          const double *q, const double *k, const double *v, const double *w,
+                          const double *u, const double *dout, const unsigned char *keep, size_t n_q,
+                          size_t n_k, size_t d, size_t d_v, char **json, double *const out[PY_PARTS],
+                          unsigned *parts, char *err, size_t errlen)
+{
+    bool rwkv = kern->inputs & NS_ATTN_IN_W;
+    if (o->normalizer || o->mask_value || o->scale_on || !isnan(o->scale) || o->fma || o->block_q ||
+        o->block_k || !isnan(o->p_offset) || keep)
+        return ns_py_fail(err, errlen, "attention: kernel '%s' takes none of the softmax kernels' options "
+                          "(normalizer, mask, mask_value, scale, scale_on, fma, blocks, p_offset)", kern->name);
+    if (o->feature && (rwkv || ns_feature_find(o->feature) < 0))
+        return ns_py_fail(err, errlen, "attention: --feature '%s' is not elu1, relu or identity of a linear "
+                          "kernel", o->feature);
+    if (rwkv ? !(w && u) || q : !q)
+        return ns_py_fail(err, errlen, rwkv ? "attention: %s reads w, u, k, v (not q)"
+                                            : "attention: %s needs --q", kern->name);
+    if (n_q > (size_t)1 << 20 || n_k > (size_t)1 << 20 || d > NS_ATTN_MAX_D || d_v > NS_ATTN_MAX_D)
+        return ns_py_fail(err, errlen, "attention: %zu queries, %zu keys, d %zu, d_v %zu: beyond 2^20 "
+                          "tokens or %zu channels", n_q, n_k, d, d_v, NS_ATTN_MAX_D);
+    if (!rwkv && strcmp(kern->name, "linear") != 0 && n_q != n_k)
+        return ns_py_fail(err, errlen, "attention: %s is causal: --q has %zu rows, --k %zu", kern->name, n_q,
+                          n_k);
+    size_t nq = rwkv ? 0 : n_q * d, nw = rwkv ? d : 0;
+    double *qr = malloc((nq + 1) * sizeof *qr), *kr = malloc(n_k * d * sizeof *kr);
+    double *vr = malloc(n_k * d_v * sizeof *vr), *wr = malloc((nw + 1) * sizeof *wr);
+    double *ur = malloc((nw + 1) * sizeof *ur), *dor = malloc(n_q * d_v * sizeof *dor);
+    int status = qr && kr && vr && wr && ur && dor ? 0 : ns_py_fail(err, errlen, "attention: out of memory");
+    if (status == 0)
+        status = round_finite(policy, "--q", q, qr, nq, err, errlen) ||
+                 round_finite(policy, "--k", k, kr, n_k * d, err, errlen) ||
+                 round_finite(policy, "--v", v, vr, n_k * d_v, err, errlen) ||
+                 round_finite(policy, "--w", w, wr, nw, err, errlen) ||
+                 round_finite(policy, "--u", u, ur, nw, err, errlen) ||
+                 round_finite(policy, "--do", dout, dor, dout ? n_q * d_v : 0, err, errlen) ? -1 : 0;
+    ns_head h = { .n_q = n_q, .n_k = n_k, .d = d, .d_v = d_v, .q = rwkv ? NULL : qr, .k = kr, .v = vr,
+                  .w = rwkv ? wr : NULL, .u = rwkv ? ur : NULL, .dout = dout ? dor : NULL, .scale = 1,
+                  .block_q = 1, .block_k = 1, .policy = policy, .feature = o->feature,
+                  .chunk = o->chunk ? (size_t)o->chunk : 64 };
+    ns_attn_out r;
+    ns_recur_ref ref;
+    int have_out = 0, have_ref = 0;
+    if (status == 0 && !((have_out = ns_attn_out_alloc(&h, &r) == 0) && ns_kernel_run(kern, &h, &r) == 0 &&
+                         (have_ref = ns_recur_reference(kern, &h, &ref) == 0)))
+        status = ns_py_fail(err, errlen, "attention: out of memory");
+    ns_recur_compare c;
+    if (status == 0 && ns_recur_compare_head(kern, &h, &r, &ref, &c) != 0)
+        status = ns_py_fail(err, errlen, "attention: out of memory");
+    if (status == 0) {
+        const bool back = h.dout != NULL;
+        const double *src[PY_PARTS] = { r.o, NULL, back && !rwkv ? r.dq : NULL, back ? r.dk : NULL,
+                                        back ? r.dv : NULL, back && rwkv ? r.dw : NULL,
+                                        back && rwkv ? r.du : NULL };
+        size_t len[PY_PARTS];
+        part_lengths(&h, len);
+        copy_parts(out, src, len, parts);
+        cJSON *j = ns_recur_compare_json(kern, &h, &c);
+        *json = j ? cJSON_PrintUnformatted(j) : NULL;
+        cJSON_Delete(j);
+        if (!*json)
+            status = ns_py_fail(err, errlen, "attention: out of memory");
+    }
+    if (have_ref)
+        ns_recur_ref_free(&ref);
+    if (have_out)
+        ns_attn_out_free(&r);
+    free(qr), free(kr), free(vr), free(wr), free(ur), free(dor);
+    return status;
+}
+
+/* normstab attention --json on one head.  Softmax kernels: Q (n_q x d), K
+ * (n_k x d), V (n_k x d_v), dO (n_q x d_v; NULL: N(0,1) from seed, as the
+ * command), keep (n_q x n_k of 0/1; NULL: every key).  Linear attention
+ * and RWKV-4: as recurrent_head.  All are rounded into the policy's input
+ * format first.  *json gets the command's object (ns_py_free); out[] the
+ * kernel's results in the order o, lse, dq, dk, dv, dw, du (NULL: not
+ * wanted; n_q x d_v, n_q, n_q x d, n_k x d, n_k x d_v, d, d) and *parts a
+ * bit per part the kernel computes. */
 int ns_py_attention(const ns_py_head_opts *o, const double *q, const double *k, const double *v,
-                    const double *dout, const unsigned char *keep, size_t n_q, size_t n_k, size_t d,
-                    size_t d_v, unsigned long long seed, const char *where, char **json, double *o_out,
-                    double *lse, double *dq, double *dk, double *dv, unsigned *parts, char *err,
-                    size_t errlen)
+                    const double *w, const double *u, const double *dout, const unsigned char *keep,
+                    size_t n_q, size_t n_k, size_t d, size_t d_v, unsigned long long seed,
+                    const char *where, char **json, double *const out[PY_PARTS], unsigned *parts,
+                    char *err, size_t errlen)
 {
     *json = NULL;
     *parts = 0;
     pthread_rwlock_rdlock(&ns_py_catalogue_lock);
-    int r = attention_unlocked(o, q, k, v, dout, keep, n_q, n_k, d, d_v, seed, where, json, o_out, lse,
-                               dq, dk, dv, parts, err, errlen);
+    const ns_kernel *kern;
+    const ns_policy *policy;
+    int r = head_kernel("attention", o, &kern, &policy, err, errlen);
+    if (r == 0 && (n_q == 0 || n_k == 0 || d == 0 || d_v == 0))
+        r = ns_py_fail(err, errlen, "attention: an empty head (%zu queries, %zu keys, d %zu, d_v %zu)",
+                       n_q, n_k, d, d_v);
+    if (r == 0 && ns_recur_kernel(kern))
+        r = recurrent_head(o, kern, policy, q, k, v, w, u, dout, keep, n_q, n_k, d, d_v, json, out,
+                           parts, err, errlen);
+    else if (r == 0)
+        r = softmax_head(o, kern, policy, q, k, v, dout, keep, n_q, n_k, d, d_v, seed, where, json, out,
+                         parts, err, errlen);
     pthread_rwlock_unlock(&ns_py_catalogue_lock);
     return r;
 }

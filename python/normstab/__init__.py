@@ -218,36 +218,64 @@ def _keep(mask, n_q, n_k):
     return np.ascontiguousarray(m, dtype=np.uint8)
 
 
+def _vector(a, what, n):
+    x = as_float64(a, what).reshape(-1)
+    if x.shape != (n,):
+        raise ValueError("attention: %s holds %d numbers, --k has %d channels" % (what, x.size, n))
+    return x
+
+
 def attention(kernel, q, k, v, policy=None, do=None, mask=None, seed=1, normalizer=None,
               mask_value=None, scale=None, scale_on=None, fma=False, block_q=None, block_k=None,
-              p_offset=None):
-    """One attention head run by `kernel` (textbook, flash, flash-fp8) in
-    `policy` (default: the kernel's) and compared with the reference at the
-    rounded inputs, as `normstab attention --json`: Q (n_q x d), K (n_k x
-    d), V (n_k x d_v), dO (`do`, n_q x d_v; default N(0,1) from seed, as the
-    command).  The options are the command's (--normalizer, --mask
+              p_offset=None, w=None, u=None, feature=None, chunk=None):
+    """One attention head run by `kernel` in `policy` (default: the
+    kernel's) and compared with the reference at the rounded inputs, as
+    `normstab attention --json`.
+
+    Softmax attention (textbook, flash, flash-fp8): Q (n_q x d), K (n_k x
+    d), V (n_k x d_v), dO (`do`, n_q x d_v; default N(0,1) from seed, as
+    the command), and the command's options (--normalizer, --mask
     none|causal or a 0/1 matrix, --mask-value inf|min|VALUE, --scale,
-    --scale-on, --fma, --block-q, --block-k, --p-offset).  Returns the
-    command's JSON object as a dict (errors of o, lse, dq, dk, dv, the
-    denominators, the verdict, cause and why; 'input' is 'python') with
-    'out': the kernel's results as float64 arrays, by part."""
-    q, k, v = _matrix(q, "--q"), _matrix(k, "--k"), _matrix(v, "--v")
-    if k.shape[1] != q.shape[1]:
-        raise ValueError("attention: --k: rows of %d numbers, --q of %d: q and k need one d"
-                         % (k.shape[1], q.shape[1]))
-    if v.shape[0] != k.shape[0]:
-        raise ValueError("attention: --v: %d rows, --k has %d: one value per key"
-                         % (v.shape[0], k.shape[0]))
+    --scale-on, --fma, --block-q, --block-k, --p-offset).
+
+    Linear attention (linear, linear.causal, linear.chunked): q, k, v as
+    above, `feature` (elu1, relu, identity) and `chunk`; RWKV-4
+    (rwkv4.naive, rwkv4.stable): q None, `w` and `u` (C numbers), k and v
+    (T x C).  Without `do` these compute O alone, as the command without
+    --do.
+
+    Returns the command's JSON object as a dict (the errors per part, the
+    denominators, the verdict and cause; 'input' is 'python' for softmax
+    kernels) with 'out': the kernel's results as float64 arrays, by part
+    (o, lse, dq, dk, dv, dw, du: those it computes)."""
+    k, v = _matrix(k, "--k"), _matrix(v, "--v")
+    if w is not None or u is not None:          # RWKV-4: w, u, k, v
+        if v.shape != k.shape:
+            raise ValueError("attention: --v is %d x %d, --k %d x %d" % (v.shape + k.shape))
+        w = _vector(w if w is not None else [], "--w", k.shape[1])
+        u = _vector(u if u is not None else [], "--u", k.shape[1])
+        q = None if q is None else _matrix(q, "--q")
+        shape = (k.shape[0], k.shape[0], k.shape[1], k.shape[1])
+    else:
+        q = _matrix(q, "--q")
+        if k.shape[1] != q.shape[1]:
+            raise ValueError("attention: --k: rows of %d numbers, --q of %d: q and k need one d"
+                             % (k.shape[1], q.shape[1]))
+        if v.shape[0] != k.shape[0]:
+            raise ValueError("attention: --v: %d rows, --k has %d: one value per key"
+                             % (v.shape[0], k.shape[0]))
+        shape = (q.shape[0], k.shape[0], q.shape[1], v.shape[1])
+    n_q, n_k, d, d_v = shape
     if do is not None:
         do = _matrix(do, "--do")
-        if do.shape != (q.shape[0], v.shape[1]):
-            raise ValueError("attention: --do: %d x %d, O is %d x %d"
-                             % (do.shape + (q.shape[0], v.shape[1])))
-    keep = _keep(mask, q.shape[0], k.shape[0])
+        if do.shape != (n_q, d_v):
+            raise ValueError("attention: --do: %d x %d, O is %d x %d" % (do.shape + (n_q, d_v)))
+    keep = _keep(mask, n_q, n_k)
     opts = _lib.head_opts(kernel, policy, normalizer, mask_value, scale, scale_on, fma, block_q,
-                          block_k, p_offset)
-    obj, out = _lib.attention(opts, q, k, v, do, keep, _count("--seed", seed), "python")
-    if "min_denominator" in obj:
+                          block_k, p_offset, feature, chunk)
+    obj, out = _lib.attention(opts, q, k, v, w, u, do, keep, shape, _count("--seed", seed),
+                              "python")
+    if isinstance(obj.get("min_denominator"), list):
         obj["min_denominator"] = float.fromhex(obj["min_denominator"][0])
     obj["out"] = out
     return obj
@@ -273,8 +301,8 @@ def attention_search(kernel, objective, policy=None, evals=None, seconds=None, s
     seconds = float(seconds or 0.0)
     if not (seconds >= 0) or math.isinf(seconds):
         raise ValueError("search: --seconds '%s' is not a finite number" % seconds)
-    opts = _lib.head_opts(kernel, policy, None, mask_value, None, scale_on, fma, None, block_k,
-                          p_offset)
+    opts = _lib.head_opts(kernel, policy, mask_value=mask_value, scale_on=scale_on, fma=fma,
+                          block_k=block_k, p_offset=p_offset)
     findings, _ = _lib.attention_search(opts, objective, _count("--n", n or 0),
                                         _count("--d", d or 0), masks, _count("--seed", seed),
                                         evals, seconds)

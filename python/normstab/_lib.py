@@ -81,6 +81,8 @@ class _HeadOpts(ctypes.Structure):
         ("block_q", ctypes.c_ulonglong),
         ("block_k", ctypes.c_ulonglong),
         ("p_offset", ctypes.c_double),
+        ("feature", ctypes.c_char_p),
+        ("chunk", ctypes.c_ulonglong),
     ]
 
 
@@ -97,10 +99,10 @@ class _AttnSearchOpts(ctypes.Structure):
 
 
 _ubp = ctypes.POINTER(ctypes.c_ubyte)
-_so.ns_py_attention.argtypes = [ctypes.POINTER(_HeadOpts), _dp, _dp, _dp, _dp, _ubp,
+_so.ns_py_attention.argtypes = [ctypes.POINTER(_HeadOpts), _dp, _dp, _dp, _dp, _dp, _dp, _ubp,
                                 ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_size_t,
                                 ctypes.c_ulonglong, ctypes.c_char_p, ctypes.POINTER(ctypes.c_void_p),
-                                _dp, _dp, _dp, _dp, _dp, ctypes.POINTER(ctypes.c_uint),
+                                ctypes.POINTER(_dp), ctypes.POINTER(ctypes.c_uint),
                                 ctypes.c_char_p, ctypes.c_size_t]
 _so.ns_py_attention.restype = ctypes.c_int
 _so.ns_py_attention_search.argtypes = [ctypes.POINTER(_HeadOpts), ctypes.POINTER(_AttnSearchOpts),
@@ -251,31 +253,34 @@ def _text(s):
     return None if s is None else str(s).encode()
 
 
-def head_opts(kernel, policy, normalizer, mask_value, scale, scale_on, fma, block_q, block_k,
-              p_offset):
+def head_opts(kernel, policy, normalizer=None, mask_value=None, scale=None, scale_on=None,
+              fma=False, block_q=None, block_k=None, p_offset=None, feature=None, chunk=None):
     nan = float("nan")
     return _HeadOpts(_text(kernel), _text(policy), _text(normalizer), _text(mask_value),
                      _text(scale_on), nan if scale is None else float(scale), int(bool(fma)),
-                     block_q or 0, block_k or 0, nan if p_offset is None else float(p_offset))
+                     block_q or 0, block_k or 0, nan if p_offset is None else float(p_offset),
+                     _text(feature), chunk or 0)
 
 
-_PARTS = ("o", "lse", "dq", "dk", "dv")
+_PARTS = ("o", "lse", "dq", "dk", "dv", "dw", "du")
 
 
-def attention(opts, q, k, v, dout, keep, seed, where):
+def attention(opts, q, k, v, w, u, dout, keep, shape, seed, where):
     """The command's JSON object of one head and the kernel's results:
-    (object, {"o": O, "lse": LSE, "dq": ..., ...}) for the parts it computes."""
-    n_q, d = q.shape
-    n_k, d_v = v.shape
-    shapes = {"o": (n_q, d_v), "lse": (n_q,), "dq": (n_q, d), "dk": (n_k, d), "dv": (n_k, d_v)}
+    (object, {"o": O, "lse": LSE, "dq": ..., ...}) for the parts it
+    computes.  shape: n_q, n_k, d, d_v."""
+    n_q, n_k, d, d_v = shape
+    shapes = {"o": (n_q, d_v), "lse": (n_q,), "dq": (n_q, d), "dk": (n_k, d), "dv": (n_k, d_v),
+              "dw": (d,), "du": (d,)}
     res = {p: np.empty(shapes[p]) for p in _PARTS}
     out = ctypes.c_void_p()
     parts = ctypes.c_uint()
     err = ctypes.create_string_buffer(_ERR_LEN)
-    rc = _so.ns_py_attention(ctypes.byref(opts), _ptr(q), _ptr(k), _ptr(v), _ptr(dout),
-                             None if keep is None else keep.ctypes.data_as(_ubp),
+    outs = (_dp * len(_PARTS))(*[_ptr(res[p]) for p in _PARTS])
+    rc = _so.ns_py_attention(ctypes.byref(opts), _ptr(q), _ptr(k), _ptr(v), _ptr(w), _ptr(u),
+                             _ptr(dout), None if keep is None else keep.ctypes.data_as(_ubp),
                              n_q, n_k, d, d_v, seed, where.encode(), ctypes.byref(out),
-                             *[_ptr(res[p]) for p in _PARTS], ctypes.byref(parts), err, _ERR_LEN)
+                             outs, ctypes.byref(parts), err, _ERR_LEN)
     if rc:
         _raise(err)
     (obj,) = _take_text(out)

@@ -96,6 +96,62 @@ class AttentionMatchesTheCommand(unittest.TestCase):
         self.assertTrue(same_bits(py["out"]["dv"], np.array(exact_rows(out))))
 
 
+class RecurrentKernelsMatchTheCommand(unittest.TestCase):
+    """Linear attention and RWKV-4: the object of `normstab attention
+    --json` and the results of --print, bit for bit."""
+
+    def same_as_cli(self, kernel, policy, tensors, cli_opts=(), **opts):
+        head = Head(self, 1, 1, 1, 1, 1.0)
+        files = []
+        for name, a in tensors.items():
+            files += ["--" + name, head.path(name, a)]
+        args = ["attention", "--kernel", kernel, "-p", policy] + files + list(cli_opts)
+        status, out, err = run(*(args + ["--json"]))
+        self.assertIn(status, (0, 1), err)
+        (cli,) = json_lines(out)
+        py = normstab.attention(kernel, tensors.get("q"), tensors["k"], tensors["v"], policy,
+                                do=tensors.get("do"), w=tensors.get("w"), u=tensors.get("u"),
+                                **opts)
+        results = py.pop("out")
+        self.assertEqual(py, cli)
+        self.assertEqual(status == 1, py["verdict"] == "broken")
+        self.assertEqual(sorted(results), sorted(p.lower() for p in cli["parts"]))
+        for part in results:
+            s, printed, err = run(*(args + ["--print", part]))
+            self.assertEqual(s, 0, err)
+            want = np.array(exact_rows(printed)).reshape(results[part].shape)
+            self.assertTrue(same_bits(results[part], want), "%s %s: %s" % (kernel, policy, part))
+        return py
+
+    def test_linear_attention_in_fp16_with_relu_features(self):
+        t = {"q": RNG.normal(0.0, 1.0, (5, 4)), "k": RNG.normal(0.0, 1.0, (7, 4)),
+             "v": RNG.normal(1.0, 1.0, (7, 3)), "do": RNG.normal(0.0, 1.0, (5, 3))}
+        self.same_as_cli("linear", "fp16", t, ["--feature", "relu"], feature="relu")
+
+    def test_chunked_causal_linear_attention_in_bf16(self):
+        t = {"q": RNG.normal(0.0, 1.0, (9, 4)), "k": RNG.normal(0.0, 4.0, (9, 4)),
+             "v": RNG.normal(1.0, 1.0, (9, 2)), "do": RNG.normal(0.0, 1.0, (9, 2))}
+        self.same_as_cli("linear.chunked", "bf16", t, ["--chunk", "4"], chunk=4)
+
+    def test_causal_linear_attention_without_do_computes_o_alone(self):
+        t = {"q": RNG.normal(0.0, 1.0, (4, 2)), "k": RNG.normal(0.0, 1.0, (4, 2)),
+             "v": RNG.normal(0.0, 1.0, (4, 2))}
+        py = self.same_as_cli("linear.causal", "fp32", t)
+        self.assertEqual(list(py["parts"]), ["O"])
+
+    def test_rwkv4_naive_with_large_keys_in_fp32_gives_the_commands_verdict(self):
+        # e^k overflows fp32 past k = 88.72: the naive kernel's declared hazard
+        t = {"w": RNG.random(4), "u": RNG.random(4), "k": RNG.normal(60.0, 30.0, (8, 4)),
+             "v": RNG.normal(0.0, 1.0, (8, 4)), "do": RNG.normal(0.0, 1.0, (8, 4))}
+        py = self.same_as_cli("rwkv4.naive", "fp32", t)
+        self.assertNotEqual(py["verdict"], "kept")
+
+    def test_rwkv4_stable_in_fp16(self):
+        t = {"w": RNG.random(3), "u": RNG.random(3), "k": RNG.normal(0.0, 2.0, (6, 3)),
+             "v": RNG.normal(0.0, 1.0, (6, 3)), "do": RNG.normal(0.0, 1.0, (6, 3))}
+        self.same_as_cli("rwkv4.stable", "fp16", t)
+
+
 class AttentionErrorsAreTheCommandsMessages(SameMessages, unittest.TestCase):
     def same_head_message(self, cli_args, call):
         """The command and the package on one head, with the same options."""
@@ -114,6 +170,18 @@ class AttentionErrorsAreTheCommandsMessages(SameMessages, unittest.TestCase):
         self.same_head_message(["--kernel", "flash", "--normalizer", "softmax.naive"],
                           lambda h: normstab.attention("flash", h.q, h.k, h.v,
                                                        normalizer="softmax.naive"))
+
+    def test_a_causal_linear_kernel_with_more_queries_than_keys(self):
+        head = Head(self, 3, 2, 2, 2, 1.0)
+        self.same_message(["attention", "--kernel", "linear.causal"] + head.cli_args(),
+                          lambda: normstab.attention("linear.causal", head.q, head.k, head.v,
+                                                     do=head.do))
+
+    def test_an_unknown_feature_map(self):
+        head = Head(self, 2, 2, 2, 2, 1.0)
+        self.same_message(["attention", "--kernel", "linear", "--feature", "gelu"] + head.cli_args(),
+                          lambda: normstab.attention("linear", head.q, head.k, head.v,
+                                                     feature="gelu"))
 
     def test_a_mask_that_is_not_zeros_and_ones(self):
         with self.assertRaisesRegex(ValueError, "row 1 column 2 is 0.5, not 0 or 1"):
