@@ -208,8 +208,8 @@ def _keep(mask, n_q, n_k):
         return np.ascontiguousarray(np.tri(n_q, n_k, max(n_k - n_q, 0), dtype=np.uint8))
     m = np.asarray(mask)
     if m.shape != (n_q, n_k):
-        raise ValueError("attention: --mask: %s x %s, the head needs %d x %d"
-                         % (m.shape + (None, None))[:2] + (n_q, n_k))
+        raise ValueError("attention: --mask: shape %s, the head needs %d x %d"
+                         % (tuple(m.shape), n_q, n_k))
     bad = np.argwhere((m != 0) & (m != 1))
     if len(bad):
         i, j = bad[0]

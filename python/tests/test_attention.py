@@ -188,6 +188,11 @@ class AttentionErrorsAreTheCommandsMessages(SameMessages, unittest.TestCase):
             normstab.attention("textbook", np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2)),
                                mask=np.array([[1.0, 0.5], [1.0, 1.0]]))
 
+    def test_a_mask_of_another_shape(self):
+        with self.assertRaisesRegex(ValueError, r"--mask: shape \(2, 3\), the head needs 2 x 2"):
+            normstab.attention("textbook", np.ones((2, 2)), np.ones((2, 2)), np.ones((2, 2)),
+                               mask=np.ones((2, 3)))
+
     def test_keys_and_values_of_different_lengths(self):
         with self.assertRaisesRegex(ValueError, "one value per key"):
             normstab.attention("textbook", np.ones((2, 2)), np.ones((3, 2)), np.ones((2, 2)))
