@@ -36,6 +36,16 @@ class Head:
                 "--v", self.path("v", self.v), "--do", self.path("do", self.do)]
 
 
+def assert_printed_parts(test, args, results):
+    """Each part of results is what `normstab ARGS --print PART` prints, bit
+    for bit."""
+    for part, got in results.items():
+        status, printed, err = run(*(args + ["--print", part]))
+        test.assertEqual(status, 0, err)
+        want = np.array(exact_rows(printed)).reshape(got.shape)
+        test.assertTrue(same_bits(got, want), "%s: %s" % (" ".join(args[:5]), part))
+
+
 class AttentionMatchesTheCommand(unittest.TestCase):
     def same_as_cli(self, kernel, policy, head, cli_opts=(), **opts):
         args = ["attention", "--kernel", kernel, "-p", policy] + head.cli_args() + list(cli_opts)
@@ -51,11 +61,7 @@ class AttentionMatchesTheCommand(unittest.TestCase):
         self.assertEqual(py, cli)
         self.assertEqual(status == 1, py["verdict"] == "broken")
         self.assertIn("o", results)
-        for part in results:
-            s, printed, err = run(*(args + ["--print", part]))
-            self.assertEqual(s, 0, err)
-            want = np.array(exact_rows(printed)).reshape(results[part].shape)
-            self.assertTrue(same_bits(results[part], want), "%s %s: %s" % (kernel, policy, part))
+        assert_printed_parts(self, args, results)
         return py
 
     def test_textbook_in_fp16_with_a_causal_mask(self):
@@ -116,11 +122,7 @@ class RecurrentKernelsMatchTheCommand(unittest.TestCase):
         self.assertEqual(py, cli)
         self.assertEqual(status == 1, py["verdict"] == "broken")
         self.assertEqual(sorted(results), sorted(p.lower() for p in cli["parts"]))
-        for part in results:
-            s, printed, err = run(*(args + ["--print", part]))
-            self.assertEqual(s, 0, err)
-            want = np.array(exact_rows(printed)).reshape(results[part].shape)
-            self.assertTrue(same_bits(results[part], want), "%s %s: %s" % (kernel, policy, part))
+        assert_printed_parts(self, args, results)
         return py
 
     def test_linear_attention_in_fp16_with_relu_features(self):
