@@ -128,6 +128,15 @@ static void copy_parts(double *const dst[PY_PARTS], const double *const src[PY_P
         }
 }
 
+/* j as text in *json (the caller frees it with ns_py_free), j deleted;
+ * 0, or -1 when j is NULL or out of memory. */
+static int json_text(cJSON *j, char **json, char *err, size_t errlen)
+{
+    *json = j ? cJSON_PrintUnformatted(j) : NULL;
+    cJSON_Delete(j);
+    return *json ? 0 : ns_py_fail(err, errlen, "attention: out of memory");
+}
+
 /* The lengths of the parts of a head's results. */
 static void part_lengths(const ns_head *h, size_t len[PY_PARTS])
 {
@@ -188,11 +197,7 @@ static int softmax_head(const ns_py_head_opts *o, const ns_kernel *kern, const n
             status = ns_py_fail(err, errlen, "attention: out of memory comparing %s", kern->name);
     }
     if (status == 0) {
-        cJSON *j = ns_attn_compare_json(kern, &h, where, &ref, &c);
-        *json = j ? cJSON_PrintUnformatted(j) : NULL;
-        cJSON_Delete(j);
-        if (!*json)
-            status = ns_py_fail(err, errlen, "attention: out of memory");
+        status = json_text(ns_attn_compare_json(kern, &h, where, &ref, &c), json, err, errlen);
     }
     if (have_out)
         ns_attn_out_free(&r);
@@ -275,11 +280,7 @@ static int recurrent_head(const ns_py_head_opts *o, const ns_kernel *kern, const
         size_t len[PY_PARTS];
         part_lengths(&h, len);
         copy_parts(out, src, len, parts);
-        cJSON *j = ns_recur_compare_json(kern, &h, &c);
-        *json = j ? cJSON_PrintUnformatted(j) : NULL;
-        cJSON_Delete(j);
-        if (!*json)
-            status = ns_py_fail(err, errlen, "attention: out of memory");
+        status = json_text(ns_recur_compare_json(kern, &h, &c), json, err, errlen);
     }
     if (have_ref)
         ns_recur_ref_free(&ref);
