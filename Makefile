@@ -126,7 +126,8 @@ clean:
 
 help:
 	@echo "make             build build/normstab (installs missing Debian packages as root)"
-	@echo "make test        run every test (unit and command line); what .ci/run calls"
+	@echo "make test        run every test (unit, command line and, with python3-numpy, the Python package's;"
+	@echo "                 its torch tests when python3-torch is installed); what .ci/run calls"
 	@echo "make sanitize    run the tests under ASan+UBSan (build/sanitize)"
 	@echo "make exhaustive  exhaustive checks of the formats against MPFR (minutes)"
 	@echo "make check-tiers  the reference's fast tiers against MPFR alone, bit for bit, and both at 4000 bits (TIERCHECK_SECONDS=40 a family)"

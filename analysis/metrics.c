@@ -285,6 +285,39 @@ int ns_metrics_kappa(const ns_family *f, const double *param, const double *xr,
     return 0;
 }
 
+void ns_metrics_gradient(const ns_format *io, const double *gr, const double *dx,
+                         const double *dx_ref, size_t n, double *grad_ulps, ns_metrics *m)
+{
+    m->has_grad = true;
+    double sum_bits = 0;
+    size_t counted = 0;
+    m->grad_max_ulps = 0;
+    m->grad_max_bits = n ? NAN : 0;
+    for (size_t i = 0; i < n; i++) {
+        double e = ns_ulps(io, dx[i], dx_ref[i]);
+        if (grad_ulps)
+            grad_ulps[i] = e;
+        double b = ns_error_bits(io, e);
+        if (!isnan(b)) {
+            sum_bits += b;
+            counted++;
+            if (!(b <= m->grad_max_bits))
+                m->grad_max_bits = b;
+        }
+        if (e > m->grad_max_ulps)
+            m->grad_max_ulps = e;
+        if (isnan(dx[i]) && !isnan(dx_ref[i]))
+            m->grad_nan_count++;
+        else if (isinf(dx[i]) && isfinite(ns_round(io, dx_ref[i])))
+            m->grad_inf_count++;
+    }
+    m->grad_mean_bits = counted ? sum_bits / (double)counted : m->grad_max_bits;
+    m->grad_normwise_err = normwise(dx, dx_ref, n);
+    double gn = norm2(gr, n);
+    m->grad_gain = gn == 0 ? 0 : norm2(dx, n) / gn;
+    m->grad_gain_ref = gn == 0 ? 0 : norm2(dx_ref, n) / gn;
+}
+
 int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n,
                        const double *y_ref, const double *dx_ref,
                        const double *kappa_i, bool kappa_exact,
@@ -325,33 +358,7 @@ int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n
     if (gr && dx_ref) {
         if (ns_job_backward(job, xr, s->y, gr, s->dx, n, NULL) != 0)
             return -1;
-        m->has_grad = true;
-        double sum_bits = 0;
-        size_t counted = 0;
-        m->grad_max_ulps = 0;
-        m->grad_max_bits = n ? NAN : 0;
-        for (size_t i = 0; i < n; i++) {
-            double e = ns_ulps(io, s->dx[i], dx_ref[i]);
-            s->grad_ulps[i] = e;
-            double b = ns_error_bits(io, e);
-            if (!isnan(b)) {
-                sum_bits += b;
-                counted++;
-                if (!(b <= m->grad_max_bits))
-                    m->grad_max_bits = b;
-            }
-            if (e > m->grad_max_ulps)
-                m->grad_max_ulps = e;
-            if (isnan(s->dx[i]) && !isnan(dx_ref[i]))
-                m->grad_nan_count++;
-            else if (isinf(s->dx[i]) && isfinite(ns_round(io, dx_ref[i])))
-                m->grad_inf_count++;
-        }
-        m->grad_mean_bits = counted ? sum_bits / (double)counted : m->grad_max_bits;
-        m->grad_normwise_err = normwise(s->dx, dx_ref, n);
-        double gn = norm2(gr, n);
-        m->grad_gain = gn == 0 ? 0 : norm2(s->dx, n) / gn;
-        m->grad_gain_ref = gn == 0 ? 0 : norm2(dx_ref, n) / gn;
+        ns_metrics_gradient(io, gr, s->dx, dx_ref, n, s->grad_ulps, m);
     }
     return 0;
 }

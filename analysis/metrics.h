@@ -178,6 +178,13 @@ int ns_metrics_compare(ns_job *job, const double *xr, const double *gr, size_t n
 void ns_metrics_outputs(const ns_format *io, double floor, const double *y, const double *y_ref,
                         const double *kappa_i, size_t n, double *ulps, ns_metrics *m);
 
+/* The gradient part from a given dx (no job): fills the gradient fields of
+ * *m (errors of dx against dx_ref in format io, NaN/inf, normwise error,
+ * gains against the rounded upstream gradient gr) and grad_ulps[] when not
+ * NULL. */
+void ns_metrics_gradient(const ns_format *io, const double *gr, const double *dx,
+                         const double *dx_ref, size_t n, double *grad_ulps, ns_metrics *m);
+
 /* kappa_i of the family at the rounded input xr, from rows of the reference
  * Jacobian (all of them when n <= NS_KAPPA_EXACT_MAX_N, a sample otherwise);
  * y_ref is the reference output at xr.  Entries not sampled are set to the

@@ -10,8 +10,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../analysis/json.h"
 #include "../attention/compare.h"
+#include "../attention/compare_json.h"
 #include "../attention/generators.h"
 #include "../attention/head_json.h"
 #include "../attention/kernel.h"
@@ -286,51 +286,8 @@ static void print_words(const ns_kernel *k, const ns_head *h, const char *where,
 static void print_json(const ns_kernel *k, const ns_head *h, const char *where, const ns_attn_ref *ref,
                        const ns_attn_compare *c)
 {
-    cJSON *j = cJSON_CreateObject();
-    cJSON_AddStringToObject(j, "kernel", k->name);
-    cJSON_AddStringToObject(j, "policy", h->policy->name);
-    cJSON_AddStringToObject(j, "input", where);
-    cJSON_AddNumberToObject(j, "n_q", (double)h->n_q);
-    cJSON_AddNumberToObject(j, "n_k", (double)h->n_k);
-    cJSON_AddNumberToObject(j, "d", (double)h->d);
-    cJSON_AddNumberToObject(j, "d_v", (double)h->d_v);
-    cJSON_AddBoolToObject(j, "defined", c->defined);
-    cJSON_AddBoolToObject(j, "reference_tier", ref->tier);
-    cJSON_AddBoolToObject(j, "reference_faithful", ref->faithful);
-    cJSON_AddNumberToObject(j, "reference_uncertain", (double)ref->uncertain);
-    static const char *const keys[NS_ATTN_PARTS] = { "o", "lse", "dq", "dk", "dv" };
-    for (int t = 0; t < NS_ATTN_PARTS; t++) {
-        const ns_attn_err *e = &c->part[t];
-        if (!e->present)
-            continue;
-        cJSON *m = cJSON_CreateObject();
-        cJSON_AddNumberToObject(m, "max_ulps", isfinite(e->max_ulps) ? e->max_ulps : 1e308);
-        if (isnan(e->max_bits)) {   /* no finite output: no number of bits */
-            cJSON_AddNullToObject(m, "max_bits");
-            cJSON_AddNullToObject(m, "mean_bits");
-        } else {
-            cJSON_AddNumberToObject(m, "max_bits", e->max_bits);
-            cJSON_AddNumberToObject(m, "mean_bits", e->mean_bits);
-        }
-        cJSON_AddNumberToObject(m, "normwise", isfinite(e->normwise) ? e->normwise : 1e308);
-        cJSON_AddNumberToObject(m, "nan", (double)e->nan);
-        cJSON_AddNumberToObject(m, "inf", (double)e->inf);
-        cJSON_AddItemToObject(j, keys[t], m);
-    }
-    cJSON_AddNumberToObject(j, "denominators", (double)c->denominators);
-    cJSON_AddItemToObject(j, "min_denominator", ns_json_exact_array(&c->min_denominator, 1));
-    cJSON_AddNumberToObject(j, "max_score", isfinite(c->max_score) ? c->max_score : 1e308);
-    cJSON_AddNumberToObject(j, "max_p", isfinite(c->max_p) ? c->max_p : 1e308);
-    cJSON_AddNumberToObject(j, "empty_rows", (double)c->empty_rows);
-    cJSON_AddNumberToObject(j, "bound_ratio", isfinite(c->bound_ratio) ? c->bound_ratio : 1e308);
-    char words[64];
-    ns_attn_broken_words(c->broken, words, sizeof words);
-    cJSON_AddStringToObject(j, "broken", words);
-    cJSON_AddStringToObject(j, "verdict", c->defined ? ns_attn_verdict_name(c->verdict) : "undefined");
-    cJSON_AddStringToObject(j, "cause", c->cause);
-    cJSON_AddStringToObject(j, "why", c->hazard ? c->hazard->why : "");
-    cJSON_AddBoolToObject(j, "within_contract", c->verdict != NS_ATTN_BROKEN);
-    if (ns_print_json_line(j) != 0)
+    cJSON *j = ns_attn_compare_json(k, h, where, ref, c);
+    if (!j || ns_print_json_line(j) != 0)
         ns_die("attention: out of memory");
 }
 

@@ -10,8 +10,8 @@
 
 #include <cjson/cJSON.h>
 
-#include "../attention/head_json.h"
 #include "../attention/recurrent.h"
+#include "../fuzz/attn_finding_json.h"
 #include "../fuzz/attn_search.h"
 #include "cli.h"
 
@@ -68,19 +68,10 @@ static int on_new(const ns_attn_finding *f, void *p)
     const ns_attn_compare *cp = &f->compare;
     if (cp->verdict == NS_ATTN_BROKEN)
         c->broken = 1;
-    const char *verdict = cp->broken ? ns_attn_verdict_name(cp->verdict) : "outside the promises";
+    const char *verdict = ns_attn_finding_verdict(f);
     if (c->json) {
-        cJSON *j = cJSON_CreateObject();
-        cJSON_AddStringToObject(j, "kernel", c->k->name);
-        cJSON_AddStringToObject(j, "policy", f->head.policy->name);
-        cJSON_AddStringToObject(j, "kind", ns_kind_name(f->kind));
-        cJSON_AddNumberToObject(j, "value", isfinite(f->value) ? f->value : 1e308);
-        cJSON_AddBoolToObject(j, "confirmed", f->confirmed);
-        cJSON_AddStringToObject(j, "verdict", verdict);
-        cJSON_AddStringToObject(j, "cause", cp->cause);
-        cJSON_AddStringToObject(j, "why", cp->hazard ? cp->hazard->why : "");
-        cJSON_AddStringToObject(j, "replay", "normstab attention --finding FILE (this line saved as FILE)");
-        if (ns_head_json_add(j, &f->head) != 0 || ns_print_json_line(j) != 0)
+        cJSON *j = ns_attn_finding_json(c->k, f);
+        if (!j || ns_print_json_line(j) != 0)
             ns_die("search: out of memory");
         return 0;
     }

@@ -11,7 +11,7 @@
 PYTHON      ?= /usr/bin/python3
 PY_DIR       = $(BUILD)/python/normstab
 PY_SO        = $(PY_DIR)/libnormstab.so
-PIC_OBJ      = $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/python/binding.o
+PIC_OBJ      = $(LIB_SRC:%.c=$(BUILD)/pic/%.o) $(patsubst %.c,$(BUILD)/pic/%.o,$(wildcard python/*.c))
 PY_SOURCES   = $(wildcard python/normstab/*.py)
 PY_COPIES    = $(PY_SOURCES:python/normstab/%=$(PY_DIR)/%)
 
@@ -43,3 +43,11 @@ test-python: python $(BIN) | $(BUILD)/.deps-torch
 .PHONY: bench-python
 bench-python: python $(BIN)
 	PYTHONPATH=$(BUILD)/python $(PYTHON) python/bench/python_vs_cli.py $(BIN)
+
+# make test builds the package too (installing python3-numpy, not torch),
+# so that tests/run.sh runs its tests; those that need torch run when
+# python3-torch is installed.  Not under the sanitizers (make sanitize):
+# python3 cannot load a library built with them.
+ifeq ($(SANITIZE),)
+test: python
+endif

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs every test: the Criterion unit tests, then the command-line tests
-# (tests/cli/*.sh).  Prints one closing line "N passed, N failed".
+# (tests/cli/*.sh), then the Python package's when it is built.  Prints one closing line "N passed, N failed".
 #   tests/run.sh BUILD [unit|cli]
 set -u
 build=${1:-build}
@@ -34,6 +34,27 @@ if [ "$which" != unit ]; then
             sed 's/^/    /' "$build/cli-test.log" | tail -n 20
         fi
     done
+fi
+
+# The Python package's tests (python/tests/run.py), when `make python` has
+# built the package and Debian's python3 has numpy; the modules that import
+# torch run when python3-torch is installed (make test-python installs it).
+py=${PYTHON:-/usr/bin/python3}
+if [ "$which" = all ] && [ -e "$build/python/normstab/libnormstab.so" ] &&
+    "$py" -c 'import numpy' 2>/dev/null; then
+    out=$(NORMSTAB="$build/normstab" PYTHONPATH="$build/python" "$py" python/tests/run.py 2>&1)
+    status=$?
+    line=$(printf '%s\n' "$out" | grep '^python: [0-9]* passed' | tail -n 1)
+    pp=$(printf '%s\n' "$line" | sed -n 's/^python: \([0-9]*\) passed.*/\1/p')
+    pf=$(printf '%s\n' "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+    passed=$((passed + ${pp:-0}))
+    failed=$((failed + ${pf:-0}))
+    if [ "$status" -ne 0 ]; then
+        printf '%s\n' "$out" | tail -n 40
+        [ "${pf:-0}" = 0 ] && failed=$((failed + 1))
+    else
+        printf '%s\n' "$out" | grep '^python: '
+    fi
 fi
 
 echo "tests: $passed passed, $failed failed"

@@ -32,3 +32,18 @@ def same_bits(a, b):
         return False
     keep = ~np.isnan(a)
     return np.array_equal(a[keep].view(np.uint64), b[keep].view(np.uint64))
+
+
+class SameMessages:
+    """A test mixin: a call raises ValueError with the one-line message the
+    command exits 2 with (without its "normstab: ")."""
+
+    def same_message(self, cli_args, call, stdin="1 2\n"):
+        status, _, err = run(*cli_args, stdin=stdin)
+        self.assertEqual(status, 2)
+        line = err.strip().splitlines()[-1]
+        self.assertTrue(line.startswith("normstab: "), line)
+        with self.assertRaises(ValueError) as cm:
+            call()
+        self.assertEqual(str(cm.exception), line[len("normstab: "):])
+        return str(cm.exception)

@@ -9,7 +9,7 @@ import unittest
 import numpy as np
 
 import normstab
-from clitool import exact_rows, json_lines, run, same_bits
+from clitool import SameMessages, exact_rows, json_lines, run, same_bits
 
 RNG = np.random.default_rng(19)
 
@@ -127,16 +127,7 @@ class InputFormats(unittest.TestCase):
             normstab.eval("softmax.shifted", np.zeros((2, 3)), "fp16", g=np.zeros((2, 4)))
 
 
-class ErrorsAreTheCommandsMessages(unittest.TestCase):
-    def same_message(self, cli_args, call):
-        status, _, err = run(*cli_args, stdin="1 2\n")
-        self.assertEqual(status, 2)
-        line = err.strip().splitlines()[-1]
-        self.assertTrue(line.startswith("normstab: "), line)
-        with self.assertRaises(ValueError) as cm:
-            call()
-        self.assertEqual(str(cm.exception), line[len("normstab: "):])
-
+class ErrorsAreTheCommandsMessages(SameMessages, unittest.TestCase):
     def test_an_unknown_normalizer(self):
         self.same_message(["eval", "-n", "softmax.nope", "-p", "fp16"],
                           lambda: normstab.eval("softmax.nope", [1.0, 2.0], "fp16"))

@@ -7,6 +7,7 @@ import unittest
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 import normstab
 import normstab.torch as nt
@@ -98,7 +99,7 @@ class SearchKernel(unittest.TestCase):
             nt.search_kernel(failing, torch.float16, evals=5000)
         self.assertEqual(len(calls), 1)
 
-    def test_objectives_with_gradients_are_refused(self):
+    def test_objectives_with_gradients_are_refused_without_grad(self):
         with self.assertRaisesRegex(ValueError, "^search: objective 'all' takes gradients"):
             nt.search_kernel(lambda t: t, torch.float16, objective="all", evals=10)
 
@@ -173,6 +174,202 @@ class Capture(unittest.TestCase):
             p.requires_grad_(True)
         _, caps = nt.capture(model, x, x, x)
         self.assertEqual(caps[0]["logits"].shape, (2, 2, 4, 4))
+
+
+
+class WrongBackward(torch.autograd.Function):
+    """softmax forward; a backward that returns g itself (the Jacobian
+    taken as the identity): the mistake check_kernel(grad=True) must see."""
+
+    @staticmethod
+    def forward(ctx, t):
+        return torch.softmax(t, dim=-1)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g
+
+
+class CheckKernelGradients(unittest.TestCase):
+    def test_check_callable_is_check_kernel_by_its_earlier_name(self):
+        x = RNG.normal(0.0, 3.0, (4, 16))
+        fn = lambda t: torch.softmax(t.float(), -1).half()
+        a = nt.check_callable(fn, x, torch.float16)
+        b = nt.check_kernel(fn, "softmax.shifted", torch.float16, x)
+        self.assertEqual([r["metrics"] for r in a], [r["metrics"] for r in b])
+
+    def test_the_reference_gradient_is_softmaxs_by_hand(self):
+        x = RNG.normal(0.0, 2.0, (3, 8))
+        rows = nt.check_kernel(lambda t: torch.softmax(t, -1), "softmax.shifted", torch.float64, x,
+                               grad=True)
+        for r in rows:
+            # dx = y (g - <g, y>), SPEC section 3, in float64 from the exact softmax
+            e = np.exp(r["x"] - r["x"].max())
+            y = e / e.sum()
+            np.testing.assert_allclose(r["dx_ref"], y * (r["g"] - np.dot(r["g"], y)),
+                                       rtol=1e-12, atol=1e-15)
+
+    def test_torch_autograd_of_an_fp64_softmax_is_within_a_few_ulps(self):
+        x = RNG.normal(0.0, 3.0, (20, 32))
+        rows = nt.check_kernel(lambda t: torch.softmax(t, -1), "softmax.shifted", torch.float64, x,
+                               grad=True)
+        # y ⊙ (g − ⟨g, y⟩) in fp64: y carries (n + 3) u (exp, the sum, the
+        # division; u = 2^-53), the dot product as much again, and g − ⟨g, y⟩
+        # may cancel, so only a loose normwise bound is claimed: 32 (n + 3) u
+        # (1.2e-13; a wrong gradient is off by its own size, the test below)
+        worst = max(r["metrics"]["grad_normwise_err"] for r in rows)
+        self.assertLess(worst, 32 * (32 + 3) * 2.0 ** -53)
+        self.assertTrue(all(r["metrics"]["grad_nan_count"] == 0 for r in rows))
+
+    def test_a_wrong_backward_pass_is_seen(self):
+        x = RNG.normal(0.0, 1.0, (4, 8))
+        rows = nt.check_kernel(WrongBackward.apply, "softmax.shifted", torch.float64, x, grad=True)
+        # forward right: within an ulp or so; the gradient g instead of
+        # y (g - <g,y>): off by more than its own size
+        self.assertLess(max(r["metrics"]["max_ulps"] for r in rows), 4)
+        self.assertGreater(min(r["metrics"]["grad_normwise_err"] for r in rows), 0.5)
+
+    def test_the_search_with_grad_finds_a_wrong_backward_pass(self):
+        class Fp16WrongBackward(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                return torch.softmax(t.float(), -1).half()
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        found = nt.search_kernel(Fp16WrongBackward.apply, torch.float16, objective="gradient",
+                                 evals=500, grad=True)
+        broken = [f for f in found if f["kind"] == "gradient" and f["verdict"] == "broken"]
+        self.assertGreater(len(broken), 0)
+        # replayed: that row's x.grad is g itself, and the reference's
+        # y (g - <g, y>) is not (for one entry it is 0: y = 1)
+        f = broken[0]
+        (r,) = nt.check_kernel(Fp16WrongBackward.apply, "softmax.shifted", torch.float16,
+                               f["x"].reshape(1, -1), grad=True, g=f["g"].reshape(1, -1))
+        self.assertTrue(np.array_equal(r["dx"], r["g"]))
+        self.assertFalse(np.allclose(r["dx"], r["dx_ref"], rtol=0.01, atol=0))
+
+    def test_the_search_with_grad_finds_nothing_broken_in_torch_autograd_of_softmax(self):
+        fn = lambda t: torch.softmax(t.float(), -1).half()
+        found = nt.search_kernel(fn, torch.float16, objective="all", evals=1500, grad=True)
+        self.assertEqual([f for f in found if f["verdict"] == "broken"], [])
+
+    def test_given_upstream_gradients_are_rounded_into_the_dtype(self):
+        x = np.array([[0.5, 1.0, 2.0]])
+        g = np.array([[0.1, -0.2, 0.3]])
+        (r,) = nt.check_kernel(lambda t: torch.softmax(t.float(), -1).half(), "softmax.shifted",
+                               torch.float16, x, grad=True, g=g)
+        self.assertTrue(np.array_equal(r["g"], g[0].astype(np.float16).astype(np.float64)))
+        self.assertTrue(np.array_equal(r["dx_ref"], normstab.reference(
+            "softmax.shifted", r["x"], g=r["g"])[1]))
+
+
+def standin_sdpa(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """F.scaled_dot_product_attention as PyTorch 2's documentation defines
+    it (its "equivalent implementation"), for torch 1.13, which has none:
+    installed for the test only."""
+    L, S = query.size(-2), key.size(-2)
+    scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
+    attn_bias = torch.zeros(L, S, dtype=query.dtype)
+    if is_causal:
+        assert attn_mask is None
+        temp_mask = torch.ones(L, S, dtype=torch.bool).tril(diagonal=0)
+        attn_bias.masked_fill_(temp_mask.logical_not(), float("-inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype == torch.bool:
+            attn_bias.masked_fill_(attn_mask.logical_not(), float("-inf"))
+        else:
+            attn_bias += attn_mask
+    attn_weight = query @ key.transpose(-2, -1) * scale_factor
+    attn_weight += attn_bias
+    attn_weight = torch.softmax(attn_weight, dim=-1)
+    attn_weight = torch.dropout(attn_weight, dropout_p, train=True)
+    return attn_weight @ value
+
+
+class SdpaModel(torch.nn.Module):
+    """Self-attention through F.scaled_dot_product_attention, as models of
+    torch 2 write it: x (N, L, E) into 2 heads."""
+
+    def __init__(self, mask=None, is_causal=False, scale=None):
+        super().__init__()
+        self.proj = torch.nn.Linear(8, 24)
+        self.mask, self.is_causal, self.scale = mask, is_causal, scale
+
+    def forward(self, x):
+        n, l, _ = x.shape
+        q, k, v = self.proj(x).reshape(n, l, 3, 2, 4).permute(2, 0, 3, 1, 4)
+        kw = {} if self.scale is None else {"scale": self.scale}
+        o = F.scaled_dot_product_attention(q, k, v, attn_mask=self.mask,
+                                           dropout_p=0.1 if self.training else 0.0,
+                                           is_causal=self.is_causal, **kw)
+        return o.transpose(1, 2).reshape(n, l, 8)
+
+    def logits_by_hand(self, x, keep=None, bias=None, scale=None):
+        """scale·q·kᵀ plus the masks in float64 from the weights."""
+        w = self.proj.weight.detach().double().numpy()
+        b = self.proj.bias.detach().double().numpy()
+        n, l, _ = x.shape
+        qkv = (x.double().numpy() @ w.T + b).reshape(n, l, 3, 2, 4).transpose(2, 0, 3, 1, 4)
+        q, k = qkv[0], qkv[1]
+        s = q @ k.transpose(0, 1, 3, 2) * (1 / math.sqrt(4) if scale is None else scale)
+        if keep is not None:
+            s = np.where(keep, s, -np.inf)
+        return s if bias is None else s + bias
+
+
+class CaptureScaledDotProductAttention(unittest.TestCase):
+    def setUp(self):
+        if not hasattr(F, "scaled_dot_product_attention"):     # torch < 2.0
+            F.scaled_dot_product_attention = standin_sdpa
+            self.addCleanup(delattr, F, "scaled_dot_product_attention")
+        torch.manual_seed(5)
+        self.x = torch.randn(2, 6, 8)
+
+    def check(self, model, keep=None, bias=None, scale=None):
+        model.eval()
+        with torch.no_grad():
+            plain = model(self.x)
+        out, caps = nt.capture(model, self.x)
+        self.assertTrue(torch.equal(out.detach(), plain))
+        self.assertEqual([(c["module"], c["function"]) for c in caps],
+                         [("model", "scaled_dot_product_attention")])
+        got = caps[0]["logits"]
+        self.assertEqual(got.shape, (2, 2, 6, 6))
+        want = model.logits_by_hand(self.x, keep, bias, scale)
+        self.assertTrue(np.array_equal(np.isneginf(got), np.isneginf(want)))
+        finite = np.isfinite(want)
+        # float32 products of length 4 against float64
+        np.testing.assert_allclose(got[finite], want[finite], rtol=1e-5, atol=1e-6)
+        return caps
+
+    def test_plain_logits_are_scaled_by_one_over_root_d(self):
+        self.check(SdpaModel())
+
+    def test_is_causal_masks_the_keys_after_each_query(self):
+        caps = self.check(SdpaModel(is_causal=True), keep=np.tri(6, 6, dtype=bool))
+        self.assertTrue(np.isneginf(caps[0]["logits"][0, 0, 0, 1:]).all())
+
+    def test_a_bool_mask_keeps_where_true(self):
+        keep = torch.rand(6, 6, generator=torch.Generator().manual_seed(1)) < 0.6
+        keep[:, 0] = True
+        self.check(SdpaModel(mask=keep), keep=keep.numpy())
+
+    def test_a_float_mask_is_added_and_a_given_scale_used(self):
+        bias = torch.randn(6, 6) * 3
+        self.check(SdpaModel(mask=bias, scale=0.3), bias=bias.double().numpy(), scale=0.3)
+
+    def test_dropout_is_not_in_the_logits_and_the_call_is_not_changed_in_training(self):
+        model = SdpaModel().train()
+        torch.manual_seed(9)
+        plain = model(self.x)
+        torch.manual_seed(9)
+        out, caps = nt.capture(model, self.x)
+        self.assertTrue(torch.equal(out, plain))
+        want = model.logits_by_hand(self.x)
+        np.testing.assert_allclose(caps[0]["logits"], want, rtol=1e-5, atol=1e-6)
 
 
 if __name__ == "__main__":
