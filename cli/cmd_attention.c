@@ -331,8 +331,10 @@ static int replay_finding(const attn_opts *o)
         ns_die("attention: --finding: cannot read %s", o->finding);
     cJSON *j = cJSON_ParseWithLength(text, len);
     free(text);
-    if (!cJSON_IsObject(j))
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
         ns_die("attention: --finding: %s is not a JSON object (one finding line)", o->finding);
+    }
     const cJSON *kn = cJSON_GetObjectItemCaseSensitive(j, "kernel"), *pn = cJSON_GetObjectItemCaseSensitive(j, "policy");
     const ns_kernel *k = cJSON_IsString(kn) ? ns_kernel_find(kn->valuestring) : NULL;
     char err[512];
@@ -343,12 +345,15 @@ static int replay_finding(const attn_opts *o)
         ns_die("%s", err);
     }
     const ns_policy *p = cJSON_IsString(pn) ? ns_policy_parse(pn->valuestring, err, sizeof err) : NULL;
-    if (!p || ns_policy_is_ref(p))
+    if (!p || ns_policy_is_ref(p)) {
+        cJSON_Delete(j);
         ns_die("attention: --finding: %s: \"policy\" is not a floating-point policy", o->finding);
+    }
     ns_head h;
-    if (ns_head_json_read(j, p, &h, err, sizeof err) != 0)
-        ns_die("attention: --finding: %s: %s", o->finding, err);
+    int read = ns_head_json_read(j, p, &h, err, sizeof err);
     cJSON_Delete(j);
+    if (read != 0)
+        ns_die("attention: --finding: %s: %s", o->finding, err);
     int status = run_head(k, &h, o->finding, o);
     ns_head_json_free(&h);
     return status;

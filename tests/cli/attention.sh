@@ -100,5 +100,9 @@ printf '{"kernel": "flash"}' > "$T/nofinding.json"
 expect_error 2 'no known "kernel"\|"policy"' $B attention --finding "$T/nofinding.json"
 printf '{"kernel": "flash", "policy": "fp16", "n_q": 1, "n_k": 1, "d": 1, "d_v": 1}' > "$T/short.json"
 expect_error 2 "short.json: \"block_q\"" $B attention --finding "$T/short.json"
+printf '[1]' > "$T/array.json"
+expect_error 2 'array.json is not a JSON object' $B attention --finding "$T/array.json"
+printf '{"kernel": "flash", "policy": "ref"}' > "$T/refpolicy.json"
+expect_error 2 'refpolicy.json: "policy" is not a floating-point policy' $B attention --finding "$T/refpolicy.json"
 expect_error 2 "takes the kernel, policy" $B attention --finding "$T/finding.json" --fma
 exit 0

@@ -64,11 +64,14 @@ grep -q '&lt;b&gt;&amp;&quot;x&#39;.txt' "$h" || fail "the escaped file name is 
 [ "$(grep -o '<img [^>]*src="plots/' "$h" | wc -l)" -ge 5 ] || fail "fewer than 5 plots"
 grep -q '<svg' "$h" && fail "a plot inlined: the page shows plots/ as images"
 # Every number of the matrix links to the input behind it, and that input
-# replays from the project's directory.
+# replays from the project's directory: it names the program under test
+# relative to it (build/normstab, or build/sanitize/normstab under make sanitize).
+prog=${B##* }
+prog=${prog#"$PWD"/}
 grep -q '<td class="b[0-9x][^"]*"><a href="algorithms.html#in-[0-9]*-[0-9]*">' "$h" || fail "a matrix number without its input"
-grep -q '<li id="in-[0-9]*-[0-9]*">.*<code>build/normstab check -n ' "$T/r1/algorithms.html" || fail "no replayable input behind the numbers"
+grep -q "<li id=\"in-[0-9]*-[0-9]*\">.*<code>$prog check -n " "$T/r1/algorithms.html" || fail "no replayable input behind the numbers"
 grep -q '"behind":' "$T/r1/results.json" || fail "results.json lacks the inputs behind the numbers"
-grep -Eq '"replay":[[:space:]]*"build/normstab check' "$T/r1/results.json" || fail "a replay command that runs from nowhere"
+grep -Eq "\"replay\":[[:space:]]*\"$prog check" "$T/r1/results.json" || fail "a replay command that runs from nowhere"
 grep -q 'id="glossary"' "$h" || fail "no glossary"
 # Against a baseline of the same suite and seed, the cards hold the change
 # of each cell; against one of another seed, nothing is compared.
