@@ -39,29 +39,76 @@ void ns_json_add_number(cJSON *obj, const char *key, double v)
     cJSON_AddItemToObject(obj, key, ns_json_number(v));
 }
 
+void ns_json_add_fields(cJSON *obj, const void *s, const ns_json_field *fields, size_t n)
+{
+    const char *base = s;
+    for (size_t i = 0; i < n; i++) {
+        const ns_json_field *f = &fields[i];
+        const void *at = base + f->offset;
+        cJSON *item = NULL;
+        switch (f->kind) {
+        case NS_JSON_NUMBER: item = ns_json_number(*(const double *)at); break;
+        case NS_JSON_EXACT:  item = ns_json_exact(*(const double *)at); break;
+        case NS_JSON_COUNT:  item = cJSON_CreateNumber((double)*(const size_t *)at); break;
+        case NS_JSON_BOOL:   item = cJSON_CreateBool(*(const bool *)at); break;
+        }
+        cJSON_AddItemToObject(obj, f->key, item);
+    }
+}
+
+#define FIELD(field, kind) NS_JSON_FIELD(ns_metrics, field, kind)
+
+static const ns_json_field outputs[] = {
+    FIELD(n, NS_JSON_COUNT),
+    FIELD(defined, NS_JSON_BOOL),
+    FIELD(u, NS_JSON_NUMBER),
+    FIELD(input_rounding, NS_JSON_NUMBER),
+    FIELD(max_ulps, NS_JSON_NUMBER),
+    FIELD(max_bits, NS_JSON_NUMBER),
+    FIELD(mean_bits, NS_JSON_NUMBER),
+    NS_JSON_KEYED("worst_index", ns_metrics, worst, NS_JSON_COUNT),
+    FIELD(normwise_err, NS_JSON_NUMBER),
+    FIELD(sum, NS_JSON_EXACT),
+    FIELD(sum_ref, NS_JSON_EXACT),
+    FIELD(sum_err, NS_JSON_NUMBER),
+    FIELD(negatives, NS_JSON_COUNT),
+    FIELD(support_errors, NS_JSON_COUNT),
+    FIELD(argmax_changed, NS_JSON_BOOL),
+    FIELD(nan_count, NS_JSON_COUNT),
+    FIELD(inf_count, NS_JSON_COUNT),
+    FIELD(denominators, NS_JSON_COUNT),
+};
+
+static const ns_json_field gradient[] = {
+    FIELD(grad_max_ulps, NS_JSON_NUMBER),
+    FIELD(grad_max_bits, NS_JSON_NUMBER),
+    FIELD(grad_mean_bits, NS_JSON_NUMBER),
+    FIELD(grad_normwise_err, NS_JSON_NUMBER),
+    FIELD(grad_nan_count, NS_JSON_COUNT),
+    FIELD(grad_inf_count, NS_JSON_COUNT),
+    FIELD(grad_gain, NS_JSON_NUMBER),
+    FIELD(grad_gain_ref, NS_JSON_NUMBER),
+};
+
+static const ns_json_field contract[] = {
+    FIELD(contract_ulps, NS_JSON_NUMBER),
+    FIELD(within_contract, NS_JSON_BOOL),
+};
+
+static const ns_json_field conditioning[] = {
+    FIELD(kappa, NS_JSON_NUMBER),
+    FIELD(kappa_exact, NS_JSON_BOOL),
+    FIELD(stability, NS_JSON_NUMBER),
+};
+
+#undef FIELD
+
 cJSON *ns_metrics_json(const ns_metrics *m)
 {
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    cJSON_AddNumberToObject(o, "n", (double)m->n);
-    cJSON_AddBoolToObject(o, "defined", m->defined);
-    ns_json_add_number(o, "u", m->u);
-    ns_json_add_number(o, "input_rounding", m->input_rounding);
-    ns_json_add_number(o, "max_ulps", m->max_ulps);
-    ns_json_add_number(o, "max_bits", m->max_bits);
-    ns_json_add_number(o, "mean_bits", m->mean_bits);
-    cJSON_AddNumberToObject(o, "worst_index", (double)m->worst);
-    ns_json_add_number(o, "normwise_err", m->normwise_err);
-    cJSON_AddItemToObject(o, "sum", ns_json_exact(m->sum));
-    cJSON_AddItemToObject(o, "sum_ref", ns_json_exact(m->sum_ref));
-    ns_json_add_number(o, "sum_err", m->sum_err);
-    cJSON_AddNumberToObject(o, "negatives", (double)m->negatives);
-    cJSON_AddNumberToObject(o, "support_errors", (double)m->support_errors);
-    cJSON_AddBoolToObject(o, "argmax_changed", m->argmax_changed);
-    cJSON_AddNumberToObject(o, "nan_count", (double)m->nan_count);
-    cJSON_AddNumberToObject(o, "inf_count", (double)m->inf_count);
-    cJSON_AddNumberToObject(o, "denominators", (double)m->denominators);
+    NS_JSON_ADD_FIELDS(o, m, outputs);
     if (m->denominators) {
         cJSON_AddItemToObject(o, "min_denominator", ns_json_exact(m->min_denominator));
         ns_json_add_number(o, "min_denominator_rel", m->min_denominator_rel);
@@ -70,22 +117,10 @@ cJSON *ns_metrics_json(const ns_metrics *m)
         cJSON_AddNullToObject(o, "min_denominator_rel");
     }
     cJSON_AddStringToObject(o, "denominator_class", ns_den_class_name(m->denominator_class));
-    if (m->has_grad) {
-        ns_json_add_number(o, "grad_max_ulps", m->grad_max_ulps);
-        ns_json_add_number(o, "grad_max_bits", m->grad_max_bits);
-        ns_json_add_number(o, "grad_mean_bits", m->grad_mean_bits);
-        ns_json_add_number(o, "grad_normwise_err", m->grad_normwise_err);
-        cJSON_AddNumberToObject(o, "grad_nan_count", (double)m->grad_nan_count);
-        cJSON_AddNumberToObject(o, "grad_inf_count", (double)m->grad_inf_count);
-        ns_json_add_number(o, "grad_gain", m->grad_gain);
-        ns_json_add_number(o, "grad_gain_ref", m->grad_gain_ref);
-    }
-    ns_json_add_number(o, "contract_ulps", m->contract_ulps);
-    cJSON_AddBoolToObject(o, "within_contract", m->within_contract);
-    if (!isnan(m->kappa)) {
-        ns_json_add_number(o, "kappa", m->kappa);
-        cJSON_AddBoolToObject(o, "kappa_exact", m->kappa_exact);
-        ns_json_add_number(o, "stability", m->stability);
-    }
+    if (m->has_grad)
+        NS_JSON_ADD_FIELDS(o, m, gradient);
+    NS_JSON_ADD_FIELDS(o, m, contract);
+    if (!isnan(m->kappa))
+        NS_JSON_ADD_FIELDS(o, m, conditioning);
     return o;
 }

@@ -10,36 +10,50 @@
 #include "../analysis/verdict.h"
 #include "verdicts.h"
 
+#define FIELD(field, kind) NS_JSON_FIELD(ns_summary, field, kind)
+
+/* The summary's keys in the order of SPEC section 4 (the later ones were
+ * appended as they came, so the order is not the struct's). */
+static const ns_json_field summary_rates[] = {
+    FIELD(max_bits, NS_JSON_NUMBER),
+    FIELD(mean_bits, NS_JSON_NUMBER),
+    FIELD(nan_rate, NS_JSON_NUMBER),
+    FIELD(inf_rate, NS_JSON_NUMBER),
+    FIELD(max_sum_err, NS_JSON_NUMBER),
+    FIELD(min_denominator, NS_JSON_NUMBER),
+    FIELD(grad_max_bits, NS_JSON_NUMBER),
+    FIELD(max_grad_gain, NS_JSON_NUMBER),
+    FIELD(cases, NS_JSON_COUNT),
+    FIELD(max_bits_finite, NS_JSON_NUMBER),
+    FIELD(grad_max_bits_finite, NS_JSON_NUMBER),
+    FIELD(grad_mean_bits, NS_JSON_NUMBER),
+    FIELD(grad_nan_rate, NS_JSON_NUMBER),
+    FIELD(max_grad_gain_ref, NS_JSON_NUMBER),
+    FIELD(max_normwise_err, NS_JSON_NUMBER),
+    FIELD(zero_denominators, NS_JSON_COUNT),
+    FIELD(subnormal_denominators, NS_JSON_COUNT),
+};
+
+static const ns_json_field summary_counts[] = {
+    FIELD(negatives, NS_JSON_COUNT),
+    FIELD(support_errors, NS_JSON_COUNT),
+    FIELD(argmax_changes, NS_JSON_COUNT),
+    FIELD(contract_breaks, NS_JSON_COUNT),
+    FIELD(max_kappa, NS_JSON_NUMBER),
+    FIELD(max_stability, NS_JSON_NUMBER),
+    FIELD(median_bits, NS_JSON_NUMBER),
+    FIELD(p90_bits, NS_JSON_NUMBER),
+    FIELD(p99_bits, NS_JSON_NUMBER),
+};
+
+#undef FIELD
+
 cJSON *ns_report_summary_json(const ns_summary *s)
 {
     cJSON *m = cJSON_CreateObject();
-    ns_json_add_number(m, "max_bits", s->max_bits);
-    ns_json_add_number(m, "mean_bits", s->mean_bits);
-    ns_json_add_number(m, "nan_rate", s->nan_rate);
-    ns_json_add_number(m, "inf_rate", s->inf_rate);
-    ns_json_add_number(m, "max_sum_err", s->max_sum_err);
-    ns_json_add_number(m, "min_denominator", s->min_denominator);
-    ns_json_add_number(m, "grad_max_bits", s->grad_max_bits);
-    ns_json_add_number(m, "max_grad_gain", s->max_grad_gain);
-    cJSON_AddNumberToObject(m, "cases", (double)s->cases);
-    ns_json_add_number(m, "max_bits_finite", s->max_bits_finite);
-    ns_json_add_number(m, "grad_max_bits_finite", s->grad_max_bits_finite);
-    ns_json_add_number(m, "grad_mean_bits", s->grad_mean_bits);
-    ns_json_add_number(m, "grad_nan_rate", s->grad_nan_rate);
-    ns_json_add_number(m, "max_grad_gain_ref", s->max_grad_gain_ref);
-    ns_json_add_number(m, "max_normwise_err", s->max_normwise_err);
-    cJSON_AddNumberToObject(m, "zero_denominators", (double)s->zero_denominators);
-    cJSON_AddNumberToObject(m, "subnormal_denominators", (double)s->subnormal_denominators);
+    NS_JSON_ADD_FIELDS(m, s, summary_rates);
     cJSON_AddBoolToObject(m, "nan_denominator", isnan(s->min_denominator));
-    cJSON_AddNumberToObject(m, "negatives", (double)s->negatives);
-    cJSON_AddNumberToObject(m, "support_errors", (double)s->support_errors);
-    cJSON_AddNumberToObject(m, "argmax_changes", (double)s->argmax_changes);
-    cJSON_AddNumberToObject(m, "contract_breaks", (double)s->contract_breaks);
-    ns_json_add_number(m, "max_kappa", s->max_kappa);
-    ns_json_add_number(m, "max_stability", s->max_stability);
-    ns_json_add_number(m, "median_bits", s->median_bits);
-    ns_json_add_number(m, "p90_bits", s->p90_bits);
-    ns_json_add_number(m, "p99_bits", s->p99_bits);
+    NS_JSON_ADD_FIELDS(m, s, summary_counts);
     return m;
 }
 
