@@ -56,49 +56,29 @@ void ns_json_add_fields(cJSON *obj, const void *s, const ns_json_field *fields, 
     }
 }
 
-#define FIELD(field, kind) NS_JSON_FIELD(ns_metrics, field, kind)
+#define FIELD(field, kind) NS_JSON_FIELD(ns_metrics, field, NS_JSON_##kind)
 
 static const ns_json_field outputs[] = {
-    FIELD(n, NS_JSON_COUNT),
-    FIELD(defined, NS_JSON_BOOL),
-    FIELD(u, NS_JSON_NUMBER),
-    FIELD(input_rounding, NS_JSON_NUMBER),
-    FIELD(max_ulps, NS_JSON_NUMBER),
-    FIELD(max_bits, NS_JSON_NUMBER),
-    FIELD(mean_bits, NS_JSON_NUMBER),
+    FIELD(n, COUNT), FIELD(defined, BOOL), FIELD(u, NUMBER), FIELD(input_rounding, NUMBER),
+    FIELD(max_ulps, NUMBER), FIELD(max_bits, NUMBER), FIELD(mean_bits, NUMBER),
     NS_JSON_KEYED("worst_index", ns_metrics, worst, NS_JSON_COUNT),
-    FIELD(normwise_err, NS_JSON_NUMBER),
-    FIELD(sum, NS_JSON_EXACT),
-    FIELD(sum_ref, NS_JSON_EXACT),
-    FIELD(sum_err, NS_JSON_NUMBER),
-    FIELD(negatives, NS_JSON_COUNT),
-    FIELD(support_errors, NS_JSON_COUNT),
-    FIELD(argmax_changed, NS_JSON_BOOL),
-    FIELD(nan_count, NS_JSON_COUNT),
-    FIELD(inf_count, NS_JSON_COUNT),
-    FIELD(denominators, NS_JSON_COUNT),
+    FIELD(normwise_err, NUMBER), FIELD(sum, EXACT), FIELD(sum_ref, EXACT), FIELD(sum_err, NUMBER),
+    FIELD(negatives, COUNT), FIELD(support_errors, COUNT), FIELD(argmax_changed, BOOL),
+    FIELD(nan_count, COUNT), FIELD(inf_count, COUNT), FIELD(denominators, COUNT),
 };
 
 static const ns_json_field gradient[] = {
-    FIELD(grad_max_ulps, NS_JSON_NUMBER),
-    FIELD(grad_max_bits, NS_JSON_NUMBER),
-    FIELD(grad_mean_bits, NS_JSON_NUMBER),
-    FIELD(grad_normwise_err, NS_JSON_NUMBER),
-    FIELD(grad_nan_count, NS_JSON_COUNT),
-    FIELD(grad_inf_count, NS_JSON_COUNT),
-    FIELD(grad_gain, NS_JSON_NUMBER),
-    FIELD(grad_gain_ref, NS_JSON_NUMBER),
+    FIELD(grad_max_ulps, NUMBER), FIELD(grad_max_bits, NUMBER), FIELD(grad_mean_bits, NUMBER),
+    FIELD(grad_normwise_err, NUMBER), FIELD(grad_nan_count, COUNT), FIELD(grad_inf_count, COUNT),
+    FIELD(grad_gain, NUMBER), FIELD(grad_gain_ref, NUMBER),
 };
 
 static const ns_json_field contract[] = {
-    FIELD(contract_ulps, NS_JSON_NUMBER),
-    FIELD(within_contract, NS_JSON_BOOL),
+    FIELD(contract_ulps, NUMBER), FIELD(within_contract, BOOL),
 };
 
 static const ns_json_field conditioning[] = {
-    FIELD(kappa, NS_JSON_NUMBER),
-    FIELD(kappa_exact, NS_JSON_BOOL),
-    FIELD(stability, NS_JSON_NUMBER),
+    FIELD(kappa, NUMBER), FIELD(kappa_exact, BOOL), FIELD(stability, NUMBER),
 };
 
 #undef FIELD

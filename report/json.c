@@ -10,40 +10,34 @@
 #include "../analysis/verdict.h"
 #include "verdicts.h"
 
-#define FIELD(field, kind) NS_JSON_FIELD(ns_summary, field, kind)
+#define FIELD(field, kind) NS_JSON_FIELD(ns_summary, field, NS_JSON_##kind)
 
-/* The summary's keys in the order of SPEC section 4 (the later ones were
- * appended as they came, so the order is not the struct's). */
+/* The summary's keys in the order of SPEC section 4 (later ones were
+ * appended as they came, so the order is not the struct's), in two runs
+ * around nan_denominator, which is derived. */
 static const ns_json_field summary_rates[] = {
-    FIELD(max_bits, NS_JSON_NUMBER),
-    FIELD(mean_bits, NS_JSON_NUMBER),
-    FIELD(nan_rate, NS_JSON_NUMBER),
-    FIELD(inf_rate, NS_JSON_NUMBER),
-    FIELD(max_sum_err, NS_JSON_NUMBER),
-    FIELD(min_denominator, NS_JSON_NUMBER),
-    FIELD(grad_max_bits, NS_JSON_NUMBER),
-    FIELD(max_grad_gain, NS_JSON_NUMBER),
-    FIELD(cases, NS_JSON_COUNT),
-    FIELD(max_bits_finite, NS_JSON_NUMBER),
-    FIELD(grad_max_bits_finite, NS_JSON_NUMBER),
-    FIELD(grad_mean_bits, NS_JSON_NUMBER),
-    FIELD(grad_nan_rate, NS_JSON_NUMBER),
-    FIELD(max_grad_gain_ref, NS_JSON_NUMBER),
-    FIELD(max_normwise_err, NS_JSON_NUMBER),
-    FIELD(zero_denominators, NS_JSON_COUNT),
-    FIELD(subnormal_denominators, NS_JSON_COUNT),
+    FIELD(max_bits, NUMBER), FIELD(mean_bits, NUMBER), FIELD(nan_rate, NUMBER), FIELD(inf_rate, NUMBER),
+    FIELD(max_sum_err, NUMBER), FIELD(min_denominator, NUMBER),
+    FIELD(grad_max_bits, NUMBER), FIELD(max_grad_gain, NUMBER), FIELD(cases, COUNT),
+    FIELD(max_bits_finite, NUMBER), FIELD(grad_max_bits_finite, NUMBER), FIELD(grad_mean_bits, NUMBER),
+    FIELD(grad_nan_rate, NUMBER), FIELD(max_grad_gain_ref, NUMBER), FIELD(max_normwise_err, NUMBER),
+    FIELD(zero_denominators, COUNT), FIELD(subnormal_denominators, COUNT),
 };
 
 static const ns_json_field summary_counts[] = {
-    FIELD(negatives, NS_JSON_COUNT),
-    FIELD(support_errors, NS_JSON_COUNT),
-    FIELD(argmax_changes, NS_JSON_COUNT),
-    FIELD(contract_breaks, NS_JSON_COUNT),
-    FIELD(max_kappa, NS_JSON_NUMBER),
-    FIELD(max_stability, NS_JSON_NUMBER),
-    FIELD(median_bits, NS_JSON_NUMBER),
-    FIELD(p90_bits, NS_JSON_NUMBER),
-    FIELD(p99_bits, NS_JSON_NUMBER),
+    FIELD(negatives, COUNT), FIELD(support_errors, COUNT), FIELD(argmax_changes, COUNT),
+    FIELD(contract_breaks, COUNT), FIELD(max_kappa, NUMBER), FIELD(max_stability, NUMBER),
+    FIELD(median_bits, NUMBER), FIELD(p90_bits, NUMBER), FIELD(p99_bits, NUMBER),
+};
+
+/* What behind_json says of the metrics of the case behind a number. */
+static const ns_json_field behind_fields[] = {
+    NS_JSON_FIELD(ns_metrics, max_bits, NS_JSON_NUMBER),
+    NS_JSON_FIELD(ns_metrics, grad_max_bits, NS_JSON_NUMBER),
+    NS_JSON_FIELD(ns_metrics, contract_ulps, NS_JSON_NUMBER),
+    NS_JSON_FIELD(ns_metrics, within_contract, NS_JSON_BOOL),
+    NS_JSON_FIELD(ns_metrics, nan_count, NS_JSON_COUNT),
+    NS_JSON_FIELD(ns_metrics, inf_count, NS_JSON_COUNT),
 };
 
 #undef FIELD
@@ -93,12 +87,7 @@ static cJSON *behind_json(const ns_report_data *d, size_t t, ns_behind role)
     char buf[512];
     ns_case_describe(&d->cases[c], buf, sizeof buf);
     cJSON_AddStringToObject(w, "input", buf);
-    ns_json_add_number(w, "max_bits", m->max_bits);
-    ns_json_add_number(w, "grad_max_bits", m->grad_max_bits);
-    ns_json_add_number(w, "contract_ulps", m->contract_ulps);
-    cJSON_AddBoolToObject(w, "within_contract", m->within_contract);
-    cJSON_AddNumberToObject(w, "nan_count", (double)m->nan_count);
-    cJSON_AddNumberToObject(w, "inf_count", (double)m->inf_count);
+    NS_JSON_ADD_FIELDS(w, m, behind_fields);
     ns_case_replay(&d->cases[c], &d->targets[t], d->program, buf, sizeof buf);
     cJSON_AddStringToObject(w, "replay", buf);
     return w;
