@@ -56,12 +56,12 @@ void ns_json_add_fields(cJSON *obj, const void *s, const ns_json_field *fields, 
     }
 }
 
-#define FIELD(field, kind) NS_JSON_FIELD(ns_metrics, field, NS_JSON_##kind)
+#define FIELD(field, kind) NS_JSON_FIELD(ns_metrics, field, kind)
 
 static const ns_json_field outputs[] = {
     FIELD(n, COUNT), FIELD(defined, BOOL), FIELD(u, NUMBER), FIELD(input_rounding, NUMBER),
     FIELD(max_ulps, NUMBER), FIELD(max_bits, NUMBER), FIELD(mean_bits, NUMBER),
-    NS_JSON_KEYED("worst_index", ns_metrics, worst, NS_JSON_COUNT),
+    NS_JSON_KEYED("worst_index", ns_metrics, worst, COUNT),
     FIELD(normwise_err, NUMBER), FIELD(sum, EXACT), FIELD(sum_ref, EXACT), FIELD(sum_err, NUMBER),
     FIELD(negatives, COUNT), FIELD(support_errors, COUNT), FIELD(argmax_changed, BOOL),
     FIELD(nan_count, COUNT), FIELD(inf_count, COUNT), FIELD(denominators, COUNT),

@@ -32,8 +32,9 @@ typedef struct ns_json_field {
     ns_json_kind kind;
 } ns_json_field;
 
-#define NS_JSON_FIELD(type, field, kind) { #field, offsetof(type, field), kind }
-#define NS_JSON_KEYED(key, type, field, kind) { key, offsetof(type, field), kind }
+/* NS_JSON_FIELD(ns_metrics, max_bits, NUMBER): the key is the field's name. */
+#define NS_JSON_FIELD(type, field, kind) { #field, offsetof(type, field), NS_JSON_##kind }
+#define NS_JSON_KEYED(key, type, field, kind) { key, offsetof(type, field), NS_JSON_##kind }
 
 /* Adds the n fields of *s described by fields to obj, in order. */
 void ns_json_add_fields(cJSON *obj, const void *s, const ns_json_field *fields, size_t n);

@@ -10,7 +10,7 @@
 #include "../analysis/verdict.h"
 #include "verdicts.h"
 
-#define FIELD(field, kind) NS_JSON_FIELD(ns_summary, field, NS_JSON_##kind)
+#define FIELD(field, kind) NS_JSON_FIELD(ns_summary, field, kind)
 
 /* The summary's keys in the order of SPEC section 4 (later ones were
  * appended as they came, so the order is not the struct's), in two runs
@@ -32,12 +32,9 @@ static const ns_json_field summary_counts[] = {
 
 /* What behind_json says of the metrics of the case behind a number. */
 static const ns_json_field behind_fields[] = {
-    NS_JSON_FIELD(ns_metrics, max_bits, NS_JSON_NUMBER),
-    NS_JSON_FIELD(ns_metrics, grad_max_bits, NS_JSON_NUMBER),
-    NS_JSON_FIELD(ns_metrics, contract_ulps, NS_JSON_NUMBER),
-    NS_JSON_FIELD(ns_metrics, within_contract, NS_JSON_BOOL),
-    NS_JSON_FIELD(ns_metrics, nan_count, NS_JSON_COUNT),
-    NS_JSON_FIELD(ns_metrics, inf_count, NS_JSON_COUNT),
+    NS_JSON_FIELD(ns_metrics, max_bits, NUMBER), NS_JSON_FIELD(ns_metrics, grad_max_bits, NUMBER),
+    NS_JSON_FIELD(ns_metrics, contract_ulps, NUMBER), NS_JSON_FIELD(ns_metrics, within_contract, BOOL),
+    NS_JSON_FIELD(ns_metrics, nan_count, COUNT), NS_JSON_FIELD(ns_metrics, inf_count, COUNT),
 };
 
 #undef FIELD
@@ -92,6 +89,14 @@ static cJSON *behind_json(const ns_report_data *d, size_t t, ns_behind role)
     cJSON_AddStringToObject(w, "replay", buf);
     return w;
 }
+
+/* A target's figures over the real rows. */
+static const ns_json_field real_fields[] = {
+    NS_JSON_KEYED("rows_nonfinite", ns_real_stats, nonfinite_rows, COUNT),
+    NS_JSON_KEYED("rows_overflow", ns_real_stats, overflow_rows, COUNT),
+    NS_JSON_FIELD(ns_real_stats, err_u_mean, NUMBER), NS_JSON_FIELD(ns_real_stats, err_u_max, NUMBER),
+    NS_JSON_FIELD(ns_real_stats, sum_dev_mean, NUMBER), NS_JSON_FIELD(ns_real_stats, sum_dev_max, NUMBER),
+};
 
 int ns_report_write_json(const ns_report_data *d, FILE *f)
 {
@@ -177,12 +182,7 @@ int ns_report_write_json(const ns_report_data *d, FILE *f)
             cJSON_AddStringToObject(o, "normalizer", d->real_targets[t].alg->name);
             cJSON_AddStringToObject(o, "policy", d->real_targets[t].policy->name);
             cJSON_AddStringToObject(o, "sum", ns_sum_order_name(d->real_targets[t].sum));
-            cJSON_AddNumberToObject(o, "rows_nonfinite", (double)st.nonfinite_rows);
-            cJSON_AddNumberToObject(o, "rows_overflow", (double)st.overflow_rows);
-            ns_json_add_number(o, "err_u_mean", st.err_u_mean);
-            ns_json_add_number(o, "err_u_max", st.err_u_max);
-            ns_json_add_number(o, "sum_dev_mean", st.sum_dev_mean);
-            ns_json_add_number(o, "sum_dev_max", st.sum_dev_max);
+            NS_JSON_ADD_FIELDS(o, &st, real_fields);
             cJSON_AddItemToObject(o, "metrics", ns_report_summary_json(&d->real_summary[t]));
             cJSON_AddItemToArray(rr, o);
         }
