@@ -10,6 +10,7 @@
 #include "catalogue.h"
 #include "contract.h"
 #include "sort.h"
+#include "steps.h"
 
 /* y_i = x_i - tau (or its power) cancels near the threshold: the error is
  * the problem's conditioning kappa_i (analysis/metrics.h) times u, plus
@@ -250,9 +251,7 @@ static void entmax_bisect_forward(const ns_ops *op, const double *x, double *y, 
         if (ns_acc_mul(op, f_m, f_lo) >= 0)
             tau_lo = tau_m;
     }
-    double s = ns_denominator(op, ns_sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, y[i], s);
+    ns_divide_by_sum(op, y, n);
 }
 
 /* h = y^{2 - alpha} where y > 0, else 0. */

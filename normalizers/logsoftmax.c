@@ -7,6 +7,7 @@
  * functions", IMA J. Numer. Anal. 41(4), 2021. */
 #include "catalogue.h"
 #include "contract.h"
+#include "steps.h"
 
 /* Accurate in absolute terms (about (|x_i - m| + n + log s + |y_i|) u): a
  * y_i near 0 has no relative accuracy to promise, so errors are counted in
@@ -80,9 +81,7 @@ static void logsoftmax_naive_forward(const ns_ops *op, const double *x, double *
  * normalizing sum, though it is not divided by. */
 static void logsoftmax_shifted_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
-    double m = ns_max(op, x, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_exp(op, ns_sub(op, x[i], m));
+    double m = ns_exp_shifted(op, x, y, n);
     double s = ns_denominator(op, ns_sum(op, y, n));
     double log_s = ns_total(op, ns_log(op, s));     /* the log-sum-exp, kept as a total */
     for (size_t i = 0; i < n; i++)

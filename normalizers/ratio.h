@@ -18,6 +18,7 @@
 
 #include "catalogue.h"
 #include "contract.h"
+#include "steps.h"
 
 /* The promise of a ratio(h) kernel: the (n + 2c) u above, with c0_ (in
  * u_work, contract.h) covering 2c and the division, rounded up. */
@@ -75,9 +76,7 @@ static inline void ns_ratio_forward(const ns_ops *op, ns_pointwise h,
 {
     for (size_t i = 0; i < n; i++)
         y[i] = h(op, x[i]);
-    double s = ns_denominator(op, ns_sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, y[i], s);
+    ns_divide_by_sum(op, y, n);
 }
 
 /* The backward pass recomputes S from x (as a kernel that does not keep it

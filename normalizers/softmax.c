@@ -6,6 +6,7 @@
  * softmax functions", IMA J. Numer. Anal. 41(4), 2021 (Theorems 3.2, 4.1). */
 #include "catalogue.h"
 #include "contract.h"
+#include "steps.h"
 
 /* Blanchard, Higham & Higham 2021, Theorem 3.2: (n + 2) u without a shift,
  * plus 2 (max x - min x) u with one. */
@@ -106,16 +107,6 @@ static const ns_contract softmax_online_contract = {
     },
 };
 
-/* dx = y . (g - <g, y>), shared by every algorithm of the family. */
-static void softmax_backward(const ns_ops *op, const double *x, const double *y,
-                             const double *g, double *dx, size_t n)
-{
-    (void)x;
-    double gy = ns_dot(op, g, y, n);
-    for (size_t i = 0; i < n; i++)
-        dx[i] = ns_mul(op, y[i], ns_sub(op, g[i], gy));
-}
-
 /* No shift: e^{x} overflows for x > ln(max_finite) (11.09 in fp16) and the
  * result is inf/inf = NaN.  Where it does not overflow its error bound equals
  * the shifted one, (n + 2) u for the division form. */
@@ -123,30 +114,22 @@ static void softmax_naive_forward(const ns_ops *op, const double *x, double *y, 
 {
     for (size_t i = 0; i < n; i++)
         y[i] = ns_exp(op, x[i]);
-    double s = ns_denominator(op, ns_sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, y[i], s);
+    ns_divide_by_sum(op, y, n);
 }
 
 /* Subtract the maximum, divide: bound (n + 2 + 2 (max x - min x)) u
  * (the shift adds the spread term through the error of x_i - m). */
 static void softmax_shifted_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
-    double m = ns_max(op, x, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_exp(op, ns_sub(op, x[i], m));
-    double s = ns_denominator(op, ns_sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, y[i], s);
+    ns_exp_shifted(op, x, y, n);
+    ns_divide_by_sum(op, y, n);
 }
 
 /* Subtract the maximum, multiply by 1/s: one more rounding per weight than
  * the division form. */
 static void softmax_recip_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
-    double m = ns_max(op, x, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_exp(op, ns_sub(op, x[i], m));
+    ns_exp_shifted(op, x, y, n);
     double s = ns_denominator(op, ns_sum(op, y, n));
     double r = ns_div(op, 1.0, s);
     for (size_t i = 0; i < n; i++)
@@ -160,9 +143,7 @@ static void softmax_recip_forward(const ns_ops *op, const double *x, double *y, 
  * normalizing sum, though it is not divided by. */
 static void softmax_lse_forward(const ns_ops *op, const double *x, double *y, size_t n)
 {
-    double m = ns_max(op, x, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_exp(op, ns_sub(op, x[i], m));
+    double m = ns_exp_shifted(op, x, y, n);
     double s = ns_denominator(op, ns_sum(op, y, n));
     double lse = ns_total(op, ns_add(op, m, ns_log(op, s)));     /* kept as kernels keep it */
     for (size_t i = 0; i < n; i++)
@@ -196,19 +177,19 @@ const ns_family ns_family_softmax = {
     .order = 10,
     .algorithms = (const ns_algorithm[]){
         { .name = "softmax.naive", .summary = "e^x / sum e^x, no shift (overflows in low precision)",
-          .forward = softmax_naive_forward, .backward = softmax_backward,
+          .forward = softmax_naive_forward, .backward = ns_softmax_backward,
           .contract = &softmax_naive_contract },
         { .name = "softmax.shifted", .summary = "subtract the max, exponentiate, divide by the sum",
-          .forward = softmax_shifted_forward, .backward = softmax_backward,
+          .forward = softmax_shifted_forward, .backward = ns_softmax_backward,
           .contract = &softmax_shifted_contract },
         { .name = "softmax.recip", .summary = "subtract the max, multiply by the reciprocal of the sum",
-          .forward = softmax_recip_forward, .backward = softmax_backward,
+          .forward = softmax_recip_forward, .backward = ns_softmax_backward,
           .contract = &softmax_recip_contract },
         { .name = "softmax.lse", .summary = "division-free e^(x - logsumexp(x))",
-          .forward = softmax_lse_forward, .backward = softmax_backward,
+          .forward = softmax_lse_forward, .backward = ns_softmax_backward,
           .contract = &softmax_lse_contract },
         { .name = "softmax.online", .summary = "one pass: running max and rescaled running sum",
-          .forward = softmax_online_forward, .backward = softmax_backward,
+          .forward = softmax_online_forward, .backward = ns_softmax_backward,
           .contract = &softmax_online_contract },
         NS_END_ALGORITHMS,
     },

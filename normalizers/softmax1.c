@@ -6,6 +6,7 @@
  * zero denominator here: the exact sum is 1 and every output is 0. */
 #include "catalogue.h"
 #include "contract.h"
+#include "steps.h"
 
 /* The shifted softmax's bound, with the shift c = m or max(m, 0): the
  * exponents x_i - c reach below the spread when c = 0 (the cx term). */
@@ -38,17 +39,6 @@ static const ns_contract softmax1_stable_contract = {
     .hazards = (const ns_hazard[]){ NS_HAZARD_LONG_ROW_SUM, NS_HAZARD_SUBNORMAL_WEIGHTS, NS_HAZARD_GRADIENT_RANGE,
                                     NS_END_HAZARDS },
 };
-
-/* dx = y . (g - <g, y>) (the Jacobian is diag(y) - y y^T, as for softmax,
- * though sum y < 1). */
-static void softmax1_backward(const ns_ops *op, const double *x, const double *y,
-                              const double *g, double *dx, size_t n)
-{
-    (void)x;
-    double gy = ns_dot(op, g, y, n);
-    for (size_t i = 0; i < n; i++)
-        dx[i] = ns_mul(op, y[i], ns_sub(op, g[i], gy));
-}
 
 /* y_i = e^{x_i - c} / (e^{-c} + sum_j e^{x_j - c}). */
 static void softmax1_shift_by(const ns_ops *op, double c, const double *x, double *y, size_t n)
@@ -84,10 +74,10 @@ const ns_family ns_family_softmax1 = {
     .order = 30,
     .algorithms = (const ns_algorithm[]){
         { .name = "softmax1.shifted", .summary = "e^(x - m) / (e^-m + sum e^(x - m)), m = max (e^-m overflows)",
-          .forward = softmax1_shifted_forward, .backward = softmax1_backward,
+          .forward = softmax1_shifted_forward, .backward = ns_softmax_backward,
           .contract = &softmax1_shifted_contract },
         { .name = "softmax1.stable", .summary = "the same shifted by max(m, 0): exponents never positive",
-          .forward = softmax1_stable_forward, .backward = softmax1_backward,
+          .forward = softmax1_stable_forward, .backward = ns_softmax_backward,
           .contract = &softmax1_stable_contract },
         NS_END_ALGORITHMS,
     },

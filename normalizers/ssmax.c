@@ -11,6 +11,7 @@
  * is 0 and a masked logit gives 0 * -inf = NaN. */
 #include "catalogue.h"
 #include "contract.h"
+#include "steps.h"
 
 /* The shifted softmax of z = s ln(n) x: its spread term grows by the scale,
  * at most ln 4096 < 9 for s = 1 and the rows fuzzed (cs 2 x 9), and the
@@ -51,12 +52,8 @@ static void ssmax_forward(const ns_ops *op, const double *x, double *y, size_t n
     double scale = ssmax_scale(op, n);
     for (size_t i = 0; i < n; i++)
         y[i] = ns_mul(op, scale, x[i]);
-    double m = ns_max(op, y, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_exp(op, ns_sub(op, y[i], m));
-    double s = ns_denominator(op, ns_sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = ns_div(op, y[i], s);
+    ns_exp_shifted(op, y, y, n);
+    ns_divide_by_sum(op, y, n);
 }
 
 /* The softmax backward, times the scale. */
