@@ -169,6 +169,16 @@ extern const ns_contract ns_contract_default;
 /* The contract that applies to algorithm a: its own, else the default. */
 const ns_contract *ns_contract_of(const ns_algorithm *a);
 
+/* The promises of the threshold families (sparsemax, entmax), a list for
+ * .promises: y_i = x_i - tau (or its power) cancels near the threshold, so
+ * the error is the problem's conditioning kappa_i (analysis/metrics.h)
+ * times ck_ u, plus the roundings of the shift, of k z_(k) and of the sums. */
+#define NS_THRESHOLD_PROMISES(ck_) (const ns_promise[]){ \
+    { .policies = "*", NS_PROMISES_STRICT, \
+      .error = { .c0 = 8, .cn = 4, .ck = (ck_) }, .sum = { .c0 = 8, .cn = 4 }, \
+      .gradient = { .c0 = 16, .cn = 4 } }, \
+    NS_END_PROMISES }
+
 /* Writing a contract: a hazard for every policy, the list terminators, and
  * the hazards many families share. */
 #define NS_HAZARD(k, c, text) { .kind = (k), .policies = "*", .cause = (c), .why = (text) }

@@ -12,18 +12,10 @@
 #include "sort.h"
 #include "steps.h"
 
-/* y_i = x_i - tau (or its power) cancels near the threshold: the error is
- * the problem's conditioning kappa_i (analysis/metrics.h) times u, plus
- * the roundings of the shift, of k z_(k) and of the sums. */
 static const ns_contract entmax15_contract = {
     .summary = "exact sort-based 1.5-entmax",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 4, .ck = 8 }, .sum = { .c0 = 8, .cn = 4 },
-          .gradient = { .c0 = 16, .cn = 4 } },
-        NS_END_PROMISES,
-    },
+    .promises = NS_THRESHOLD_PROMISES(8),
     .hazards = (const ns_hazard[]){
         NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,
@@ -50,12 +42,7 @@ static const ns_contract entmax15_contract = {
 static const ns_contract entmax_bisect_contract = {
     .summary = "bisection on tau: stalls at the format's spacing for large logits",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 4, .ck = 4 }, .sum = { .c0 = 8, .cn = 4 },
-          .gradient = { .c0 = 16, .cn = 4 } },
-        NS_END_PROMISES,
-    },
+    .promises = NS_THRESHOLD_PROMISES(4),
     .hazards = (const ns_hazard[]){
         NS_HAZARD_LONG_ROW_SUM,
         NS_HAZARD_ALL_MASKED,

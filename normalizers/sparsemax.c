@@ -20,18 +20,10 @@
 #include "contract.h"
 #include "sort.h"
 
-/* y_i = x_i - tau (or its power) cancels near the threshold: the error is
- * the problem's conditioning kappa_i (analysis/metrics.h) times u, plus
- * the roundings of the shift, of k z_(k) and of the sums. */
 static const ns_contract sparsemax_contract = {
     .summary = "sort-based projection onto the simplex, shifted by the maximum",
     .domain = { .flags = NS_DOMAIN_MASKED | NS_DOMAIN_ALL_MASKED },
-    .promises = (const ns_promise[]){
-        { .policies = "*", NS_PROMISES_STRICT,
-          .error = { .c0 = 8, .cn = 4, .ck = 4 }, .sum = { .c0 = 8, .cn = 4 },
-          .gradient = { .c0 = 16, .cn = 4 } },
-        NS_END_PROMISES,
-    },
+    .promises = NS_THRESHOLD_PROMISES(4),
     .hazards = (const ns_hazard[]){
         NS_HAZARD_ALL_MASKED,
         NS_HAZARD(NS_KIND_ANY, NS_CAUSE_OVERFLOW,
