@@ -144,40 +144,37 @@ ddix ddix_add(ddix a, ddix b)
     return norm((ddix){ ddi_add(a.a, bs), a.e });
 }
 
+/* m 2^e for the product or quotient m of two mantissas and the sum or
+ * difference e of their exponents: invalid above 2^E_CEIL, the bound
+ * 8 2^E_FLOOR below 2^E_FLOOR (as norm). */
+static ddix times_pow2(ddi m, long e)
+{
+    if (e > E_CEIL)
+        return invalid;
+    ddix v = norm((ddix){ m, 0 });
+    if (!ddix_valid(v) || ddi_is_exact_zero(v.a))
+        return v;
+    e += v.e;
+    if (e < E_FLOOR)
+        return (ddix){ { 0, 0, 8 }, E_FLOOR };
+    v.e = (int)e;
+    return v;
+}
+
 ddix ddix_mul(ddix a, ddix b)
 {
     if (!ddix_valid(a) || !ddix_valid(b))
         return invalid;
     if (ddi_is_exact_zero(a.a) || ddi_is_exact_zero(b.a))
         return zero;
-    long e = (long)a.e + b.e;
-    if (e > E_CEIL)
-        return invalid;
-    ddix p = norm((ddix){ ddi_mul(a.a, b.a), 0 });
-    if (!ddix_valid(p) || ddi_is_exact_zero(p.a))
-        return p;
-    e += p.e;
-    if (e < E_FLOOR)
-        return (ddix){ { 0, 0, 8 }, E_FLOOR };
-    p.e = (int)e;
-    return p;
+    return times_pow2(ddi_mul(a.a, b.a), (long)a.e + b.e);
 }
 
 ddix ddix_div(ddix a, ddix b)
 {
     if (!ddix_valid(a) || !ddix_valid(b))
         return invalid;
-    long e = (long)a.e - b.e;
-    if (e > E_CEIL)
-        return invalid;
-    ddix q = norm((ddix){ ddi_div(a.a, b.a), 0 });
-    if (!ddix_valid(q) || ddi_is_exact_zero(q.a))
-        return q;
-    e += q.e;
-    if (e < E_FLOOR)
-        return (ddix){ { 0, 0, 8 }, E_FLOOR };
-    q.e = (int)e;
-    return q;
+    return times_pow2(ddi_div(a.a, b.a), (long)a.e - b.e);
 }
 
 #define EXP_MAX_HALVINGS 24
