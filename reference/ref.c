@@ -179,6 +179,16 @@ void ns_mpfi_diff(mpfi_ptr r, double a, double b)
     mpfi_sub_d(r, r, b);
 }
 
+void ns_mpfi_shifted_dot(mpfi_ptr r, const double *g, mpfi_srcptr w, size_t n, mpfi_ptr t)
+{
+    mpfi_set_ui(r, 0);
+    for (size_t i = 0; i < n; i++) {
+        ns_mpfi_diff(t, g[i], g[0]);
+        mpfi_mul(t, t, &w[i]);
+        mpfi_add(r, r, t);
+    }
+}
+
 static int descending(const void *a, const void *b)
 {
     double u = *(const double *)a, v = *(const double *)b;

@@ -98,6 +98,10 @@ void ns_mpfi_clears(mpfi_ptr v, ...);
 /* r = [a - b], the difference of two doubles (which a double need not hold),
  * as the interval ddi_diff is for the tiers. */
 void ns_mpfi_diff(mpfi_ptr r, double a, double b);
+/* r = sum_i (g_i - g_0) w_i, term by term in this order, t as scratch:
+ * <g', w> for g' = g - g_0, which a family whose weights sum to 1 may take
+ * in place of g (a constant g then gives exactly 0). */
+void ns_mpfi_shifted_dot(mpfi_ptr r, const double *g, mpfi_srcptr w, size_t n, mpfi_ptr t);
 /* n intervals initialised to precision prec, or NULL when out of memory;
  * freed (cleared first) by ns_ref_intervals_free, which accepts NULL. */
 mpfi_ptr ns_ref_intervals(size_t n, mpfr_prec_t prec);

@@ -121,12 +121,7 @@ static void softmax_backward(const ns_ref_input *in, mpfr_prec_t prec, mpfi_srcp
     size_t n = in->n;
     mpfi_t s, t;
     ns_mpfi_inits2(prec, s, t, (mpfi_ptr)0);
-    mpfi_set_ui(s, 0);
-    for (size_t i = 0; i < n; i++) {
-        ns_mpfi_diff(t, in->g[i], in->g[0]);
-        mpfi_mul(&dx[i], t, &y[i]);
-        mpfi_add(s, s, &dx[i]);
-    }
+    ns_mpfi_shifted_dot(s, in->g, y, n, t);
     for (size_t i = 0; i < n; i++) {
         ns_mpfi_diff(t, in->g[i], in->g[0]);
         mpfi_sub(t, t, s);

@@ -72,8 +72,8 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
     if (k == n)
         return;
     double c = in->x[k];
-    mpfi_t hc, s, t, u;
-    ns_mpfi_inits2(prec, hc, s, t, u, (mpfi_ptr)0);
+    mpfi_t hc, s, t, u, gr;
+    ns_mpfi_inits2(prec, hc, s, t, u, gr, (mpfi_ptr)0);
     if (c > 0) {                             /* hc = h(c) */
         softplus(hc, c);
     } else {                                 /* hc = phi(e^c) */
@@ -107,14 +107,7 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
         mpfi_add(s, s, &y[i]);
     }
     if (dx) {                                /* before y is divided by s */
-        mpfi_t gr;
-        mpfi_init2(gr, prec);
-        mpfi_set_ui(gr, 0);                  /* gr = sum_i g'_i r_i */
-        for (size_t i = 0; i < n; i++) {
-            ns_mpfi_diff(t, in->g[i], in->g[0]);
-            mpfi_mul(t, t, &y[i]);
-            mpfi_add(gr, gr, t);
-        }
+        ns_mpfi_shifted_dot(gr, in->g, y, n, t);     /* gr = sum_i g'_i r_i */
         for (size_t j = 0; j < n; j++) {
             double xj = in->x[j];
             if (xj == -INFINITY) {
@@ -139,10 +132,9 @@ static void softplus_norm_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi
             mpfi_div(&dx[j], &dx[j], s);
             mpfi_div(&dx[j], &dx[j], s);
         }
-        mpfi_clear(gr);
     }
     ns_ref_div_all(y, n, s);
-    ns_mpfi_clears(hc, s, t, u, (mpfi_ptr)0);
+    ns_mpfi_clears(hc, s, t, u, gr, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_softplus_norm = { .family = "softplus.norm", .enclose = softplus_norm_enclose,

@@ -34,8 +34,8 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         ns_ref_set_zero_row(y, dx, n);
         return;
     }
-    mpfi_t a, s, t;
-    ns_mpfi_inits2(prec, a, s, t, (mpfi_ptr)0);
+    mpfi_t a, s, t, ge;
+    ns_mpfi_inits2(prec, a, s, t, ge, (mpfi_ptr)0);
     mpfi_set_ui(a, (unsigned long)n);        /* a = s ln n */
     mpfi_log(a, a);
     mpfi_mul_d(a, a, s_param);
@@ -51,14 +51,7 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
         mpfi_add(s, s, &y[i]);
     }
     if (dx) {                                /* before y is divided by s */
-        mpfi_t ge;
-        mpfi_init2(ge, prec);
-        mpfi_set_ui(ge, 0);                  /* ge = sum_j g'_j e_j */
-        for (size_t i = 0; i < n; i++) {
-            ns_mpfi_diff(t, in->g[i], in->g[0]);
-            mpfi_mul(t, t, &y[i]);
-            mpfi_add(ge, ge, t);
-        }
+        ns_mpfi_shifted_dot(ge, in->g, y, n, t);     /* ge = sum_j g'_j e_j */
         for (size_t i = 0; i < n; i++) {
             ns_mpfi_diff(t, in->g[i], in->g[0]);
             mpfi_mul(t, t, s);
@@ -68,10 +61,9 @@ static void ssmax_enclose(const ns_ref_input *in, mpfr_prec_t prec, mpfi_ptr y, 
             mpfi_div(&dx[i], &dx[i], s);
             mpfi_div(&dx[i], &dx[i], s);
         }
-        mpfi_clear(ge);
     }
     ns_ref_div_all(y, n, s);
-    ns_mpfi_clears(a, s, t, (mpfi_ptr)0);
+    ns_mpfi_clears(a, s, t, ge, (mpfi_ptr)0);
 }
 
 const ns_reference ns_ref_ssmax = { .family = "ssmax", .enclose = ssmax_enclose,
