@@ -1,5 +1,7 @@
 #include "contract.h"
 
+#include "../util/names.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -20,10 +22,7 @@ const char *ns_kind_name(ns_kind k)
 
 int ns_kind_find(const char *name)
 {
-    for (int k = 0; k < NS_KIND_COUNT; k++)
-        if (strcmp(name, kind_names[k]) == 0)
-            return k;
-    return -1;
+    return ns_name_index(kind_names, NS_KIND_COUNT, name);
 }
 
 const char *ns_cause_name(ns_cause c)
@@ -33,10 +32,7 @@ const char *ns_cause_name(ns_cause c)
 
 int ns_cause_find(const char *name)
 {
-    for (int c = 0; c < NS_CAUSE_COUNT; c++)
-        if (strcmp(name, cause_names[c]) == 0)
-            return c;
-    return -1;
+    return ns_name_index(cause_names, NS_CAUSE_COUNT, name);
 }
 
 /* What a textbook kernel can be held to without knowing more about it.  The
