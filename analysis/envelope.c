@@ -320,13 +320,7 @@ ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size
             }
         }
         task_free(&c);
-        size_t now;
-        NS_OMP("omp atomic capture")
-        now = ++done;
-        if (o && o->progress) {
-            NS_OMP("omp critical(ns_envelope_progress)")
-            o->progress(o->progress_ctx, now, ntasks);
-        }
+        ns_run_task_done(o, &done, ntasks);
     }
     free(task_of);
     if (failed) {
