@@ -46,8 +46,6 @@ typedef struct task_ctx {
     memo memo;
     ns_metrics_scratch scratch;
     ns_judge judge;
-    double *x;
-    size_t xcap;
 } task_ctx;
 
 static const memo_entry *reference_at(task_ctx *c, int kind, double point, size_t k)
@@ -68,13 +66,6 @@ static const memo_entry *reference_at(task_ctx *c, int kind, double point, size_
         c->memo.e = e;
         c->memo.cap = cap;
     }
-    if (n > c->xcap) {
-        double *x = realloc(c->x, n * sizeof *x);
-        if (!x)
-            return NULL;
-        c->x = x;
-        c->xcap = n;
-    }
     memo_entry e = { kind, point, k, n, malloc(n * sizeof(double)), malloc(n * sizeof(double)) };
     if (!e.xr || !e.y) {
         free(e.xr);
@@ -83,9 +74,9 @@ static const memo_entry *reference_at(task_ctx *c, int kind, double point, size_
     }
     ns_gen_args a = { .param = kind == 0 ? point : 1.0, .n = n,
                       .seed = c->eo->seed + k };
-    ns_generate(ns_generator_find("normal"), &a, c->x);
-    for (size_t i = 0; i < n; i++)
-        e.xr[i] = ns_round(c->io, c->x[i]);
+    ns_generate(ns_generator_find("normal"), &a, e.xr);
+    for (size_t i = 0; i < n; i++)           /* the row, rounded into the input format */
+        e.xr[i] = ns_round(c->io, e.xr[i]);
     const ns_reference *r = ns_reference_find(c->family->name);
     if (ns_ref_eval(r, c->param, e.xr, NULL, n, e.y, NULL, NULL) != 0) {
         free(e.xr);
@@ -248,7 +239,6 @@ static void task_free(task_ctx *c)
 {
     memo_clear(&c->memo);
     free(c->memo.e);
-    free(c->x);
     ns_metrics_scratch_free(&c->scratch);
     ns_judge_free(&c->judge);
 }
@@ -320,13 +310,7 @@ ns_envelope *ns_envelopes(const ns_envelope_opts *eo, const ns_run_opts *o, size
             }
         }
         task_free(&c);
-        size_t now;
-        NS_OMP("omp atomic capture")
-        now = ++done;
-        if (o && o->progress) {
-            NS_OMP("omp critical(ns_envelope_progress)")
-            o->progress(o->progress_ctx, now, ntasks);
-        }
+        ns_run_task_done(o, &done, ntasks);
     }
     free(task_of);
     if (failed) {

@@ -74,16 +74,28 @@ static double worst_error(const ns_promise_input *in, const double *kappa, ns_pr
     return worst;
 }
 
+/* What an entry v of the outputs or of the gradient is against its
+ * reference r rounded into io: NaN, infinite where that is finite, or
+ * neither.  An underflow (v is 0 where that is not) is counted, and a NaN. */
+typedef enum { ENTRY_NAN, ENTRY_INF, ENTRY_OTHER } entry_kind;
+
+static entry_kind check_entry(const ns_format *io, double v, double r, ns_promise_eval *e)
+{
+    if (v == 0 && ns_round(io, r) != 0)
+        e->underflows++;
+    if (isnan(v)) {
+        e->nan++;
+        return ENTRY_NAN;
+    }
+    return isinf(v) && isfinite(ns_round(io, r)) ? ENTRY_INF : ENTRY_OTHER;
+}
+
 static void measure_outputs(const ns_promise_input *in, const ns_conditioning *c, ns_promise_eval *e)
 {
     const ns_format *io = in->policy->out;
     const double *y = in->s->y, *yo = in->s->y_ref;
     for (size_t i = 0; i < in->n; i++) {
-        if (y[i] == 0 && ns_round(io, yo[i]) != 0)
-            e->underflows++;
-        if (isnan(y[i]))
-            e->nan++;
-        else if (isinf(y[i]) && isfinite(ns_round(io, yo[i])))
+        if (check_entry(io, y[i], yo[i], e) == ENTRY_INF)
             e->inf++;
         if (y[i] < e->most_negative && yo[i] >= 0)
             e->most_negative = y[i];
@@ -150,13 +162,10 @@ static void measure_gradient(const ns_promise_input *in, const ns_conditioning *
         return;
     double num = 0;
     for (size_t i = 0; i < n; i++) {
-        if (dx[i] == 0 && ns_round(io, dxo[i]) != 0)
-            e->underflows++;
-        if (isnan(dx[i]))
-            e->nan++;
-        else if (isinf(dx[i]) && isfinite(ns_round(io, dxo[i])))
+        entry_kind k = check_entry(io, dx[i], dxo[i], e);
+        if (k == ENTRY_INF)
             e->grad_nonfinite++;
-        else if (isfinite(dx[i]) && fabs(dx[i] - dxo[i]) > num)
+        else if (k == ENTRY_OTHER && isfinite(dx[i]) && fabs(dx[i] - dxo[i]) > num)
             num = fabs(dx[i] - dxo[i]);
     }
     /* The scale of dx: the true one, or ||g|| ||y|| where it cancels (a

@@ -111,6 +111,17 @@ int ns_run_threads(const ns_run_opts *o)
 #endif
 }
 
+void ns_run_task_done(const ns_run_opts *o, size_t *done, size_t total)
+{
+    size_t now;
+    NS_OMP("omp atomic capture")
+    now = ++*done;
+    if (o && o->progress) {
+        NS_OMP("omp critical(ns_run_progress)")
+        o->progress(o->progress_ctx, now, total);
+    }
+}
+
 int ns_run(const ns_target *targets, size_t ntargets, const ns_case *cases, size_t ncases,
            const ns_run_opts *o, ns_metrics *out)
 {
@@ -191,13 +202,7 @@ int ns_run(const ns_target *targets, size_t ntargets, const ns_case *cases, size
                     break;
                 }
             }
-            size_t now;
-            NS_OMP("omp atomic capture")
-            now = ++done;
-            if (o && o->progress) {
-                NS_OMP("omp critical(ns_run_progress)")
-                o->progress(o->progress_ctx, now, ntasks);
-            }
+            ns_run_task_done(o, &done, ntasks);
         }
         free(x);
         free(g);

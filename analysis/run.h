@@ -63,4 +63,9 @@ int ns_run(const ns_target *targets, size_t ntargets, const ns_case *cases, size
  * thread: mpfr_buildopt_tls_p()). */
 int ns_run_threads(const ns_run_opts *o);
 
+/* One more of total tasks done, from any thread of a parallel loop (ns_run,
+ * the envelopes): counted in *done (shared by the threads), and o->progress
+ * told, one call at a time. */
+void ns_run_task_done(const ns_run_opts *o, size_t *done, size_t total);
+
 #endif

@@ -45,19 +45,12 @@ void ns_cli_load_plugins(int *argc, char **argv);
  * formula that cannot be read. */
 void ns_cli_load_formulas(int *argc, char ***argv);
 
-int cmd_list(int argc, char **argv);
-int cmd_round(int argc, char **argv);
-int cmd_eval(int argc, char **argv);
-int cmd_check(int argc, char **argv);
-int cmd_search(int argc, char **argv);
-int cmd_replay(int argc, char **argv);
-int cmd_collect(int argc, char **argv);
-int cmd_report(int argc, char **argv);
-int cmd_merge(int argc, char **argv);
-int cmd_regress(int argc, char **argv);
-int cmd_attention(int argc, char **argv);
-int cmd_attention_search(int argc, char **argv);
+/* A subcommand (cli/cmd_NAME.c): argv[0] is its name; returns the exit
+ * status. */
+typedef int ns_command(int argc, char **argv);
+ns_command cmd_list, cmd_round, cmd_eval, cmd_check, cmd_search, cmd_replay, cmd_collect, cmd_report,
+    cmd_merge, cmd_regress, cmd_attention, cmd_attention_search;
 /* attention for the normalizer-free kernels (cli/cmd_attention_linear.c) */
-int cmd_attention_linear(int argc, char **argv);
+ns_command cmd_attention_linear;
 
 #endif

@@ -3,7 +3,6 @@
  * row: errors of O, LSE, dQ, dK, dV, NaN/inf, the smallest denominator, the
  * largest score and the verdict of the kernel's contract.  Exit status 1
  * only when the contract is broken. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "../input/rows.h"
 #include "../normalizers/catalogue.h"
 #include "../util/file.h"
+#include "args.h"
 #include "cli.h"
 
 static const char attention_help[] =
@@ -139,12 +139,8 @@ static void parse_args(int argc, char **argv, attn_opts *o)
 static unsigned long long parse_count(const char *what, const char *s, unsigned long long min,
                                       unsigned long long max)
 {
-    char *end;
-    errno = 0;
-    if (*s == '-' || *s == '\0')
-        ns_die("attention: %s '%s' is not a non-negative integer", what, s);
-    unsigned long long v = strtoull(s, &end, 0);
-    if (*end != '\0' || errno == ERANGE)
+    unsigned long long v;
+    if (ns_parse_count(s, 0, &v) != 0)
         ns_die("attention: %s '%s' is not a non-negative integer", what, s);
     if (v < min || v > max)
         ns_die("attention: %s %llu is outside %llu..%llu", what, v, min, max);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../analysis/json.h"
 #include "../attention/kernel.h"
 #include "../attention/linear.h"
 #include "../attention/recur_json.h"
@@ -397,22 +398,6 @@ static int envelope(const opts *o, const ns_kernel *k, const ns_policy *p, bool 
     return ns_finish_output();
 }
 
-static cJSON *array_of(const double *x, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-    char buf[64];
-    for (size_t i = 0; a && i < n; i++) {
-        if (isnan(x[i]))
-            snprintf(buf, sizeof buf, "nan");
-        else if (isinf(x[i]))
-            snprintf(buf, sizeof buf, x[i] > 0 ? "inf" : "-inf");
-        else
-            snprintf(buf, sizeof buf, "%a", x[i]);
-        cJSON_AddItemToArray(a, cJSON_CreateString(buf));
-    }
-    return a;
-}
-
 typedef struct search_ctx {
     const opts *o;
     const ns_kernel *k;
@@ -444,15 +429,15 @@ static void on_finding(const ns_hs_finding *f, void *vctx)
     cJSON_AddNumberToObject(j, "n", (double)t->n);
     cJSON_AddNumberToObject(j, "d", (double)t->d);
     if (rwkv) {
-        cJSON_AddItemToObject(j, "w", array_of(t->w, t->d));
-        cJSON_AddItemToObject(j, "u", array_of(t->u, t->d));
+        cJSON_AddItemToObject(j, "w", ns_json_exact_array(t->w, t->d));
+        cJSON_AddItemToObject(j, "u", ns_json_exact_array(t->u, t->d));
     } else {
-        cJSON_AddItemToObject(j, "q", array_of(t->q, t->n * t->d));
+        cJSON_AddItemToObject(j, "q", ns_json_exact_array(t->q, t->n * t->d));
     }
-    cJSON_AddItemToObject(j, "k", array_of(t->k, t->n * t->d));
-    cJSON_AddItemToObject(j, "v", array_of(t->v, t->n * t->d));
+    cJSON_AddItemToObject(j, "k", ns_json_exact_array(t->k, t->n * t->d));
+    cJSON_AddItemToObject(j, "v", ns_json_exact_array(t->v, t->n * t->d));
     if (strcmp(cx->o->search, "gradient") == 0)
-        cJSON_AddItemToObject(j, "do", array_of(t->dout, t->n * t->d));
+        cJSON_AddItemToObject(j, "do", ns_json_exact_array(t->dout, t->n * t->d));
     if (ns_print_json_line(j) != 0)
         ns_die("attention: out of memory");
 }

@@ -2,7 +2,6 @@
  * (errors, flags, denominators, gradient, conditioning) and the contract's
  * verdict (analysis/verdict.h), in words or as one JSON object per row.
  * Exit status 1 when a row breaks the algorithm's contract. */
-#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "../analysis/metrics.h"
 #include "../analysis/verdict.h"
 #include "../formulas/define.h"
+#include "args.h"
 #include "cli.h"
 #include "opts.h"
 #include "../input/rows.h"
@@ -103,12 +103,8 @@ static void take_extras(int *argc, char **argv, check_extra *e)
 
 static unsigned long long parse_count(const char *what, const char *s, unsigned long long max)
 {
-    char *end;
-    errno = 0;
-    if (*s == '-' || *s == '\0')
-        ns_die("check: %s '%s' is not a non-negative integer", what, s);
-    unsigned long long v = strtoull(s, &end, 0);
-    if (*end != '\0' || errno == ERANGE)
+    unsigned long long v;
+    if (ns_parse_count(s, 0, &v) != 0)
         ns_die("check: %s '%s' is not a non-negative integer", what, s);
     if (v > max)
         ns_die("check: %s %llu is above the limit %llu", what, v, max);

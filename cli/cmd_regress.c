@@ -12,6 +12,7 @@
 #include "../report/regress.h"
 #include "../report/report.h"
 #include "../normalizers/catalogue.h"
+#include "args.h"
 #include "cli.h"
 #include "../util/clock.h"
 #include "../util/file.h"
@@ -88,10 +89,8 @@ static void no_warning(void *ctx, const char *message)
 
 static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = *s == '-' ? 0 : strtoull(s, &end, 0);
-    if (*s == '-' || *s == '\0' || *end != '\0' || errno == ERANGE || v > max)
+    unsigned long long v;
+    if (ns_parse_count(s, 0, &v) != 0 || v > max)
         ns_die("regress: %s '%s' is not an integer in [0, %llu]", opt, s, max);
     return v;
 }

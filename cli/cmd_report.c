@@ -1,6 +1,5 @@
 /* normstab report: measure every normalizer in every policy and write the
  * report (report/report.h). */
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
@@ -11,6 +10,7 @@
 
 #include "../report/report.h"
 #include "../normalizers/catalogue.h"
+#include "args.h"
 #include "cli.h"
 #include "report_cli.h"
 #include "../report/shard.h"
@@ -196,10 +196,8 @@ static ns_sum_order *parse_sums(const char *list, size_t *count)
 
 static unsigned long long parse_uint(const char *opt, const char *s, unsigned long long max)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = *s == '-' ? 0 : strtoull(s, &end, 0);
-    if (*s == '-' || *s == '\0' || *end != '\0' || errno == ERANGE || v > max)
+    unsigned long long v;
+    if (ns_parse_count(s, 0, &v) != 0 || v > max)
         ns_die("report: %s '%s' is not an integer in [0, %llu]", opt, s, max);
     return v;
 }

@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 #include "../input/rows.h"
 #include "../formats/mx.h"
 #include "../formats/stochastic.h"
+#include "args.h"
 #include "cli.h"
 
 static const char round_help[] =
@@ -27,20 +27,16 @@ static const char round_help[] =
 
 static uint64_t parse_seed(const char *s)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || *end || errno || s[0] == '-')
+    unsigned long long v;
+    if (ns_parse_count(s, 10, &v) != 0)
         ns_die("round: --seed '%s': expected a non-negative integer", s);
     return (uint64_t)v;
 }
 
 static size_t parse_block(const char *s)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || *end || errno || s[0] == '-' || v < 1 || v > NS_MX_BLOCK_MAX)
+    unsigned long long v;
+    if (ns_parse_count(s, 10, &v) != 0 || v < 1 || v > NS_MX_BLOCK_MAX)
         ns_die("round: --block '%s': expected a block size from 1 to %d", s, NS_MX_BLOCK_MAX);
     return (size_t)v;
 }

@@ -1,5 +1,4 @@
 #include <cjson/cJSON.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -10,6 +9,7 @@
 #include "../fuzz/finding_json.h"
 #include "../fuzz/search.h"
 #include "../input/rows.h"
+#include "args.h"
 #include "cli.h"
 #include "opts.h"
 
@@ -67,10 +67,8 @@ static double parse_nonneg(const char *opt, const char *s)
 
 static uint64_t parse_count(const char *opt, const char *s)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (end == s || *end || errno || s[0] == '-')
+    unsigned long long v;
+    if (ns_parse_count(s, 10, &v) != 0)
         ns_die("search: %s '%s': expected a non-negative integer", opt, s);
     return (uint64_t)v;
 }

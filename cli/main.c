@@ -5,7 +5,7 @@
 
 static const struct command {
     const char *name;
-    int (*run)(int argc, char **argv);
+    ns_command *run;
     const char *summary;
 } commands[] = {
     { "list", cmd_list, "list normalizers, formats, policies or generators" },

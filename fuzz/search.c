@@ -206,55 +206,62 @@ static int breed_one(search *s, ns_row *child)
     return 0;
 }
 
-/* A round: the population built afresh, then evolved until the best score
- * stalls or a finding of the objective's kind comes; then a restart.  Run
- * one evaluation at a time, so that the state between two of them is what
- * a checkpoint keeps. */
-static int evolve(search *s)
-{
-    ns_search_state *ss = &s->state;
-    ns_row child;
-    ns_row_init(&child);
-    int rc = 0;
-    while (rc == 0 && (rc = maybe_save(s)) == 0 && !out_of_budget(s)) {
-        if (ss->filled < POPULATION) {
-            rc = populate_one(s);
-        } else if (ss->restart_now || s->t->evals - ss->last_gain >= STALL) {
-            s->st->restarts++;
-            if (s->t->objective == NS_OBJECTIVE_ALL)
-                ss->objective = next_objective(ss->objective);
-            ss->filled = 0;
-        } else {
-            rc = breed_one(s, &child);
-        }
-    }
-    /* A round cut short by the budget counts as one (as a round ended by
-     * a restart does); an interrupted run's round goes on when resumed. */
-    if (rc == 0 && ss->filled > 0 && !s->interrupted)
-        s->st->restarts++;
-    ns_row_free(&child);
-    return rc;
-}
+/* One step of a strategy, at most one evaluation, with a row to work in:
+ * 0, or -1 on an error. */
+typedef int strategy_step(search *s, ns_row *row);
 
-static int random_search(search *s)
+/* Steps until the budget ends or a step fails, saving the checkpoint
+ * between two steps when it is due: the state between two steps is what a
+ * checkpoint keeps. */
+static int run_steps(search *s, strategy_step *step)
 {
-    ns_search_state *ss = &s->state;
     ns_row row;
     ns_row_init(&row);
     int rc = 0;
-    while (rc == 0 && (rc = maybe_save(s)) == 0 && !out_of_budget(s)) {
-        double f;
-        if (ns_row_random(&s->t->mut, &ss->rng, &row) != 0 || evaluate(s, &row, &f, NULL) != 0) {
-            rc = -1;
-            break;
-        }
-        if (s->t->objective == NS_OBJECTIVE_ALL && ss->restart_now) {
-            ss->objective = next_objective(ss->objective);
-            ss->restart_now = false;
-        }
-    }
+    while (rc == 0 && (rc = maybe_save(s)) == 0 && !out_of_budget(s))
+        rc = step(s, &row);
     ns_row_free(&row);
     return rc;
+}
+
+static int evolve_step(search *s, ns_row *child)
+{
+    ns_search_state *ss = &s->state;
+    if (ss->filled < POPULATION)
+        return populate_one(s);
+    if (ss->restart_now || s->t->evals - ss->last_gain >= STALL) {
+        s->st->restarts++;
+        if (s->t->objective == NS_OBJECTIVE_ALL)
+            ss->objective = next_objective(ss->objective);
+        ss->filled = 0;
+        return 0;
+    }
+    return breed_one(s, child);
+}
+
+/* A round: the population built afresh, then evolved until the best score
+ * stalls or a finding of the objective's kind comes; then a restart. */
+static int evolve(search *s)
+{
+    int rc = run_steps(s, evolve_step);
+    /* A round cut short by the budget counts as one (as a round ended by
+     * a restart does); an interrupted run's round goes on when resumed. */
+    if (rc == 0 && s->state.filled > 0 && !s->interrupted)
+        s->st->restarts++;
+    return rc;
+}
+
+static int random_step(search *s, ns_row *row)
+{
+    ns_search_state *ss = &s->state;
+    double f;
+    if (ns_row_random(&s->t->mut, &ss->rng, row) != 0 || evaluate(s, row, &f, NULL) != 0)
+        return -1;
+    if (s->t->objective == NS_OBJECTIVE_ALL && ss->restart_now) {
+        ss->objective = next_objective(ss->objective);
+        ss->restart_now = false;
+    }
+    return 0;
 }
 
 /* Continues from the checkpoint: the state, the counters, the clock, and
@@ -302,7 +309,7 @@ int ns_search_run(ns_finder *fd, const ns_search_opts *o, ns_search_stats *st)
         ns_row_init(&ss->pop[i]);
     int rc = o->resume && o->checkpoint ? resume(s) : 0;
     if (rc == 0)
-        rc = o->strategy == NS_STRATEGY_RANDOM ? random_search(s) : evolve(s);
+        rc = o->strategy == NS_STRATEGY_RANDOM ? run_steps(s, random_step) : evolve(s);
     if (rc == 0 && s->interrupted && o->checkpoint)
         rc = save(s);
     if (rc == 0 && s->interrupted)

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../analysis/json.h"
 #include "../util/file.h"
 #include "finding_json.h"
 
@@ -48,12 +49,7 @@ static void set_err(char *err, size_t len, const char *fmt, ...)
 
 static void add_double(cJSON *o, const char *key, double v)
 {
-    char buf[40];
-    if (isnan(v))
-        snprintf(buf, sizeof buf, "nan");
-    else
-        snprintf(buf, sizeof buf, "%a", v);
-    cJSON_AddStringToObject(o, key, buf);
+    cJSON_AddItemToObject(o, key, ns_json_exact(v));
 }
 
 static void add_u64(cJSON *o, const char *key, uint64_t v)
@@ -61,20 +57,6 @@ static void add_u64(cJSON *o, const char *key, uint64_t v)
     char buf[24];
     snprintf(buf, sizeof buf, "%" PRIu64, v);
     cJSON_AddStringToObject(o, key, buf);
-}
-
-static cJSON *double_array(const double *v, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-    char buf[40];
-    for (size_t i = 0; a && i < n; i++) {
-        if (isnan(v[i]))
-            snprintf(buf, sizeof buf, "nan");
-        else
-            snprintf(buf, sizeof buf, "%a", v[i]);
-        cJSON_AddItemToArray(a, cJSON_CreateString(buf));
-    }
-    return a;
 }
 
 static cJSON *state_to_json(const char *key, const ns_search_state *s, const ns_finder *fd)
@@ -104,8 +86,8 @@ static cJSON *state_to_json(const char *key, const ns_search_state *s, const ns_
         cJSON *r = cJSON_CreateObject();
         cJSON_AddItemToArray(pop, r);
         add_double(r, "fitness", s->fit[i]);
-        cJSON_AddItemToObject(r, "x", double_array(s->pop[i].x, s->pop[i].n));
-        cJSON_AddItemToObject(r, "g", double_array(s->pop[i].g, s->pop[i].n));
+        cJSON_AddItemToObject(r, "x", ns_json_exact_array(s->pop[i].x, s->pop[i].n));
+        cJSON_AddItemToObject(r, "g", ns_json_exact_array(s->pop[i].g, s->pop[i].n));
     }
     char seen[NS_FEATURES / 4 + 1];
     for (size_t i = 0; i < NS_FEATURES / 4; i++) {
