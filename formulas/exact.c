@@ -2,11 +2,11 @@
 #include "exact.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../reference/ref.h"
+#include "message.h"
 
 typedef struct exact {
     const ns_formula *f;
@@ -29,12 +29,9 @@ static void undefined(exact *e, const ns_fnode *nd, const char *fmt, ...)
 {
     if (e->undefined++ || !e->why)
         return;
-    int k = snprintf(e->why, e->whylen, "column %d: ", nd->column);
-    if (k < 0 || (size_t)k >= e->whylen)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->why + k, e->whylen - (size_t)k, fmt, ap);
+    ns_formula_vmessage(e->why, e->whylen, nd->column, fmt, ap);
     va_end(ap);
 }
 
