@@ -166,8 +166,9 @@ static void bench_attention_search(void)
                "and the contract's bound on every head)");
 }
 
-void bench_attention(void)
+void bench_attention(const bench_args *args)
 {
+    (void)args;
     bench_attention_search();
     size_t n = ATTN_N, d = ATTN_D, nd = n * d;
     double *q = malloc(nd * sizeof *q), *k = malloc(nd * sizeof *k), *v = malloc(nd * sizeof *v);

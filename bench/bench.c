@@ -7,8 +7,8 @@
  *   --normstab  the command whose search and report are timed
  *   --fuzzer    the libFuzzer harness (mk/fuzz.mk builds it)
  *   --full      the reference on the full standard suite (default: quick)
- *   --only      one group: emulation, reference, fp64, scaling, attention,
- *               round, search, libfuzzer, report
+ *   --only      one group: round, emulation, reference, fp64, scaling,
+ *               attention, rwkv, formula, search, libfuzzer, report
  * Exit status 0 when the figures were written (aims missed or not), 2 on a
  * bad argument or when the file cannot be written. */
 #include "bench.h"
@@ -31,30 +31,51 @@ static void load_average(char *buf, size_t len)
     buf[strcspn(buf, "\n")] = '\0';
 }
 
-static int wanted(const char *only, const char *group)
+/* The groups of figures, in the order they run; --only names one. */
+static const struct group {
+    const char *name;
+    void (*run)(const bench_args *args);
+} groups[] = {
+    { "round", bench_round },
+    { "emulation", bench_softmax_emulation },
+    { "reference", bench_reference_floor },
+    { "fp64", bench_reference_vs_fp64 },
+    { "scaling", bench_scaling },
+    { "attention", bench_attention },
+    { "rwkv", bench_rwkv },
+    { "formula", bench_formula_vs_builtin },
+    { "search", bench_search },
+    { "libfuzzer", bench_libfuzzer },
+    { "report", bench_report },
+};
+#define NGROUPS (sizeof groups / sizeof groups[0])
+
+static int known_group(const char *name)
 {
-    return !only || strcmp(only, group) == 0;
+    for (size_t g = 0; g < NGROUPS; g++)
+        if (strcmp(groups[g].name, name) == 0)
+            return 1;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
-    const char *out = "reports/latest/bench.json", *round_json = NULL, *normstab = NULL;
-    const char *fuzzer = NULL, *only = NULL;
-    int full = 0;
+    const char *out = "reports/latest/bench.json", *only = NULL;
+    bench_args args = { 0 };
     for (int i = 1; i < argc; i++) {
         const char **dst = NULL;
         if (strcmp(argv[i], "--out") == 0)
             dst = &out;
         else if (strcmp(argv[i], "--round") == 0)
-            dst = &round_json;
+            dst = &args.round_json;
         else if (strcmp(argv[i], "--normstab") == 0)
-            dst = &normstab;
+            dst = &args.normstab;
         else if (strcmp(argv[i], "--fuzzer") == 0)
-            dst = &fuzzer;
+            dst = &args.fuzzer;
         else if (strcmp(argv[i], "--only") == 0)
             dst = &only;
         else if (strcmp(argv[i], "--full") == 0) {
-            full = 1;
+            args.full_suite = 1;
             continue;
         } else {
             fprintf(stderr, "bench-suite: unknown argument '%s' (see bench/bench.c)\n", argv[i]);
@@ -66,33 +87,18 @@ int main(int argc, char **argv)
         }
         *dst = argv[++i];
     }
+    if (only && !known_group(only)) {
+        fprintf(stderr, "bench-suite: --only: unknown group '%s' (see bench/bench.c)\n", only);
+        return 2;
+    }
 
     bench_figures_start();
     char load[128];
     load_average(load, sizeof load);
     printf("%-34s %14s\n", "figure", "value");
-    if (wanted(only, "round"))
-        bench_round(round_json);
-    if (wanted(only, "emulation"))
-        bench_softmax_emulation();
-    if (wanted(only, "reference"))
-        bench_reference_floor();
-    if (wanted(only, "fp64"))
-        bench_reference_vs_fp64(full);
-    if (wanted(only, "scaling"))
-        bench_scaling();
-    if (wanted(only, "attention"))
-        bench_attention();
-    if (wanted(only, "rwkv"))
-        bench_rwkv();
-    if (wanted(only, "formula"))
-        bench_formula_vs_builtin();
-    if (wanted(only, "search"))
-        bench_search(normstab);
-    if (wanted(only, "libfuzzer"))
-        bench_libfuzzer(fuzzer);
-    if (wanted(only, "report"))
-        bench_report(normstab);
+    for (size_t g = 0; g < NGROUPS; g++)
+        if (!only || strcmp(only, groups[g].name) == 0)
+            groups[g].run(&args);
     char load_end[128];
     load_average(load_end, sizeof load_end);
     bench_note("load_average", "/proc/loadavg at the start: %s; at the end: %s (2 cores: "

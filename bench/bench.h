@@ -18,22 +18,31 @@
 /* Every benchmark records its figures and notes there. */
 #include "figures.h"
 
+/* What bench-suite was told (bench/bench.c); every group of figures is
+ * run with it and takes what it needs. */
+typedef struct bench_args {
+    const char *round_json;  /* the figures of bench-round, or NULL */
+    const char *normstab;    /* the command whose search and report are timed */
+    const char *fuzzer;      /* the libFuzzer harness */
+    int full_suite;          /* the reference on the full standard suite */
+} bench_args;
+
 /* In-process figures (measure.c). */
-void bench_softmax_emulation(void);
-void bench_reference_floor(void);
-void bench_reference_vs_fp64(int full_suite);
-void bench_scaling(void);
+void bench_softmax_emulation(const bench_args *args);
+void bench_reference_floor(const bench_args *args);
+void bench_reference_vs_fp64(const bench_args *args);
+void bench_scaling(const bench_args *args);
 /* attention.c */
-void bench_attention(void);
+void bench_attention(const bench_args *args);
 /* RWKV-4 (bench/rwkv.c) */
-void bench_rwkv(void);
+void bench_rwkv(const bench_args *args);
 /* A formula against the built-in it spells (formula.c). */
-void bench_formula_vs_builtin(void);
+void bench_formula_vs_builtin(const bench_args *args);
 
 /* Figures of commands (commands.c); a missing program becomes a note. */
-void bench_round(const char *round_json);
-void bench_search(const char *normstab);
-void bench_libfuzzer(const char *fuzzer);
-void bench_report(const char *normstab);
+void bench_round(const bench_args *args);
+void bench_search(const bench_args *args);
+void bench_libfuzzer(const bench_args *args);
+void bench_report(const bench_args *args);
 
 #endif

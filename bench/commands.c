@@ -72,8 +72,9 @@ static double timed(const char *cmd)
     return timed_cpu(cmd, NULL);
 }
 
-void bench_round(const char *round_json)
+void bench_round(const bench_args *args)
 {
+    const char *round_json = args->round_json;
     char *text = round_json ? read_file(round_json) : NULL;
     cJSON *root = text ? cJSON_Parse(text) : NULL;
     cJSON *fig = cJSON_GetObjectItemCaseSensitive(root, "figures");
@@ -108,9 +109,9 @@ void bench_round(const char *round_json)
     free(text);
 }
 
-void bench_search(const char *normstab)
+void bench_search(const bench_args *args)
 {
-    if (!runnable(normstab)) {
+    if (!runnable(args->normstab)) {
         bench_note("search_evals_per_sec", "not measured: normstab not built");
         return;
     }
@@ -122,7 +123,7 @@ void bench_search(const char *normstab)
     }
     close(fd);
     snprintf(cmd, sizeof cmd, "%s search -n softmax.shifted -p fp16 --objective all --seconds 5 "
-             "--max-n 64 --json > %s 2>/dev/null", normstab, tmp);
+             "--max-n 64 --json > %s 2>/dev/null", args->normstab, tmp);
     double t = timed(cmd);
     char *text = read_file(tmp);
     remove(tmp);
@@ -152,8 +153,9 @@ void bench_search(const char *normstab)
     free(text);
 }
 
-void bench_libfuzzer(const char *fuzzer)
+void bench_libfuzzer(const bench_args *args)
 {
+    const char *fuzzer = args->fuzzer;
     if (!runnable(fuzzer)) {
         bench_note("libfuzzer_execs_per_sec", "not measured: the libFuzzer harness not built "
                    "(make fuzz-libfuzzer builds %s)", fuzzer ? fuzzer : "it");
@@ -217,9 +219,9 @@ void bench_libfuzzer(const char *fuzzer)
     free(flags);
 }
 
-void bench_report(const char *normstab)
+void bench_report(const bench_args *args)
 {
-    if (!runnable(normstab)) {
+    if (!runnable(args->normstab)) {
         bench_note("report_quick_seconds", "not measured: normstab not built");
         return;
     }
@@ -231,7 +233,7 @@ void bench_report(const char *normstab)
     for (int rep = 0; rep < 2; rep++)            /* interleaved, the minimum of two */
         for (int threads = 1; threads <= 2; threads++) {
             snprintf(cmd, sizeof cmd, "%s report --quick --threads %d --out %s/out > /dev/null 2>&1",
-                     normstab, threads, dir);
+                     args->normstab, threads, dir);
             double cpu, v = timed_cpu(cmd, &cpu);
             if (threads == 2 && !(v >= t[1]))
                 cpu2 = cpu / v;

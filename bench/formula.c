@@ -18,8 +18,9 @@ static volatile double sink;
 #define FORMULA_MIN_TRIALS 15
 #define SHIFTED "exp(x - rowmax(x))/sum(exp(x - rowmax(x)))"
 
-void bench_formula_vs_builtin(void)
+void bench_formula_vs_builtin(const bench_args *args)
 {
+    (void)args;
     static double x[FORMULA_N], xr[FORMULA_N], y[FORMULA_N];
     ns_gen_args a = { .param = 4.0, .n = FORMULA_N, .seed = 1 };
     ns_generate(ns_generator_find("normal"), &a, x);

@@ -45,8 +45,9 @@ static void softmax_float(const float *x, float *y, size_t n)
 #define TRIAL_SECONDS 6.0
 #define MIN_TRIALS 15
 
-void bench_softmax_emulation(void)
+void bench_softmax_emulation(const bench_args *args)
 {
+    (void)args;
     static double x[SOFTMAX_N], xr[SOFTMAX_N], y[SOFTMAX_N];
     static float xf[SOFTMAX_N], yf[SOFTMAX_N];
     ns_gen_args a = { .param = 4.0, .n = SOFTMAX_N, .seed = 1 };
@@ -100,8 +101,9 @@ void bench_softmax_emulation(void)
 
 #define FLOOR_TRIALS 20
 
-void bench_reference_floor(void)
+void bench_reference_floor(const bench_args *args)
 {
+    (void)args;
     const size_t n = 1024;
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
     const ns_reference *r = ns_reference_find("softmax");
@@ -235,10 +237,10 @@ static int time_suite(const ns_case *cases, size_t ncases, suite_times *st, size
     return 0;
 }
 
-void bench_reference_vs_fp64(int full_suite)
+void bench_reference_vs_fp64(const bench_args *args)
 {
     size_t ncases;
-    ns_suite_size size = full_suite ? NS_SUITE_FULL : NS_SUITE_QUICK;
+    ns_suite_size size = args->full_suite ? NS_SUITE_FULL : NS_SUITE_QUICK;
     ns_case *cases = ns_suite_standard(size, 1, &ncases);
     suite_times st;
     size_t entries, mismatches;
@@ -281,8 +283,9 @@ void bench_reference_vs_fp64(int full_suite)
 
 /* ---- analysis time against n ---- */
 
-void bench_scaling(void)
+void bench_scaling(const bench_args *args)
 {
+    (void)args;
     const ns_policy *pols[] = { ns_policy_find("fp16"), ns_policy_find("fp32"), NULL };
     const ns_sum_order seq[] = { NS_SUM_SEQ };
     size_t nall;

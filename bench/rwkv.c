@@ -73,8 +73,9 @@ static double timed(int what, const ns_rwkv_input *in, double *y, float *yf, int
     return best;
 }
 
-void bench_rwkv(void)
+void bench_rwkv(const bench_args *args)
 {
+    (void)args;
     ns_recur_tensors t;
     double *y = malloc((size_t)BENCH_T * BENCH_C * sizeof *y);
     float *yf = malloc((size_t)BENCH_T * BENCH_C * sizeof *yf);

@@ -80,6 +80,15 @@ static void stop(analysis *an, int j, const char *why)
     k->why = why, k->column = nd->column;
 }
 
+/* Whether node j has what its bound needs (ok); when not, it stops
+ * there with why. */
+static bool needs(analysis *an, int j, bool ok, const char *why)
+{
+    if (!ok)
+        stop(an, j, why);
+    return ok;
+}
+
 /* a = m r where one of them is a constant. */
 static void absolute_from(known *k)
 {
@@ -185,11 +194,10 @@ static void power(analysis *an, int j, const known *a, const known *b, known *k)
 {
     const ns_fnode *nd = &an->f->node[j];
     const ns_fnode *e = &an->f->node[nd->b];
-    if (e->op != NS_F_NUM || !b->exact) {
-        stop(an, j, "a ^ b with an exponent that is not a short number written in the formula: its "
-                    "error b log(a) depends on the value");
+    if (!needs(an, j, e->op == NS_F_NUM && b->exact,
+               "a ^ b with an exponent that is not a short number written in the formula: its "
+               "error b log(a) depends on the value"))
         return;
-    }
     double c = e->num;
     k->sign = a->sign == 1 || (c == floor(c) && fmod(c, 2) == 0) ? 1 : 0;
     if (a->rel_ok)
@@ -220,10 +228,8 @@ static void function(analysis *an, int j, const known *a, known *k)
     case NS_F_SIGMOID:
     case NS_F_SOFTPLUS:
         k->sign = 1;
-        if (!a->abs_ok) {
-            stop(an, j, needs_abs);
+        if (!needs(an, j, a->abs_ok, needs_abs))
             return;
-        }
         k->rel_ok = true;
         k->rel = plus(a->abs, constant(nd->op == NS_F_EXP ? 1 : nd->op == NS_F_SIGMOID ? 3 : 2));
         if (nd->op == NS_F_SIGMOID)
@@ -231,24 +237,19 @@ static void function(analysis *an, int j, const known *a, known *k)
         break;
     case NS_F_EXPM1:
         k->sign = a->sign;
-        if (!a->abs_ok || !a->rel_ok) {
-            stop(an, j, needs_abs);
+        if (!needs(an, j, a->abs_ok && a->rel_ok, needs_abs))
             return;
-        }
         k->rel_ok = true, k->rel = plus(plus(a->rel, a->abs), constant(1));
         break;
     case NS_F_TANH:
     case NS_F_SQRT:
     case NS_F_LOG1P:
         k->sign = nd->op == NS_F_TANH ? a->sign : 1;
-        if (nd->op == NS_F_LOG1P && a->sign != 1) {
-            stop(an, j, "log1p of a value that may be near -1: its condition number is unbounded");
+        if (!needs(an, j, nd->op != NS_F_LOG1P || a->sign == 1,
+                   "log1p of a value that may be near -1: its condition number is unbounded"))
             return;
-        }
-        if (!a->rel_ok) {
-            stop(an, j, "a function of a value without a bound");
+        if (!needs(an, j, a->rel_ok, "a function of a value without a bound"))
             return;
-        }
         k->rel_ok = true;
         k->rel = plus(scaled(a->rel, nd->op == NS_F_SQRT ? 0.5 : 1), constant(1));
         if (nd->op == NS_F_TANH)
@@ -284,14 +285,10 @@ static void reduction(analysis *an, int j, const known *a, known *k)
         absolute_from(k);
         return;
     }
-    if (a->sign == 0) {
-        stop(an, j, "a sum of terms that may have opposite signs: they may cancel");
+    if (!needs(an, j, a->sign != 0, "a sum of terms that may have opposite signs: they may cancel"))
         return;
-    }
-    if (!a->rel_ok) {
-        stop(an, j, "a sum of terms without a bound");
+    if (!needs(an, j, a->rel_ok, "a sum of terms without a bound"))
         return;
-    }
     k->rel_ok = true;
     k->rel = plus(a->rel, (ns_bound){ .c0 = nd->op == NS_F_MEAN ? 2 : 0, .cn = 1 });
     if (a->mag_ok)

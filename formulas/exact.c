@@ -2,11 +2,11 @@
 #include "exact.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../reference/ref.h"
+#include "message.h"
 
 typedef struct exact {
     const ns_formula *f;
@@ -29,12 +29,9 @@ static void undefined(exact *e, const ns_fnode *nd, const char *fmt, ...)
 {
     if (e->undefined++ || !e->why)
         return;
-    int k = snprintf(e->why, e->whylen, "column %d: ", nd->column);
-    if (k < 0 || (size_t)k >= e->whylen)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(e->why + k, e->whylen - (size_t)k, fmt, ap);
+    ns_formula_vmessage(e->why, e->whylen, nd->column, fmt, ap);
     va_end(ap);
 }
 
@@ -217,6 +214,19 @@ static int takes_a(ns_fop op, mpfi_srcptr a, mpfi_srcptr b)
     return mpfr_less_p(&a->right, &b->left) ? 1 : mpfr_greaterequal_p(&a->left, &b->right) ? 0 : -1;
 }
 
+/* The enclosure of max(a, b) (max) or min(a, b): each end the max (min)
+ * of the operands' ends, rounded outward; r may be a or b. */
+static void max_or_min(mpfi_ptr r, mpfi_srcptr a, mpfi_srcptr b, int max)
+{
+    if (max) {
+        mpfr_max(&r->left, &a->left, &b->left, MPFR_RNDD);
+        mpfr_max(&r->right, &a->right, &b->right, MPFR_RNDU);
+    } else {
+        mpfr_min(&r->left, &a->left, &b->left, MPFR_RNDD);
+        mpfr_min(&r->right, &a->right, &b->right, MPFR_RNDU);
+    }
+}
+
 static void binary(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_srcptr a, mpfi_srcptr b)
 {
     if (mpfi_nan_p(a) || mpfi_nan_p(b)) {
@@ -255,12 +265,8 @@ static void binary(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_srcptr a, mpfi
         int t = takes_a(nd->op, a, b);
         if (t >= 0) {
             mpfi_set(r, t ? a : b);
-        } else if (nd->op == NS_F_MAX) {
-            mpfr_max(&r->left, &a->left, &b->left, MPFR_RNDD);
-            mpfr_max(&r->right, &a->right, &b->right, MPFR_RNDU);
         } else {
-            mpfr_min(&r->left, &a->left, &b->left, MPFR_RNDD);
-            mpfr_min(&r->right, &a->right, &b->right, MPFR_RNDU);
+            max_or_min(r, a, b, nd->op == NS_F_MAX);
         }
         return;
     }
@@ -305,12 +311,8 @@ static void reduction(exact *e, const ns_fnode *nd, mpfi_ptr r, mpfi_ptr a, int 
         }
         if (nd->op == NS_F_SUM || nd->op == NS_F_MEAN) {
             mpfi_add(r, r, ai);
-        } else if (nd->op == NS_F_ROWMAX) {
-            mpfr_max(&r->left, &r->left, &ai->left, MPFR_RNDD);
-            mpfr_max(&r->right, &r->right, &ai->right, MPFR_RNDU);
         } else {
-            mpfr_min(&r->left, &r->left, &ai->left, MPFR_RNDD);
-            mpfr_min(&r->right, &r->right, &ai->right, MPFR_RNDU);
+            max_or_min(r, r, ai, nd->op == NS_F_ROWMAX);
         }
     }
     if (nd->op == NS_F_MEAN)

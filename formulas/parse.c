@@ -17,6 +17,7 @@
  * exp(x - rowmax(x)) of the shifted softmax) is one node, computed once,
  * as a kernel computes it once. */
 #include "formula.h"
+#include "message.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -97,12 +98,9 @@ static void fail(parser *p, size_t at, const char *fmt, ...)
     if (p->failed)
         return;
     p->failed = 1;
-    int k = snprintf(p->err, p->errlen, "column %zu: ", at + 1);
-    if (k < 0 || (size_t)k >= p->errlen)
-        return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(p->err + k, p->errlen - (size_t)k, fmt, ap);
+    ns_formula_vmessage(p->err, p->errlen, (long)(at + 1), fmt, ap);
     va_end(ap);
 }
 
