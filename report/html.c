@@ -335,18 +335,13 @@ static void real_table(FILE *f, const ns_report_data *d, bool low_only)
         bool low = strcmp(pol, "fp16") == 0 || strcmp(pol, "bf16") == 0;
         if (low != low_only)
             continue;
-        ns_real_stats st;
-        ns_report_real_stats(d, t, &st);
-        char a[32], b[32], c[32], e[32], g[32];
-        ns_fmt_sci(a, sizeof a, st.err_u_mean);
-        ns_fmt_sci(b, sizeof b, st.err_u_max);
-        ns_fmt_sci(c, sizeof c, st.sum_dev_mean);
-        ns_fmt_sci(e, sizeof e, st.sum_dev_max);
-        ns_fmt_bits(g, sizeof g, st.max_bits);
+        ns_real_shown r;
+        ns_report_real_shown(d, t, &r);
         fputs("<tr><td>", f);
         esc(f, d->real_targets[t].alg->name);
         fprintf(f, "</td><td>%s</td><td>%zu</td><td>%zu</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                pol, st.overflow_rows, st.nonfinite_rows, a, b, c, e, g);
+                pol, r.st.overflow_rows, r.st.nonfinite_rows, r.err_u_mean, r.err_u_max, r.sum_dev_mean,
+                r.sum_dev_max, r.max_bits);
     }
     fputs("</tbody></table></div>\n", f);
 }
