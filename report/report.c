@@ -190,9 +190,7 @@ static int run_part(const ns_report_opts *o, const char *out, char *err, size_t 
         return -1;
     if (ns_out_dir_parents(out, err, errlen) != 0)
         return -1;
-    ns_report_data d;
-    memset(&d, 0, sizeof d);
-    d.opts = o;
+    ns_report_data d = { .opts = o };
     ns_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     int rc = ns_report_measure(&d, &ck, out, err, errlen);
@@ -232,9 +230,7 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
         return -1;
     if (ns_out_dir_parents(out, err, errlen) != 0)
         return -1;
-    ns_report_data d;
-    memset(&d, 0, sizeof d);
-    d.opts = o;
+    ns_report_data d = { .opts = o };
     ns_report_program(d.program, sizeof d.program);
     stamp(d.generated, sizeof d.generated);
     ns_checkpoint ck;
