@@ -9,12 +9,14 @@
 #include "../analysis/json.h"
 #include "../util/escape.h"
 
-/* The policies of the cells, in the order of the first algorithm's cells. */
-static size_t policies_of(const ns_report_data *d, const ns_policy **p, size_t max)
+/* The table's head over the policies of the cells, in the order of the
+ * first algorithm's cells (16 at most): each name between open and close.
+ * The number of policies. */
+static size_t policy_heads(const ns_report_data *d, FILE *f, const char *open, const char *close)
 {
     size_t k = 0;
-    for (size_t i = 0; i < d->ncells && k < max && d->cells[i].alg == d->cells[0].alg; i++)
-        p[k++] = d->cells[i].policy;
+    for (size_t i = 0; i < d->ncells && k < 16 && d->cells[i].alg == d->cells[0].alg; i++, k++)
+        fprintf(f, "%s%s%s", open, d->cells[i].policy->name, close);
     return k;
 }
 
@@ -171,8 +173,6 @@ static void verdict_rows(const ns_report_data *d, size_t np, FILE *f, const verd
 
 int ns_report_verdicts_html(const ns_report_data *d, FILE *f)
 {
-    const ns_policy *pol[16];
-    size_t np = policies_of(d, pol, 16);
     fputs("<section id=\"verdicts\"><h2>Verdict: which normalizer is safe in which precision</h2>\n"
           "<p>Sequential sums.  <b>safe</b>: no row of the suite, of the envelope scan or of the fuzzing budget "
           "breaks the contract; <b>safe within</b> &sigma; &le; &hellip;, n &le; &hellip;: rows fail only as the "
@@ -183,8 +183,7 @@ int ns_report_verdicts_html(const ns_report_data *d, FILE *f)
           "Each verdict links to the row behind it and its replay command.  All-masked rows are a declared hazard "
           "a caller can avoid: their outcome is shown apart.</p>\n"
           "<div style=\"overflow-x:auto\"><table class=\"verdicts\" style=\"font-size:12px\"><thead><tr><th>normalizer</th>", f);
-    for (size_t p = 0; p < np; p++)
-        fprintf(f, "<th>%s</th>", pol[p]->name);
+    size_t np = policy_heads(d, f, "<th>", "</th>");
     fputs("<th>all-masked row</th></tr></thead><tbody>\n", f);
     verdict_rows(d, np, f, &html_rows);
     fputs("</tbody></table></div>\n", f);
@@ -210,14 +209,11 @@ int ns_report_verdicts_html(const ns_report_data *d, FILE *f)
 
 int ns_report_verdicts_md(const ns_report_data *d, FILE *f)
 {
-    const ns_policy *pol[16];
-    size_t np = policies_of(d, pol, 16);
     fputs("## Verdict (sequential sums)\n\n"
           "safe: no finding on the suite, the envelope scan and the fuzzing budget; safe within: only declared "
           "failures, beyond the limits shown; safe except: only the declared failure named; unsafe: a row breaks the contract (cause in words).\n\n"
           "| normalizer |", f);
-    for (size_t p = 0; p < np; p++)
-        fprintf(f, " %s |", pol[p]->name);
+    size_t np = policy_heads(d, f, " ", " |");
     fputs(" all-masked row |\n|---|", f);
     for (size_t p = 0; p <= np; p++)
         fputs("---|", f);
