@@ -155,6 +155,26 @@ static const struct incident {
 
 #define NINCIDENTS (sizeof incidents / sizeof incidents[0])
 
+/* An item per incident: open, what happened (its source), then where
+ * test_before is given the test that reproduces it after it, close; text
+ * escapes into the markup. */
+static void incident_items(FILE *f, void (*text)(FILE *, const char *), const char *open, const char *test_before,
+                           const char *close)
+{
+    for (size_t i = 0; i < NINCIDENTS; i++) {
+        fputs(open, f);
+        text(f, incidents[i].what);
+        fputs(" (", f);
+        text(f, incidents[i].source);
+        fputc(')', f);
+        if (test_before) {
+            fputs(test_before, f);
+            text(f, incidents[i].test);
+        }
+        fputs(close, f);
+    }
+}
+
 /* The table of the section: every softmax-attention kernel in each of its
  * policies, a cell per mask style, and its envelope. */
 enum { GRID_ROWS = 64 };
@@ -228,15 +248,7 @@ void ns_report_attention_html(FILE *f)
         fputs("</td></tr>\n", f);
     }
     fputs("</table></div>\n<h3>Incidents reproduced</h3>\n<ul class=\"findings\">\n", f);
-    for (size_t i = 0; i < NINCIDENTS; i++) {
-        fputs("<li>", f);
-        ns_html_escape(f, incidents[i].what);
-        fputs(" (", f);
-        ns_html_escape(f, incidents[i].source);
-        fputs("): <code>tests/test_attention_incidents.c</code> ", f);
-        ns_html_escape(f, incidents[i].test);
-        fputs("</li>\n", f);
-    }
+    incident_items(f, ns_html_escape, "<li>", ": <code>tests/test_attention_incidents.c</code> ", "</li>\n");
     fputs("</ul></section>\n", f);
 }
 
@@ -268,12 +280,6 @@ void ns_report_attention_md(FILE *f)
         fputc('\n', f);
     }
     fputs("\nIncidents reproduced by tests/test_attention_incidents.c:\n\n", f);
-    for (size_t i = 0; i < NINCIDENTS; i++) {
-        fputs("- ", f);
-        ns_md_text(f, incidents[i].what);
-        fputs(" (", f);
-        ns_md_text(f, incidents[i].source);
-        fputs(")\n", f);
-    }
+    incident_items(f, ns_md_text, "- ", NULL, "\n");
     fputc('\n', f);
 }
