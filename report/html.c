@@ -4,7 +4,7 @@
  * its first screen at once; the per-algorithm cards, most of the bytes,
  * live in algorithms.html, where every number of the matrices links.  Every string that does not come
  * from this file (names, definitions, paths, generated descriptions) goes
- * through esc(). */
+ * through esc() (or a %s of ns_markup_printf). */
 #include "data.h"
 #include "attention.h"
 #include "fuzz.h"
@@ -14,6 +14,7 @@
 
 #include "../analysis/verdict.h"
 #include "../util/escape.h"
+#include "../util/markup.h"
 #include "verdicts.h"
 
 static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }
@@ -302,22 +303,13 @@ static void figure_as(FILE *f, const ns_report_data *d, const char *name, const 
     if (!p)
         return;
     fprintf(f, "<figure class=\"%s%s\">", p->wide ? "wide" : "", cls);
-    if (p->drawn) {
-        fputs("<img loading=\"lazy\" src=\"plots/", f);
-        esc(f, p->name);
-        fputs(".svg\" alt=\"", f);
-        esc(f, p->title);
-        fprintf(f, "\" width=\"%d\" height=\"%d\">", p->wide ? 1140 : 570, p->wide ? 520 : 430);
-    } else {
+    if (p->drawn)
+        ns_markup_printf(f, &ns_markup_html, "<img loading=\"lazy\" src=\"plots/%s.svg\" alt=\"%s\" width=\"%d\" "
+                         "height=\"%d\">", p->name, p->title, p->wide ? 1140 : 570, p->wide ? 520 : 430);
+    else
         fputs("<p class=\"note\">This plot was not drawn (see the note at the top).</p>", f);
-    }
-    fputs("<figcaption>", f);
-    esc(f, p->title);
-    fputs(" &mdash; data <a href=\"plots/", f);
-    esc(f, p->name);
-    fputs(".dat\">plots/", f);
-    esc(f, p->name);
-    fputs(".dat</a></figcaption></figure>\n", f);
+    ns_markup_printf(f, &ns_markup_html, "<figcaption>%s &mdash; data <a href=\"plots/%s.dat\">plots/%s.dat</a>"
+                     "</figcaption></figure>\n", p->title, p->name, p->name);
 }
 
 static void figure(FILE *f, const ns_report_data *d, const char *name)

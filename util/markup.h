@@ -22,4 +22,12 @@ void ns_markup_cells(FILE *f, const ns_markup *m, const char *const *cells, size
 /* Writes cells[0..n) as a whole row, fences and all. */
 void ns_markup_row(FILE *f, const ns_markup *m, const char *const *cells, size_t n);
 
+/* fprintf in markup m, every string argument escaped: the conversions are
+ * %s (written by m->text), %d, %zu and %%; at any other the output stops
+ * there, before its argument is taken. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+void ns_markup_printf(FILE *f, const ns_markup *m, const char *fmt, ...);
+
 #endif
