@@ -405,15 +405,10 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
 {
     fputs("<section class=\"card\" id=\"alg-", f);
     id_of(f, a->name);
-    fputs("\"><h3>", f);
-    esc(f, a->name);
-    fputs(" <span class=\"small\">family ", f);
-    esc(f, fam->name);
-    fputs("</span></h3>\n<p>", f);
-    esc(f, a->summary ? a->summary : "");
-    fputs(". Definition (the reference): <code>", f);
-    esc(f, fam->definition ? fam->definition : "");
-    fputs("</code>", f);
+    ns_markup_printf(f, &ns_markup_html,
+                     "\"><h3>%s <span class=\"small\">family %s</span></h3>\n<p>%s. Definition (the reference): "
+                     "<code>%s</code>", a->name, fam->name, a->summary ? a->summary : "",
+                     fam->definition ? fam->definition : "");
     size_t np = ns_family_nparams(fam);
     for (size_t k = 0; k < np; k++) {
         fputs(k ? ", " : "; parameters ", f);
