@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "../util/markup.h"
+
 struct cJSON;
 
 #define NS_FUZZ_MAX_ENGINES 16
@@ -28,6 +30,11 @@ double ns_fuzz_number(const struct cJSON *o, const char *key);
  * of each engine's first run; the engines past max are left out.  The
  * number of engines. */
 size_t ns_fuzz_engine_totals(const struct cJSON *fuzz_json, ns_fuzz_engine_total *out, size_t max);
+
+/* A row per engine of e[0..n) in markup m: its name, runs, seconds,
+ * executions, executions/s (both "-" where a run did not say how many it
+ * made), findings, broken, crashes; the table's head is the caller's. */
+void ns_fuzz_engine_rows(FILE *f, const ns_markup *m, const ns_fuzz_engine_total *e, size_t n);
 
 /* A Markdown table of the engines:
  *   | engine | runs | seconds | executions | executions/s | findings | broken | crashes |

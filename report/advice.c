@@ -70,22 +70,30 @@ static void advice(const ns_report_data *d, size_t first, char *buf, size_t len)
 static const char cost_note[] =
     "policies ordered by cost: fp16 < bf16 < fp16-acc32 < bf16-acc32 < fp16-io < bf16-io < fp32 < fp64";
 
-void ns_report_advice_html(const ns_report_data *d, FILE *f)
+/* One item per algorithm: open, its name, mid, the advice, close; text
+ * escapes both into the markup. */
+static void advice_items(const ns_report_data *d, FILE *f, void (*text)(FILE *, const char *), const char *open,
+                         const char *mid, const char *close)
 {
-    fprintf(f, "<h3>Advice: the cheapest safe choice</h3>\n<p class=\"small\">The first safe policy, %s; "
-               "then a cheaper policy whose pairwise or Kahan sums keep the contract on the whole suite.</p><ul>\n",
-            cost_note);
     for (size_t i = 0; i < d->ncells; i++) {
         if (i > 0 && d->cells[i].alg == d->cells[i - 1].alg)
             continue;
         char a[600];
         advice(d, i, a, sizeof a);
-        fputs("<li><b>", f);
-        ns_html_escape(f, d->cells[i].alg->name);
-        fputs("</b>: ", f);
-        ns_html_escape(f, a);
-        fputs("</li>\n", f);
+        fputs(open, f);
+        text(f, d->cells[i].alg->name);
+        fputs(mid, f);
+        text(f, a);
+        fputs(close, f);
     }
+}
+
+void ns_report_advice_html(const ns_report_data *d, FILE *f)
+{
+    fprintf(f, "<h3>Advice: the cheapest safe choice</h3>\n<p class=\"small\">The first safe policy, %s; "
+               "then a cheaper policy whose pairwise or Kahan sums keep the contract on the whole suite.</p><ul>\n",
+            cost_note);
+    advice_items(d, f, ns_html_escape, "<li><b>", "</b>: ", "</li>\n");
     fputs("</ul>\n", f);
 }
 
@@ -93,16 +101,6 @@ void ns_report_advice_md(const ns_report_data *d, FILE *f)
 {
     fprintf(f, "### Advice: the cheapest safe choice\n\nThe first safe policy (%s), then a cheaper policy whose "
                "pairwise or Kahan sums keep the contract on the whole suite.\n\n", cost_note);
-    for (size_t i = 0; i < d->ncells; i++) {
-        if (i > 0 && d->cells[i].alg == d->cells[i - 1].alg)
-            continue;
-        char a[600];
-        advice(d, i, a, sizeof a);
-        fputs("- ", f);
-        ns_md_text(f, d->cells[i].alg->name);
-        fputs(": ", f);
-        ns_md_text(f, a);
-        fputc('\n', f);
-    }
+    advice_items(d, f, ns_md_text, "- ", ": ", "\n");
     fputc('\n', f);
 }

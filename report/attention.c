@@ -155,6 +155,26 @@ static const struct incident {
 
 #define NINCIDENTS (sizeof incidents / sizeof incidents[0])
 
+/* An item per incident: open, what happened (its source), then where
+ * test_before is given the test that reproduces it after it, close; text
+ * escapes into the markup. */
+static void incident_items(FILE *f, void (*text)(FILE *, const char *), const char *open, const char *test_before,
+                           const char *close)
+{
+    for (size_t i = 0; i < NINCIDENTS; i++) {
+        fputs(open, f);
+        text(f, incidents[i].what);
+        fputs(" (", f);
+        text(f, incidents[i].source);
+        fputc(')', f);
+        if (test_before) {
+            fputs(test_before, f);
+            text(f, incidents[i].test);
+        }
+        fputs(close, f);
+    }
+}
+
 /* The table of the section: every softmax-attention kernel in each of its
  * policies, a cell per mask style, and its envelope. */
 enum { GRID_ROWS = 64 };
@@ -195,6 +215,70 @@ static const grid *attention_grid(void)
     return &g;
 }
 
+/* The names of the mask styles, each between open and close. */
+static void mask_heads(FILE *f, const char *open, const char *close)
+{
+    for (int m = 0; m < MASK_STYLES; m++)
+        fprintf(f, "%s%s%s", open, mask_names[m], close);
+}
+
+/* A cell of the page: the verdict's words in its colour. */
+static void html_grid_cell(FILE *f, const cell *c)
+{
+    char w[128];
+    cell_words(c, w, sizeof w);
+    fprintf(f, "<td class=\"%s\">", !c->ok ? "bx" : c->verdict == NS_ATTN_KEPT ? "b0"
+                                       : c->verdict == NS_ATTN_EXPECTED ? "b3" : "b5");
+    ns_html_escape(f, w);
+    fputs("</td>", f);
+}
+
+/* A cell of report.md: the verdict's words. */
+static void md_grid_cell(FILE *f, const cell *c)
+{
+    char w[128];
+    cell_words(c, w, sizeof w);
+    fputc(' ', f);
+    ns_md_text(f, w);
+    fputs(" |", f);
+}
+
+/* How a markup writes a row of the grid: open, the kernel's name, between,
+ * the policy's (each written by name), after, a cell per mask style, then
+ * where envelope_open is given the envelope (escaped by text) after it,
+ * close. */
+typedef struct grid_markup {
+    void (*name)(FILE *f, const char *s);
+    const char *open, *between, *after;
+    void (*cell)(FILE *f, const cell *c);
+    void (*text)(FILE *f, const char *s);
+    const char *envelope_open, *close;
+} grid_markup;
+
+static const grid_markup html_grid = { ns_html_escape, "<tr><td>", "</td><td>", "</td>", html_grid_cell,
+                                       ns_html_escape, "<td>", "</td></tr>\n" };
+static const grid_markup md_grid = { ns_md_name, "| ", " | ", " |", md_grid_cell, ns_md_text, NULL, "\n" };
+
+static void grid_rows(FILE *f, const grid_markup *mk)
+{
+    const grid *g = attention_grid();
+    for (size_t r = 0; r < g->n; r++) {
+        const grid_row *row = &g->rows[r];
+        fputs(mk->open, f);
+        mk->name(f, row->k->name);
+        fputs(mk->between, f);
+        mk->name(f, row->policy);
+        fputs(mk->after, f);
+        for (int m = 0; m < MASK_STYLES; m++)
+            mk->cell(f, &row->c[m]);
+        if (mk->envelope_open) {
+            fputs(mk->envelope_open, f);
+            mk->text(f, row->envelope);
+        }
+        fputs(mk->close, f);
+    }
+}
+
 void ns_report_attention_html(FILE *f)
 {
     fputs("<section id=\"attention\"><h2>Attention kernels</h2>\n<p>Each kernel of <code>normstab attention</code> "
@@ -203,40 +287,11 @@ void ns_report_attention_html(FILE *f)
           "kept and the cause otherwise (&ldquo;empty row&rdquo;: the first query has no key). Envelope: the largest "
           "&sigma; of head.large-norm (scores of order &sigma;<sup>2</sup>) kept, and the longest rows with one "
           "dominant key.</p>\n<div class=\"scroll\"><table class=\"attention\"><tr><th>kernel</th><th>policy</th>", f);
-    for (int m = 0; m < MASK_STYLES; m++)
-        fprintf(f, "<th>%s</th>", mask_names[m]);
+    mask_heads(f, "<th>", "</th>");
     fputs("<th>envelope</th></tr>\n", f);
-    const grid *g = attention_grid();
-    for (size_t r = 0; r < g->n; r++) {
-        const grid_row *row = &g->rows[r];
-        fputs("<tr><td>", f);
-        ns_html_escape(f, row->k->name);
-        fputs("</td><td>", f);
-        ns_html_escape(f, row->policy);
-        fputs("</td>", f);
-        for (int m = 0; m < MASK_STYLES; m++) {
-            const cell *c = &row->c[m];
-            char w[128];
-            cell_words(c, w, sizeof w);
-            fprintf(f, "<td class=\"%s\">", !c->ok ? "bx" : c->verdict == NS_ATTN_KEPT ? "b0"
-                                               : c->verdict == NS_ATTN_EXPECTED ? "b3" : "b5");
-            ns_html_escape(f, w);
-            fputs("</td>", f);
-        }
-        fputs("<td>", f);
-        ns_html_escape(f, row->envelope);
-        fputs("</td></tr>\n", f);
-    }
+    grid_rows(f, &html_grid);
     fputs("</table></div>\n<h3>Incidents reproduced</h3>\n<ul class=\"findings\">\n", f);
-    for (size_t i = 0; i < NINCIDENTS; i++) {
-        fputs("<li>", f);
-        ns_html_escape(f, incidents[i].what);
-        fputs(" (", f);
-        ns_html_escape(f, incidents[i].source);
-        fputs("): <code>tests/test_attention_incidents.c</code> ", f);
-        ns_html_escape(f, incidents[i].test);
-        fputs("</li>\n", f);
-    }
+    incident_items(f, ns_html_escape, "<li>", ": <code>tests/test_attention_incidents.c</code> ", "</li>\n");
     fputs("</ul></section>\n", f);
 }
 
@@ -244,36 +299,13 @@ void ns_report_attention_md(FILE *f)
 {
     fputs("\n## Attention kernels\n\nOne head (head.normal, 16 tokens, d = 8, seed 1) per kernel, policy and mask "
           "style: the verdict of the kernel's contract (docs/attention.md).\n\n| kernel | policy |", f);
-    for (int m = 0; m < MASK_STYLES; m++)
-        fprintf(f, " %s |", mask_names[m]);
+    mask_heads(f, " ", " |");
     fputs("\n|---|---|", f);
     for (int m = 0; m < MASK_STYLES; m++)
         fputs("---|", f);
     fputc('\n', f);
-    const grid *g = attention_grid();
-    for (size_t r = 0; r < g->n; r++) {
-        const grid_row *row = &g->rows[r];
-        fputs("| ", f);
-        ns_md_name(f, row->k->name);
-        fputs(" | ", f);
-        ns_md_name(f, row->policy);
-        fputs(" |", f);
-        for (int m = 0; m < MASK_STYLES; m++) {
-            char w[128];
-            cell_words(&row->c[m], w, sizeof w);
-            fputc(' ', f);
-            ns_md_text(f, w);
-            fputs(" |", f);
-        }
-        fputc('\n', f);
-    }
+    grid_rows(f, &md_grid);
     fputs("\nIncidents reproduced by tests/test_attention_incidents.c:\n\n", f);
-    for (size_t i = 0; i < NINCIDENTS; i++) {
-        fputs("- ", f);
-        ns_md_text(f, incidents[i].what);
-        fputs(" (", f);
-        ns_md_text(f, incidents[i].source);
-        fputs(")\n", f);
-    }
+    incident_items(f, ns_md_text, "- ", NULL, "\n");
     fputc('\n', f);
 }

@@ -96,6 +96,16 @@ void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s)
     }
 }
 
+void ns_report_real_shown(const ns_report_data *d, size_t t, ns_real_shown *r)
+{
+    ns_report_real_stats(d, t, &r->st);
+    ns_fmt_sci(r->err_u_mean, sizeof r->err_u_mean, r->st.err_u_mean);
+    ns_fmt_sci(r->err_u_max, sizeof r->err_u_max, r->st.err_u_max);
+    ns_fmt_sci(r->sum_dev_mean, sizeof r->sum_dev_mean, r->st.sum_dev_mean);
+    ns_fmt_sci(r->sum_dev_max, sizeof r->sum_dev_max, r->st.sum_dev_max);
+    ns_fmt_bits(r->max_bits, sizeof r->max_bits, r->st.max_bits);
+}
+
 double ns_fmt_bits(char *buf, size_t len, double bits)
 {
     if (isnan(bits)) {

@@ -99,6 +99,14 @@ typedef struct ns_real_stats {
 } ns_real_stats;
 void ns_report_real_stats(const ns_report_data *d, size_t t, ns_real_stats *s);
 
+/* ns_real_stats of real target t and its figures as the tables show them
+ * (ns_fmt_sci, ns_fmt_bits). */
+typedef struct ns_real_shown {
+    ns_real_stats st;
+    char err_u_mean[32], err_u_max[32], sum_dev_mean[32], sum_dev_max[32], max_bits[32];
+} ns_real_shown;
+void ns_report_real_shown(const ns_report_data *d, size_t t, ns_real_shown *r);
+
 /* Sentences stating the published picture as measured (plain text). */
 #define NS_REPORT_LINE 600
 size_t ns_report_published(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max);

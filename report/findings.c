@@ -80,18 +80,32 @@ static bool same_before(const ns_report_data *d, int g, const char *normalizer, 
     return false;
 }
 
+/* The section's heading; with no fuzzing budget, the note that says so
+ * between note_open and note_close.  The budget (0: nothing more to
+ * write). */
+static uint64_t section_head(const ns_report_data *d, FILE *f, const char *heading, const char *note_open,
+                             const char *note_close)
+{
+    uint64_t budget = ns_report_fuzz_budget(d->opts);
+    fputs(heading, f);
+    if (budget == 0) {
+        fputs(note_open, f);
+        fputs("No fuzzing budget in this run (--fuzz-evals 0, or the tiny suite).", f);
+        fputs(note_close, f);
+    }
+    return budget;
+}
+
 /* index.html: per group its count, the broken ones among them, and the
  * normalizers it touches, linking to the group in findings.html (the list
  * with a replay command each: several hundred of them would double the
  * page). */
 void ns_report_findings_html(const ns_report_data *d, FILE *f)
 {
-    uint64_t budget = ns_report_fuzz_budget(d->opts);
-    fputs("<section id=\"budget-fuzzing\"><h2>Fuzzing within the report</h2>\n", f);
-    if (budget == 0) {
-        fputs("<p>No fuzzing budget in this run (--fuzz-evals 0, or the tiny suite).</p></section>\n", f);
+    uint64_t budget = section_head(d, f, "<section id=\"budget-fuzzing\"><h2>Fuzzing within the report</h2>\n", "<p>",
+                                   "</p></section>\n");
+    if (budget == 0)
         return;
-    }
     fprintf(f, "<p>The built-in search (the engine of <code>normstab search</code>, every objective in turn) ran "
                "%llu evaluations on each normalizer &times; policy with sequential sums: %zu findings, each "
                "confirmed against the MPFR reference and minimized.  Its findings count in the verdicts above; "
@@ -170,12 +184,9 @@ int ns_report_findings_page(const ns_report_data *d, FILE *f)
 
 void ns_report_findings_md(const ns_report_data *d, FILE *f)
 {
-    uint64_t budget = ns_report_fuzz_budget(d->opts);
-    fputs("## Fuzzing within the report\n\n", f);
-    if (budget == 0) {
-        fputs("No fuzzing budget in this run (--fuzz-evals 0, or the tiny suite).\n\n", f);
+    uint64_t budget = section_head(d, f, "## Fuzzing within the report\n\n", "", "\n\n");
+    if (budget == 0)
         return;
-    }
     fprintf(f, "%llu evaluations of the built-in search per normalizer x policy (sequential sums): %zu findings.\n\n",
             (unsigned long long)budget, d->found.count);
     for (int g = 0; g < G_COUNT; g++) {

@@ -95,18 +95,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
     fprintf(f, ", <strong>%zu breaking a contract</strong>, %zu crashes.</p>\n", s.broken, s.crashes);
     fputs("<table><tr><th>engine</th><th>runs</th><th>seconds</th><th>executions</th><th>executions/s</th>"
           "<th>findings</th><th>broken</th><th>crashes</th></tr>\n", f);
-    for (size_t k = 0; k < s.nengines; k++) {
-        const ns_fuzz_engine_total *e = &s.engine[k];
-        fputs("<tr><td>", f);
-        ns_html_escape(f, e->name);
-        fprintf(f, "</td><td>%zu</td><td>%.0f</td>", e->runs, e->seconds);
-        if (e->counted)
-            fprintf(f, "<td>%.0f</td><td>%.0f</td>", e->executions,
-                    e->seconds > 0 ? e->executions / e->seconds : 0);
-        else
-            fputs("<td>-</td><td>-</td>", f);
-        fprintf(f, "<td>%.0f</td><td>%.0f</td><td>%.0f</td></tr>\n", e->findings, e->broken, e->crashes);
-    }
+    ns_fuzz_engine_rows(f, &ns_markup_html, s.engine, s.nengines);
     fputs("</table>\n", f);
     const cJSON *findings = cJSON_GetObjectItemCaseSensitive(s.root, NS_FJ_FINDINGS);
     size_t count = 0;
@@ -120,13 +109,7 @@ void ns_report_fuzz_html(FILE *f, const char *dir)
             const char *cells[] = { ns_fuzz_text(fd, NS_FJ_NORMALIZER), ns_fuzz_text(fd, NS_FJ_POLICY),
                                     ns_fuzz_text(fd, NS_FJ_KIND), ns_fuzz_text(fd, NS_FJ_CAUSE),
                                     ns_fuzz_text(fd, NS_FJ_VERDICT), ns_fuzz_text(fd, NS_FJ_WHY) };
-            fputs("<tr>", f);
-            for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
-                fputs("<td>", f);
-                ns_html_escape(f, cells[c]);
-                fputs("</td>", f);
-            }
-            fputs("</tr>\n", f);
+            ns_markup_row(f, &ns_markup_html, cells, sizeof cells / sizeof cells[0]);
             count++;
         }
     }

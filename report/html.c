@@ -4,7 +4,7 @@
  * its first screen at once; the per-algorithm cards, most of the bytes,
  * live in algorithms.html, where every number of the matrices links.  Every string that does not come
  * from this file (names, definitions, paths, generated descriptions) goes
- * through esc(). */
+ * through esc() (or a %s of ns_markup_printf). */
 #include "data.h"
 #include "attention.h"
 #include "fuzz.h"
@@ -14,6 +14,7 @@
 
 #include "../analysis/verdict.h"
 #include "../util/escape.h"
+#include "../util/markup.h"
 #include "verdicts.h"
 
 static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }
@@ -302,22 +303,13 @@ static void figure_as(FILE *f, const ns_report_data *d, const char *name, const 
     if (!p)
         return;
     fprintf(f, "<figure class=\"%s%s\">", p->wide ? "wide" : "", cls);
-    if (p->drawn) {
-        fputs("<img loading=\"lazy\" src=\"plots/", f);
-        esc(f, p->name);
-        fputs(".svg\" alt=\"", f);
-        esc(f, p->title);
-        fprintf(f, "\" width=\"%d\" height=\"%d\">", p->wide ? 1140 : 570, p->wide ? 520 : 430);
-    } else {
+    if (p->drawn)
+        ns_markup_printf(f, &ns_markup_html, "<img loading=\"lazy\" src=\"plots/%s.svg\" alt=\"%s\" width=\"%d\" "
+                         "height=\"%d\">", p->name, p->title, p->wide ? 1140 : 570, p->wide ? 520 : 430);
+    else
         fputs("<p class=\"note\">This plot was not drawn (see the note at the top).</p>", f);
-    }
-    fputs("<figcaption>", f);
-    esc(f, p->title);
-    fputs(" &mdash; data <a href=\"plots/", f);
-    esc(f, p->name);
-    fputs(".dat\">plots/", f);
-    esc(f, p->name);
-    fputs(".dat</a></figcaption></figure>\n", f);
+    ns_markup_printf(f, &ns_markup_html, "<figcaption>%s &mdash; data <a href=\"plots/%s.dat\">plots/%s.dat</a>"
+                     "</figcaption></figure>\n", p->title, p->name, p->name);
 }
 
 static void figure(FILE *f, const ns_report_data *d, const char *name)
@@ -335,18 +327,13 @@ static void real_table(FILE *f, const ns_report_data *d, bool low_only)
         bool low = strcmp(pol, "fp16") == 0 || strcmp(pol, "bf16") == 0;
         if (low != low_only)
             continue;
-        ns_real_stats st;
-        ns_report_real_stats(d, t, &st);
-        char a[32], b[32], c[32], e[32], g[32];
-        ns_fmt_sci(a, sizeof a, st.err_u_mean);
-        ns_fmt_sci(b, sizeof b, st.err_u_max);
-        ns_fmt_sci(c, sizeof c, st.sum_dev_mean);
-        ns_fmt_sci(e, sizeof e, st.sum_dev_max);
-        ns_fmt_bits(g, sizeof g, st.max_bits);
+        ns_real_shown r;
+        ns_report_real_shown(d, t, &r);
         fputs("<tr><td>", f);
         esc(f, d->real_targets[t].alg->name);
         fprintf(f, "</td><td>%s</td><td>%zu</td><td>%zu</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
-                pol, st.overflow_rows, st.nonfinite_rows, a, b, c, e, g);
+                pol, r.st.overflow_rows, r.st.nonfinite_rows, r.err_u_mean, r.err_u_max, r.sum_dev_mean,
+                r.sum_dev_max, r.max_bits);
     }
     fputs("</tbody></table></div>\n", f);
 }
@@ -418,15 +405,10 @@ static void card(FILE *f, const ns_report_data *d, const ns_family *fam, const n
 {
     fputs("<section class=\"card\" id=\"alg-", f);
     id_of(f, a->name);
-    fputs("\"><h3>", f);
-    esc(f, a->name);
-    fputs(" <span class=\"small\">family ", f);
-    esc(f, fam->name);
-    fputs("</span></h3>\n<p>", f);
-    esc(f, a->summary ? a->summary : "");
-    fputs(". Definition (the reference): <code>", f);
-    esc(f, fam->definition ? fam->definition : "");
-    fputs("</code>", f);
+    ns_markup_printf(f, &ns_markup_html,
+                     "\"><h3>%s <span class=\"small\">family %s</span></h3>\n<p>%s. Definition (the reference): "
+                     "<code>%s</code>", a->name, fam->name, a->summary ? a->summary : "",
+                     fam->definition ? fam->definition : "");
     size_t np = ns_family_nparams(fam);
     for (size_t k = 0; k < np; k++) {
         fputs(k ? ", " : "; parameters ", f);

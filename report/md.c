@@ -10,13 +10,19 @@
 #include "../util/escape.h"
 #include "verdicts.h"
 
+/* Worst bits as shown, bold beyond p/2 bits of target t's policy. */
+static void worst_bits(const ns_report_data *d, size_t t, double bits, FILE *f)
+{
+    char b[32];
+    double shown = ns_fmt_bits(b, sizeof b, bits);
+    bool broken = shown > ns_half_precision_bits(d->targets[t].policy);
+    fprintf(f, " %s%s%s", broken ? "**" : "", b, broken ? "**" : "");
+}
+
 static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
 {
     const ns_summary *s = &d->summary[t];
-    char b[32];
-    double shown = ns_fmt_bits(b, sizeof b, s->max_bits_finite);
-    bool broken = shown > ns_half_precision_bits(d->targets[t].policy);
-    fprintf(f, " %s%s%s", broken ? "**" : "", b, broken ? "**" : "");
+    worst_bits(d, t, s->max_bits_finite, f);
     if (!isnan(s->median_bits))
         fprintf(f, " (median %.1f)", s->median_bits);
     if (s->nan_rate > 0)
@@ -34,10 +40,7 @@ static void matrix_cell(const ns_report_data *d, size_t t, FILE *f)
 static void gradient_cell(const ns_report_data *d, size_t t, FILE *f)
 {
     const ns_summary *s = &d->summary[t];
-    char b[32];
-    double shown = ns_fmt_bits(b, sizeof b, s->grad_max_bits_finite);
-    bool broken = shown > ns_half_precision_bits(d->targets[t].policy);
-    fprintf(f, " %s%s%s", broken ? "**" : "", b, broken ? "**" : "");
+    worst_bits(d, t, s->grad_max_bits_finite, f);
     if (s->grad_nan_rate > 0)
         fprintf(f, " NaN/inf %.0f%%", 100 * s->grad_nan_rate);
     fputs(" |", f);
@@ -151,17 +154,12 @@ int ns_report_write_md(const ns_report_data *d, FILE *f)
             const char *pol = d->real_targets[t].policy->name;
             if (strcmp(pol, "fp16") != 0 && strcmp(pol, "bf16") != 0)
                 continue;
-            ns_real_stats st;
-            ns_report_real_stats(d, t, &st);
-            char a[32], b[32], c[32], e[32];
-            ns_fmt_sci(a, sizeof a, st.err_u_mean);
-            ns_fmt_sci(b, sizeof b, st.err_u_max);
-            ns_fmt_sci(c, sizeof c, st.sum_dev_mean);
-            ns_fmt_sci(e, sizeof e, st.sum_dev_max);
+            ns_real_shown r;
+            ns_report_real_shown(d, t, &r);
             fputs("| ", f);
             ns_md_text(f, d->real_targets[t].alg->name);
-            fprintf(f, " | %s | %zu | %zu | %s | %s | %s | %s |\n", pol,
-                    st.overflow_rows, st.nonfinite_rows, a, b, c, e);
+            fprintf(f, " | %s | %zu | %zu | %s | %s | %s | %s |\n", pol, r.st.overflow_rows, r.st.nonfinite_rows,
+                    r.err_u_mean, r.err_u_max, r.sum_dev_mean, r.sum_dev_max);
         }
     }
 

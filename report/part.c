@@ -12,6 +12,7 @@
 
 #include "../util/file.h"
 #include "../util/path.h"
+#include "out_dir.h"
 
 #define PART_MAX_BYTES ((size_t)1 << 24)
 
@@ -66,13 +67,9 @@ int ns_part_write(const ns_report_data *d, const char *dir, char *err, size_t er
 
 int ns_part_replaceable(const char *out, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(out, &st) != 0)
-        return errno == ENOENT ? 0 : (snprintf(err, errlen, "%s: %s", out, strerror(errno)), -1);
-    if (!S_ISDIR(st.st_mode)) {
-        snprintf(err, errlen, "%s exists and is not a directory", out);
-        return -1;
-    }
+    int state = ns_out_dir_state(out, err, errlen);
+    if (state <= 0)
+        return state;
     char probe[4200];
     snprintf(probe, sizeof probe, "%s/%s", out, NS_PART_FILE);
     if (access(probe, F_OK) == 0)

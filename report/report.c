@@ -14,6 +14,7 @@
 #include "../util/clock.h"
 #include "../util/path.h"
 #include "measure.h"
+#include "out_dir.h"
 #include "part.h"
 #include "verdicts.h"
 
@@ -70,13 +71,9 @@ static const char *const report_dirs[] = { "plots", "rows" };
  * some of those names but no results.json is somebody else's: refused. */
 static int replaceable(const char *path, char *err, size_t errlen)
 {
-    struct stat st;
-    if (stat(path, &st) != 0)
-        return errno == ENOENT ? 0 : (set_err(err, errlen, "%s: %s", path, strerror(errno)), -1);
-    if (!S_ISDIR(st.st_mode)) {
-        set_err(err, errlen, "%s exists and is not a directory", path);
-        return -1;
-    }
+    int state = ns_out_dir_state(path, err, errlen);
+    if (state <= 0)
+        return state;
     char probe[4096 + 32];
     snprintf(probe, sizeof probe, "%s/results.json", path);
     if (access(probe, F_OK) == 0)
@@ -191,13 +188,9 @@ static int run_part(const ns_report_opts *o, const char *out, char *err, size_t 
 {
     if (ns_part_replaceable(out, err, errlen) != 0)
         return -1;
-    if (ns_mkdir_parents(out) != 0) {
-        set_err(err, errlen, "cannot create the parents of %s: %s", out, strerror(errno));
+    if (ns_out_dir_parents(out, err, errlen) != 0)
         return -1;
-    }
-    ns_report_data d;
-    memset(&d, 0, sizeof d);
-    d.opts = o;
+    ns_report_data d = { .opts = o };
     ns_checkpoint ck;
     memset(&ck, 0, sizeof ck);
     int rc = ns_report_measure(&d, &ck, out, err, errlen);
@@ -235,13 +228,9 @@ int ns_report_run(const ns_report_opts *o, char *err, size_t errlen)
     int exists = replaceable(out, err, errlen);
     if (exists < 0)
         return -1;
-    if (ns_mkdir_parents(out) != 0) {
-        set_err(err, errlen, "cannot create the parents of %s: %s", out, strerror(errno));
+    if (ns_out_dir_parents(out, err, errlen) != 0)
         return -1;
-    }
-    ns_report_data d;
-    memset(&d, 0, sizeof d);
-    d.opts = o;
+    ns_report_data d = { .opts = o };
     ns_report_program(d.program, sizeof d.program);
     stamp(d.generated, sizeof d.generated);
     ns_checkpoint ck;

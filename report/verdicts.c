@@ -9,12 +9,14 @@
 #include "../analysis/json.h"
 #include "../util/escape.h"
 
-/* The policies of the cells, in the order of the first algorithm's cells. */
-static size_t policies_of(const ns_report_data *d, const ns_policy **p, size_t max)
+/* The table's head over the policies of the cells, in the order of the
+ * first algorithm's cells (16 at most): each name between open and close.
+ * The number of policies. */
+static size_t policy_heads(const ns_report_data *d, FILE *f, const char *open, const char *close)
 {
     size_t k = 0;
-    for (size_t i = 0; i < d->ncells && k < max && d->cells[i].alg == d->cells[0].alg; i++)
-        p[k++] = d->cells[i].policy;
+    for (size_t i = 0; i < d->ncells && k < 16 && d->cells[i].alg == d->cells[0].alg; i++, k++)
+        fprintf(f, "%s%s%s", open, d->cells[i].policy->name, close);
     return k;
 }
 
@@ -92,10 +94,85 @@ static void anchor(FILE *f, const ns_report_cell *c)
     fprintf(f, "-%s", c->policy->name);
 }
 
+/* The outcome of the all-masked row for the algorithm whose np cells start
+ * at cell i: the one with a NaN where a policy gives one, else the first
+ * named. */
+static const char *masked_outcome(const ns_report_data *d, size_t i, size_t np)
+{
+    const char *masked = "";
+    for (size_t p = 0; p < np && i + p < d->ncells; p++) {
+        const ns_report_cell *c = &d->cells[i + p];
+        if (*c->masked && (!*masked || strstr(c->masked, "NaN")))
+            masked = c->masked + strlen("all-masked row ");
+    }
+    return masked;
+}
+
+/* A cell of index.html: the verdict in its colour, linking to the row
+ * behind it, the cause below. */
+static void html_cell(FILE *f, const ns_report_cell *c)
+{
+    char w[96];
+    verdict_words(c, w, sizeof w);
+    fprintf(f, "<td class=\"%s\">", cell_class(c->verdict));
+    if (c->n) {
+        fputs("<a href=\"#", f);
+        anchor(f, c);
+        fputs("\">", f);
+    }
+    ns_html_escape(f, w);
+    if (c->n)
+        fputs("</a>", f);
+    if (*c->cause) {
+        fputs("<br><span class=\"small\">", f);
+        ns_html_escape(f, c->cause);
+        fputs("</span>", f);
+    }
+    fputs("</td>", f);
+}
+
+/* A cell of report.md: the verdict, then the cause. */
+static void md_cell(FILE *f, const ns_report_cell *c)
+{
+    char w[96];
+    verdict_words(c, w, sizeof w);
+    fprintf(f, " %s", w);
+    if (*c->cause) {
+        fputs(": ", f);
+        ns_md_text(f, c->cause);
+    }
+    fputs(" |", f);
+}
+
+/* How a markup writes a row of the verdict table: the algorithm's name
+ * (escaped by text) between head_open and head_close, a cell per policy,
+ * the all-masked row's outcome between masked_open and masked_close. */
+typedef struct verdict_markup {
+    void (*text)(FILE *f, const char *s);
+    const char *head_open, *head_close;
+    void (*cell)(FILE *f, const ns_report_cell *c);
+    const char *masked_open, *masked_close;
+} verdict_markup;
+
+static const verdict_markup html_rows = { ns_html_escape, "<tr><th>", "</th>", html_cell, "<td>", "</td></tr>\n" };
+static const verdict_markup md_rows = { ns_md_text, "| ", " |", md_cell, " ", " |\n" };
+
+static void verdict_rows(const ns_report_data *d, size_t np, FILE *f, const verdict_markup *m)
+{
+    for (size_t i = 0; i < d->ncells; i += np) {
+        fputs(m->head_open, f);
+        m->text(f, d->cells[i].alg->name);
+        fputs(m->head_close, f);
+        for (size_t p = 0; p < np && i + p < d->ncells; p++)
+            m->cell(f, &d->cells[i + p]);
+        fputs(m->masked_open, f);
+        m->text(f, masked_outcome(d, i, np));
+        fputs(m->masked_close, f);
+    }
+}
+
 int ns_report_verdicts_html(const ns_report_data *d, FILE *f)
 {
-    const ns_policy *pol[16];
-    size_t np = policies_of(d, pol, 16);
     fputs("<section id=\"verdicts\"><h2>Verdict: which normalizer is safe in which precision</h2>\n"
           "<p>Sequential sums.  <b>safe</b>: no row of the suite, of the envelope scan or of the fuzzing budget "
           "breaks the contract; <b>safe within</b> &sigma; &le; &hellip;, n &le; &hellip;: rows fail only as the "
@@ -106,40 +183,9 @@ int ns_report_verdicts_html(const ns_report_data *d, FILE *f)
           "Each verdict links to the row behind it and its replay command.  All-masked rows are a declared hazard "
           "a caller can avoid: their outcome is shown apart.</p>\n"
           "<div style=\"overflow-x:auto\"><table class=\"verdicts\" style=\"font-size:12px\"><thead><tr><th>normalizer</th>", f);
-    for (size_t p = 0; p < np; p++)
-        fprintf(f, "<th>%s</th>", pol[p]->name);
+    size_t np = policy_heads(d, f, "<th>", "</th>");
     fputs("<th>all-masked row</th></tr></thead><tbody>\n", f);
-    for (size_t i = 0; i < d->ncells; i += np) {
-        fputs("<tr><th>", f);
-        ns_html_escape(f, d->cells[i].alg->name);
-        fputs("</th>", f);
-        const char *masked = "";
-        for (size_t p = 0; p < np && i + p < d->ncells; p++) {
-            const ns_report_cell *c = &d->cells[i + p];
-            char w[96];
-            verdict_words(c, w, sizeof w);
-            fprintf(f, "<td class=\"%s\">", cell_class(c->verdict));
-            if (c->n) {
-                fputs("<a href=\"#", f);
-                anchor(f, c);
-                fputs("\">", f);
-            }
-            ns_html_escape(f, w);
-            if (c->n)
-                fputs("</a>", f);
-            if (*c->cause) {
-                fputs("<br><span class=\"small\">", f);
-                ns_html_escape(f, c->cause);
-                fputs("</span>", f);
-            }
-            fputs("</td>", f);
-            if (*c->masked && (!*masked || strstr(c->masked, "NaN")))
-                masked = c->masked + strlen("all-masked row ");
-        }
-        fputs("<td>", f);
-        ns_html_escape(f, masked);
-        fputs("</td></tr>\n", f);
-    }
+    verdict_rows(d, np, f, &html_rows);
     fputs("</tbody></table></div>\n", f);
     ns_report_advice_html(d, f);
     fputs("<details><summary>The row behind each verdict</summary><ul class=\"findings\">\n", f);
@@ -163,38 +209,16 @@ int ns_report_verdicts_html(const ns_report_data *d, FILE *f)
 
 int ns_report_verdicts_md(const ns_report_data *d, FILE *f)
 {
-    const ns_policy *pol[16];
-    size_t np = policies_of(d, pol, 16);
     fputs("## Verdict (sequential sums)\n\n"
           "safe: no finding on the suite, the envelope scan and the fuzzing budget; safe within: only declared "
           "failures, beyond the limits shown; safe except: only the declared failure named; unsafe: a row breaks the contract (cause in words).\n\n"
           "| normalizer |", f);
-    for (size_t p = 0; p < np; p++)
-        fprintf(f, " %s |", pol[p]->name);
+    size_t np = policy_heads(d, f, " ", " |");
     fputs(" all-masked row |\n|---|", f);
     for (size_t p = 0; p <= np; p++)
         fputs("---|", f);
     fputc('\n', f);
-    for (size_t i = 0; i < d->ncells; i += np) {
-        fputs("| ", f);
-        ns_md_text(f, d->cells[i].alg->name);
-        fputs(" |", f);
-        const char *masked = "";
-        for (size_t p = 0; p < np && i + p < d->ncells; p++) {
-            const ns_report_cell *c = &d->cells[i + p];
-            char w[96];
-            verdict_words(c, w, sizeof w);
-            fprintf(f, " %s", w);
-            if (*c->cause) {
-                fputs(": ", f);
-                ns_md_text(f, c->cause);
-            }
-            fputs(" |", f);
-            if (*c->masked && (!*masked || strstr(c->masked, "NaN")))
-                masked = c->masked + strlen("all-masked row ");
-        }
-        fprintf(f, " %s |\n", masked);
-    }
+    verdict_rows(d, np, f, &md_rows);
     fputc('\n', f);
     ns_report_advice_md(d, f);
     return ferror(f) ? -1 : 0;
