@@ -1,16 +1,5 @@
-/* `make bench`: runs every benchmark (bench.h) and writes the figures.
- *
- * Usage: bench-suite [--out FILE] [--round FILE.json] [--normstab BIN]
- *                    [--fuzzer BIN] [--full] [--only NAME]
- *   --out       where the JSON goes (default reports/latest/bench.json)
- *   --round     the figures of bench-round, merged in (its own run)
- *   --normstab  the command whose search and report are timed
- *   --fuzzer    the libFuzzer harness (mk/fuzz.mk builds it)
- *   --full      the reference on the full standard suite (default: quick)
- *   --only      one group: round, emulation, reference, fp64, scaling,
- *               attention, rwkv, formula, search, libfuzzer, report
- * Exit status 0 when the figures were written (aims missed or not), 2 on a
- * bad argument or when the file cannot be written. */
+/* `make bench`: runs every benchmark (bench.h) and writes the figures;
+ * usage[] below says how to call it. */
 #include "bench.h"
 
 #include <errno.h>
@@ -30,6 +19,20 @@ static void load_average(char *buf, size_t len)
     fclose(la);
     buf[strcspn(buf, "\n")] = '\0';
 }
+
+static const char usage[] =
+    "usage: bench-suite [--out FILE] [--round FILE.json] [--normstab BIN]\n"
+    "                   [--fuzzer BIN] [--full] [--only NAME]\n"
+    "Runs every benchmark, prints its figures and writes them to FILE as JSON.\n"
+    "  --out       where the JSON goes (default reports/latest/bench.json)\n"
+    "  --round     the figures of bench-round, merged in (its own run)\n"
+    "  --normstab  the command whose search and report are timed\n"
+    "  --fuzzer    the libFuzzer harness (mk/fuzz.mk builds it)\n"
+    "  --full      the reference on the full standard suite (default: quick)\n"
+    "  --only      one group: round, emulation, reference, fp64, scaling,\n"
+    "              attention, rwkv, formula, search, libfuzzer, report\n"
+    "Exit status 0 when the figures were written (aims missed or not), 2 on a\n"
+    "bad argument or when the file cannot be written.\n";
 
 /* The groups of figures, in the order they run; --only names one. */
 static const struct group {
@@ -74,11 +77,14 @@ int main(int argc, char **argv)
             dst = &args.fuzzer;
         else if (strcmp(argv[i], "--only") == 0)
             dst = &only;
-        else if (strcmp(argv[i], "--full") == 0) {
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--full") == 0) {
             args.full_suite = 1;
             continue;
         } else {
-            fprintf(stderr, "bench-suite: unknown argument '%s' (see bench/bench.c)\n", argv[i]);
+            fprintf(stderr, "bench-suite: unknown argument '%s' (see bench-suite --help)\n", argv[i]);
             return 2;
         }
         if (i + 1 >= argc) {
@@ -88,7 +94,7 @@ int main(int argc, char **argv)
         *dst = argv[++i];
     }
     if (only && !known_group(only)) {
-        fprintf(stderr, "bench-suite: --only: unknown group '%s' (see bench/bench.c)\n", only);
+        fprintf(stderr, "bench-suite: --only: unknown group '%s' (see bench-suite --help)\n", only);
         return 2;
     }
 
