@@ -52,55 +52,6 @@ static const char check_help[] =
     "--formula 'EXPR' stands for -n NAME with a normalizer written in one line\n"
     "(docs/formulas.md).\n";
 
-/* The options only check has: taken out of argv before the shared parser. */
-typedef struct check_extra {
-    const char *gen;
-    const char *length;
-    const char *seed;
-    bool grad_check;
-} check_extra;
-
-static int take_option(int *argc, char **argv, int i, const char *name, const char **out)
-{
-    size_t len = strlen(name);
-    if (strncmp(argv[i], name, len) != 0)
-        return 0;
-    int used;
-    if (argv[i][len] == '=') {
-        *out = argv[i] + len + 1;
-        used = 1;
-    } else if (argv[i][len] == '\0') {
-        if (i + 1 >= *argc)
-            ns_die("check: option '%s' needs a value", name);
-        *out = argv[i + 1];
-        used = 2;
-    } else {
-        return 0;
-    }
-    memmove(&argv[i], &argv[i + used], (size_t)(*argc - i - used + 1) * sizeof *argv);
-    *argc -= used;
-    return 1;
-}
-
-static void take_extras(int *argc, char **argv, check_extra *e)
-{
-    for (int i = 1; i < *argc;) {
-        if (strcmp(argv[i], "--") == 0)
-            break;
-        if (strcmp(argv[i], "--grad-check") == 0) {
-            e->grad_check = true;
-            memmove(&argv[i], &argv[i + 1], (size_t)(*argc - i) * sizeof *argv);
-            (*argc)--;
-            continue;
-        }
-        if (take_option(argc, argv, i, "--gen", &e->gen) ||
-            take_option(argc, argv, i, "--length", &e->length) ||
-            take_option(argc, argv, i, "--seed", &e->seed))
-            continue;
-        i++;
-    }
-}
-
 static unsigned long long parse_count(const char *what, const char *s, unsigned long long max)
 {
     unsigned long long v;
@@ -277,9 +228,18 @@ static void print_json(const ns_target_opts *o, const char *where, uint64_t gsee
 
 int cmd_check(int argc, char **argv)
 {
-    check_extra e = { NULL, NULL, NULL, false };
-    take_extras(&argc, argv, &e);
-    ns_target_opts o = { .cmd = "check" };
+    struct {
+        const char *gen, *length, *seed;
+        bool grad_check;
+    } e;
+    const ns_option extra[] = {
+        { "gen", &e.gen, NULL },
+        { "length", &e.length, NULL },
+        { "seed", &e.seed, NULL },
+        { "grad-check", NULL, &e.grad_check },
+        { NULL, NULL, NULL },
+    };
+    ns_target_opts o = { .cmd = "check", .extra = extra };
     ns_target_opts_parse(&o, argc, argv, check_help);
     if (ns_policy_is_ref(o.policy))
         ns_die("check: policy 'ref' is the reference itself; choose a floating-point policy");

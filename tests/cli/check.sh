@@ -112,6 +112,9 @@ expect_error 2 "--length must be at least 1" $B check -n softmax.shifted -p fp16
 expect_error 2 "not a non-negative integer" $B check -n softmax.shifted -p fp16 --gen normal --seed -3
 expect_error 2 "above the limit" $B check -n softmax.shifted -p fp16 --gen normal --length 99999999
 expect_error 2 "needs a value" $B check -n softmax.shifted -p fp16 --gen
+# check's own options go through the shared parser, as eval's and search's do.
+expect_error 2 "option --seed given twice" $B check -n softmax.shifted -p fp16 --gen normal --seed 1 --seed 2
+expect_error 2 "'--grad-check' takes no value" $B check -n softmax.shifted -p fp16 --grad-check=1
 expect_error 2 "policy 'ref' is the reference" $B check -n softmax.shifted -p ref
 printf '1 2\n' > "$T/x"
 printf '1 2 3\n' > "$T/g"
