@@ -1,10 +1,11 @@
 /* The advice under the verdict table (verdicts.h): per normalizer, the
  * cheapest safe policy and summation order. */
-#include "verdicts.h"
+#include "advice.h"
 
 #include <stdbool.h>
 #include <string.h>
 
+#include "cells.h"
 #include "../util/escape.h"
 
 static const char *const by_cost[] = { "fp16", "bf16", "fp16-acc32", "bf16-acc32", "fp16-io", "bf16-io",

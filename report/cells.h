@@ -20,6 +20,7 @@
 #include <stddef.h>
 
 #include "../analysis/verdict.h"
+#include "data.h"
 
 typedef enum { NS_CELL_SAFE, NS_CELL_SAFE_WITHIN, NS_CELL_UNSAFE } ns_cell_verdict;
 
@@ -61,5 +62,10 @@ typedef struct ns_report_cell {
     size_t n;
     char replay[9000];
 } ns_report_cell;
+
+/* The verdicts of every normalizer x policy into d->cells, from the suite,
+ * the envelopes and d->found: 0, or -1 when out of memory. */
+int ns_report_cells(ns_report_data *d);
+void ns_report_cells_free(ns_report_data *d);
 
 #endif

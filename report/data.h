@@ -8,12 +8,18 @@
 
 #include "../analysis/envelope.h"
 #include "../fuzz/finding.h"
-#include "cells.h"
-#include "report.h"
+#include "opts.h"
 #include "../analysis/suite.h"
 #include "../analysis/sweep.h"
-#include "regress.h"
 #include "shard.h"
+
+/* results.json's "schema" (SPEC section 4), which a baseline must carry. */
+#define NS_REPORT_SCHEMA 1
+
+/* Filled in by the floors above the data: the verdicts (cells.h) and the
+ * baseline (regress.h). */
+struct ns_report_cell;
+struct ns_regress_baseline;
 
 typedef struct ns_report_plot {
     char name[96];               /* file stem in plots/ */
@@ -58,14 +64,14 @@ typedef struct ns_report_data {
     char key[512];               /* the checkpoint's key: what the run measures */
     ns_report_piece *pieces;     /* the pieces of work (shard.h), in checkpoint order */
     size_t npieces;
-    ns_report_cell *cells;       /* the verdicts, one per envelope (cells.h) */
+    struct ns_report_cell *cells;   /* the verdicts, one per envelope (cells.h) */
     size_t ncells;
     char program[4096];          /* how a replay command names normstab (ns_report_program) */
 
     ns_report_plot plots[NS_REPORT_MAX_PLOTS];
     size_t nplots;
     const char *plots_note;      /* why plots are missing, or NULL */
-    ns_regress_baseline *baseline;   /* opts->baseline when of this suite and seed, or NULL */
+    struct ns_regress_baseline *baseline;   /* opts->baseline when of this suite and seed, or NULL */
 } ns_report_data;
 
 /* Policies of the length sweep and of the real rows. */
@@ -110,11 +116,6 @@ void ns_report_real_shown(const ns_report_data *d, size_t t, ns_real_shown *r);
 /* Sentences stating the published picture as measured (plain text). */
 #define NS_REPORT_LINE 600
 size_t ns_report_published(const ns_report_data *d, char (*out)[NS_REPORT_LINE], size_t max);
-
-/* The verdicts of every normalizer x policy into d->cells (cells.h), from
- * the suite, the envelopes and d->found: 0, or -1 when out of memory. */
-int ns_report_cells(ns_report_data *d);
-void ns_report_cells_free(ns_report_data *d);
 
 /* How replay commands name this program: the running binary's path made
  * relative to the working directory (the project's, for `make report`:

@@ -15,6 +15,7 @@
 #include "../analysis/verdict.h"
 #include "../util/escape.h"
 #include "../util/markup.h"
+#include "baseline.h"
 #include "verdicts.h"
 
 static void esc(FILE *f, const char *s) { ns_html_escape(f, s); }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../util/clock.h"
+#include "cells.h"
 #include "fuzzing.h"
 
 /* The sizes of the tiny (tests), quick (CI) and full report. */

@@ -5,7 +5,7 @@
  * hold one summary per target (algorithm, policy, summation order).  A check
  * measures the same suite again with every algorithm of the catalogue
  * (plugins included), and compares metric by metric under the rules of
- * regress.c's table -- the one place that says which way each metric gets
+ * baseline.c's table -- the one place that says which way each metric gets
  * worse and by how much it may move before that counts.  A target of the
  * baseline that is no longer measured is "missing" and counts as a
  * regression (dropping one must be deliberate: rewrite the baseline); a
@@ -19,56 +19,7 @@
 #include <stdio.h>
 
 #include "../analysis/suite.h"
-
-/* How a metric is judged. */
-typedef enum { NS_WORSE_HIGHER, NS_WORSE_LOWER } ns_regress_direction;
-
-typedef struct ns_regress_rule {
-    const char *metric;               /* key in results[].metrics */
-    ns_regress_direction worse;
-    /* A change counts when it exceeds
-     *   factor == 0:  |after - before| > slack
-     *   factor > 0:   after > factor * before + slack (worse higher), or
-     *                 after < before / factor - slack (worse lower), and
-     *                 symmetrically for an improvement;
-     * slack is in the metric's units, plus slack_u units of the unit
-     * roundoff of the target's output format. */
-    double factor, slack, slack_u;
-    const char *why;                  /* one line for docs/regress.md and --rules */
-} ns_regress_rule;
-
-/* The rules, in the order tables list metrics; NULL metric ends them. */
-extern const ns_regress_rule ns_regress_rules[];
-
-typedef struct ns_regress_entry {
-    char *normalizer, *policy, *sum;
-    char *plugin;                     /* "plugin" of the entry, or NULL */
-    double *value;                    /* one per rule; NaN for JSON null */
-    bool *present;                    /* the metric was in the file */
-    bool nan_denominator;
-} ns_regress_entry;
-
-typedef struct ns_regress_baseline {
-    char *path;
-    ns_suite_size size;
-    uint64_t seed;
-    size_t ncases;                    /* length of its "cases" */
-    /* "normalizers": the algorithms a baseline of regress --update -n holds
-     * (a check measures only those); NULL when it holds them all. */
-    char **normalizers;
-    size_t nnormalizers;
-    /* "params": the run-wide --param values it was measured with, as
-     * "KEY=VALUE" (a check measures with them too). */
-    char **params;
-    size_t nparams;
-    ns_regress_entry *entries;
-    size_t count;
-} ns_regress_baseline;
-
-/* Reads a baseline.  0, or -1 with one line in err naming the file and the
- * problem (for bad JSON: line and column). */
-int ns_regress_load(const char *path, ns_regress_baseline *b, char *err, size_t errlen);
-void ns_regress_baseline_free(ns_regress_baseline *b);
+#include "baseline.h"
 
 typedef struct ns_regress_change {
     const char *normalizer, *policy, *sum;

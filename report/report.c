@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "../util/clock.h"
 #include "../util/path.h"
 #include "measure.h"

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "../analysis/json.h"
+#include "advice.h"
+#include "cells.h"
 #include "../util/escape.h"
 
 /* The table's head over the policies of the cells, in the order of the

@@ -1,5 +1,5 @@
 /* The report's first section: the verdict of each normalizer x policy
- * (cells.h) and, under it, the advice per normalizer (advice.c). */
+ * (cells.h) and, under it, the advice per normalizer (advice.h). */
 #ifndef NS_REPORT_VERDICTS_H
 #define NS_REPORT_VERDICTS_H
 
@@ -17,13 +17,6 @@ cJSON *ns_report_verdicts_json(const ns_report_data *d);
 /* The table (id="verdicts"), the advice, the rows behind the verdicts. */
 int ns_report_verdicts_html(const ns_report_data *d, FILE *f);
 int ns_report_verdicts_md(const ns_report_data *d, FILE *f);
-
-/* Per normalizer: the cheapest policy, in the order of cost
- * fp16 < bf16 < fp16-acc32 < bf16-acc32 < fp16-io < bf16-io < fp32 < fp64,
- * that is safe, and a cheaper policy with pairwise or Kahan sums where the
- * suite finds nothing. */
-void ns_report_advice_html(const ns_report_data *d, FILE *f);
-void ns_report_advice_md(const ns_report_data *d, FILE *f);
 
 /* The fuzzing budget's findings (fuzzing.h), grouped by cause: overflow,
  * underflow, zero denominator, stagnation, support flip, gradient, other;
