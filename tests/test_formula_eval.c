@@ -6,7 +6,6 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "../formulas/define.h"
 #include "../formulas/exact.h"
@@ -32,11 +31,6 @@ static void define_all(void)
     for (size_t i = 0; i < NSPELLINGS; i++)
         cr_assert_eq(ns_formula_define(spellings[i].name, spellings[i].formula, err, sizeof err), 0,
                      "%s: %s", spellings[i].formula, err);
-}
-
-static int same_bits(double a, double b)
-{
-    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
 }
 
 #define MAXN 40
@@ -84,7 +78,7 @@ static void same_as_builtin(const char *policy)
 {
     ns_test_rng rng;
     ns_test_rng_init(&rng, ns_test_seed());
-    double x[MAXN], g[MAXN], y1[MAXN], y2[MAXN], d1[MAXN], d2[MAXN];
+    double x[MAXN], g[MAXN];
     for (size_t o = 0; o < sizeof orders / sizeof orders[0]; o++) {
         ns_sum_order sum;
         cr_assert_eq(ns_sum_order_find(orders[o], &sum), 0);
@@ -92,23 +86,11 @@ static void same_as_builtin(const char *policy)
             size_t n = test_row(&rng, k, x);
             for (size_t i = 0; i < n; i++)
                 g[i] = ns_test_rng_normal(&rng);
-            for (size_t s = 0; s < NSPELLINGS; s++) {
-                const struct spelling *sp = &spellings[s];
-                ns_probe p1, p2;
-                ns_probe_reset(&p1);
-                ns_probe_reset(&p2);
-                ns_test_run(sp->builtin, policy, sum, NULL, x, g, y1, d1, n, &p1);
-                ns_test_run(sp->name, policy, sum, NULL, x, g, y2, d2, n, &p2);
-                for (size_t i = 0; i < n; i++) {
-                    cr_assert(same_bits(y1[i], y2[i]), "%s vs %s, %s, %s, row %d (n %zu), y[%zu]: %a vs %a",
-                              sp->builtin, sp->formula, policy, orders[o], k, n, i, y1[i], y2[i]);
-                    if (sp->same_backward)
-                        cr_assert(same_bits(d1[i], d2[i]), "%s vs %s, %s, %s, row %d, dx[%zu]: %a vs %a",
-                                  sp->builtin, sp->formula, policy, orders[o], k, i, d1[i], d2[i]);
-                }
-                cr_assert_eq(p1.count, p2.count, "%s, %s: denominators shown", sp->formula, policy);
-                cr_assert_eq(p1.zeros, p2.zeros, "%s, %s: zero denominators", sp->formula, policy);
-            }
+            char where[64];
+            snprintf(where, sizeof where, "%s, row %d (n %zu)", orders[o], k, n);
+            for (size_t s = 0; s < NSPELLINGS; s++)
+                ns_test_assert_same_run(spellings[s].builtin, spellings[s].name, policy, sum, x, g, n,
+                                        spellings[s].same_backward, where);
         }
     }
 }
@@ -141,9 +123,9 @@ Test(formula_equivalence, references_agree_with_the_builtin_references_to_the_la
             ns_test_reference(sp->family, NULL, x, g, y1, d1, n);
             ns_test_reference(sp->name, NULL, x, g, y2, d2, n);
             for (size_t i = 0; i < n; i++) {
-                cr_assert(same_bits(y1[i], y2[i]), "%s vs %s, row %d, y[%zu]: %a vs %a",
+                cr_assert(ns_test_same_bits(y1[i], y2[i]), "%s vs %s, row %d, y[%zu]: %a vs %a",
                           sp->family, sp->formula, k, i, y1[i], y2[i]);
-                cr_assert(same_bits(d1[i], d2[i]), "%s vs %s, row %d, dx[%zu]: %a vs %a",
+                cr_assert(ns_test_same_bits(d1[i], d2[i]), "%s vs %s, row %d, dx[%zu]: %a vs %a",
                           sp->family, sp->formula, k, i, d1[i], d2[i]);
             }
         }

@@ -133,6 +133,37 @@ double ns_test_fd_gradient(const ns_reference *r, const double *param,
     return d;
 }
 
+int ns_test_same_bits(double a, double b)
+{
+    return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+}
+
+void ns_test_assert_same_run(const char *a, const char *b, const char *policy, ns_sum_order sum,
+                             const double *x, const double *g, size_t n, bool backward, const char *where)
+{
+    double *ya = malloc(n * sizeof *ya), *yb = malloc(n * sizeof *yb);
+    double *da = malloc(n * sizeof *da), *db = malloc(n * sizeof *db);
+    cr_assert(ya && yb && da && db, "out of memory");
+    ns_probe pa, pb;
+    ns_probe_reset(&pa);
+    ns_probe_reset(&pb);
+    ns_test_run(a, policy, sum, NULL, x, g, ya, da, n, &pa);
+    ns_test_run(b, policy, sum, NULL, x, g, yb, db, n, &pb);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert(ns_test_same_bits(ya[i], yb[i]), "%s vs %s, %s, %s, y[%zu]: %a vs %a",
+                  a, b, policy, where, i, ya[i], yb[i]);
+        if (backward)
+            cr_assert(ns_test_same_bits(da[i], db[i]), "%s vs %s, %s, %s, dx[%zu]: %a vs %a",
+                      a, b, policy, where, i, da[i], db[i]);
+    }
+    cr_assert_eq(pa.count, pb.count, "%s vs %s, %s, %s: denominators shown", a, b, policy, where);
+    cr_assert_eq(pa.zeros, pb.zeros, "%s vs %s, %s, %s: zero denominators", a, b, policy, where);
+    free(ya);
+    free(yb);
+    free(da);
+    free(db);
+}
+
 double ns_test_ulps64(double a, double b)
 {
     return ns_ulps(&ns_fp64, a, b);

@@ -2,6 +2,7 @@
 #ifndef NS_TESTLIB_H
 #define NS_TESTLIB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,17 @@ void ns_test_reference(const char *family, const double *param, const double *x,
  * promises no NaN: an algorithm that breaks its contract.  *family (may be
  * NULL) gets the softmax family. */
 const ns_algorithm *ns_test_softmax_forgot_shift(const ns_family **family);
+
+/* a and b are the same double to the bit, or both NaN. */
+int ns_test_same_bits(double a, double b);
+
+/* Algorithms a and b (by name) in policy with order sum and the default
+ * parameters, on x, and on g too when backward: asserts the same outputs
+ * bit for bit (ns_test_same_bits), the same gradients when backward, and the
+ * same denominators shown to the probe (how many, how many zero).  where
+ * names the row and order in a failure. */
+void ns_test_assert_same_run(const char *a, const char *b, const char *policy, ns_sum_order sum,
+                             const double *x, const double *g, size_t n, bool backward, const char *where);
 
 /* Distance in units of the ulp of b, in binary64 (0 when both NaN). */
 double ns_test_ulps64(double a, double b);
