@@ -47,18 +47,18 @@ $(BUILD)/tests/plugins/power-v2-nocontract.so: tests/plugins/power.c include/nor
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -DABI_V2 -DNO_CONTRACT -o $@ $< -lm
 
-$(DERIVED_PLUGIN): tests/plugins/derived.c include/normstab/plugin.h | $(BUILD)/.deps-build
+$(DERIVED_PLUGIN): tests/plugins/derived.c tests/plugins/softmax_shifted.h include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
 
 # Hostile names and texts (tests/cli/page_safety.sh).
-$(BUILD)/tests/plugins/hostile.so: tests/plugins/hostile.c include/normstab/plugin.h | $(BUILD)/.deps-build
+$(BUILD)/tests/plugins/hostile.so: tests/plugins/hostile.c tests/plugins/softmax_shifted.h include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -o $@ $< -lm
-$(BUILD)/tests/plugins/hostile-quote.so: tests/plugins/hostile.c include/normstab/plugin.h | $(BUILD)/.deps-build
+$(BUILD)/tests/plugins/hostile-quote.so: tests/plugins/hostile.c tests/plugins/softmax_shifted.h include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -DHOSTILE_QUOTE -o $@ $< -lm
-$(BUILD)/tests/plugins/hostile-newline.so: tests/plugins/hostile.c include/normstab/plugin.h | $(BUILD)/.deps-build
+$(BUILD)/tests/plugins/hostile-newline.so: tests/plugins/hostile.c tests/plugins/softmax_shifted.h include/normstab/plugin.h | $(BUILD)/.deps-build
 	@mkdir -p $(@D)
 	$(CC) $(PLUGIN_CFLAGS) -DHOSTILE_NEWLINE -o $@ $< -lm
 

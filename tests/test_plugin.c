@@ -10,6 +10,7 @@
 #include "../analysis/run.h"
 #include "../analysis/suite.h"
 #include "../plugins/reference.h"
+#include "plugins/softmax_shifted.h"
 #include "testlib.h"
 
 #ifndef NS_TEST_PLUGIN_DIR
@@ -363,24 +364,13 @@ Test(plugin_gradient, each_operation_has_its_derivative)
     values_free(dx, 10);
 }
 
-/* Softmax shifted by the maximum, as a plugin would write it. */
-static void shifted_softmax_forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
-{
-    nsp_num m = op->max(op, x, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = op->exp(op, op->sub(op, x[i], m));
-    nsp_num s = op->denominator(op, op->sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = op->div(op, y[i], s);
-}
-
 /* The maximum's derivative cancels (shift invariance) and a masked entry
  * weighs nothing: x = (0, -inf, 0), g = (1, 5, 3): y = (1/2, 0, 1/2),
  * <g, y> = 2, dx = y (g - 2) = (-1/2, 0, 1/2), with no NaN from
  * 0 * (-inf). */
 Test(plugin_gradient, the_maximum_cancels_and_a_masked_entry_gets_zero)
 {
-    nsp_algorithm a = { .name = "sm", .forward = shifted_softmax_forward, .backward = none_backward };
+    nsp_algorithm a = { .name = "sm", .forward = nsp_test_softmax_shifted, .backward = none_backward };
     double x[3] = { 0, -INFINITY, 0 }, g[3] = { 1, 5, 3 };
     mpfr_ptr y = values(3), dx = values(3);
     cr_assert_eq(ns_ref_plugin_run(&a, x, g, NULL, 0, 3, 128, y, dx), 0);

@@ -8,15 +8,7 @@
 
 #include <normstab/plugin.h>
 
-static void forward(const nsp_ops *op, const nsp_num *x, nsp_num *y, size_t n)
-{
-    nsp_num m = op->max(op, x, n);
-    for (size_t i = 0; i < n; i++)
-        y[i] = op->exp(op, op->sub(op, x[i], m));
-    nsp_num s = op->denominator(op, op->sum(op, y, n));
-    for (size_t i = 0; i < n; i++)
-        y[i] = op->div(op, y[i], s);
-}
+#include "softmax_shifted.h"
 
 static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
                      const nsp_num *g, nsp_num *dx, size_t n)
@@ -38,9 +30,9 @@ static void backward(const nsp_ops *op, const nsp_num *x, const nsp_num *y,
 static const nsp_algorithm algorithms[] = {
     { .name = "</td><script>x</script>",
       .summary = "summary \"quoted\" <script>alert(1)</script> & more\nsecond line | `code` *em*",
-      .forward = forward, .backward = backward },
+      .forward = nsp_test_softmax_shifted, .backward = backward },
     { .name = SECOND_NAME, .summary = "<img src=x onerror=alert(2)>",
-      .forward = forward, .backward = backward },
+      .forward = nsp_test_softmax_shifted, .backward = backward },
     { .name = NULL },
 };
 
